@@ -1,0 +1,69 @@
+-- refcodes schema on SQLite: PhoenixKit's table names and the spec's columns with integer ids.
+-- Timestamps are RFC 3339 text in UTC, written by refcodes only, so text order is time order.
+
+CREATE TABLE IF NOT EXISTS phoenix_kit_users (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    email       TEXT NOT NULL,
+    username    TEXT,
+    first_name  TEXT,
+    last_name   TEXT,
+    inserted_at TEXT NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS phoenix_kit_users_email_index ON phoenix_kit_users (lower(email));
+CREATE INDEX IF NOT EXISTS phoenix_kit_users_email_order ON phoenix_kit_users (email);
+
+CREATE TABLE IF NOT EXISTS phoenix_kit_user_roles (
+    id   INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE
+);
+INSERT OR IGNORE INTO phoenix_kit_user_roles (id, name) VALUES (1, 'Owner'), (2, 'Admin'), (3, 'User');
+
+CREATE TABLE IF NOT EXISTS phoenix_kit_user_role_assignments (
+    id      INTEGER PRIMARY KEY AUTOINCREMENT,
+    user_id INTEGER NOT NULL REFERENCES phoenix_kit_users (id) ON DELETE CASCADE,
+    role_id INTEGER NOT NULL REFERENCES phoenix_kit_user_roles (id) ON DELETE CASCADE,
+    UNIQUE (user_id, role_id)
+);
+
+CREATE TABLE IF NOT EXISTS phoenix_kit_settings (
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    key          TEXT NOT NULL UNIQUE,
+    value        TEXT,
+    module       TEXT,
+    date_added   TEXT NOT NULL,
+    date_updated TEXT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS phoenix_kit_referral_codes (
+    id              INTEGER PRIMARY KEY AUTOINCREMENT,
+    code            TEXT NOT NULL,
+    description     TEXT NOT NULL,
+    status          BOOLEAN NOT NULL DEFAULT 1,
+    number_of_uses  INTEGER NOT NULL DEFAULT 0 CHECK (number_of_uses >= 0),
+    max_uses        INTEGER NOT NULL CHECK (max_uses > 0),
+    created_by      INTEGER,
+    beneficiary     INTEGER,
+    date_created    TEXT NOT NULL,
+    expiration_date TEXT
+);
+CREATE UNIQUE INDEX IF NOT EXISTS phoenix_kit_referral_codes_code_uidx ON phoenix_kit_referral_codes (code);
+-- Codes are compared without case: lookups use upper(code), and this keeps two spellings of one code out.
+CREATE UNIQUE INDEX IF NOT EXISTS idx_referral_codes_code_upper ON phoenix_kit_referral_codes (upper(code));
+CREATE INDEX IF NOT EXISTS idx_referral_codes_status ON phoenix_kit_referral_codes (status);
+CREATE INDEX IF NOT EXISTS idx_referral_codes_expiration ON phoenix_kit_referral_codes (expiration_date);
+CREATE INDEX IF NOT EXISTS idx_referral_codes_created_by ON phoenix_kit_referral_codes (created_by);
+-- For the list's sorts and the beneficiary filter.
+CREATE INDEX IF NOT EXISTS idx_referral_codes_beneficiary ON phoenix_kit_referral_codes (beneficiary);
+CREATE INDEX IF NOT EXISTS idx_referral_codes_date_created ON phoenix_kit_referral_codes (date_created, id);
+CREATE INDEX IF NOT EXISTS idx_referral_codes_uses ON phoenix_kit_referral_codes (number_of_uses, id);
+
+CREATE TABLE IF NOT EXISTS phoenix_kit_referral_code_usage (
+    id        INTEGER PRIMARY KEY AUTOINCREMENT,
+    code_id   INTEGER NOT NULL REFERENCES phoenix_kit_referral_codes (id) ON DELETE CASCADE,
+    used_by   INTEGER NOT NULL,
+    date_used TEXT NOT NULL,
+    UNIQUE (code_id, used_by)
+);
+CREATE INDEX IF NOT EXISTS idx_referral_code_usage_code_id ON phoenix_kit_referral_code_usage (code_id);
+CREATE INDEX IF NOT EXISTS idx_referral_code_usage_used_by ON phoenix_kit_referral_code_usage (used_by);
+CREATE INDEX IF NOT EXISTS idx_referral_code_usage_date_used ON phoenix_kit_referral_code_usage (date_used);

@@ -1,0 +1,21 @@
+//! Pure rules of referral codes: types, status, validation, generation and error kinds.
+//! No I/O and no clock reads: every rule that depends on time takes `now` as an argument.
+
+pub mod code;
+pub mod draft;
+pub mod error;
+pub mod expiry;
+pub mod generate;
+pub mod query;
+pub mod ids;
+pub mod settings;
+pub mod stats;
+pub mod status;
+pub mod user;
+pub mod validate;
+
+pub use code::{CodeRow, ReferralCode};
+pub use error::{ErrorKind, FieldError, Refusal};
+pub use ids::{CodeId, UserId};
+pub use query::{CodeFilter, CodeQuery, Selection, SortField};
+pub use status::CodeStatus;

@@ -1,0 +1,64 @@
+//! Figures the service computes: system stats, a code's usage stats, usage records, trends.
+
+use super::{CodeId, CodeStatus, UserId};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+
+/// The spec's `get_system_stats`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct SystemStats {
+    pub total_codes: i64,
+    /// Codes whose computed status is Active (usable now).
+    pub active_codes: i64,
+    pub total_usage: i64,
+    pub codes_with_usage: i64,
+}
+
+/// The spec's `get_usage_stats` for one code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CodeUsageStats {
+    pub code_id: CodeId,
+    pub total_uses: i64,
+    pub unique_users: i64,
+    pub last_used: Option<DateTime<Utc>>,
+    pub remaining_uses: i32,
+    pub status: CodeStatus,
+}
+
+/// One redemption, with the user's email when the user still exists.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct UsageRecord {
+    pub id: i64,
+    pub code_id: CodeId,
+    pub code: String,
+    pub used_by: UserId,
+    pub user_email: Option<String>,
+    pub date_used: DateTime<Utc>,
+}
+
+/// Uses on one UTC day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct DailyUsage {
+    pub day: NaiveDate,
+    pub uses: i64,
+}
+
+/// A code ranked by its uses.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct TopCode {
+    pub id: CodeId,
+    pub code: String,
+    pub description: String,
+    pub number_of_uses: i32,
+    pub max_uses: i32,
+}
+
+/// The record `use_code` makes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Usage {
+    pub id: i64,
+    pub code_id: CodeId,
+    pub code: String,
+    pub used_by: UserId,
+    pub date_used: DateTime<Utc>,
+}

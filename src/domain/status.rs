@@ -1,0 +1,109 @@
+//! The one place where a code's status is decided.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use std::fmt;
+use std::str::FromStr;
+
+/// The four states of the design, first match wins: Inactive, Expired, Limit reached, Active.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CodeStatus {
+    Active,
+    Inactive,
+    Expired,
+    LimitReached,
+}
+
+impl CodeStatus {
+    pub const ALL: [CodeStatus; 4] =
+        [CodeStatus::Active, CodeStatus::Inactive, CodeStatus::Expired, CodeStatus::LimitReached];
+
+    pub fn of(
+        active: bool,
+        number_of_uses: i32,
+        max_uses: i32,
+        expiration_date: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) -> CodeStatus {
+        if !active {
+            CodeStatus::Inactive
+        } else if expiration_date.is_some_and(|at| at <= now) {
+            CodeStatus::Expired
+        } else if number_of_uses >= max_uses {
+            CodeStatus::LimitReached
+        } else {
+            CodeStatus::Active
+        }
+    }
+
+    /// The badge text; with NO_COLOR it carries the status alone.
+    pub fn label(self) -> &'static str {
+        match self {
+            CodeStatus::Active => "Active",
+            CodeStatus::Inactive => "Inactive",
+            CodeStatus::Expired => "Expired",
+            CodeStatus::LimitReached => "Limit reached",
+        }
+    }
+
+    /// The command-line spelling.
+    pub fn as_arg(self) -> &'static str {
+        match self {
+            CodeStatus::Active => "active",
+            CodeStatus::Inactive => "inactive",
+            CodeStatus::Expired => "expired",
+            CodeStatus::LimitReached => "limit-reached",
+        }
+    }
+}
+
+impl fmt::Display for CodeStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
+impl FromStr for CodeStatus {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let wanted = s.trim().to_ascii_lowercase().replace(['_', ' '], "-");
+        CodeStatus::ALL
+            .into_iter()
+            .find(|st| st.as_arg() == wanted)
+            .ok_or_else(|| format!("unknown status '{s}': use active, inactive, expired or limit-reached"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{Duration, TimeZone};
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 1, 1, 12, 0, 0).unwrap()
+    }
+
+    #[test]
+    fn first_match_wins() {
+        let past = Some(now() - Duration::seconds(1));
+        assert_eq!(CodeStatus::of(false, 5, 5, past, now()), CodeStatus::Inactive);
+        assert_eq!(CodeStatus::of(true, 5, 5, past, now()), CodeStatus::Expired);
+        assert_eq!(CodeStatus::of(true, 5, 5, None, now()), CodeStatus::LimitReached);
+        assert_eq!(CodeStatus::of(true, 4, 5, None, now()), CodeStatus::Active);
+    }
+
+    #[test]
+    fn expiry_is_inclusive_of_the_instant() {
+        assert_eq!(CodeStatus::of(true, 0, 1, Some(now()), now()), CodeStatus::Expired);
+        assert_eq!(CodeStatus::of(true, 0, 1, Some(now() + Duration::seconds(1)), now()), CodeStatus::Active);
+    }
+
+    #[test]
+    fn parses_cli_spellings() {
+        assert_eq!("limit-reached".parse::<CodeStatus>(), Ok(CodeStatus::LimitReached));
+        assert_eq!("Limit_Reached".parse::<CodeStatus>(), Ok(CodeStatus::LimitReached));
+        assert!("gone".parse::<CodeStatus>().is_err());
+    }
+}

@@ -1,0 +1,78 @@
+//! Users, roles and the operator who acts through refcodes.
+
+use super::UserId;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use std::str::FromStr;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct User {
+    pub id: UserId,
+    pub email: String,
+    pub username: Option<String>,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub inserted_at: DateTime<Utc>,
+}
+
+impl User {
+    pub fn full_name(&self) -> String {
+        [self.first_name.as_deref(), self.last_name.as_deref()].into_iter().flatten().collect::<Vec<_>>().join(" ")
+    }
+}
+
+/// PhoenixKit's seeded roles. Owner and Admin may administer codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub enum Role {
+    Owner,
+    Admin,
+    User,
+}
+
+impl Role {
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Owner => "Owner",
+            Role::Admin => "Admin",
+            Role::User => "User",
+        }
+    }
+
+    pub fn is_admin(self) -> bool {
+        matches!(self, Role::Owner | Role::Admin)
+    }
+}
+
+impl FromStr for Role {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "owner" => Ok(Role::Owner),
+            "admin" => Ok(Role::Admin),
+            "user" => Ok(Role::User),
+            other => Err(format!("unknown role {other:?}: use owner, admin or user")),
+        }
+    }
+}
+
+/// A user with the strongest role assigned to them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UserWithRole {
+    #[serde(flatten)]
+    pub user: User,
+    pub role: Option<Role>,
+}
+
+/// Who is acting, and what they may do.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Operator {
+    pub user: User,
+    pub role: Option<Role>,
+}
+
+impl Operator {
+    pub fn is_admin(&self) -> bool {
+        self.role.is_some_and(Role::is_admin)
+    }
+}

@@ -1,0 +1,182 @@
+//! Field rules shared by the CLI, the dashboard's live checks and the service. Each returns the clean value or a
+//! message that names the rule and gives an example.
+
+use chrono::{DateTime, Utc};
+
+pub const CODE_MIN: usize = 3;
+pub const CODE_MAX: usize = 50;
+pub const DESCRIPTION_MAX: usize = 255;
+pub const EMAIL_MAX: usize = 160;
+pub const NAME_MAX: usize = 100;
+
+fn code_char(c: char) -> bool {
+    c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-' || c == '_'
+}
+
+/// Trims and upper-cases a code, then checks length and characters.
+pub fn code(raw: &str) -> Result<String, String> {
+    let code = raw.trim().to_uppercase();
+    let len = code.chars().count();
+    if len == 0 {
+        return Err("is required: 3 to 50 characters of A-Z, 0-9, - or _ (e.g. SPRING-2026)".into());
+    }
+    if !(CODE_MIN..=CODE_MAX).contains(&len) {
+        return Err(format!("must be 3 to 50 characters, this has {len} (e.g. SPRING-2026)"));
+    }
+    if let Some(bad) = code.chars().find(|c| !code_char(*c)) {
+        return Err(format!("may hold only A-Z, 0-9, - and _, not {bad:?} (e.g. SPRING-2026)"));
+    }
+    Ok(code)
+}
+
+/// A prefix for generated codes: the code alphabet, and room left for the random part.
+pub fn prefix(raw: &str, random_len: usize) -> Result<String, String> {
+    let prefix = raw.trim().to_uppercase();
+    if let Some(bad) = prefix.chars().find(|c| !code_char(*c)) {
+        return Err(format!("may hold only A-Z, 0-9, - and _, not {bad:?} (e.g. SPRING-)"));
+    }
+    let total = prefix.chars().count() + random_len;
+    if total > CODE_MAX {
+        return Err(format!("with {random_len} random characters makes {total}, over the {CODE_MAX} a code may have"));
+    }
+    Ok(prefix)
+}
+
+/// Trims a description; 1 to 255 characters, no control characters.
+pub fn description(raw: &str) -> Result<String, String> {
+    let text = raw.trim();
+    let len = text.chars().count();
+    if len == 0 {
+        return Err("is required: 1 to 255 characters (e.g. Spring campaign 2026)".into());
+    }
+    if len > DESCRIPTION_MAX {
+        return Err(format!("must be at most 255 characters, this has {len}"));
+    }
+    if text.chars().any(char::is_control) {
+        return Err("may not hold control characters such as tabs or line breaks".into());
+    }
+    Ok(text.to_string())
+}
+
+/// `max_uses` from 1 up to the `max_number_of_uses_per_code` setting.
+pub fn max_uses(n: i64, limit: i32) -> Result<i32, String> {
+    if n < 1 {
+        return Err(format!("must be a whole number from 1 to {limit}, not {n} (e.g. 100)"));
+    }
+    if n > i64::from(limit) {
+        return Err(format!(
+            "must be at most {limit}, the max_number_of_uses_per_code setting; raise it with \
+             `refcodes settings set max_number_of_uses_per_code {n}` (up to 10000)"
+        ));
+    }
+    Ok(n as i32)
+}
+
+/// Parses a whole number typed by a person, with a message that fits a field.
+pub fn whole_number(raw: &str) -> Result<i64, String> {
+    let t = raw.trim();
+    if t.is_empty() {
+        return Err("is required: a whole number (e.g. 100)".into());
+    }
+    t.parse::<i64>().map_err(|_| format!("must be a whole number, not {t:?} (e.g. 100)"))
+}
+
+/// A set expiration must be in the future.
+pub fn expiration(at: DateTime<Utc>, now: DateTime<Utc>) -> Result<(), String> {
+    if at <= now {
+        return Err(format!(
+            "must be in the future, {} is past (e.g. 7d, 12h, never or 2030-01-31T00:00:00Z)",
+            at.format("%Y-%m-%d %H:%M UTC")
+        ));
+    }
+    Ok(())
+}
+
+/// Trims and lower-cases an email and checks its shape (one @, a dot in the domain, no spaces).
+pub fn email(raw: &str) -> Result<String, String> {
+    let email = raw.trim().to_lowercase();
+    let shape_ok = match email.split_once('@') {
+        Some((local, domain)) => {
+            !local.is_empty()
+                && !domain.is_empty()
+                && !domain.contains('@')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+        }
+        None => false,
+    };
+    if email.is_empty() {
+        return Err("is required (e.g. ada@example.com)".into());
+    }
+    if !shape_ok || email.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(format!("{email:?} is not an email address (e.g. ada@example.com)"));
+    }
+    if email.chars().count() > EMAIL_MAX {
+        return Err(format!("must be at most {EMAIL_MAX} characters"));
+    }
+    Ok(email)
+}
+
+/// An optional name (username, first or last name): trimmed, empty becomes `None`.
+pub fn optional_name(raw: Option<&str>) -> Result<Option<String>, String> {
+    let Some(text) = raw.map(str::trim).filter(|t| !t.is_empty()) else { return Ok(None) };
+    if text.chars().count() > NAME_MAX {
+        return Err(format!("must be at most {NAME_MAX} characters"));
+    }
+    if text.chars().any(char::is_control) {
+        return Err("may not hold control characters".into());
+    }
+    Ok(Some(text.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_trimmed_and_upper_cased() {
+        assert_eq!(code("  spring-2026 ").unwrap(), "SPRING-2026");
+        assert_eq!(code("a_b").unwrap(), "A_B");
+    }
+
+    #[test]
+    fn codes_outside_the_rules_are_refused_with_an_example() {
+        for bad in ["", "ab", &"X".repeat(51), "hello world", "DROP;TABLE", "ÜBER", "tab\there"] {
+            let err = code(bad).unwrap_err();
+            assert!(err.contains("e.g."), "{bad:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn descriptions_need_text_and_fit_255() {
+        assert_eq!(description(" Launch ").unwrap(), "Launch");
+        assert!(description("   ").is_err());
+        assert!(description(&"é".repeat(255)).is_ok());
+        assert!(description(&"é".repeat(256)).is_err());
+        assert!(description("a\nb").is_err());
+    }
+
+    #[test]
+    fn max_uses_within_one_and_the_setting() {
+        assert_eq!(max_uses(1, 100), Ok(1));
+        assert_eq!(max_uses(100, 100), Ok(100));
+        assert!(max_uses(0, 100).is_err());
+        assert!(max_uses(-5, 100).is_err());
+        assert!(max_uses(i64::MAX, 100).unwrap_err().contains("max_number_of_uses_per_code"));
+    }
+
+    #[test]
+    fn emails_are_normalised() {
+        assert_eq!(email(" Ada@Example.COM ").unwrap(), "ada@example.com");
+        for bad in ["", "ada", "@x.com", "ada@", "a b@x.com", "a@b@c"] {
+            assert!(email(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn prefixes_leave_room_for_the_random_part() {
+        assert_eq!(prefix("vip-", 5).unwrap(), "VIP-");
+        assert!(prefix(&"P".repeat(46), 5).is_err());
+        assert!(prefix("a b", 5).is_err());
+    }
+}

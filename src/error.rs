@@ -1,0 +1,39 @@
+//! The library's error: a refusal by the rules (nothing written), or a failure of the database or setup.
+
+use crate::domain::{ErrorKind, Refusal};
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Refused(#[from] Refusal),
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("database migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("configuration error: {0}")]
+    Config(String),
+}
+
+impl Error {
+    /// The stable kind when the rules refused; `None` for failures of the system.
+    pub fn kind(&self) -> Option<ErrorKind> {
+        match self {
+            Error::Refused(r) => Some(r.kind),
+            _ => None,
+        }
+    }
+
+    pub fn refusal(&self) -> Option<&Refusal> {
+        match self {
+            Error::Refused(r) => Some(r),
+            _ => None,
+        }
+    }
+}
+
+/// Shorthand for a refusal of `kind`.
+pub fn refuse<T>(kind: ErrorKind, message: impl Into<String>) -> Result<T, Error> {
+    Err(Error::Refused(Refusal::new(kind, message)))
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

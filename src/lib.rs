@@ -1,0 +1,13 @@
+//! refcodes: the PhoenixKit referral codes system as a library, a scriptable CLI and a terminal dashboard,
+//! over SQLite (embedded default) or PostgreSQL.
+//!
+//! Dependencies point one way: `cli`/`tui` → `service` → `store` → `domain`.
+
+pub mod config;
+pub mod domain;
+pub mod error;
+pub mod service;
+pub mod store;
+
+pub use error::{Error, Result};
+pub use service::Service;

@@ -1,0 +1,360 @@
+//! Code management: the spec's list/get/create/update/delete/change/generate, the list's page query and the
+//! bulk actions.
+
+use super::{Service, is_unique_violation};
+use crate::domain::draft::{self, CodeChanges, CodeInput, CodeUpdate, NewCode};
+use crate::domain::generate::{CodeShape, random_codes};
+use crate::domain::user::Role;
+use crate::domain::{
+    CodeFilter, CodeId, CodeQuery, CodeRow, ErrorKind, FieldError, ReferralCode, Refusal, Selection, UserId, validate,
+};
+use crate::error::{Error, Result, refuse};
+use crate::store::{Tx, codes, settings, users};
+use chrono::Duration;
+use serde::Serialize;
+use std::collections::HashSet;
+
+/// One window of the list and the size of the whole filtered set.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CodePage {
+    pub rows: Vec<CodeRow>,
+    pub total: i64,
+}
+
+/// What a delete removed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Deleted {
+    pub codes: i64,
+    pub usage_records: i64,
+}
+
+/// What a bulk action changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct BulkOutcome {
+    pub codes: u64,
+}
+
+/// Many random codes that share their other fields.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GenerateInput {
+    pub count: usize,
+    pub prefix: String,
+    /// Random characters after the prefix; `None` takes the configured length.
+    pub length: Option<usize>,
+    pub template: CodeInput,
+}
+
+/// Most codes one bulk generation makes.
+pub const GENERATE_MAX: usize = 100_000;
+
+impl Service {
+    /// The spec's `list_codes`: every code, by code. Prefer [`Service::page`] for big sets.
+    pub async fn list_codes(&self) -> Result<Vec<CodeRow>> {
+        let query = CodeQuery {
+            sort: crate::domain::SortField::Code,
+            descending: false,
+            limit: i64::MAX as u64,
+            ..CodeQuery::default()
+        };
+        Ok(codes::page(self.db.exec(), &query, self.now()).await?)
+    }
+
+    /// One window of the filtered, sorted list.
+    pub async fn page(&self, query: &CodeQuery) -> Result<Vec<CodeRow>> {
+        Ok(codes::page(self.db.exec(), query, self.now()).await?)
+    }
+
+    /// How many codes match.
+    pub async fn count(&self, filter: &CodeFilter) -> Result<i64> {
+        Ok(codes::count(self.db.exec(), filter, self.now()).await?)
+    }
+
+    /// A window and the total, together.
+    pub async fn page_with_total(&self, query: &CodeQuery) -> Result<CodePage> {
+        let (rows, total) = tokio::try_join!(self.page(query), self.count(&query.filter))?;
+        Ok(CodePage { rows, total })
+    }
+
+    /// The spec's `get_code!`: `code_not_found` when there is none.
+    pub async fn get_code(&self, id: CodeId) -> Result<ReferralCode> {
+        codes::get(self.db.exec(), id).await?.ok_or_else(|| not_found(&format!("#{id}")))
+    }
+
+    /// A code with its creator's and beneficiary's emails.
+    pub async fn get_code_row(&self, id: CodeId) -> Result<CodeRow> {
+        codes::get_row(self.db.exec(), id).await?.ok_or_else(|| not_found(&format!("#{id}")))
+    }
+
+    /// The spec's `get_code_by_string`, without case.
+    pub async fn get_code_by_string(&self, code: &str) -> Result<Option<ReferralCode>> {
+        Ok(codes::get_by_code(self.db.exec(), &lookup_form(code)).await?)
+    }
+
+    /// Like [`Service::get_code_by_string`], but `code_not_found` when there is none.
+    pub async fn find_code(&self, code: &str) -> Result<ReferralCode> {
+        self.get_code_by_string(code).await?.ok_or_else(|| not_found(code))
+    }
+
+    /// The spec's `change_code`: checks changes without saving them; `Ok` holds what would really change.
+    pub async fn change_code(&self, current: &ReferralCode, changes: &CodeChanges) -> Result<CodeUpdate> {
+        let config = settings::read(self.db.exec()).await?;
+        draft::check_changes(current, changes, config.max_number_of_uses_per_code, self.now())
+            .map_err(|fields| Refusal::validation(fields).into())
+    }
+
+    /// The spec's `create_code`. Without a code in the input, a random unused one is drawn.
+    pub async fn create_code(&self, input: &CodeInput) -> Result<ReferralCode> {
+        let operator = self.require_admin()?.clone();
+        let now = self.now();
+        let config = settings::read(self.db.exec()).await?;
+        let code = match &input.code {
+            Some(code) => code.clone(),
+            None => self.generate_unique_code().await?,
+        };
+        let new = draft::check_new(input, &code, &self.options.defaults, config.max_number_of_uses_per_code, Some(operator.user.id), now)
+            .map_err(Refusal::validation)?;
+        self.check_beneficiary(new.beneficiary).await?;
+        let mut tx = self.db.begin_write().await?;
+        users::lock(tx.exec(), operator.user.id).await?;
+        self.check_codes_per_user(tx.exec(), operator.role, operator.user.id, 1, config.max_number_of_codes_per_user).await?;
+        let created = codes::insert(tx.exec(), &new).await.map_err(|e| taken(e.into(), &new.code))?;
+        tx.commit().await?;
+        tracing::info!(code = %created.code, by = %operator.user.email, "created code");
+        Ok(created)
+    }
+
+    /// The spec's `update_code`: rules apply only to the fields that change.
+    pub async fn update_code(&self, current: &ReferralCode, changes: &CodeChanges) -> Result<ReferralCode> {
+        let operator = self.require_admin()?.clone();
+        let update = self.change_code(current, changes).await?;
+        if let Some(beneficiary) = update.beneficiary {
+            self.check_beneficiary(beneficiary).await?;
+        }
+        let mut tx = self.db.begin_write().await?;
+        let updated = codes::update(tx.exec(), current.id, &update)
+            .await
+            .map_err(|e| match &update.code {
+                Some(code) => taken(e.into(), code),
+                None => e.into(),
+            })?
+            .ok_or_else(|| not_found(&current.code))?;
+        tx.commit().await?;
+        tracing::info!(code = %updated.code, by = %operator.user.email, "updated code");
+        Ok(updated)
+    }
+
+    /// The spec's `delete_code`; its usage records go with it.
+    pub async fn delete_code(&self, code: &ReferralCode) -> Result<Deleted> {
+        let deleted = self.delete_codes(&Selection::Ids(vec![code.id])).await?;
+        if deleted.codes == 0 {
+            return Err(not_found(&code.code));
+        }
+        Ok(deleted)
+    }
+
+    /// How many codes a selection holds now, and how many usage records they have.
+    pub async fn count_selection(&self, selection: &Selection) -> Result<Deleted> {
+        let (codes, usage_records) = codes::count_selected(self.db.exec(), selection, self.now()).await?;
+        Ok(Deleted { codes, usage_records })
+    }
+
+    /// Deletes the selected codes and their usage records in one transaction.
+    pub async fn delete_codes(&self, selection: &Selection) -> Result<Deleted> {
+        let operator = self.require_admin()?.clone();
+        let now = self.now();
+        let mut tx = self.db.begin_write().await?;
+        let (codes_n, usage_records) = codes::count_selected(tx.exec(), selection, now).await?;
+        let removed = codes::delete(tx.exec(), selection, now).await?;
+        tx.commit().await?;
+        tracing::info!(codes = removed, usage_records, by = %operator.user.email, "deleted codes");
+        debug_assert_eq!(removed as i64, codes_n);
+        Ok(Deleted { codes: removed as i64, usage_records })
+    }
+
+    /// Activates or deactivates the selected codes in one statement.
+    pub async fn set_status(&self, selection: &Selection, active: bool) -> Result<BulkOutcome> {
+        let operator = self.require_admin()?.clone();
+        let mut tx = self.db.begin_write().await?;
+        let changed = codes::set_status(tx.exec(), selection, active, self.now()).await?;
+        tx.commit().await?;
+        tracing::info!(codes = changed, active, by = %operator.user.email, "set status");
+        Ok(BulkOutcome { codes: changed })
+    }
+
+    /// Moves each selected expiry `by` later, counting from now for codes already expired; codes that never
+    /// expire stay so.
+    pub async fn extend_expiry(&self, selection: &Selection, by: Duration) -> Result<BulkOutcome> {
+        let operator = self.require_admin()?.clone();
+        if by <= Duration::zero() {
+            return Err(Refusal::field("expiration", "the extension must be positive (e.g. 7d)").into());
+        }
+        let mut tx = self.db.begin_write().await?;
+        let changed = codes::extend_expiry(tx.exec(), selection, by.num_seconds(), self.now()).await?;
+        tx.commit().await?;
+        tracing::info!(codes = changed, seconds = by.num_seconds(), by = %operator.user.email, "extended expiry");
+        Ok(BulkOutcome { codes: changed })
+    }
+
+    /// The spec's `generate_random_code`: a code of the configured length; it may exist already.
+    pub fn generate_random_code(&self) -> Result<String> {
+        let shape = CodeShape { prefix: String::new(), random_len: self.options.defaults.length };
+        Ok(random_codes(&shape, 1).map_err(randomness_failed)?.remove(0))
+    }
+
+    /// A random code that no code has yet, after a bounded number of draws.
+    pub async fn generate_unique_code(&self) -> Result<String> {
+        for _ in 0..self.options.generate_attempts {
+            let code = self.generate_random_code()?;
+            if codes::get_by_code(self.db.exec(), &code).await?.is_none() {
+                return Ok(code);
+            }
+        }
+        refuse(
+            ErrorKind::Conflict,
+            format!(
+                "every one of {} random codes drawn was taken; raise codes.length in the configuration",
+                self.options.generate_attempts
+            ),
+        )
+    }
+
+    /// Creates `count` random unused codes (an optional prefix before the random part) in one transaction.
+    pub async fn generate_codes(&self, input: &GenerateInput) -> Result<Vec<ReferralCode>> {
+        let operator = self.require_admin()?.clone();
+        if !(1..=GENERATE_MAX).contains(&input.count) {
+            return Err(Refusal::field("count", format!("must be 1 to {GENERATE_MAX}, not {}", input.count)).into());
+        }
+        let random_len = input.length.unwrap_or(self.options.defaults.length);
+        if !(3..=validate::CODE_MAX).contains(&random_len) {
+            return Err(Refusal::field("length", format!("must be 3 to 50, not {random_len}")).into());
+        }
+        let prefix = validate::prefix(&input.prefix, random_len).map_err(|m| Refusal::field("prefix", m))?;
+        let now = self.now();
+        let config = settings::read(self.db.exec()).await?;
+        // The template is checked once with a stand-in code; each drawn code is valid by construction.
+        let stand_in = format!("{prefix}{}", "A".repeat(random_len));
+        let template = draft::check_new(
+            &input.template,
+            &stand_in,
+            &self.options.defaults,
+            config.max_number_of_uses_per_code,
+            Some(operator.user.id),
+            now,
+        )
+        .map_err(Refusal::validation)?;
+        self.check_beneficiary(template.beneficiary).await?;
+
+        let mut tx = self.db.begin_write().await?;
+        users::lock(tx.exec(), operator.user.id).await?;
+        self.check_codes_per_user(tx.exec(), operator.role, operator.user.id, input.count as i64, config.max_number_of_codes_per_user)
+            .await?;
+        let chosen = self.draw_unused(&mut tx, &CodeShape { prefix, random_len }, input.count).await?;
+        let mut created = Vec::with_capacity(chosen.len());
+        for chunk in chosen.chunks(codes::INSERT_BATCH) {
+            let batch: Vec<NewCode> = chunk.iter().map(|code| NewCode { code: code.clone(), ..template.clone() }).collect();
+            created.extend(codes::insert_many_returning(tx.exec(), &batch).await.map_err(|e| taken(e.into(), "one drawn"))?);
+        }
+        tx.commit().await?;
+        tracing::info!(codes = created.len(), by = %operator.user.email, "generated codes");
+        Ok(created)
+    }
+
+    /// Draws `count` distinct codes of `shape` that no stored code has, within the open transaction.
+    pub(super) async fn draw_unused(&self, tx: &mut Tx, shape: &CodeShape, count: usize) -> Result<Vec<String>> {
+        let mut chosen: Vec<String> = Vec::with_capacity(count);
+        let mut seen: HashSet<String> = HashSet::with_capacity(count);
+        for _ in 0..self.options.generate_attempts {
+            let missing = count - chosen.len();
+            if missing == 0 {
+                break;
+            }
+            let fresh: Vec<String> =
+                random_codes(shape, missing).map_err(randomness_failed)?.into_iter().filter(|c| seen.insert(c.clone())).collect();
+            let mut taken = HashSet::new();
+            for chunk in fresh.chunks(codes::INSERT_BATCH) {
+                taken.extend(codes::existing(tx.exec(), chunk).await?);
+            }
+            chosen.extend(fresh.into_iter().filter(|c| !taken.contains(c)));
+        }
+        if chosen.len() < count {
+            return refuse(
+                ErrorKind::Conflict,
+                format!(
+                    "could only find {} unused codes of {count} after {} rounds; use a longer --length or another --prefix",
+                    chosen.len(),
+                    self.options.generate_attempts
+                ),
+            );
+        }
+        Ok(chosen)
+    }
+
+    /// The spec's `list_valid_codes`: usable now, never-expiring ones included.
+    pub async fn list_valid_codes(&self) -> Result<Vec<ReferralCode>> {
+        Ok(codes::valid(self.db.exec(), self.now(), i64::MAX).await?)
+    }
+
+    async fn check_beneficiary(&self, beneficiary: Option<UserId>) -> Result<()> {
+        if let Some(id) = beneficiary {
+            if users::get(self.db.exec(), id).await?.is_none() {
+                return refuse(ErrorKind::UserNotFound, format!("no user has id {id}, so they can't be the beneficiary"));
+            }
+        }
+        Ok(())
+    }
+
+    /// Admins may create up to `max_number_of_codes_per_user` codes; Owners are not limited.
+    async fn check_codes_per_user(
+        &self,
+        exec: crate::store::Exec<'_>,
+        role: Option<Role>,
+        user: UserId,
+        adding: i64,
+        limit: i32,
+    ) -> Result<()> {
+        if role == Some(Role::Owner) {
+            return Ok(());
+        }
+        let have = codes::count_created_by(exec, user).await?;
+        if have + adding > i64::from(limit) {
+            return refuse(
+                ErrorKind::NotAuthorized,
+                format!(
+                    "you have created {have} codes and may create {limit} (the max_number_of_codes_per_user setting), \
+                     so {adding} more won't fit; an Owner can raise it with \
+                     `refcodes settings set max_number_of_codes_per_user {}` (up to 1000)",
+                    (have + adding).min(1000)
+                ),
+            );
+        }
+        Ok(())
+    }
+}
+
+/// What a lookup compares: trimmed and upper-cased, like stored codes.
+pub(super) fn lookup_form(code: &str) -> String {
+    code.trim().to_uppercase()
+}
+
+pub(super) fn not_found(code: &str) -> Error {
+    Refusal::new(ErrorKind::CodeNotFound, format!("no code {code} exists; `refcodes codes list --filter TEXT` finds codes"))
+        .into()
+}
+
+/// Turns a unique violation on the code into a `conflict` that names the code.
+fn taken(err: Error, code: &str) -> Error {
+    if is_unique_violation(&err) {
+        Refusal {
+            kind: ErrorKind::Conflict,
+            message: format!("code {code} exists already; choose another (e.g. {code}-2)"),
+            fields: vec![FieldError { field: "code", message: format!("{code} exists already; choose another") }],
+        }
+        .into()
+    } else {
+        err
+    }
+}
+
+fn randomness_failed(err: rand::rngs::SysError) -> Error {
+    Error::Config(format!("the operating system gave no randomness for codes: {err}"))
+}

@@ -1,0 +1,154 @@
+//! Realistic sample data: users, codes in every state, and usage spread over the past days. It writes directly
+//! (past expirations, counts from usage) because it stands for history, not for an admin's form.
+
+use super::Service;
+use crate::domain::draft::NewCode;
+use crate::domain::generate::CodeShape;
+use crate::domain::settings::SettingKey;
+use crate::domain::user::Role;
+use crate::domain::{CodeId, Refusal, UserId};
+use crate::error::Result;
+use crate::store::{codes, settings, usage, users};
+use chrono::{DateTime, Duration, Utc};
+use rand::RngExt;
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DemoInput {
+    pub users: usize,
+    pub codes: usize,
+    pub days: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct DemoOutcome {
+    pub users: usize,
+    pub codes: usize,
+    pub usage_records: u64,
+    pub system_enabled: bool,
+}
+
+const FIRST: [&str; 24] = [
+    "ada", "alan", "grace", "linus", "margaret", "dennis", "barbara", "ken", "frances", "edsger", "radia", "tim",
+    "katherine", "john", "hedy", "donald", "annie", "niklaus", "joan", "guido", "sophie", "bjarne", "karen", "yukihiro",
+];
+const LAST: [&str; 20] = [
+    "lovelace", "turing", "hopper", "torvalds", "hamilton", "ritchie", "liskov", "thompson", "allen", "dijkstra",
+    "perlman", "lee", "johnson", "backus", "lamarr", "knuth", "easley", "wirth", "clarke", "rossum",
+];
+const CAMPAIGNS: [(&str, &str); 10] = [
+    ("SPRING", "Spring campaign"),
+    ("SUMMER", "Summer sale"),
+    ("LAUNCH", "Product launch"),
+    ("VIP", "VIP customers"),
+    ("PARTNER", "Partner program: Acme Corp"),
+    ("FRIEND", "Friends and family"),
+    ("BETA", "Beta testers"),
+    ("PODCAST", "Podcast listeners"),
+    ("STAFF", "Employee referrals"),
+    ("CREATOR", "Influencer program"),
+];
+const BATCH: usize = 1000;
+
+impl Service {
+    /// Writes sample data and enables the system, so codes can be tried at once.
+    pub async fn demo(&self, input: &DemoInput) -> Result<DemoOutcome> {
+        let operator = self.require_admin()?.clone();
+        if input.users == 0 || input.users > 1_000_000 {
+            return Err(Refusal::field("users", "must be 1 to 1000000").into());
+        }
+        if input.codes > 10_000_000 {
+            return Err(Refusal::field("codes", "must be at most 10000000").into());
+        }
+        if !(1..=3650).contains(&input.days) {
+            return Err(Refusal::field("days", "must be 1 to 3650").into());
+        }
+        let now = self.now();
+        let config = settings::read(self.db.exec()).await?;
+        let mut rng = rand::rng();
+
+        let suffix = rng.random_range(0..1_000_000u32);
+        let mut user_ids: Vec<UserId> = Vec::with_capacity(input.users);
+        for start in (0..input.users).step_by(BATCH) {
+            let rows: Vec<(String, String, String, String, DateTime<Utc>)> = (start..(start + BATCH).min(input.users))
+                .map(|i| {
+                    let (first, last) = (FIRST[i % FIRST.len()], LAST[(i / FIRST.len()) % LAST.len()]);
+                    let at = now - Duration::minutes(rng.random_range(0..input.days * 1440 + 1));
+                    (format!("{first}.{last}.{suffix}.{i}@example.com"), format!("{first}{last}{i}"), cap(first), cap(last), at)
+                })
+                .collect();
+            let mut tx = self.db.begin_write().await?;
+            user_ids.extend(users::insert_many(tx.exec(), &rows).await?);
+            tx.commit().await?;
+        }
+        // A few of them are admins, so codes have several creators.
+        let mut creators = vec![operator.user.id];
+        for id in user_ids.iter().take(3) {
+            users::assign_role(self.db.exec(), *id, Role::Admin).await?;
+            creators.push(*id);
+        }
+
+        let mut made = 0usize;
+        let mut usage_records = 0u64;
+        let limit = config.max_number_of_uses_per_code;
+        while made < input.codes {
+            let n = BATCH.min(input.codes - made);
+            let mut tx = self.db.begin_write().await?;
+            let (prefix, description) = CAMPAIGNS[rng.random_range(0..CAMPAIGNS.len())];
+            let shape = CodeShape { prefix: format!("{prefix}-"), random_len: 6 };
+            let drawn = self.draw_unused(&mut tx, &shape, n).await?;
+            let batch: Vec<NewCode> = drawn
+                .into_iter()
+                .map(|code| {
+                    let age = Duration::minutes(rng.random_range(60..input.days * 1440 + 120));
+                    let created = now - age;
+                    let expiration_date = match rng.random_range(0..100) {
+                        0..15 => None,
+                        15..30 => Some(created + age / 2),
+                        _ => Some(now + Duration::days(rng.random_range(1..90))),
+                    };
+                    NewCode {
+                        code,
+                        description: description.to_string(),
+                        status: rng.random_range(0..100) >= 10,
+                        max_uses: [10, 25, 50, 100, 100][rng.random_range(0..5)].min(limit),
+                        created_by: Some(creators[rng.random_range(0..creators.len())]),
+                        beneficiary: (rng.random_range(0..100) < 40).then(|| user_ids[rng.random_range(0..user_ids.len())]),
+                        date_created: created,
+                        expiration_date,
+                    }
+                })
+                .collect();
+            let created = codes::insert_many_returning(tx.exec(), &batch).await?;
+            let mut rows: Vec<(CodeId, UserId, DateTime<Utc>)> = Vec::new();
+            for code in &created {
+                let most = (code.max_uses as usize).min(user_ids.len());
+                let uses = match rng.random_range(0..100) {
+                    0..30 => 0,
+                    30..40 => most,
+                    _ => rng.random_range(0..=most.min(8)),
+                };
+                let until = code.expiration_date.map_or(now, |e| e.min(now));
+                let span = (until - code.date_created).num_seconds().max(1);
+                for k in rand::seq::index::sample(&mut rng, user_ids.len(), uses) {
+                    rows.push((code.id, user_ids[k], code.date_created + Duration::seconds(rng.random_range(0..span))));
+                }
+            }
+            for chunk in rows.chunks(BATCH) {
+                usage_records += usage::insert_many(tx.exec(), chunk).await?;
+            }
+            let ids: Vec<CodeId> = created.iter().map(|c| c.id).collect();
+            codes::recount_uses(tx.exec(), &ids).await?;
+            tx.commit().await?;
+            made += n;
+        }
+        settings::write(self.db.exec(), SettingKey::Enabled, "true", now).await?;
+        tracing::info!(users = input.users, codes = made, usage_records, by = %operator.user.email, "demo data written");
+        Ok(DemoOutcome { users: input.users, codes: made, usage_records, system_enabled: true })
+    }
+}
+
+fn cap(name: &str) -> String {
+    let mut chars = name.chars();
+    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
+}

@@ -1,0 +1,206 @@
+//! The spec's API: the only door to the store. Every mutating call checks who is acting here, not in the UI.
+
+mod access;
+mod codes;
+mod demo;
+mod registration;
+mod settings;
+mod usage;
+mod users;
+
+pub use access::{SignIn, default_operator_email};
+pub use codes::{BulkOutcome, CodePage, Deleted, GenerateInput};
+pub use demo::{DemoInput, DemoOutcome};
+pub use registration::{Registered, Registration};
+pub use users::NewUserInput;
+
+use crate::config::Config;
+use crate::domain::Refusal;
+use crate::domain::draft::CodeDefaults;
+use crate::domain::user::Operator;
+use crate::error::{Error, Result};
+use crate::store::{ConnectOptions, Db, mask_url};
+use chrono::{DateTime, SubsecRound, Utc};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Where the service reads the time, so tests can fix it.
+pub trait Clock: Send + Sync + std::fmt::Debug {
+    fn now(&self) -> DateTime<Utc>;
+}
+
+#[derive(Debug)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        // Milliseconds: what both databases keep alike.
+        Utc::now().trunc_subsecs(3)
+    }
+}
+
+/// A clock that stands still until told to move: for tests and reproducible runs.
+#[derive(Debug)]
+pub struct ManualClock(std::sync::Mutex<DateTime<Utc>>);
+
+impl ManualClock {
+    pub fn new(at: DateTime<Utc>) -> ManualClock {
+        ManualClock(std::sync::Mutex::new(at.trunc_subsecs(3)))
+    }
+
+    pub fn set(&self, at: DateTime<Utc>) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = at.trunc_subsecs(3);
+    }
+
+    pub fn advance(&self, by: chrono::Duration) {
+        let mut now = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        *now += by;
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> DateTime<Utc> {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// Everything the service needs besides the database.
+#[derive(Debug, Clone)]
+pub struct ServiceOptions {
+    pub defaults: CodeDefaults,
+    pub generate_attempts: u32,
+    pub read_only: bool,
+}
+
+impl ServiceOptions {
+    pub fn from_config(config: &Config, read_only: bool) -> ServiceOptions {
+        ServiceOptions {
+            defaults: CodeDefaults {
+                length: config.codes.length,
+                expiry_days: config.codes.expiry_days,
+                max_uses: config.codes.max_uses,
+            },
+            generate_attempts: config.codes.generate_attempts.max(1),
+            read_only,
+        }
+    }
+}
+
+impl Default for ServiceOptions {
+    fn default() -> Self {
+        ServiceOptions { defaults: CodeDefaults::default(), generate_attempts: 10, read_only: false }
+    }
+}
+
+/// The referral codes service. Cheap to clone: clones share the pool.
+#[derive(Debug, Clone)]
+pub struct Service {
+    db: Db,
+    url: String,
+    clock: Arc<dyn Clock>,
+    options: ServiceOptions,
+    operator: Option<Operator>,
+}
+
+impl Service {
+    /// Connects to `url` and applies the migrations (unless read-only, where it checks they were applied).
+    pub async fn open(url: &str, max_connections: u32, busy_timeout: Duration, options: ServiceOptions) -> Result<Service> {
+        let connect = ConnectOptions { url: url.to_string(), max_connections, busy_timeout, read_only: options.read_only };
+        let db = Db::connect(&connect).await?;
+        if !options.read_only {
+            db.migrate().await?;
+        }
+        Ok(Service { db, url: url.to_string(), clock: Arc::new(SystemClock), options, operator: None })
+    }
+
+    /// Opens the database the configuration names.
+    pub async fn from_config(config: &Config, url: &str, read_only: bool) -> Result<Service> {
+        Service::open(
+            url,
+            config.database.max_connections,
+            Duration::from_millis(config.database.busy_timeout_ms),
+            ServiceOptions::from_config(config, read_only),
+        )
+        .await
+    }
+
+    /// The same service reading time from `clock`.
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Service {
+        self.clock = clock;
+        self
+    }
+
+    /// The same service acting as `operator`.
+    pub fn with_operator(mut self, operator: Option<Operator>) -> Service {
+        self.operator = operator;
+        self
+    }
+
+    pub fn operator(&self) -> Option<&Operator> {
+        self.operator.as_ref()
+    }
+
+    pub fn is_read_only(&self) -> bool {
+        self.options.read_only
+    }
+
+    /// Whether the operator may change codes, users and settings.
+    pub fn can_administer(&self) -> bool {
+        !self.options.read_only && self.operator.as_ref().is_some_and(Operator::is_admin)
+    }
+
+    pub fn defaults(&self) -> CodeDefaults {
+        self.options.defaults
+    }
+
+    /// The database URL with any password masked.
+    pub fn database_label(&self) -> String {
+        mask_url(&self.url)
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    pub async fn close(&self) {
+        self.db.close().await;
+    }
+
+    fn require_admin(&self) -> Result<&Operator> {
+        if self.options.read_only {
+            return Err(read_only_refusal());
+        }
+        match &self.operator {
+            Some(op) if op.is_admin() => Ok(op),
+            Some(op) => Err(Refusal::new(
+                crate::domain::ErrorKind::NotAuthorized,
+                format!(
+                    "{} is not an admin, so this is read-only for them; an Owner or Admin can grant it with \
+                     `refcodes users add {} --role admin`",
+                    op.user.email, op.user.email
+                ),
+            )
+            .into()),
+            None => Err(Refusal::new(
+                crate::domain::ErrorKind::NotAuthorized,
+                "no operator is signed in: name one with --as EMAIL or REFCODES_OPERATOR",
+            )
+            .into()),
+        }
+    }
+
+    /// Redemption and registration are the application's work, not an admin's: they only need a writable service.
+    fn require_writable(&self) -> Result<()> {
+        if self.options.read_only { Err(read_only_refusal()) } else { Ok(()) }
+    }
+}
+
+fn read_only_refusal() -> Error {
+    Refusal::new(crate::domain::ErrorKind::NotAuthorized, "refcodes is read-only here (--read-only); run it without --read-only to make changes")
+        .into()
+}
+
+/// Whether a database error is a unique-constraint violation.
+fn is_unique_violation(err: &Error) -> bool {
+    matches!(err, Error::Database(sqlx::Error::Database(db)) if db.is_unique_violation())
+}

@@ -1,0 +1,129 @@
+//! Redemption, usage records and figures.
+
+use super::Service;
+use super::codes::{lookup_form, not_found};
+use crate::domain::stats::{CodeUsageStats, DailyUsage, SystemStats, TopCode, Usage, UsageRecord};
+use crate::domain::{CodeId, CodeStatus, ErrorKind, Refusal, UserId};
+use crate::error::{Error, Result};
+use crate::store::{Exec, Tx, codes, settings, stats, usage, users};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+
+impl Service {
+    /// The spec's `use_code`: one transaction that takes a use of the code and records it for `user`. Never
+    /// passes the limit and never counts a user twice, however many clients redeem at once.
+    pub async fn use_code(&self, code: &str, user: UserId) -> Result<Usage> {
+        self.require_writable()?;
+        let mut tx = self.db.begin_write().await?;
+        let usage = redeem(&mut tx, &lookup_form(code), user, self.now()).await?;
+        tx.commit().await?;
+        Ok(usage)
+    }
+
+    /// The spec's `get_usage_stats`.
+    pub async fn get_usage_stats(&self, code_id: CodeId) -> Result<CodeUsageStats> {
+        let code = self.get_code(code_id).await?;
+        let (total_uses, unique_users, last_used) = usage::totals_for_code(self.db.exec(), code_id).await?;
+        Ok(CodeUsageStats {
+            code_id,
+            total_uses,
+            unique_users,
+            last_used,
+            remaining_uses: code.remaining_uses(),
+            status: code.status_at(self.now()),
+        })
+    }
+
+    /// The spec's `list_usage_for_code`, newest first, one window at a time.
+    pub async fn list_usage_for_code(&self, code_id: CodeId, offset: i64, limit: i64) -> Result<Vec<UsageRecord>> {
+        Ok(usage::for_code(self.db.exec(), code_id, offset.max(0), limit.max(0)).await?)
+    }
+
+    /// The spec's `user_used_code?`.
+    pub async fn user_used_code(&self, user: UserId, code_id: CodeId) -> Result<bool> {
+        Ok(usage::user_used_code(self.db.exec(), user, code_id).await?)
+    }
+
+    /// The spec's `get_system_stats`.
+    pub async fn get_system_stats(&self) -> Result<SystemStats> {
+        Ok(stats::system(self.db.exec(), self.now()).await?)
+    }
+
+    pub async fn top_codes(&self, limit: i64) -> Result<Vec<TopCode>> {
+        Ok(stats::top_codes(self.db.exec(), limit.max(0)).await?)
+    }
+
+    pub async fn recent_usage(&self, limit: i64) -> Result<Vec<UsageRecord>> {
+        Ok(usage::recent(self.db.exec(), limit.max(0)).await?)
+    }
+
+    /// Every usage record, for export.
+    pub async fn all_usage(&self) -> Result<Vec<UsageRecord>> {
+        Ok(usage::all(self.db.exec()).await?)
+    }
+
+    /// Uses per UTC day from `first` to `last` inclusive, days without uses included as zero.
+    pub async fn usage_per_day(&self, first: NaiveDate, last: NaiveDate) -> Result<Vec<DailyUsage>> {
+        let start = day_start(first);
+        let end = day_start(last) + Duration::days(1);
+        let found = usage::per_day(self.db.exec(), start, end).await?;
+        Ok(first
+            .iter_days()
+            .take_while(|d| *d <= last)
+            .map(|day| DailyUsage { day, uses: found.iter().find(|u| u.day == day).map_or(0, |u| u.uses) })
+            .collect())
+    }
+}
+
+fn day_start(day: NaiveDate) -> DateTime<Utc> {
+    day.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc()
+}
+
+/// The redemption inside an open write transaction; the caller commits. On a refusal the caller drops the
+/// transaction, which rolls the increment back.
+pub(super) async fn redeem(tx: &mut Tx, code: &str, user: UserId, now: DateTime<Utc>) -> Result<Usage> {
+    let Some(code_id) = usage::take_use(tx.exec(), code, now).await? else {
+        return Err(refusal_reason(tx.exec(), code, now).await?);
+    };
+    match usage::insert(tx.exec(), code_id, user, now).await? {
+        Some(id) => Ok(Usage { id, code_id, code: code.to_string(), used_by: user, date_used: now }),
+        None if users::get(tx.exec(), user).await?.is_none() => Err(Refusal::new(
+            ErrorKind::UserNotFound,
+            format!("no user has id {user}; `refcodes users list` shows users"),
+        )
+        .into()),
+        None => Err(Refusal::new(ErrorKind::AlreadyUsed, format!("user {user} has used code {code} already; a user may use a code once"))
+            .into()),
+    }
+}
+
+/// Why a code could not be taken, read again after the conditional update changed nothing.
+async fn refusal_reason(mut exec: Exec<'_>, code: &str, now: DateTime<Utc>) -> Result<Error> {
+    let config = settings::read(exec.reborrow()).await?;
+    if !config.enabled {
+        return Ok(Refusal::new(
+            ErrorKind::SystemDisabled,
+            "the referral code system is disabled; an admin can enable it with `refcodes settings enable`",
+        )
+        .into());
+    }
+    let Some(found) = codes::get_by_code(exec, code).await? else { return Ok(not_found(code)) };
+    let (kind, message) = match found.status_at(now) {
+        CodeStatus::Inactive => {
+            (ErrorKind::CodeInactive, format!("code {code} is inactive; `refcodes codes update {code} --active` turns it on"))
+        }
+        CodeStatus::Expired => (
+            ErrorKind::CodeExpired,
+            format!("code {code} expired; `refcodes codes update {code} --expires 7d` gives it another week"),
+        ),
+        CodeStatus::LimitReached => (
+            ErrorKind::UsageLimitReached,
+            format!(
+                "code {code} has reached its limit of {} uses; `refcodes codes update {code} --max-uses N` raises it",
+                found.max_uses
+            ),
+        ),
+        // Changed between the update and this read: say so rather than guess.
+        CodeStatus::Active => (ErrorKind::Conflict, format!("code {code} changed while it was being redeemed; try again")),
+    };
+    Ok(Refusal::new(kind, message).into())
+}

@@ -1,0 +1,264 @@
+//! Queries on `phoenix_kit_referral_codes`.
+
+use crate::domain::draft::{CodeUpdate, NewCode};
+use crate::domain::{CodeFilter, CodeId, CodeQuery, CodeRow, CodeStatus, ReferralCode, Selection, SortField, UserId};
+use crate::store::sql::contains_pattern;
+use crate::store::{Backend, Exec, Sql};
+use chrono::{DateTime, Utc};
+
+const CODE_COLUMNS: &str = "c.id, c.code, c.description, c.status, c.number_of_uses, c.max_uses, c.created_by, \
+                            c.beneficiary, c.date_created, c.expiration_date";
+/// The same columns unqualified, for `RETURNING`.
+const RETURNING: &str = " RETURNING id, code, description, status, number_of_uses, max_uses, created_by, beneficiary, \
+                         date_created, expiration_date";
+
+const ROW_FROM: &str = " FROM phoenix_kit_referral_codes c \
+                         LEFT JOIN phoenix_kit_users cu ON cu.id = c.created_by \
+                         LEFT JOIN phoenix_kit_users bu ON bu.id = c.beneficiary";
+
+fn select_rows() -> Sql {
+    Sql::new(format!(
+        "SELECT {CODE_COLUMNS}, CAST(cu.email AS TEXT) AS created_by_email, CAST(bu.email AS TEXT) AS beneficiary_email{ROW_FROM}"
+    ))
+}
+
+pub async fn get(exec: Exec<'_>, id: CodeId) -> Result<Option<ReferralCode>, sqlx::Error> {
+    exec.fetch_optional(&Sql::new(format!("SELECT {CODE_COLUMNS} FROM phoenix_kit_referral_codes c WHERE c.id = ")).and("", id))
+        .await
+}
+
+/// Looks a code up without case (`code` is already upper-cased).
+pub async fn get_by_code(exec: Exec<'_>, code: &str) -> Result<Option<ReferralCode>, sqlx::Error> {
+    exec.fetch_optional(
+        &Sql::new(format!("SELECT {CODE_COLUMNS} FROM phoenix_kit_referral_codes c WHERE upper(c.code) = ")).and("", code),
+    )
+    .await
+}
+
+pub async fn get_row(exec: Exec<'_>, id: CodeId) -> Result<Option<CodeRow>, sqlx::Error> {
+    exec.fetch_optional(&select_rows().and(" WHERE c.id = ", id)).await
+}
+
+pub async fn insert(exec: Exec<'_>, new: &NewCode) -> Result<ReferralCode, sqlx::Error> {
+    let mut sql = Sql::new(
+        "INSERT INTO phoenix_kit_referral_codes (code, description, status, number_of_uses, max_uses, \
+         created_by, beneficiary, date_created, expiration_date) VALUES (",
+    );
+    push_values(&mut sql, new);
+    sql.push(")").push(RETURNING);
+    exec.fetch_one(&sql).await
+}
+
+fn push_values(sql: &mut Sql, new: &NewCode) {
+    sql.bind(new.code.clone())
+        .push(", ")
+        .bind(new.description.clone())
+        .push(", ")
+        .bind(new.status)
+        .push(", 0, ")
+        .bind(new.max_uses)
+        .push(", ")
+        .bind(new.created_by)
+        .push(", ")
+        .bind(new.beneficiary)
+        .push(", ")
+        .bind(new.date_created)
+        .push(", ")
+        .bind(new.expiration_date);
+}
+
+/// Rows per multi-row INSERT: 8 values each keeps a statement under SQLite's 32,766 parameters.
+pub const INSERT_BATCH: usize = 1000;
+
+/// Inserts many codes in one multi-row statement (at most [`INSERT_BATCH`]).
+pub async fn insert_many_returning(exec: Exec<'_>, codes: &[NewCode]) -> Result<Vec<ReferralCode>, sqlx::Error> {
+    let mut sql = Sql::new(
+        "INSERT INTO phoenix_kit_referral_codes (code, description, status, number_of_uses, max_uses, \
+         created_by, beneficiary, date_created, expiration_date) VALUES ",
+    );
+    for (i, new) in codes.iter().enumerate() {
+        sql.push(if i == 0 { "(" } else { ", (" });
+        push_values(&mut sql, new);
+        sql.push(")");
+    }
+    sql.push(RETURNING);
+    exec.fetch_all(&sql).await
+}
+
+/// Which of `codes` (upper-cased) exist already.
+pub async fn existing(exec: Exec<'_>, codes: &[String]) -> Result<Vec<String>, sqlx::Error> {
+    let mut sql = Sql::new("SELECT c.code FROM phoenix_kit_referral_codes c WHERE ");
+    sql.push_in(exec.backend(), "upper(c.code)", codes);
+    Ok(exec.fetch_all::<(String,)>(&sql).await?.into_iter().map(|(c,)| c).collect())
+}
+
+pub async fn update(exec: Exec<'_>, id: CodeId, changes: &CodeUpdate) -> Result<Option<ReferralCode>, sqlx::Error> {
+    let mut sql = Sql::new("UPDATE phoenix_kit_referral_codes SET ");
+    let mut first = true;
+    let mut set = |sql: &mut Sql, column: &str, arg: crate::store::sql::Arg| {
+        sql.push(if first { "" } else { ", " }).push(column).push(" = ").bind(arg);
+        first = false;
+    };
+    if let Some(v) = &changes.code {
+        set(&mut sql, "code", v.clone().into());
+    }
+    if let Some(v) = &changes.description {
+        set(&mut sql, "description", v.clone().into());
+    }
+    if let Some(v) = changes.status {
+        set(&mut sql, "status", v.into());
+    }
+    if let Some(v) = changes.max_uses {
+        set(&mut sql, "max_uses", v.into());
+    }
+    if let Some(v) = changes.beneficiary {
+        set(&mut sql, "beneficiary", v.into());
+    }
+    if let Some(v) = changes.expiration_date {
+        set(&mut sql, "expiration_date", v.into());
+    }
+    if first {
+        return get(exec, id).await;
+    }
+    sql.push(" WHERE id = ").bind(id).push(RETURNING);
+    exec.fetch_optional(&sql).await
+}
+
+/// Appends ` WHERE ...` for `filter`. A text filter needs the user joins of [`ROW_FROM`] in the query.
+fn push_where(sql: &mut Sql, backend: Backend, filter: &CodeFilter, now: DateTime<Utc>) {
+    sql.push(" WHERE 1 = 1");
+    let text = filter.text.trim();
+    if !text.is_empty() {
+        let like = backend.ilike();
+        sql.push(" AND (c.code ").push(like).push(" ").bind(contains_pattern(text));
+        let p = format!(" ESCAPE '\\' OR c.description {like} ");
+        sql.push(&p).bind(contains_pattern(text));
+        let p = format!(" ESCAPE '\\' OR cu.email {like} ");
+        sql.push(&p).bind(contains_pattern(text));
+        let p = format!(" ESCAPE '\\' OR bu.email {like} ");
+        sql.push(&p).bind(contains_pattern(text)).push(" ESCAPE '\\')");
+    }
+    if let Some(status) = filter.status {
+        push_status(sql, status, now);
+    }
+}
+
+fn push_status(sql: &mut Sql, status: CodeStatus, now: DateTime<Utc>) {
+    match status {
+        CodeStatus::Inactive => {
+            sql.push(" AND NOT c.status");
+        }
+        CodeStatus::Expired => {
+            sql.push(" AND c.status AND c.expiration_date <= ").bind(now);
+        }
+        CodeStatus::Active | CodeStatus::LimitReached => {
+            sql.push(" AND c.status AND (c.expiration_date IS NULL OR c.expiration_date > ").bind(now).push(")");
+            sql.push(if status == CodeStatus::Active {
+                " AND c.number_of_uses < c.max_uses"
+            } else {
+                " AND c.number_of_uses >= c.max_uses"
+            });
+        }
+    }
+}
+
+/// One window of the filtered, sorted list. Ties are broken by id so pages never overlap.
+pub async fn page(exec: Exec<'_>, query: &CodeQuery, now: DateTime<Utc>) -> Result<Vec<CodeRow>, sqlx::Error> {
+    let mut sql = select_rows();
+    push_where(&mut sql, exec.backend(), &query.filter, now);
+    let dir = if query.descending { "DESC" } else { "ASC" };
+    let order = match query.sort {
+        SortField::Code => format!(" ORDER BY c.code {dir}"),
+        SortField::Created => format!(" ORDER BY c.date_created {dir}, c.id {dir}"),
+        SortField::Uses => format!(" ORDER BY c.number_of_uses {dir}, c.id {dir}"),
+        // "never" is the latest expiry of all.
+        SortField::Expires => {
+            let nulls = if query.descending { "FIRST" } else { "LAST" };
+            format!(" ORDER BY c.expiration_date {dir} NULLS {nulls}, c.id {dir}")
+        }
+    };
+    sql.push(&order);
+    sql.push(" LIMIT ").bind(query.limit.min(i64::MAX as u64) as i64);
+    sql.push(" OFFSET ").bind(query.offset.min(i64::MAX as u64) as i64);
+    exec.fetch_all(&sql).await
+}
+
+/// How many codes match `filter`.
+pub async fn count(exec: Exec<'_>, filter: &CodeFilter, now: DateTime<Utc>) -> Result<i64, sqlx::Error> {
+    let mut sql = Sql::new("SELECT count(*)");
+    sql.push(if filter.text.trim().is_empty() { " FROM phoenix_kit_referral_codes c" } else { ROW_FROM });
+    push_where(&mut sql, exec.backend(), filter, now);
+    Ok(exec.fetch_one::<(i64,)>(&sql).await?.0)
+}
+
+/// Appends `c.id IN (...)` for a selection.
+fn push_selection(sql: &mut Sql, backend: Backend, selection: &Selection, now: DateTime<Utc>) {
+    match selection {
+        Selection::Ids(ids) => {
+            sql.push(" WHERE ").push_in(backend, "c.id", &ids.iter().map(|id| id.0).collect::<Vec<_>>());
+        }
+        Selection::Matching(filter) => {
+            sql.push(" WHERE c.id IN (SELECT c.id");
+            sql.push(if filter.text.trim().is_empty() { " FROM phoenix_kit_referral_codes c" } else { ROW_FROM });
+            push_where(sql, backend, filter, now);
+            sql.push(")");
+        }
+    }
+}
+
+pub async fn count_selected(exec: Exec<'_>, selection: &Selection, now: DateTime<Utc>) -> Result<(i64, i64), sqlx::Error> {
+    let mut sql = Sql::new(
+        "SELECT count(*), COALESCE(sum((SELECT count(*) FROM phoenix_kit_referral_code_usage u WHERE u.code_id = c.id)), 0) \
+         FROM phoenix_kit_referral_codes c",
+    );
+    push_selection(&mut sql, exec.backend(), selection, now);
+    exec.fetch_one::<(i64, i64)>(&sql).await
+}
+
+pub async fn set_status(exec: Exec<'_>, selection: &Selection, active: bool, now: DateTime<Utc>) -> Result<u64, sqlx::Error> {
+    let mut sql = Sql::new("UPDATE phoenix_kit_referral_codes AS c SET status = ").and("", active);
+    push_selection(&mut sql, exec.backend(), selection, now);
+    exec.execute(&sql).await
+}
+
+/// Moves each selected expiry to the later of itself and `now`, plus `seconds`; codes that never expire stay so.
+pub async fn extend_expiry(exec: Exec<'_>, selection: &Selection, seconds: i64, now: DateTime<Utc>) -> Result<u64, sqlx::Error> {
+    let backend = exec.backend();
+    let mut sql = Sql::new("UPDATE phoenix_kit_referral_codes AS c SET expiration_date = ");
+    let now_param = sql.next_placeholder();
+    sql.push_arg(now);
+    let secs_param = sql.next_placeholder();
+    sql.push_arg(seconds);
+    sql.push(&backend.extend_time("c.expiration_date", &now_param, &secs_param));
+    push_selection(&mut sql, backend, selection, now);
+    exec.execute(&sql).await
+}
+
+pub async fn delete(exec: Exec<'_>, selection: &Selection, now: DateTime<Utc>) -> Result<u64, sqlx::Error> {
+    let mut sql = Sql::new("DELETE FROM phoenix_kit_referral_codes AS c");
+    push_selection(&mut sql, exec.backend(), selection, now);
+    exec.execute(&sql).await
+}
+
+pub async fn count_created_by(exec: Exec<'_>, user: UserId) -> Result<i64, sqlx::Error> {
+    Ok(exec.fetch_one::<(i64,)>(&Sql::new("SELECT count(*) FROM phoenix_kit_referral_codes WHERE created_by = ").and("", user)).await?.0)
+}
+
+/// Codes usable now: active, not expired (never-expiring ones included), under the limit.
+pub async fn valid(exec: Exec<'_>, now: DateTime<Utc>, limit: i64) -> Result<Vec<ReferralCode>, sqlx::Error> {
+    let mut sql = Sql::new(format!("SELECT {CODE_COLUMNS} FROM phoenix_kit_referral_codes c WHERE 1 = 1"));
+    push_status(&mut sql, CodeStatus::Active, now);
+    sql.push(" ORDER BY c.code LIMIT ").bind(limit);
+    exec.fetch_all(&sql).await
+}
+
+/// Sets `number_of_uses` of the given codes from their usage records.
+pub async fn recount_uses(exec: Exec<'_>, ids: &[CodeId]) -> Result<u64, sqlx::Error> {
+    let backend = exec.backend();
+    let mut sql = Sql::new(
+        "UPDATE phoenix_kit_referral_codes AS c SET number_of_uses = \
+         (SELECT count(*) FROM phoenix_kit_referral_code_usage u WHERE u.code_id = c.id)",
+    );
+    push_selection(&mut sql, backend, &Selection::Ids(ids.to_vec()), Utc::now());
+    exec.execute(&sql).await
+}

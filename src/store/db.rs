@@ -1,0 +1,218 @@
+//! Opening the database named by a URL, migrating it, and write transactions.
+
+use crate::error::{Error, Result};
+use crate::store::Exec;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{PgPool, Postgres, Sqlite, SqlitePool, Transaction};
+use std::str::FromStr;
+use std::time::Duration;
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    /// Case-insensitive LIKE.
+    pub fn ilike(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "LIKE",
+            Backend::Postgres => "ILIKE",
+        }
+    }
+
+    /// The UTC day (`YYYY-MM-DD` text) of a timestamp column.
+    pub fn day_of(self, column: &str) -> String {
+        match self {
+            Backend::Sqlite => format!("substr({column}, 1, 10)"),
+            Backend::Postgres => format!("to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD')"),
+        }
+    }
+
+    /// `column IN (...)` over one JSON array bound at `param` (`$n`), so a list of any length is one argument and
+    /// a bulk action one statement. `ints` says the items are ids.
+    pub fn in_json_array(self, column: &str, param: &str, ints: bool) -> String {
+        match self {
+            Backend::Sqlite => format!("{column} IN (SELECT value FROM json_each({param}))"),
+            Backend::Postgres => {
+                let items = format!("jsonb_array_elements_text(CAST({param} AS jsonb))");
+                if ints { format!("{column} IN (SELECT ({items})::bigint)") } else { format!("{column} IN (SELECT {items})") }
+            }
+        }
+    }
+
+    /// The later of `column` and the time at `now_param`, plus `seconds_param` seconds; NULL stays NULL.
+    pub fn extend_time(self, column: &str, now_param: &str, seconds_param: &str) -> String {
+        match self {
+            Backend::Sqlite => format!(
+                "strftime('%Y-%m-%dT%H:%M:%fZ', max({column}, {now_param}), '+' || {seconds_param} || ' seconds')"
+            ),
+            Backend::Postgres => {
+                format!("GREATEST({column}, {now_param}) + make_interval(secs => {seconds_param})")
+            }
+        }
+    }
+}
+
+/// How to connect.
+#[derive(Debug, Clone)]
+pub struct ConnectOptions {
+    pub url: String,
+    pub max_connections: u32,
+    pub busy_timeout: Duration,
+    /// Open sessions that refuse writes, a second wall behind the service's own checks.
+    pub read_only: bool,
+}
+
+/// An open database.
+#[derive(Debug, Clone)]
+pub enum Db {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// An open write transaction. Dropping it without [`Tx::commit`] rolls back.
+pub enum Tx {
+    Sqlite(Transaction<'static, Sqlite>),
+    Postgres(Transaction<'static, Postgres>),
+}
+
+impl Tx {
+    pub fn exec(&mut self) -> Exec<'_> {
+        match self {
+            Tx::Sqlite(tx) => Exec::SqliteConn(tx),
+            Tx::Postgres(tx) => Exec::PgConn(tx),
+        }
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            Tx::Sqlite(_) => Backend::Sqlite,
+            Tx::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    pub async fn commit(self) -> Result<()> {
+        match self {
+            Tx::Sqlite(tx) => tx.commit().await?,
+            Tx::Postgres(tx) => tx.commit().await?,
+        }
+        Ok(())
+    }
+}
+
+impl Db {
+    pub async fn connect(options: &ConnectOptions) -> Result<Db> {
+        let url = options.url.trim();
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let connect = PgConnectOptions::from_str(url).map_err(|e| Error::Config(format!("bad database URL: {e}")))?;
+            let connect = if options.read_only {
+                connect.options([("default_transaction_read_only", "on")])
+            } else {
+                connect
+            };
+            let pool = PgPoolOptions::new()
+                .max_connections(options.max_connections)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(connect.application_name("refcodes"))
+                .await?;
+            Ok(Db::Postgres(pool))
+        } else if url.starts_with("sqlite:") {
+            let connect = SqliteConnectOptions::from_str(url)
+                .map_err(|e| Error::Config(format!("bad database URL: {e}")))?
+                .create_if_missing(!options.read_only)
+                .read_only(options.read_only)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .foreign_keys(true)
+                .busy_timeout(options.busy_timeout);
+            let pool = SqlitePoolOptions::new()
+                .max_connections(options.max_connections)
+                .acquire_timeout(options.busy_timeout.max(Duration::from_secs(10)))
+                .connect_with(connect)
+                .await?;
+            Ok(Db::Sqlite(pool))
+        } else {
+            Err(Error::Config(format!(
+                "unsupported database URL {}: use sqlite://PATH or postgres://USER@HOST/DB",
+                mask_url(url)
+            )))
+        }
+    }
+
+    pub async fn migrate(&self) -> Result<()> {
+        match self {
+            Db::Sqlite(pool) => SQLITE_MIGRATIONS.run(pool).await?,
+            Db::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await?,
+        }
+        Ok(())
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            Db::Sqlite(_) => Backend::Sqlite,
+            Db::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    pub fn exec(&self) -> Exec<'_> {
+        match self {
+            Db::Sqlite(pool) => Exec::SqlitePool(pool),
+            Db::Postgres(pool) => Exec::PgPool(pool),
+        }
+    }
+
+    /// Begins a transaction that will write. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`), so
+    /// two writers queue on the busy timeout instead of failing when one upgrades a read lock.
+    pub async fn begin_write(&self) -> Result<Tx> {
+        Ok(match self {
+            Db::Sqlite(pool) => Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+        })
+    }
+
+    pub async fn close(&self) {
+        match self {
+            Db::Sqlite(pool) => pool.close().await,
+            Db::Postgres(pool) => pool.close().await,
+        }
+    }
+}
+
+/// The URL with any password replaced by `****`, for showing to people and logs.
+pub fn mask_url(url: &str) -> String {
+    let mut out = url.to_string();
+    if let Some((scheme, rest)) = url.split_once("://") {
+        let (authority, tail) = rest.split_at(rest.find(['/', '?']).unwrap_or(rest.len()));
+        if let Some((userinfo, host)) = authority.rsplit_once('@') {
+            let user = userinfo.split_once(':').map_or(userinfo.to_string(), |(user, _)| format!("{user}:****"));
+            out = format!("{scheme}://{user}@{host}{tail}");
+        }
+    }
+    // A password can also come as a query parameter.
+    if let Some(i) = out.find("password=") {
+        let start = i + "password=".len();
+        let end = out[start..].find('&').map_or(out.len(), |j| start + j);
+        out.replace_range(start..end, "****");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::mask_url;
+
+    #[test]
+    fn passwords_are_masked() {
+        assert_eq!(mask_url("postgres://bob:s3cr%40t@db:5432/app"), "postgres://bob:****@db:5432/app");
+        assert_eq!(mask_url("postgres://bob@db/app"), "postgres://bob@db/app");
+        assert_eq!(mask_url("postgres://db/app?user=x&password=hunter2&ssl=1"), "postgres://db/app?user=x&password=****&ssl=1");
+        assert_eq!(mask_url("sqlite:///tmp/a.db"), "sqlite:///tmp/a.db");
+        assert_eq!(mask_url("postgres://a:b@c@host/db"), "postgres://a:****@host/db");
+    }
+}
