@@ -112,7 +112,11 @@ impl Config {
     }
 
     pub fn log_file(&self) -> Option<PathBuf> {
-        if self.log.file.trim().is_empty() { data_dir().map(|d| d.join("refcodes.log")) } else { Some(self.log.file.clone().into()) }
+        if self.log.file.trim().is_empty() {
+            data_dir().map(|d| d.join("refcodes.log"))
+        } else {
+            Some(self.log.file.clone().into())
+        }
     }
 
     /// A section outside the core ones (such as the dashboard's), deserialised on demand.

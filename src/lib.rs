@@ -3,9 +3,11 @@
 //!
 //! Dependencies point one way: `cli`/`tui` → `service` → `store` → `domain`.
 
+pub mod cli;
 pub mod config;
 pub mod domain;
 pub mod error;
+pub mod logging;
 pub mod service;
 pub mod store;
 

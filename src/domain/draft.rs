@@ -100,7 +100,8 @@ pub fn check_new(
         "max_uses",
         validate::max_uses(input.max_uses.unwrap_or(i64::from(defaults.max_uses)), max_uses_limit),
     );
-    let default_expiry = now.checked_add_signed(Duration::days(defaults.expiry_days)).map_or(Expiration::Never, Expiration::At);
+    let default_expiry =
+        now.checked_add_signed(Duration::days(defaults.expiry_days)).map_or(Expiration::Never, Expiration::At);
     let expiration = push(&mut errors, "expiration", check_expiration(input.expiration.unwrap_or(default_expiry), now));
     match (code, description, max_uses, expiration) {
         (Some(code), Some(description), Some(max_uses), Some(expiration_date)) if errors.is_empty() => Ok(NewCode {
@@ -127,25 +128,25 @@ pub fn check_changes(
 ) -> Result<CodeUpdate, Vec<FieldError>> {
     let mut errors = Vec::new();
     let mut update = CodeUpdate::default();
-    if let Some(raw) = &changes.code {
-        if let Some(code) = push(&mut errors, "code", validate::code(raw)) {
-            update.code = (code != current.code).then_some(code);
-        }
+    if let Some(raw) = &changes.code
+        && let Some(code) = push(&mut errors, "code", validate::code(raw))
+    {
+        update.code = (code != current.code).then_some(code);
     }
-    if let Some(raw) = &changes.description {
-        if let Some(text) = push(&mut errors, "description", validate::description(raw)) {
-            update.description = (text != current.description).then_some(text);
-        }
+    if let Some(raw) = &changes.description
+        && let Some(text) = push(&mut errors, "description", validate::description(raw))
+    {
+        update.description = (text != current.description).then_some(text);
     }
-    if let Some(n) = changes.max_uses {
-        if n != i64::from(current.max_uses) {
-            update.max_uses = push(&mut errors, "max_uses", validate::max_uses(n, max_uses_limit));
-        }
+    if let Some(n) = changes.max_uses
+        && n != i64::from(current.max_uses)
+    {
+        update.max_uses = push(&mut errors, "max_uses", validate::max_uses(n, max_uses_limit));
     }
-    if let Some(expiration) = changes.expiration {
-        if expiration.as_option() != current.expiration_date {
-            update.expiration_date = push(&mut errors, "expiration", check_expiration(expiration, now));
-        }
+    if let Some(expiration) = changes.expiration
+        && expiration.as_option() != current.expiration_date
+    {
+        update.expiration_date = push(&mut errors, "expiration", check_expiration(expiration, now));
     }
     if let Some(beneficiary) = changes.beneficiary {
         update.beneficiary = (beneficiary != current.beneficiary).then_some(beneficiary);

@@ -32,7 +32,13 @@ impl Service {
                 let user = match users::find_by_email(tx.exec(), &email).await? {
                     Some(user) => user,
                     None => {
-                        let new = NewUser { email: &email, username: None, first_name: None, last_name: None, inserted_at: self.now() };
+                        let new = NewUser {
+                            email: &email,
+                            username: None,
+                            first_name: None,
+                            last_name: None,
+                            inserted_at: self.now(),
+                        };
                         users::insert(tx.exec(), &new).await?
                     }
                 };

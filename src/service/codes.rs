@@ -111,12 +111,20 @@ impl Service {
             Some(code) => code.clone(),
             None => self.generate_unique_code().await?,
         };
-        let new = draft::check_new(input, &code, &self.options.defaults, config.max_number_of_uses_per_code, Some(operator.user.id), now)
-            .map_err(Refusal::validation)?;
+        let new = draft::check_new(
+            input,
+            &code,
+            &self.options.defaults,
+            config.max_number_of_uses_per_code,
+            Some(operator.user.id),
+            now,
+        )
+        .map_err(Refusal::validation)?;
         self.check_beneficiary(new.beneficiary).await?;
         let mut tx = self.db.begin_write().await?;
         users::lock(tx.exec(), operator.user.id).await?;
-        self.check_codes_per_user(tx.exec(), operator.role, operator.user.id, 1, config.max_number_of_codes_per_user).await?;
+        self.check_codes_per_user(tx.exec(), operator.role, operator.user.id, 1, config.max_number_of_codes_per_user)
+            .await?;
         let created = codes::insert(tx.exec(), &new).await.map_err(|e| taken(e.into(), &new.code))?;
         tx.commit().await?;
         tracing::info!(code = %created.code, by = %operator.user.email, "created code");
@@ -246,13 +254,22 @@ impl Service {
 
         let mut tx = self.db.begin_write().await?;
         users::lock(tx.exec(), operator.user.id).await?;
-        self.check_codes_per_user(tx.exec(), operator.role, operator.user.id, input.count as i64, config.max_number_of_codes_per_user)
-            .await?;
+        self.check_codes_per_user(
+            tx.exec(),
+            operator.role,
+            operator.user.id,
+            input.count as i64,
+            config.max_number_of_codes_per_user,
+        )
+        .await?;
         let chosen = self.draw_unused(&mut tx, &CodeShape { prefix, random_len }, input.count).await?;
         let mut created = Vec::with_capacity(chosen.len());
         for chunk in chosen.chunks(codes::INSERT_BATCH) {
-            let batch: Vec<NewCode> = chunk.iter().map(|code| NewCode { code: code.clone(), ..template.clone() }).collect();
-            created.extend(codes::insert_many_returning(tx.exec(), &batch).await.map_err(|e| taken(e.into(), "one drawn"))?);
+            let batch: Vec<NewCode> =
+                chunk.iter().map(|code| NewCode { code: code.clone(), ..template.clone() }).collect();
+            created.extend(
+                codes::insert_many_returning(tx.exec(), &batch).await.map_err(|e| taken(e.into(), "one drawn"))?,
+            );
         }
         tx.commit().await?;
         tracing::info!(codes = created.len(), by = %operator.user.email, "generated codes");
@@ -268,8 +285,11 @@ impl Service {
             if missing == 0 {
                 break;
             }
-            let fresh: Vec<String> =
-                random_codes(shape, missing).map_err(randomness_failed)?.into_iter().filter(|c| seen.insert(c.clone())).collect();
+            let fresh: Vec<String> = random_codes(shape, missing)
+                .map_err(randomness_failed)?
+                .into_iter()
+                .filter(|c| seen.insert(c.clone()))
+                .collect();
             let mut taken = HashSet::new();
             for chunk in fresh.chunks(codes::INSERT_BATCH) {
                 taken.extend(codes::existing(tx.exec(), chunk).await?);
@@ -295,10 +315,10 @@ impl Service {
     }
 
     async fn check_beneficiary(&self, beneficiary: Option<UserId>) -> Result<()> {
-        if let Some(id) = beneficiary {
-            if users::get(self.db.exec(), id).await?.is_none() {
-                return refuse(ErrorKind::UserNotFound, format!("no user has id {id}, so they can't be the beneficiary"));
-            }
+        if let Some(id) = beneficiary
+            && users::get(self.db.exec(), id).await?.is_none()
+        {
+            return refuse(ErrorKind::UserNotFound, format!("no user has id {id}, so they can't be the beneficiary"));
         }
         Ok(())
     }
@@ -337,8 +357,11 @@ pub(super) fn lookup_form(code: &str) -> String {
 }
 
 pub(super) fn not_found(code: &str) -> Error {
-    Refusal::new(ErrorKind::CodeNotFound, format!("no code {code} exists; `refcodes codes list --filter TEXT` finds codes"))
-        .into()
+    Refusal::new(
+        ErrorKind::CodeNotFound,
+        format!("no code {code} exists; `refcodes codes list --filter TEXT` finds codes"),
+    )
+    .into()
 }
 
 /// Turns a unique violation on the code into a `conflict` that names the code.

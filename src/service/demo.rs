@@ -29,8 +29,30 @@ pub struct DemoOutcome {
 }
 
 const FIRST: [&str; 24] = [
-    "ada", "alan", "grace", "linus", "margaret", "dennis", "barbara", "ken", "frances", "edsger", "radia", "tim",
-    "katherine", "john", "hedy", "donald", "annie", "niklaus", "joan", "guido", "sophie", "bjarne", "karen", "yukihiro",
+    "ada",
+    "alan",
+    "grace",
+    "linus",
+    "margaret",
+    "dennis",
+    "barbara",
+    "ken",
+    "frances",
+    "edsger",
+    "radia",
+    "tim",
+    "katherine",
+    "john",
+    "hedy",
+    "donald",
+    "annie",
+    "niklaus",
+    "joan",
+    "guido",
+    "sophie",
+    "bjarne",
+    "karen",
+    "yukihiro",
 ];
 const LAST: [&str; 20] = [
     "lovelace", "turing", "hopper", "torvalds", "hamilton", "ritchie", "liskov", "thompson", "allen", "dijkstra",
@@ -74,7 +96,13 @@ impl Service {
                 .map(|i| {
                     let (first, last) = (FIRST[i % FIRST.len()], LAST[(i / FIRST.len()) % LAST.len()]);
                     let at = now - Duration::minutes(rng.random_range(0..input.days * 1440 + 1));
-                    (format!("{first}.{last}.{suffix}.{i}@example.com"), format!("{first}{last}{i}"), cap(first), cap(last), at)
+                    (
+                        format!("{first}.{last}.{suffix}.{i}@example.com"),
+                        format!("{first}{last}{i}"),
+                        cap(first),
+                        cap(last),
+                        at,
+                    )
                 })
                 .collect();
             let mut tx = self.db.begin_write().await?;
@@ -113,7 +141,8 @@ impl Service {
                         status: rng.random_range(0..100) >= 10,
                         max_uses: [10, 25, 50, 100, 100][rng.random_range(0..5)].min(limit),
                         created_by: Some(creators[rng.random_range(0..creators.len())]),
-                        beneficiary: (rng.random_range(0..100) < 40).then(|| user_ids[rng.random_range(0..user_ids.len())]),
+                        beneficiary: (rng.random_range(0..100) < 40)
+                            .then(|| user_ids[rng.random_range(0..user_ids.len())]),
                         date_created: created,
                         expiration_date,
                     }

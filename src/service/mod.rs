@@ -104,8 +104,14 @@ pub struct Service {
 
 impl Service {
     /// Connects to `url` and applies the migrations (unless read-only, where it checks they were applied).
-    pub async fn open(url: &str, max_connections: u32, busy_timeout: Duration, options: ServiceOptions) -> Result<Service> {
-        let connect = ConnectOptions { url: url.to_string(), max_connections, busy_timeout, read_only: options.read_only };
+    pub async fn open(
+        url: &str,
+        max_connections: u32,
+        busy_timeout: Duration,
+        options: ServiceOptions,
+    ) -> Result<Service> {
+        let connect =
+            ConnectOptions { url: url.to_string(), max_connections, busy_timeout, read_only: options.read_only };
         let db = Db::connect(&connect).await?;
         if !options.read_only {
             db.migrate().await?;
@@ -196,8 +202,11 @@ impl Service {
 }
 
 fn read_only_refusal() -> Error {
-    Refusal::new(crate::domain::ErrorKind::NotAuthorized, "refcodes is read-only here (--read-only); run it without --read-only to make changes")
-        .into()
+    Refusal::new(
+        crate::domain::ErrorKind::NotAuthorized,
+        "refcodes is read-only here (--read-only); run it without --read-only to make changes",
+    )
+    .into()
 }
 
 /// Whether a database error is a unique-constraint violation.

@@ -91,8 +91,11 @@ pub(super) async fn redeem(tx: &mut Tx, code: &str, user: UserId, now: DateTime<
             format!("no user has id {user}; `refcodes users list` shows users"),
         )
         .into()),
-        None => Err(Refusal::new(ErrorKind::AlreadyUsed, format!("user {user} has used code {code} already; a user may use a code once"))
-            .into()),
+        None => Err(Refusal::new(
+            ErrorKind::AlreadyUsed,
+            format!("user {user} has used code {code} already; a user may use a code once"),
+        )
+        .into()),
     }
 }
 
@@ -108,9 +111,10 @@ async fn refusal_reason(mut exec: Exec<'_>, code: &str, now: DateTime<Utc>) -> R
     }
     let Some(found) = codes::get_by_code(exec, code).await? else { return Ok(not_found(code)) };
     let (kind, message) = match found.status_at(now) {
-        CodeStatus::Inactive => {
-            (ErrorKind::CodeInactive, format!("code {code} is inactive; `refcodes codes update {code} --active` turns it on"))
-        }
+        CodeStatus::Inactive => (
+            ErrorKind::CodeInactive,
+            format!("code {code} is inactive; `refcodes codes update {code} --active` turns it on"),
+        ),
         CodeStatus::Expired => (
             ErrorKind::CodeExpired,
             format!("code {code} expired; `refcodes codes update {code} --expires 7d` gives it another week"),
@@ -123,7 +127,9 @@ async fn refusal_reason(mut exec: Exec<'_>, code: &str, now: DateTime<Utc>) -> R
             ),
         ),
         // Changed between the update and this read: say so rather than guess.
-        CodeStatus::Active => (ErrorKind::Conflict, format!("code {code} changed while it was being redeemed; try again")),
+        CodeStatus::Active => {
+            (ErrorKind::Conflict, format!("code {code} changed while it was being redeemed; try again"))
+        }
     };
     Ok(Refusal::new(kind, message).into())
 }

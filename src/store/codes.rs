@@ -23,14 +23,17 @@ fn select_rows() -> Sql {
 }
 
 pub async fn get(exec: Exec<'_>, id: CodeId) -> Result<Option<ReferralCode>, sqlx::Error> {
-    exec.fetch_optional(&Sql::new(format!("SELECT {CODE_COLUMNS} FROM phoenix_kit_referral_codes c WHERE c.id = ")).and("", id))
-        .await
+    exec.fetch_optional(
+        &Sql::new(format!("SELECT {CODE_COLUMNS} FROM phoenix_kit_referral_codes c WHERE c.id = ")).and("", id),
+    )
+    .await
 }
 
 /// Looks a code up without case (`code` is already upper-cased).
 pub async fn get_by_code(exec: Exec<'_>, code: &str) -> Result<Option<ReferralCode>, sqlx::Error> {
     exec.fetch_optional(
-        &Sql::new(format!("SELECT {CODE_COLUMNS} FROM phoenix_kit_referral_codes c WHERE upper(c.code) = ")).and("", code),
+        &Sql::new(format!("SELECT {CODE_COLUMNS} FROM phoenix_kit_referral_codes c WHERE upper(c.code) = "))
+            .and("", code),
     )
     .await
 }
@@ -206,7 +209,11 @@ fn push_selection(sql: &mut Sql, backend: Backend, selection: &Selection, now: D
     }
 }
 
-pub async fn count_selected(exec: Exec<'_>, selection: &Selection, now: DateTime<Utc>) -> Result<(i64, i64), sqlx::Error> {
+pub async fn count_selected(
+    exec: Exec<'_>,
+    selection: &Selection,
+    now: DateTime<Utc>,
+) -> Result<(i64, i64), sqlx::Error> {
     let mut sql = Sql::new(
         "SELECT count(*), COALESCE(sum((SELECT count(*) FROM phoenix_kit_referral_code_usage u WHERE u.code_id = c.id)), 0) \
          FROM phoenix_kit_referral_codes c",
@@ -215,14 +222,24 @@ pub async fn count_selected(exec: Exec<'_>, selection: &Selection, now: DateTime
     exec.fetch_one::<(i64, i64)>(&sql).await
 }
 
-pub async fn set_status(exec: Exec<'_>, selection: &Selection, active: bool, now: DateTime<Utc>) -> Result<u64, sqlx::Error> {
+pub async fn set_status(
+    exec: Exec<'_>,
+    selection: &Selection,
+    active: bool,
+    now: DateTime<Utc>,
+) -> Result<u64, sqlx::Error> {
     let mut sql = Sql::new("UPDATE phoenix_kit_referral_codes AS c SET status = ").and("", active);
     push_selection(&mut sql, exec.backend(), selection, now);
     exec.execute(&sql).await
 }
 
 /// Moves each selected expiry to the later of itself and `now`, plus `seconds`; codes that never expire stay so.
-pub async fn extend_expiry(exec: Exec<'_>, selection: &Selection, seconds: i64, now: DateTime<Utc>) -> Result<u64, sqlx::Error> {
+pub async fn extend_expiry(
+    exec: Exec<'_>,
+    selection: &Selection,
+    seconds: i64,
+    now: DateTime<Utc>,
+) -> Result<u64, sqlx::Error> {
     let backend = exec.backend();
     let mut sql = Sql::new("UPDATE phoenix_kit_referral_codes AS c SET expiration_date = ");
     let now_param = sql.next_placeholder();
@@ -241,7 +258,12 @@ pub async fn delete(exec: Exec<'_>, selection: &Selection, now: DateTime<Utc>) -
 }
 
 pub async fn count_created_by(exec: Exec<'_>, user: UserId) -> Result<i64, sqlx::Error> {
-    Ok(exec.fetch_one::<(i64,)>(&Sql::new("SELECT count(*) FROM phoenix_kit_referral_codes WHERE created_by = ").and("", user)).await?.0)
+    Ok(exec
+        .fetch_one::<(i64,)>(
+            &Sql::new("SELECT count(*) FROM phoenix_kit_referral_codes WHERE created_by = ").and("", user),
+        )
+        .await?
+        .0)
 }
 
 /// Codes usable now: active, not expired (never-expiring ones included), under the limit.

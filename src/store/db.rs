@@ -41,7 +41,11 @@ impl Backend {
             Backend::Sqlite => format!("{column} IN (SELECT value FROM json_each({param}))"),
             Backend::Postgres => {
                 let items = format!("jsonb_array_elements_text(CAST({param} AS jsonb))");
-                if ints { format!("{column} IN (SELECT ({items})::bigint)") } else { format!("{column} IN (SELECT {items})") }
+                if ints {
+                    format!("{column} IN (SELECT ({items})::bigint)")
+                } else {
+                    format!("{column} IN (SELECT {items})")
+                }
             }
         }
     }
@@ -110,12 +114,10 @@ impl Db {
     pub async fn connect(options: &ConnectOptions) -> Result<Db> {
         let url = options.url.trim();
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            let connect = PgConnectOptions::from_str(url).map_err(|e| Error::Config(format!("bad database URL: {e}")))?;
-            let connect = if options.read_only {
-                connect.options([("default_transaction_read_only", "on")])
-            } else {
-                connect
-            };
+            let connect =
+                PgConnectOptions::from_str(url).map_err(|e| Error::Config(format!("bad database URL: {e}")))?;
+            let connect =
+                if options.read_only { connect.options([("default_transaction_read_only", "on")]) } else { connect };
             let pool = PgPoolOptions::new()
                 .max_connections(options.max_connections)
                 .acquire_timeout(Duration::from_secs(10))
@@ -211,7 +213,10 @@ mod tests {
     fn passwords_are_masked() {
         assert_eq!(mask_url("postgres://bob:s3cr%40t@db:5432/app"), "postgres://bob:****@db:5432/app");
         assert_eq!(mask_url("postgres://bob@db/app"), "postgres://bob@db/app");
-        assert_eq!(mask_url("postgres://db/app?user=x&password=hunter2&ssl=1"), "postgres://db/app?user=x&password=****&ssl=1");
+        assert_eq!(
+            mask_url("postgres://db/app?user=x&password=hunter2&ssl=1"),
+            "postgres://db/app?user=x&password=****&ssl=1"
+        );
         assert_eq!(mask_url("sqlite:///tmp/a.db"), "sqlite:///tmp/a.db");
         assert_eq!(mask_url("postgres://a:b@c@host/db"), "postgres://a:****@host/db");
     }

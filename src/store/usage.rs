@@ -13,10 +13,7 @@ pub async fn take_use(exec: Exec<'_>, code: &str, now: DateTime<Utc>) -> Result<
          WHERE upper(code) = ",
     )
     .and("", code)
-    .and(
-        " AND status AND number_of_uses < max_uses AND (expiration_date IS NULL OR expiration_date > ",
-        now,
-    )
+    .and(" AND status AND number_of_uses < max_uses AND (expiration_date IS NULL OR expiration_date > ", now)
     .then(
         ") AND EXISTS (SELECT 1 FROM phoenix_kit_settings WHERE key = 'referral_codes_enabled' AND value = 'true') \
          RETURNING id",
@@ -25,7 +22,12 @@ pub async fn take_use(exec: Exec<'_>, code: &str, now: DateTime<Utc>) -> Result<
 }
 
 /// Records the use by an existing user; `None` when the user does not exist or has used the code already.
-pub async fn insert(exec: Exec<'_>, code_id: CodeId, user: UserId, now: DateTime<Utc>) -> Result<Option<i64>, sqlx::Error> {
+pub async fn insert(
+    exec: Exec<'_>,
+    code_id: CodeId,
+    user: UserId,
+    now: DateTime<Utc>,
+) -> Result<Option<i64>, sqlx::Error> {
     let sql = Sql::new("INSERT INTO phoenix_kit_referral_code_usage (code_id, used_by, date_used) SELECT ")
         .and("", code_id)
         .and(", u.id, ", now)
@@ -47,7 +49,12 @@ const RECORD_SELECT: &str = "SELECT u.id, u.code_id, c.code, u.used_by, CAST(p.e
                              LEFT JOIN phoenix_kit_users p ON p.id = u.used_by";
 
 /// A code's usage records, newest first.
-pub async fn for_code(exec: Exec<'_>, code_id: CodeId, offset: i64, limit: i64) -> Result<Vec<UsageRecord>, sqlx::Error> {
+pub async fn for_code(
+    exec: Exec<'_>,
+    code_id: CodeId,
+    offset: i64,
+    limit: i64,
+) -> Result<Vec<UsageRecord>, sqlx::Error> {
     let sql = Sql::new(RECORD_SELECT)
         .and(" WHERE u.code_id = ", code_id)
         .and(" ORDER BY u.date_used DESC, u.id DESC LIMIT ", limit)
@@ -66,7 +73,10 @@ pub async fn all(exec: Exec<'_>) -> Result<Vec<UsageRecord>, sqlx::Error> {
 }
 
 /// Total uses, distinct users and the last use of a code.
-pub async fn totals_for_code(exec: Exec<'_>, code_id: CodeId) -> Result<(i64, i64, Option<DateTime<Utc>>), sqlx::Error> {
+pub async fn totals_for_code(
+    exec: Exec<'_>,
+    code_id: CodeId,
+) -> Result<(i64, i64, Option<DateTime<Utc>>), sqlx::Error> {
     let sql = Sql::new(
         "SELECT count(*), count(DISTINCT used_by), max(date_used) FROM phoenix_kit_referral_code_usage WHERE code_id = ",
     )
@@ -77,10 +87,11 @@ pub async fn totals_for_code(exec: Exec<'_>, code_id: CodeId) -> Result<(i64, i6
 /// Uses per UTC day in `[from, to)`; days without uses are left out.
 pub async fn per_day(exec: Exec<'_>, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<DailyUsage>, sqlx::Error> {
     let day = exec.backend().day_of("date_used");
-    let sql = Sql::new(format!("SELECT {day} AS day, count(*) FROM phoenix_kit_referral_code_usage WHERE date_used >= "))
-        .and("", from)
-        .and(" AND date_used < ", to)
-        .then(" GROUP BY 1 ORDER BY 1");
+    let sql =
+        Sql::new(format!("SELECT {day} AS day, count(*) FROM phoenix_kit_referral_code_usage WHERE date_used >= "))
+            .and("", from)
+            .and(" AND date_used < ", to)
+            .then(" GROUP BY 1 ORDER BY 1");
     let rows: Vec<(String, i64)> = exec.fetch_all(&sql).await?;
     Ok(rows
         .into_iter()

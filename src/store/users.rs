@@ -2,8 +2,8 @@
 
 use crate::domain::UserId;
 use crate::domain::user::{Role, User, UserWithRole};
-use crate::store::sql::contains_pattern;
 use crate::store::sql::Arg;
+use crate::store::sql::contains_pattern;
 use crate::store::{Exec, Sql};
 use chrono::{DateTime, Utc};
 
@@ -53,15 +53,18 @@ fn opt_text(v: Option<&str>) -> Arg {
 }
 
 pub async fn get(exec: Exec<'_>, id: UserId) -> Result<Option<User>, sqlx::Error> {
-    exec.fetch_optional(&Sql::new(format!("SELECT {USER_COLUMNS} FROM phoenix_kit_users u WHERE u.id = ")).and("", id)).await
+    exec.fetch_optional(&Sql::new(format!("SELECT {USER_COLUMNS} FROM phoenix_kit_users u WHERE u.id = ")).and("", id))
+        .await
 }
 
 /// By email, without case.
 pub async fn find_by_email(exec: Exec<'_>, email: &str) -> Result<Option<User>, sqlx::Error> {
     exec.fetch_optional(
-        &Sql::new(format!("SELECT {USER_COLUMNS} FROM phoenix_kit_users u WHERE lower(CAST(u.email AS TEXT)) = lower("))
-            .and("", email)
-            .then(")"),
+        &Sql::new(format!(
+            "SELECT {USER_COLUMNS} FROM phoenix_kit_users u WHERE lower(CAST(u.email AS TEXT)) = lower("
+        ))
+        .and("", email)
+        .then(")"),
     )
     .await
 }
@@ -74,7 +77,9 @@ pub async fn search(exec: Exec<'_>, text: &str, limit: i64) -> Result<Vec<UserWi
     if !text.is_empty() {
         let pattern = contains_pattern(text);
         sql.push(" WHERE ");
-        for (i, column) in ["CAST(u.email AS TEXT)", "CAST(u.username AS TEXT)", "u.first_name", "u.last_name"].iter().enumerate() {
+        for (i, column) in
+            ["CAST(u.email AS TEXT)", "CAST(u.username AS TEXT)", "u.first_name", "u.last_name"].iter().enumerate()
+        {
             let or = if i == 0 { "" } else { " OR " };
             sql.push(&format!("{or}{column} {like} ")).bind(pattern.clone()).push(" ESCAPE '\\'");
         }
@@ -120,8 +125,10 @@ pub async fn count(exec: Exec<'_>) -> Result<i64, sqlx::Error> {
 /// SQLite's `BEGIN IMMEDIATE` already holds the only write lock.
 pub async fn lock(exec: Exec<'_>, id: UserId) -> Result<(), sqlx::Error> {
     if exec.backend() == crate::store::Backend::Postgres {
-        exec.fetch_optional::<(i64,)>(&Sql::new("SELECT id FROM phoenix_kit_users WHERE id = ").and("", id).then(" FOR UPDATE"))
-            .await?;
+        exec.fetch_optional::<(i64,)>(
+            &Sql::new("SELECT id FROM phoenix_kit_users WHERE id = ").and("", id).then(" FOR UPDATE"),
+        )
+        .await?;
     }
     Ok(())
 }
@@ -131,7 +138,8 @@ pub async fn insert_many(
     exec: Exec<'_>,
     rows: &[(String, String, String, String, DateTime<Utc>)],
 ) -> Result<Vec<UserId>, sqlx::Error> {
-    let mut sql = Sql::new("INSERT INTO phoenix_kit_users (email, username, first_name, last_name, inserted_at) VALUES ");
+    let mut sql =
+        Sql::new("INSERT INTO phoenix_kit_users (email, username, first_name, last_name, inserted_at) VALUES ");
     for (i, (email, username, first, last, at)) in rows.iter().enumerate() {
         sql.push(if i == 0 { "(" } else { ", (" });
         sql.bind(email.as_str()).push(", ").bind(username.as_str()).push(", ").bind(first.as_str());

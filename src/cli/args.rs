@@ -1,0 +1,239 @@
+//! The command line, as clap reads it.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "refcodes",
+    version,
+    about = "Referral codes for PhoenixKit databases: a terminal dashboard, a scriptable CLI and a library.",
+    long_about = "Referral codes for PhoenixKit databases.\n\nWith no command, refcodes opens the dashboard on the \
+                  configured database (by default a SQLite file in your data directory).\n\nExit status: 0 done, 1 \
+                  refused by the rules, 2 bad command line, 3 the database or the system failed."
+)]
+pub struct Cli {
+    /// Database to use: sqlite://PATH or postgres://USER:PASSWORD@HOST/DB [default: SQLite in the data directory]
+    #[arg(long, global = true, env = "REFCODES_DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+
+    /// A configuration file over the defaults
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Act as this user (an email in phoenix_kit_users) [default: $REFCODES_OPERATOR, the config, or LOGIN@localhost]
+    #[arg(long = "as", global = true, value_name = "EMAIL")]
+    pub operator: Option<String>,
+
+    /// Change nothing: refuse every write, and open the database read-only
+    #[arg(long, global = true)]
+    pub read_only: bool,
+
+    /// Print one JSON document on stdout (errors too, as {"error": KIND, "message": ...})
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create or update the tables (also done on every start)
+    Migrate,
+    /// Show or change the system settings
+    #[command(subcommand)]
+    Settings(SettingsCommand),
+    /// Add and list users
+    #[command(subcommand)]
+    Users(UsersCommand),
+    /// Create, list, change and delete codes
+    #[command(subcommand)]
+    Codes(CodesCommand),
+    /// Redeem a code for a user (what the registration flow does)
+    Use {
+        code: String,
+        /// The user: an id or an email
+        #[arg(long, value_name = "ID|EMAIL")]
+        user: String,
+    },
+    /// Register a new user, with a code when the system asks for one
+    Register {
+        email: String,
+        #[arg(long)]
+        code: Option<String>,
+        #[arg(long)]
+        username: Option<String>,
+        #[arg(long)]
+        first_name: Option<String>,
+        #[arg(long)]
+        last_name: Option<String>,
+    },
+    /// System statistics
+    Stats,
+    /// Write all codes or all usage records to stdout
+    Export {
+        what: ExportWhat,
+        #[arg(long, value_enum, default_value = "csv")]
+        format: ExportFormat,
+    },
+    /// Fill the database with realistic sample data (and enable the system)
+    Demo {
+        #[arg(long, default_value_t = 200)]
+        users: usize,
+        #[arg(long, default_value_t = 500)]
+        codes: usize,
+        /// Spread creation and usage over this many past days
+        #[arg(long, default_value_t = 30)]
+        days: i64,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SettingsCommand {
+    /// Show the settings
+    Show,
+    /// Turn the referral code system on
+    Enable,
+    /// Turn the referral code system off
+    Disable,
+    /// Whether registration needs a code
+    Require {
+        #[arg(value_parser = ["on", "off"])]
+        state: String,
+    },
+    /// Set any setting: referral_codes_enabled, referral_codes_required, max_number_of_uses_per_code,
+    /// max_number_of_codes_per_user
+    Set { key: String, value: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UsersCommand {
+    /// Add a user
+    Add {
+        email: String,
+        #[arg(long, value_parser = ["owner", "admin", "user"])]
+        role: Option<String>,
+        #[arg(long)]
+        username: Option<String>,
+        #[arg(long)]
+        first_name: Option<String>,
+        #[arg(long)]
+        last_name: Option<String>,
+    },
+    /// List users, by email
+    List {
+        /// Part of an email, username or name
+        #[arg(long, default_value = "")]
+        filter: String,
+        #[arg(long, default_value_t = 100)]
+        limit: i64,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct CodeFields {
+    /// Maximum uses (1 to the max_number_of_uses_per_code setting)
+    #[arg(long, allow_negative_numbers = true)]
+    pub max_uses: Option<i64>,
+    /// When the code expires: 7d, 12h, 30m, 2w, never, 2030-01-31, 2030-01-31 18:00 or RFC 3339
+    #[arg(long, value_name = "WHEN")]
+    pub expires: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CodesCommand {
+    /// List codes (a window of the filtered, sorted set)
+    List {
+        /// Part of a code, description, or creator's or beneficiary's email
+        #[arg(long, default_value = "")]
+        filter: String,
+        #[arg(long, value_parser = ["active", "inactive", "expired", "limit-reached"])]
+        status: Option<String>,
+        #[arg(long, value_parser = ["code", "created", "expires", "uses"], default_value = "created")]
+        sort: String,
+        /// Largest first
+        #[arg(long)]
+        desc: bool,
+        #[arg(long, default_value_t = 50)]
+        limit: u64,
+        #[arg(long, default_value_t = 0)]
+        offset: u64,
+    },
+    /// A code, its usage stats and its usage records
+    Show {
+        code: String,
+        /// How many usage records to show, newest first
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+    },
+    /// Create a code (a random one without --code)
+    Create {
+        #[arg(long)]
+        code: Option<String>,
+        #[arg(long)]
+        description: String,
+        #[command(flatten)]
+        fields: CodeFields,
+        /// Email of the user who benefits when the code is used
+        #[arg(long, value_name = "EMAIL")]
+        beneficiary: Option<String>,
+        /// Create it switched off
+        #[arg(long)]
+        inactive: bool,
+    },
+    /// Change a code; fields not named stay as they are
+    Update {
+        code: String,
+        /// A new code
+        #[arg(long = "code", value_name = "NEW")]
+        new_code: Option<String>,
+        #[arg(long)]
+        description: Option<String>,
+        #[command(flatten)]
+        fields: CodeFields,
+        /// Email of the beneficiary, or `none` to clear it
+        #[arg(long, value_name = "EMAIL|none")]
+        beneficiary: Option<String>,
+        #[arg(long, conflicts_with = "inactive")]
+        active: bool,
+        #[arg(long)]
+        inactive: bool,
+    },
+    /// Delete a code and its usage records
+    Delete {
+        code: String,
+        /// Don't ask
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Create N random codes in one transaction
+    Generate {
+        count: usize,
+        #[arg(long)]
+        description: String,
+        /// Put before the random part (e.g. SPRING-)
+        #[arg(long, default_value = "")]
+        prefix: String,
+        /// Random characters [default: codes.length of the configuration]
+        #[arg(long)]
+        length: Option<usize>,
+        #[command(flatten)]
+        fields: CodeFields,
+        /// Print the codes as CSV
+        #[arg(long)]
+        csv: bool,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ExportWhat {
+    Codes,
+    Usage,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ExportFormat {
+    Csv,
+    Json,
+}

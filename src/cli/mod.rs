@@ -1,0 +1,93 @@
+//! The command-line face: parse, open the service as the operator, run one command, report.
+
+mod admin;
+pub mod args;
+mod codes;
+pub mod output;
+mod usage;
+
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::service::{Service, default_operator_email};
+use args::{Cli, Command};
+use clap::Parser;
+use std::process::ExitCode;
+
+/// What the binary does with a parsed command line; `None` as the command opens the dashboard.
+pub struct Setup {
+    pub cli: Cli,
+    pub config: Config,
+}
+
+impl Setup {
+    pub fn from_args() -> std::result::Result<Setup, ExitCode> {
+        let cli = Cli::parse();
+        let env: Vec<(String, String)> = std::env::vars().collect();
+        match Config::load(cli.config.as_deref(), &env) {
+            Ok(config) => Ok(Setup { cli, config }),
+            Err(err) => Err(output::report(&err, cli.json)),
+        }
+    }
+
+    /// Opens the service and signs the operator in, saying so when this made the database's first Owner.
+    pub async fn open_service(&self) -> Result<Service> {
+        let url = match &self.cli.database_url {
+            Some(url) if !url.trim().is_empty() => url.trim().to_string(),
+            _ => self.config.database_url()?,
+        };
+        let service = Service::from_config(&self.config, &url, self.cli.read_only).await?;
+        let email = self
+            .cli
+            .operator
+            .clone()
+            .filter(|e| !e.trim().is_empty())
+            .or_else(|| Some(self.config.operator.email.clone()).filter(|e| !e.trim().is_empty()))
+            .unwrap_or_else(default_operator_email);
+        let signed = service.sign_in(&email).await?;
+        if signed.made_first_owner {
+            eprintln!("refcodes: this database had no admin, so {} is now its Owner", signed.email);
+        }
+        if signed.operator.is_none() {
+            tracing::info!(email = %signed.email, "operator is not a user; read-only");
+        }
+        Ok(service.with_operator(signed.operator))
+    }
+}
+
+/// Runs a command and turns the outcome into the exit status of the contract.
+pub async fn run(setup: &Setup, command: &Command) -> ExitCode {
+    let json = setup.cli.json;
+    let result = async {
+        let service = setup.open_service().await?;
+        let outcome = dispatch(&service, command, json).await;
+        service.close().await;
+        outcome
+    }
+    .await;
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => output::report(&err, json),
+    }
+}
+
+async fn dispatch(service: &Service, command: &Command, json: bool) -> Result<()> {
+    match command {
+        Command::Migrate => admin::migrate(service, json),
+        Command::Settings(cmd) => admin::settings(service, cmd, json).await,
+        Command::Users(cmd) => admin::users(service, cmd, json).await,
+        Command::Demo { users, codes, days } => admin::demo(service, *users, *codes, *days, json).await,
+        Command::Codes(cmd) => codes::run(service, cmd, json).await,
+        Command::Use { code, user } => usage::use_code(service, code, user, json).await,
+        Command::Register { email, code, username, first_name, last_name } => {
+            let names = [username.clone(), first_name.clone(), last_name.clone()];
+            usage::register(service, email, code.as_deref(), names, json).await
+        }
+        Command::Stats => usage::stats(service, json).await,
+        Command::Export { what, format } => usage::export(service, *what, *format).await,
+    }
+}
+
+/// A refusal for a bad value on the command line, in the error type of the library.
+fn bad_value(field: &'static str, message: String) -> Error {
+    crate::domain::Refusal::field(field, message).into()
+}
