@@ -6,8 +6,10 @@ use std::path::{Path, PathBuf};
 
 pub const DEFAULTS: &str = include_str!("../config/default.toml");
 
+/// Sections outside the core ones; anything else is a typo worth an error.
+const DASHBOARD_SECTIONS: [&str; 3] = ["dashboard", "theme", "keys"];
+
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct Config {
     pub database: DatabaseConfig,
     pub codes: CodesConfig,
@@ -86,6 +88,12 @@ impl Config {
 
     fn check(&self) -> Result<()> {
         let bad = |m: String| Err(Error::Config(m));
+        if let Some(unknown) = self.rest.keys().find(|k| !DASHBOARD_SECTIONS.contains(&k.as_str())) {
+            return bad(format!(
+                "unknown section [{unknown}]: the sections are database, codes, operator, log, {}",
+                DASHBOARD_SECTIONS.join(", ")
+            ));
+        }
         if !(3..=50).contains(&self.codes.length) {
             return bad(format!("codes.length must be 3 to 50, not {}", self.codes.length));
         }
@@ -216,5 +224,7 @@ mod tests {
         assert!(err.to_string().contains("codes.length"), "{err}");
         let err = Config::load(None, &env(&[("REFCODES__CODES__LENGHT", "8")])).unwrap_err();
         assert!(err.to_string().contains("lenght"), "{err}");
+        let err = Config::load(None, &env(&[("REFCODES__DATABSE__URL", "x")])).unwrap_err();
+        assert!(err.to_string().contains("[databse]"), "{err}");
     }
 }

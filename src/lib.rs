@@ -10,6 +10,7 @@ pub mod error;
 pub mod logging;
 pub mod service;
 pub mod store;
+pub mod tui;
 
 pub use error::{Error, Result};
 pub use service::Service;

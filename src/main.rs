@@ -21,10 +21,23 @@ fn main() -> ExitCode {
     };
     match &setup.cli.command {
         Some(command) => runtime.block_on(cli::run(&setup, command)),
-        None => {
-            use clap::CommandFactory;
-            let _ = cli::args::Cli::command().print_help();
-            ExitCode::SUCCESS
+        None => runtime.block_on(dashboard(&setup)),
+    }
+}
+
+/// No command: the dashboard on the configured database, as the operator.
+async fn dashboard(setup: &Setup) -> ExitCode {
+    let service = match setup.open_service().await {
+        Ok(service) => service,
+        Err(err) => return cli::output::report(&err, false),
+    };
+    let outcome = refcodes::tui::run(service.clone(), &setup.config).await;
+    service.close().await;
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(report) => {
+            eprintln!("refcodes: {report:?}");
+            ExitCode::from(3)
         }
     }
 }

@@ -166,6 +166,20 @@ impl Service {
         Ok(Deleted { codes, usage_records })
     }
 
+    /// A selection counted before a bulk action: its codes and usage records, and how many of its codes the
+    /// `visible` filter hides.
+    pub async fn describe_selection(&self, selection: &Selection, visible: &CodeFilter) -> Result<(Deleted, i64)> {
+        let now = self.now();
+        let counted = self.count_selection(selection).await?;
+        let shown = codes::count_selected_matching(self.db.exec(), selection, visible, now).await?;
+        Ok((counted, counted.codes - shown))
+    }
+
+    /// The ids of every code that matches, for marking them all.
+    pub async fn ids_matching(&self, filter: &CodeFilter) -> Result<Vec<CodeId>> {
+        Ok(codes::ids_matching(self.db.exec(), filter, self.now()).await?)
+    }
+
     /// Deletes the selected codes and their usage records in one transaction.
     pub async fn delete_codes(&self, selection: &Selection) -> Result<Deleted> {
         let operator = self.require_admin()?.clone();

@@ -127,6 +127,11 @@ pub async fn update(exec: Exec<'_>, id: CodeId, changes: &CodeUpdate) -> Result<
     exec.fetch_optional(&sql).await
 }
 
+/// The FROM clause a filter needs: the user joins only when text may match an email.
+fn from_for(filter: &CodeFilter) -> &'static str {
+    if filter.text.trim().is_empty() { " FROM phoenix_kit_referral_codes c" } else { ROW_FROM }
+}
+
 /// Appends ` WHERE ...` for `filter`. A text filter needs the user joins of [`ROW_FROM`] in the query.
 fn push_where(sql: &mut Sql, backend: Backend, filter: &CodeFilter, now: DateTime<Utc>) {
     sql.push(" WHERE 1 = 1");
@@ -189,7 +194,7 @@ pub async fn page(exec: Exec<'_>, query: &CodeQuery, now: DateTime<Utc>) -> Resu
 /// How many codes match `filter`.
 pub async fn count(exec: Exec<'_>, filter: &CodeFilter, now: DateTime<Utc>) -> Result<i64, sqlx::Error> {
     let mut sql = Sql::new("SELECT count(*)");
-    sql.push(if filter.text.trim().is_empty() { " FROM phoenix_kit_referral_codes c" } else { ROW_FROM });
+    sql.push(from_for(filter));
     push_where(&mut sql, exec.backend(), filter, now);
     Ok(exec.fetch_one::<(i64,)>(&sql).await?.0)
 }
@@ -202,7 +207,7 @@ fn push_selection(sql: &mut Sql, backend: Backend, selection: &Selection, now: D
         }
         Selection::Matching(filter) => {
             sql.push(" WHERE c.id IN (SELECT c.id");
-            sql.push(if filter.text.trim().is_empty() { " FROM phoenix_kit_referral_codes c" } else { ROW_FROM });
+            sql.push(from_for(filter));
             push_where(sql, backend, filter, now);
             sql.push(")");
         }
@@ -220,6 +225,31 @@ pub async fn count_selected(
     );
     push_selection(&mut sql, exec.backend(), selection, now);
     exec.fetch_one::<(i64, i64)>(&sql).await
+}
+
+/// How many codes of the selection match `filter`.
+pub async fn count_selected_matching(
+    exec: Exec<'_>,
+    selection: &Selection,
+    filter: &CodeFilter,
+    now: DateTime<Utc>,
+) -> Result<i64, sqlx::Error> {
+    let backend = exec.backend();
+    let mut sql = Sql::new("SELECT count(*)");
+    sql.push(from_for(filter));
+    push_where(&mut sql, backend, filter, now);
+    sql.push(" AND c.id IN (SELECT c.id FROM phoenix_kit_referral_codes c");
+    push_selection(&mut sql, backend, selection, now);
+    sql.push(")");
+    Ok(exec.fetch_one::<(i64,)>(&sql).await?.0)
+}
+
+/// The ids of every code that matches `filter`.
+pub async fn ids_matching(exec: Exec<'_>, filter: &CodeFilter, now: DateTime<Utc>) -> Result<Vec<CodeId>, sqlx::Error> {
+    let mut sql = Sql::new("SELECT c.id");
+    sql.push(from_for(filter));
+    push_where(&mut sql, exec.backend(), filter, now);
+    Ok(exec.fetch_all::<(CodeId,)>(&sql).await?.into_iter().map(|(id,)| id).collect())
 }
 
 pub async fn set_status(

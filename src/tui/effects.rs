@@ -1,0 +1,100 @@
+//! The effects runner: each command runs on its own task against the service and answers with a message.
+//! Nothing here waits in the input path; `update` drops answers that a newer request made stale.
+
+use super::model::{BulkAction, Failure, StatsData};
+use super::msg::{Cmd, Msg};
+use crate::service::Service;
+use tokio::sync::mpsc::UnboundedSender;
+
+/// Recent usage rows and top codes the stats screen shows.
+const STATS_ROWS: i64 = 50;
+
+#[derive(Clone)]
+pub struct Effects {
+    service: Service,
+    tx: UnboundedSender<Msg>,
+}
+
+fn failure(err: crate::Error) -> Failure {
+    Failure::from(&err)
+}
+
+impl Effects {
+    pub fn new(service: Service, tx: UnboundedSender<Msg>) -> Effects {
+        Effects { service, tx }
+    }
+
+    /// Starts a command; its answer arrives later on the channel.
+    pub fn run(&self, cmd: Cmd) {
+        let service = self.service.clone();
+        let tx = self.tx.clone();
+        tokio::spawn(async move {
+            if let Some(msg) = perform(&service, cmd).await {
+                // The dashboard may have quit meanwhile; then nobody needs the answer.
+                let _ = tx.send(msg);
+            }
+        });
+    }
+}
+
+/// Runs one command to its answer.
+pub async fn perform(service: &Service, cmd: Cmd) -> Option<Msg> {
+    Some(match cmd {
+        Cmd::LoadPage { generation, page, query } => {
+            Msg::Page { generation, page, result: service.page(&query).await.map_err(failure) }
+        }
+        Cmd::LoadCount { generation, filter } => {
+            Msg::Count { generation, result: service.count(&filter).await.map_err(failure) }
+        }
+        Cmd::LoadHeader => {
+            Msg::Header(tokio::try_join!(service.get_config(), service.get_system_stats()).map_err(failure))
+        }
+        Cmd::LoadDetail { id, usage_limit } => Msg::Detail {
+            id,
+            result: tokio::try_join!(
+                service.get_code_row(id),
+                service.get_usage_stats(id),
+                service.list_usage_for_code(id, 0, usage_limit)
+            )
+            .map_err(failure),
+        },
+        Cmd::LoadStats { first, last } => Msg::Stats(
+            tokio::try_join!(
+                service.get_system_stats(),
+                service.usage_per_day(first, last),
+                service.top_codes(STATS_ROWS),
+                service.recent_usage(STATS_ROWS)
+            )
+            .map(|(system, per_day, top, recent)| StatsData { system, per_day, top, recent })
+            .map_err(failure),
+        ),
+        Cmd::SearchUsers { generation, text } => Msg::Users {
+            generation,
+            result: service.search_users(&text, super::update::PICKER_RESULTS).await.map_err(failure),
+        },
+        Cmd::RandomCode => Msg::RandomCode(service.generate_unique_code().await.map_err(failure)),
+        Cmd::Create(input) => Msg::Saved(service.create_code(&input).await.map_err(failure)),
+        Cmd::Update { current, changes } => Msg::Saved(service.update_code(&current, &changes).await.map_err(failure)),
+        Cmd::Describe { action, selection, visible } => {
+            let result = service.describe_selection(&selection, &visible).await.map_err(failure);
+            Msg::Described { action, selection, result }
+        }
+        Cmd::Bulk { action, selection, extend_by } => {
+            let result = match action {
+                BulkAction::Activate => service.set_status(&selection, true).await.map(|o| o.codes as i64),
+                BulkAction::Deactivate => service.set_status(&selection, false).await.map(|o| o.codes as i64),
+                BulkAction::Extend => service.extend_expiry(&selection, extend_by).await.map(|o| o.codes as i64),
+                BulkAction::Delete => service.delete_codes(&selection).await.map(|d| d.codes),
+            };
+            Msg::BulkDone { action, result: result.map_err(failure) }
+        }
+        Cmd::MarkAll { generation, filter } => {
+            Msg::MarkAll { generation, result: service.ids_matching(&filter).await.map_err(failure) }
+        }
+        Cmd::SetSetting { key, value } => Msg::SettingSaved(service.set_setting(key, &value).await.map_err(failure)),
+        Cmd::WakeAfter { after, wake } => {
+            tokio::time::sleep(after).await;
+            Msg::Wake(wake)
+        }
+    })
+}

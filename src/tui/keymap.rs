@@ -1,0 +1,344 @@
+//! Keys to actions, per mode, from the `[keys.*]` sections of the configuration. The help overlay is generated
+//! from the map in force, so it can't disagree with what the keys do.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use serde::Deserialize;
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+
+/// Where a key is read. Text inputs take the keys no action of their mode claims.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Mode {
+    Global,
+    List,
+    Filter,
+    Form,
+    Picker,
+    Detail,
+    Stats,
+    Settings,
+    Help,
+    Confirm,
+}
+
+impl Mode {
+    pub const ALL: [Mode; 10] = [
+        Mode::Global,
+        Mode::List,
+        Mode::Filter,
+        Mode::Form,
+        Mode::Picker,
+        Mode::Detail,
+        Mode::Stats,
+        Mode::Settings,
+        Mode::Help,
+        Mode::Confirm,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Mode::Global => "global",
+            Mode::List => "list",
+            Mode::Filter => "filter",
+            Mode::Form => "form",
+            Mode::Picker => "picker",
+            Mode::Detail => "detail",
+            Mode::Stats => "stats",
+            Mode::Settings => "settings",
+            Mode::Help => "help",
+            Mode::Confirm => "confirm",
+        }
+    }
+}
+
+macro_rules! actions {
+    ($($variant:ident = $name:literal, $mutating:literal, $help:literal;)*) => {
+        /// Everything a key can do.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Action { $($variant),* }
+
+        impl Action {
+            pub const ALL: &'static [Action] = &[$(Action::$variant),*];
+
+            pub fn name(self) -> &'static str {
+                match self { $(Action::$variant => $name),* }
+            }
+
+            /// Whether the action changes data; read-only dashboards don't bind these.
+            pub fn is_mutating(self) -> bool {
+                match self { $(Action::$variant => $mutating),* }
+            }
+
+            pub fn description(self) -> &'static str {
+                match self { $(Action::$variant => $help),* }
+            }
+
+            pub fn from_name(name: &str) -> Option<Action> {
+                match name { $($name => Some(Action::$variant),)* _ => None }
+            }
+        }
+    };
+}
+
+actions! {
+    Quit = "quit", false, "quit refcodes";
+    Help = "help", false, "show the keys (type to filter)";
+    NextScreen = "next_screen", false, "next screen: codes, stats, settings";
+    PrevScreen = "prev_screen", false, "previous screen";
+    Refresh = "refresh", false, "reload from the database";
+    Up = "up", false, "move up";
+    Down = "down", false, "move down";
+    Top = "top", false, "go to the first row";
+    Bottom = "bottom", false, "go to the last row";
+    PageUp = "page_up", false, "one page up";
+    PageDown = "page_down", false, "one page down";
+    HalfUp = "half_page_up", false, "half a page up";
+    HalfDown = "half_page_down", false, "half a page down";
+    Open = "open", false, "open the code's details";
+    New = "new", true, "new code";
+    Edit = "edit", true, "edit the code";
+    Toggle = "toggle_active", true, "activate or deactivate the code";
+    Delete = "delete", true, "delete the marked codes, or the code";
+    Mark = "mark", false, "mark the code and move down";
+    MarkRange = "mark_range", false, "mark from the range start to here (press twice)";
+    MarkAll = "mark_all", false, "mark every code that matches the filter";
+    Clear = "clear", false, "clear marks, the filter, or close";
+    Activate = "activate", true, "activate the marked codes, or the code";
+    Deactivate = "deactivate", true, "deactivate the marked codes, or the code";
+    Extend = "extend", true, "extend the expiry of the marked codes, or the code";
+    Filter = "filter", false, "filter as you type";
+    Sort = "sort", false, "sort by the next column";
+    Reverse = "reverse", false, "reverse the sort";
+    StatusFilter = "status_filter", false, "show one status, then the next, then all";
+    Accept = "accept", false, "accept";
+    Cancel = "cancel", false, "cancel or close";
+    NextField = "next_field", false, "next field";
+    PrevField = "prev_field", false, "previous field";
+    Save = "save", true, "save";
+    RandomCode = "random_code", true, "fill in a random code";
+    Pick = "pick", false, "pick the beneficiary (on its field), or switch a checkbox";
+    ClearBeneficiary = "clear_beneficiary", true, "clear the beneficiary";
+    Yes = "yes", false, "confirm";
+    No = "no", false, "cancel";
+    SwitchChoice = "switch_choice", false, "move between the choices";
+}
+
+/// A key as the configuration writes it: `j`, `G`, `ctrl-d`, `shift-tab`, `enter`, `pagedown`, `space`, `?`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Key {
+    pub code: KeyCodeOrd,
+    pub ctrl: bool,
+    pub alt: bool,
+}
+
+/// `KeyCode` with an order, for stable help listings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum KeyCodeOrd {
+    Char(char),
+    F(u8),
+    Named(&'static str),
+}
+
+const NAMED: [(&str, KeyCode); 16] = [
+    ("enter", KeyCode::Enter),
+    ("esc", KeyCode::Esc),
+    ("tab", KeyCode::Tab),
+    ("backtab", KeyCode::BackTab),
+    ("backspace", KeyCode::Backspace),
+    ("delete", KeyCode::Delete),
+    ("up", KeyCode::Up),
+    ("down", KeyCode::Down),
+    ("left", KeyCode::Left),
+    ("right", KeyCode::Right),
+    ("home", KeyCode::Home),
+    ("end", KeyCode::End),
+    ("pageup", KeyCode::PageUp),
+    ("pagedown", KeyCode::PageDown),
+    ("insert", KeyCode::Insert),
+    ("space", KeyCode::Char(' ')),
+];
+
+impl Key {
+    pub fn parse(text: &str) -> Result<Key, String> {
+        let lower = text.trim();
+        let mut ctrl = false;
+        let mut alt = false;
+        let mut rest = lower;
+        loop {
+            let l = rest.to_ascii_lowercase();
+            if l.starts_with("ctrl-") && rest.len() > 5 {
+                ctrl = true;
+                rest = &rest[5..];
+            } else if l.starts_with("alt-") && rest.len() > 4 {
+                alt = true;
+                rest = &rest[4..];
+            } else if l == "shift-tab" {
+                rest = "backtab";
+            } else {
+                break;
+            }
+        }
+        let name = rest.to_ascii_lowercase();
+        let code = if let Some((n, _)) = NAMED.iter().find(|(n, _)| *n == name) {
+            if *n == "space" { KeyCodeOrd::Char(' ') } else { KeyCodeOrd::Named(n) }
+        } else if let Some(num) = name.strip_prefix('f').and_then(|d| d.parse::<u8>().ok()) {
+            KeyCodeOrd::F(num)
+        } else {
+            let mut chars = rest.chars();
+            match (chars.next(), chars.next()) {
+                (Some(c), None) => KeyCodeOrd::Char(if ctrl { c.to_ascii_lowercase() } else { c }),
+                _ => return Err(format!("{text:?} is not a key (e.g. j, G, ctrl-d, shift-tab, enter, pagedown, f1)")),
+            }
+        };
+        Ok(Key { code, ctrl, alt })
+    }
+
+    /// The key of a terminal event. Shift is part of the character (`G`), not a separate flag.
+    pub fn from_event(event: &KeyEvent) -> Option<Key> {
+        let ctrl = event.modifiers.contains(KeyModifiers::CONTROL);
+        let alt = event.modifiers.contains(KeyModifiers::ALT);
+        let code = match event.code {
+            KeyCode::Char(c) => KeyCodeOrd::Char(if ctrl { c.to_ascii_lowercase() } else { c }),
+            KeyCode::F(n) => KeyCodeOrd::F(n),
+            other => KeyCodeOrd::Named(NAMED.iter().find(|(_, k)| *k == other)?.0),
+        };
+        Some(Key { code, ctrl, alt })
+    }
+}
+
+impl fmt::Display for Key {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.ctrl {
+            f.write_str("Ctrl-")?;
+        }
+        if self.alt {
+            f.write_str("Alt-")?;
+        }
+        match self.code {
+            KeyCodeOrd::Char(' ') => f.write_str("Space"),
+            KeyCodeOrd::Char(c) => write!(f, "{c}"),
+            KeyCodeOrd::F(n) => write!(f, "F{n}"),
+            KeyCodeOrd::Named("backtab") => f.write_str("Shift-Tab"),
+            KeyCodeOrd::Named("pageup") => f.write_str("PgUp"),
+            KeyCodeOrd::Named("pagedown") => f.write_str("PgDn"),
+            KeyCodeOrd::Named(n) => {
+                let mut chars = n.chars();
+                let first = chars.next().map(|c| c.to_ascii_uppercase()).unwrap_or_default();
+                write!(f, "{first}{}", chars.as_str())
+            }
+        }
+    }
+}
+
+/// The keymap in force.
+#[derive(Debug, Clone, Default)]
+pub struct KeyMap {
+    modes: HashMap<Mode, BTreeMap<Key, Action>>,
+}
+
+/// The `[keys]` section: per mode, key to action name (`"none"` unbinds a key).
+pub type KeysConfig = BTreeMap<String, BTreeMap<String, String>>;
+
+impl KeyMap {
+    pub fn from_config(config: &KeysConfig) -> Result<KeyMap, String> {
+        let mut modes: HashMap<Mode, BTreeMap<Key, Action>> = HashMap::new();
+        for (mode_name, keys) in config {
+            let mode = Mode::ALL
+                .into_iter()
+                .find(|m| m.name() == mode_name)
+                .ok_or_else(|| format!("[keys.{mode_name}] is not a mode: use global, list, filter, form, picker, detail, stats, settings, help or confirm"))?;
+            let map = modes.entry(mode).or_default();
+            for (key_text, action_name) in keys {
+                let key = Key::parse(key_text).map_err(|e| format!("[keys.{mode_name}]: {e}"))?;
+                if action_name == "none" {
+                    map.remove(&key);
+                    continue;
+                }
+                let action = Action::from_name(action_name)
+                    .ok_or_else(|| format!("[keys.{mode_name}] {key_text:?} = {action_name:?}: no such action"))?;
+                map.insert(key, action);
+            }
+        }
+        Ok(KeyMap { modes })
+    }
+
+    /// The action of `event` in `mode`; global keys apply where the mode does not claim the key.
+    pub fn action(&self, mode: Mode, event: &KeyEvent) -> Option<Action> {
+        let key = Key::from_event(event)?;
+        self.modes.get(&mode).and_then(|m| m.get(&key)).copied()
+    }
+
+    pub fn global(&self, event: &KeyEvent) -> Option<Action> {
+        self.action(Mode::Global, event)
+    }
+
+    /// Every binding of a mode, for the help overlay, with keys of one action together.
+    pub fn bindings(&self, mode: Mode) -> Vec<(Action, Vec<Key>)> {
+        let mut by_action: BTreeMap<Action, Vec<Key>> = BTreeMap::new();
+        for (key, action) in self.modes.get(&mode).into_iter().flatten() {
+            by_action.entry(*action).or_default().push(*key);
+        }
+        by_action.into_iter().collect()
+    }
+
+    /// The key to name in hints such as "press n to create": of the keys bound to `action`, a letter or chord
+    /// before arrows and other named keys.
+    pub fn key_for(&self, mode: Mode, action: Action) -> Option<Key> {
+        let rank = |k: &Key| match k.code {
+            KeyCodeOrd::Char(' ') => 2,
+            KeyCodeOrd::Char(_) | KeyCodeOrd::F(_) => 0,
+            KeyCodeOrd::Named("up" | "down" | "left" | "right") => 3,
+            KeyCodeOrd::Named(_) => 1,
+        };
+        self.modes.get(&mode)?.iter().filter(|(_, a)| **a == action).map(|(k, _)| *k).min_by_key(rank)
+    }
+}
+
+/// Deserialises the `[keys]` section of the configuration.
+pub fn keys_config(value: &toml::Table) -> Result<KeysConfig, String> {
+    KeysConfig::deserialize(toml::Value::Table(value.clone())).map_err(|e| format!("[keys]: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn press(code: KeyCode, modifiers: KeyModifiers) -> KeyEvent {
+        KeyEvent::new(code, modifiers)
+    }
+
+    #[test]
+    fn keys_parse_and_print() {
+        for (text, shown) in [
+            ("j", "j"),
+            ("G", "G"),
+            ("ctrl-d", "Ctrl-d"),
+            ("shift-tab", "Shift-Tab"),
+            ("space", "Space"),
+            ("pagedown", "PgDn"),
+        ] {
+            assert_eq!(Key::parse(text).unwrap().to_string(), shown);
+        }
+        assert!(Key::parse("jj").is_err());
+    }
+
+    #[test]
+    fn events_find_their_actions() {
+        let mut config = KeysConfig::new();
+        config.insert(
+            "list".into(),
+            [("G".to_string(), "bottom".to_string()), ("ctrl-d".into(), "half_page_down".into())].into(),
+        );
+        let map = KeyMap::from_config(&config).unwrap();
+        assert_eq!(map.action(Mode::List, &press(KeyCode::Char('G'), KeyModifiers::SHIFT)), Some(Action::Bottom));
+        assert_eq!(map.action(Mode::List, &press(KeyCode::Char('d'), KeyModifiers::CONTROL)), Some(Action::HalfDown));
+        assert_eq!(map.action(Mode::List, &press(KeyCode::Char('d'), KeyModifiers::NONE)), None);
+    }
+
+    #[test]
+    fn bad_config_is_named() {
+        let mut config = KeysConfig::new();
+        config.insert("list".into(), [("x".to_string(), "explode".to_string())].into());
+        assert!(KeyMap::from_config(&config).unwrap_err().contains("explode"));
+    }
+}

@@ -1,0 +1,126 @@
+//! The dashboard: the Elm architecture over ratatui. One [`model::Model`], changed only by [`update::update`],
+//! drawn only by [`view::view`]; every database call is a [`msg::Cmd`] the [`effects::Effects`] runner performs
+//! off the input loop.
+
+pub mod effects;
+pub mod keymap;
+pub mod layout;
+pub mod model;
+pub mod msg;
+mod terminal;
+pub mod theme;
+pub mod update;
+pub mod view;
+
+use crate::config::Config;
+use crate::service::Service;
+use chrono::{SubsecRound, Utc};
+use effects::Effects;
+use keymap::KeyMap;
+use model::{Model, Options, Session};
+use msg::Msg;
+use ratatui::Terminal;
+use ratatui::backend::Backend;
+use serde::Deserialize;
+use std::time::Duration;
+use theme::{Theme, ThemeConfig};
+use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
+
+pub use terminal::run;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DashboardConfig {
+    refresh_seconds: u64,
+    filter_debounce_ms: u64,
+}
+
+/// The model for a service and configuration, before the first load.
+pub fn initial_model(service: &Service, config: &Config, size: (u16, u16), no_color: bool) -> crate::Result<Model> {
+    let dashboard: DashboardConfig = config.section("dashboard")?;
+    let theme_config: ThemeConfig = config.section("theme")?;
+    let theme = Theme::from_config(&theme_config, no_color).map_err(crate::Error::Config)?;
+    let keys = config.rest.get("keys").and_then(|k| k.as_table()).cloned().unwrap_or_default();
+    let keymap = keymap::keys_config(&keys).and_then(|k| KeyMap::from_config(&k)).map_err(crate::Error::Config)?;
+    let (operator, role) = match service.operator() {
+        Some(op) => (op.user.email.clone(), op.role.map_or("no role", |r| r.name()).to_string()),
+        None => ("nobody".to_string(), "not a user".to_string()),
+    };
+    let session = Session {
+        operator,
+        role,
+        database: service.database_label(),
+        read_only: service.is_read_only(),
+        can_administer: service.can_administer(),
+    };
+    let options = Options {
+        refresh: Duration::from_secs(dashboard.refresh_seconds.max(1)),
+        debounce: Duration::from_millis(dashboard.filter_debounce_ms),
+        defaults: service.defaults(),
+        theme,
+    };
+    Ok(Model::new(session, options, keymap, service.now(), size))
+}
+
+/// The running dashboard on any backend: the real terminal, or a `TestBackend` in tests and benchmarks.
+pub struct App<B: Backend> {
+    pub terminal: Terminal<B>,
+    pub model: Model,
+    effects: Effects,
+    answers: UnboundedReceiver<Msg>,
+    dirty: bool,
+}
+
+impl<B: Backend> App<B> {
+    pub fn new(terminal: Terminal<B>, model: Model, service: Service) -> App<B> {
+        let (tx, answers) = unbounded_channel();
+        App { terminal, model, effects: Effects::new(service, tx), answers, dirty: true }
+    }
+
+    /// The first load.
+    pub fn start(&mut self) {
+        let cmds = update::start(&mut self.model);
+        self.run(cmds);
+    }
+
+    /// Feeds one message through `update` and starts what it asks for.
+    pub fn handle(&mut self, msg: Msg) {
+        let cmds = update::update(&mut self.model, msg);
+        self.run(cmds);
+        self.dirty = true;
+    }
+
+    fn run(&mut self, cmds: Vec<msg::Cmd>) {
+        for cmd in cmds {
+            self.effects.run(cmd);
+        }
+    }
+
+    /// Handles every answer already waiting, without blocking.
+    pub fn drain(&mut self) {
+        while let Ok(msg) = self.answers.try_recv() {
+            self.handle(msg);
+        }
+    }
+
+    /// Waits for the next answer of the effects runner.
+    pub async fn next_answer(&mut self) -> Option<Msg> {
+        self.answers.recv().await
+    }
+
+    /// Moves the model's clock to now.
+    pub fn tick(&mut self) {
+        self.handle(Msg::Tick(Utc::now().trunc_subsecs(3)));
+    }
+
+    pub fn is_dirty(&self) -> bool {
+        self.dirty
+    }
+
+    pub fn draw(&mut self) -> Result<(), B::Error> {
+        let model = &self.model;
+        self.terminal.draw(|frame| view::view(model, frame))?;
+        self.dirty = false;
+        Ok(())
+    }
+}

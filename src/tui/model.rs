@@ -1,0 +1,437 @@
+//! All the dashboard's state, in one place. Only `update` changes it; `view` only reads it.
+
+use super::keymap::{KeyMap, Mode};
+use super::layout;
+use crate::domain::settings::SystemConfig;
+use crate::domain::stats::{CodeUsageStats, DailyUsage, SystemStats, TopCode, UsageRecord};
+use crate::domain::user::UserWithRole;
+use crate::domain::{
+    CodeFilter, CodeId, CodeQuery, CodeRow, CodeStatus, ErrorKind, FieldError, ReferralCode, SortField, UserId,
+};
+use chrono::{DateTime, Utc};
+use std::collections::{BTreeSet, HashMap};
+use std::time::Duration;
+use tui_input::Input;
+
+/// Rows fetched per request; the visible window never needs more than two pages.
+pub const PAGE_SIZE: u64 = 64;
+
+/// Who is looking, at what.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    pub operator: String,
+    pub role: String,
+    pub database: String,
+    pub read_only: bool,
+    /// Whether writes are allowed: an admin, and not read-only.
+    pub can_administer: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Options {
+    pub refresh: Duration,
+    pub debounce: Duration,
+    /// Defaults a new code's form opens with.
+    pub defaults: crate::domain::draft::CodeDefaults,
+    pub theme: super::theme::Theme,
+}
+
+/// A failure as the dashboard shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    pub kind: Option<ErrorKind>,
+    pub message: String,
+    pub fields: Vec<FieldError>,
+}
+
+impl From<&crate::Error> for Failure {
+    fn from(err: &crate::Error) -> Self {
+        match err.refusal() {
+            Some(r) => Failure { kind: Some(r.kind), message: r.message.clone(), fields: r.fields.clone() },
+            None => Failure { kind: None, message: err.to_string(), fields: Vec::new() },
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Screen {
+    Codes,
+    Stats,
+    Settings,
+}
+
+impl Screen {
+    pub const ALL: [Screen; 3] = [Screen::Codes, Screen::Stats, Screen::Settings];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Screen::Codes => "Codes",
+            Screen::Stats => "Stats",
+            Screen::Settings => "Settings",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Info,
+    Error,
+}
+
+/// A message in the status bar that fades at `until`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    pub text: String,
+    pub level: Level,
+    pub until: DateTime<Utc>,
+}
+
+/// The codes list: the query, a cache of fetched pages, cursor, window and marks.
+#[derive(Debug, Clone, Default)]
+pub struct ListState {
+    pub filter: Input,
+    pub filtering: bool,
+    pub status: Option<CodeStatus>,
+    pub sort: SortField,
+    pub descending: bool,
+    /// Bumped whenever the query changes; answers for older generations are dropped.
+    pub generation: u64,
+    /// Bumped by each filter keystroke; only the last one's debounce wake asks the database.
+    pub filter_seq: u64,
+    /// The filter text the current generation asked for.
+    pub applied_filter: String,
+    pub total: Option<i64>,
+    pub pages: HashMap<u64, Vec<CodeRow>>,
+    pub requested: BTreeSet<u64>,
+    pub cursor: u64,
+    pub offset: u64,
+    pub marks: BTreeSet<CodeId>,
+    pub range_anchor: Option<u64>,
+    pub error: Option<String>,
+}
+
+impl ListState {
+    pub fn filter(&self) -> CodeFilter {
+        CodeFilter { text: self.applied_filter.clone(), status: self.status }
+    }
+
+    pub fn query(&self, page: u64) -> CodeQuery {
+        CodeQuery {
+            filter: self.filter(),
+            sort: self.sort,
+            descending: self.descending,
+            offset: page * PAGE_SIZE,
+            limit: PAGE_SIZE,
+        }
+    }
+
+    /// The row at an index of the whole filtered list, if its page is here.
+    pub fn row(&self, index: u64) -> Option<&CodeRow> {
+        self.pages.get(&(index / PAGE_SIZE)).and_then(|p| p.get((index % PAGE_SIZE) as usize))
+    }
+
+    pub fn current(&self) -> Option<&CodeRow> {
+        self.row(self.cursor)
+    }
+
+    pub fn len(&self) -> u64 {
+        self.total.unwrap_or(0).max(0) as u64
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// The fields of the code form, in tab order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Field {
+    Code,
+    Description,
+    MaxUses,
+    Expiration,
+    Active,
+    Beneficiary,
+}
+
+impl Field {
+    pub const ALL: [Field; 6] =
+        [Field::Code, Field::Description, Field::MaxUses, Field::Expiration, Field::Active, Field::Beneficiary];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Field::Code => "Code",
+            Field::Description => "Description",
+            Field::MaxUses => "Max uses",
+            Field::Expiration => "Expires",
+            Field::Active => "Active",
+            Field::Beneficiary => "Beneficiary",
+        }
+    }
+
+    /// The service's name for the field, to place its refusals.
+    pub fn from_service(name: &str) -> Option<Field> {
+        match name {
+            "code" => Some(Field::Code),
+            "description" => Some(Field::Description),
+            "max_uses" => Some(Field::MaxUses),
+            "expiration" => Some(Field::Expiration),
+            "beneficiary" => Some(Field::Beneficiary),
+            _ => None,
+        }
+    }
+
+    pub fn is_text(self) -> bool {
+        matches!(self, Field::Code | Field::Description | Field::MaxUses | Field::Expiration)
+    }
+}
+
+/// The create/edit form.
+#[derive(Debug, Clone)]
+pub struct FormState {
+    /// The code being edited; `None` when creating.
+    pub editing: Option<ReferralCode>,
+    pub code: Input,
+    pub description: Input,
+    pub max_uses: Input,
+    pub expiration: Input,
+    pub active: bool,
+    pub beneficiary: Option<(UserId, String)>,
+    /// The values the form opened with, to tell what was typed.
+    pub initial: FormValues,
+    pub focus: Field,
+    /// Live checks and refusals from the service, by field.
+    pub errors: HashMap<Field, String>,
+    /// The resolved expiration, shown under the field.
+    pub expiration_hint: Option<String>,
+    pub failure: Option<String>,
+    pub saving: bool,
+}
+
+/// What a form holds, comparable with what it opened with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FormValues {
+    pub code: String,
+    pub description: String,
+    pub max_uses: String,
+    pub expiration: String,
+    pub active: bool,
+    pub beneficiary: Option<UserId>,
+}
+
+impl FormState {
+    pub fn values(&self) -> FormValues {
+        FormValues {
+            code: self.code.value().to_string(),
+            description: self.description.value().to_string(),
+            max_uses: self.max_uses.value().to_string(),
+            expiration: self.expiration.value().to_string(),
+            active: self.active,
+            beneficiary: self.beneficiary.as_ref().map(|(id, _)| *id),
+        }
+    }
+
+    pub fn is_dirty(&self) -> bool {
+        self.values() != self.initial
+    }
+
+    pub fn input(&self, field: Field) -> Option<&Input> {
+        match field {
+            Field::Code => Some(&self.code),
+            Field::Description => Some(&self.description),
+            Field::MaxUses => Some(&self.max_uses),
+            Field::Expiration => Some(&self.expiration),
+            Field::Active | Field::Beneficiary => None,
+        }
+    }
+
+    pub fn input_mut(&mut self, field: Field) -> Option<&mut Input> {
+        match field {
+            Field::Code => Some(&mut self.code),
+            Field::Description => Some(&mut self.description),
+            Field::MaxUses => Some(&mut self.max_uses),
+            Field::Expiration => Some(&mut self.expiration),
+            Field::Active | Field::Beneficiary => None,
+        }
+    }
+}
+
+/// The beneficiary picker over the form.
+#[derive(Debug, Clone, Default)]
+pub struct PickerState {
+    pub search: Input,
+    pub generation: u64,
+    pub results: Vec<UserWithRole>,
+    pub cursor: usize,
+    pub loading: bool,
+    pub error: Option<String>,
+}
+
+/// A code's details.
+#[derive(Debug, Clone)]
+pub struct DetailState {
+    pub id: CodeId,
+    pub row: Option<CodeRow>,
+    pub stats: Option<CodeUsageStats>,
+    pub usage: Vec<UsageRecord>,
+    pub scroll: usize,
+    pub loading: bool,
+    pub error: Option<String>,
+}
+
+/// The stats screen's figures.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StatsData {
+    pub system: SystemStats,
+    pub per_day: Vec<DailyUsage>,
+    pub top: Vec<TopCode>,
+    pub recent: Vec<UsageRecord>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct StatsState {
+    pub data: Option<StatsData>,
+    pub loading: bool,
+    pub scroll: usize,
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct SettingsState {
+    pub cursor: usize,
+    /// Editing a limit: the text typed so far.
+    pub editing: Option<Input>,
+    pub error: Option<String>,
+    pub saving: bool,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct HelpState {
+    pub filter: Input,
+    pub scroll: usize,
+}
+
+/// A bulk action on codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BulkAction {
+    Activate,
+    Deactivate,
+    Delete,
+    Extend,
+}
+
+/// What a confirmed dialog does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Confirmed {
+    Bulk { action: BulkAction, selection: crate::domain::Selection, codes: i64 },
+    DiscardForm,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfirmState {
+    pub title: String,
+    pub message: String,
+    pub confirm_label: String,
+    /// Whether the highlighted choice is the confirming one; it starts on cancel.
+    pub on_confirm: bool,
+    pub then: Confirmed,
+}
+
+/// The header's figures.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Header {
+    pub config: Option<SystemConfig>,
+    pub stats: Option<SystemStats>,
+}
+
+/// The whole dashboard.
+#[derive(Debug, Clone)]
+pub struct Model {
+    pub now: DateTime<Utc>,
+    pub size: (u16, u16),
+    pub screen: Screen,
+    pub session: Session,
+    pub options: Options,
+    pub keymap: KeyMap,
+    pub header: Header,
+    pub list: ListState,
+    pub form: Option<FormState>,
+    pub picker: Option<PickerState>,
+    pub detail: Option<DetailState>,
+    pub stats: StatsState,
+    pub settings: SettingsState,
+    pub help: Option<HelpState>,
+    pub confirm: Option<ConfirmState>,
+    pub messages: Vec<Message>,
+    /// Database requests under way, for the loading indicator.
+    pub in_flight: u32,
+    pub spinner: usize,
+    pub last_refresh: DateTime<Utc>,
+    /// The database failed on the last attempt; shown until an answer succeeds.
+    pub offline: Option<String>,
+    pub quit: bool,
+}
+
+impl Model {
+    pub fn new(session: Session, options: Options, keymap: KeyMap, now: DateTime<Utc>, size: (u16, u16)) -> Model {
+        Model {
+            now,
+            size,
+            screen: Screen::Codes,
+            session,
+            options,
+            keymap,
+            header: Header::default(),
+            list: ListState { descending: true, ..ListState::default() },
+            form: None,
+            picker: None,
+            detail: None,
+            stats: StatsState::default(),
+            settings: SettingsState::default(),
+            help: None,
+            confirm: None,
+            messages: Vec::new(),
+            in_flight: 0,
+            spinner: 0,
+            last_refresh: now,
+            offline: None,
+            quit: false,
+        }
+    }
+
+    /// Where keys go now: the topmost open layer.
+    pub fn mode(&self) -> Mode {
+        if self.confirm.is_some() {
+            Mode::Confirm
+        } else if self.help.is_some() {
+            Mode::Help
+        } else if self.picker.is_some() {
+            Mode::Picker
+        } else if self.form.is_some() {
+            Mode::Form
+        } else if self.detail.is_some() {
+            Mode::Detail
+        } else {
+            match self.screen {
+                Screen::Codes if self.list.filtering => Mode::Filter,
+                Screen::Codes => Mode::List,
+                Screen::Stats => Mode::Stats,
+                Screen::Settings => Mode::Settings,
+            }
+        }
+    }
+
+    /// Whether the terminal is big enough to draw the dashboard.
+    pub fn fits(&self) -> bool {
+        layout::fits(self.size)
+    }
+
+    /// Rows of the codes table that fit on the screen.
+    pub fn visible_rows(&self) -> u64 {
+        u64::from(layout::table_rows(self.size))
+    }
+
+    pub fn message(&self) -> Option<&Message> {
+        self.messages.iter().rev().find(|m| m.until > self.now)
+    }
+}

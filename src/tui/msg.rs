@@ -1,0 +1,119 @@
+//! What reaches `update` (Msg) and what it asks the effects runner to do (Cmd).
+
+use super::model::{BulkAction, Failure, StatsData};
+use crate::domain::draft::{CodeChanges, CodeInput};
+use crate::domain::settings::{SettingKey, SystemConfig};
+use crate::domain::stats::{CodeUsageStats, SystemStats, UsageRecord};
+use crate::domain::user::UserWithRole;
+use crate::domain::{CodeFilter, CodeId, CodeQuery, CodeRow, ReferralCode, Selection};
+use crate::service::Deleted;
+use chrono::{DateTime, NaiveDate, Utc};
+use crossterm::event::KeyEvent;
+use std::time::Duration;
+
+/// Timers `update` sets for itself (debounces); the token tells which request is still the latest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Wake {
+    Filter(u64),
+    Picker(u64),
+}
+
+#[derive(Debug, Clone)]
+pub enum Msg {
+    Key(KeyEvent),
+    Resize(u16, u16),
+    /// The clock moved (spinner, fading messages, auto refresh).
+    Tick(DateTime<Utc>),
+    Wake(Wake),
+    Page {
+        generation: u64,
+        page: u64,
+        result: Result<Vec<CodeRow>, Failure>,
+    },
+    Count {
+        generation: u64,
+        result: Result<i64, Failure>,
+    },
+    Header(Result<(SystemConfig, SystemStats), Failure>),
+    Detail {
+        id: CodeId,
+        result: Result<(CodeRow, CodeUsageStats, Vec<UsageRecord>), Failure>,
+    },
+    Stats(Result<StatsData, Failure>),
+    Users {
+        generation: u64,
+        result: Result<Vec<UserWithRole>, Failure>,
+    },
+    RandomCode(Result<String, Failure>),
+    Saved(Result<ReferralCode, Failure>),
+    /// The selection of a bulk action, counted, ready to confirm.
+    Described {
+        action: BulkAction,
+        selection: Selection,
+        result: Result<(Deleted, i64), Failure>,
+    },
+    BulkDone {
+        action: BulkAction,
+        result: Result<i64, Failure>,
+    },
+    MarkAll {
+        generation: u64,
+        result: Result<Vec<CodeId>, Failure>,
+    },
+    SettingSaved(Result<SystemConfig, Failure>),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cmd {
+    LoadPage {
+        generation: u64,
+        page: u64,
+        query: CodeQuery,
+    },
+    LoadCount {
+        generation: u64,
+        filter: CodeFilter,
+    },
+    LoadHeader,
+    LoadDetail {
+        id: CodeId,
+        usage_limit: i64,
+    },
+    LoadStats {
+        first: NaiveDate,
+        last: NaiveDate,
+    },
+    SearchUsers {
+        generation: u64,
+        text: String,
+    },
+    RandomCode,
+    Create(CodeInput),
+    Update {
+        current: ReferralCode,
+        changes: CodeChanges,
+    },
+    /// Count a selection (codes, usage records, and how many of them `visible` hides) before confirming.
+    Describe {
+        action: BulkAction,
+        selection: Selection,
+        visible: CodeFilter,
+    },
+    Bulk {
+        action: BulkAction,
+        selection: Selection,
+        extend_by: chrono::Duration,
+    },
+    MarkAll {
+        generation: u64,
+        filter: CodeFilter,
+    },
+    SetSetting {
+        key: SettingKey,
+        value: String,
+    },
+    WakeAfter {
+        after: Duration,
+        wake: Wake,
+    },
+}

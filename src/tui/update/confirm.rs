@@ -1,0 +1,152 @@
+//! Confirmation before anything destructive or bulk: count first, say exactly what will happen, default to no.
+
+use super::{fail, info, list, online, refresh};
+use crate::domain::Selection;
+use crate::service::Deleted;
+use crate::tui::keymap::Action;
+use crate::tui::model::{BulkAction, ConfirmState, Confirmed, Failure, Model};
+use crate::tui::msg::Cmd;
+
+/// Starts a bulk action: counts its codes (and usage records) before asking.
+pub fn describe(model: &mut Model, action: BulkAction) -> Vec<Cmd> {
+    let Some(selection) = list::selection(model) else {
+        info(model, "No code here to act on");
+        return Vec::new();
+    };
+    vec![Cmd::Describe { action, selection, visible: model.list.filter() }]
+}
+
+fn days(model: &Model) -> i64 {
+    model.options.defaults.expiry_days
+}
+
+pub fn described(
+    model: &mut Model,
+    action: BulkAction,
+    selection: Selection,
+    result: Result<(Deleted, i64), Failure>,
+) -> Vec<Cmd> {
+    let (counted, hidden) = match result {
+        Ok(found) => {
+            online(model);
+            found
+        }
+        Err(failure) => {
+            fail(model, &failure);
+            return Vec::new();
+        }
+    };
+    let n = counted.codes;
+    if n == 0 {
+        info(model, "Those codes are gone already");
+        model.list.marks.clear();
+        return refresh(model);
+    }
+    let single = matches!(&selection, Selection::Ids(ids) if ids.len() == 1) && model.list.marks.is_empty();
+    // One code, not deleted: nothing to lose, so no question.
+    if single && action != BulkAction::Delete {
+        return vec![bulk(model, action, selection)];
+    }
+    let codes = if n == 1 { "1 code".to_string() } else { format!("{n} codes") };
+    let which = if model.list.marks.is_empty() { codes.clone() } else { format!("{n} marked codes") };
+    let hidden_note = match hidden {
+        0 => String::new(),
+        1 => ", 1 of them hidden by the filter".to_string(),
+        h => format!(", {h} of them hidden by the filter"),
+    };
+    let (title, message, label) = match action {
+        BulkAction::Delete => (
+            "Delete",
+            format!(
+                "Delete {which} and their {} usage records{hidden_note}? This can't be undone; deactivating keeps the history.",
+                counted.usage_records
+            ),
+            "Delete",
+        ),
+        BulkAction::Activate => ("Activate", format!("Activate {which}{hidden_note}?"), "Activate"),
+        BulkAction::Deactivate => ("Deactivate", format!("Deactivate {which}{hidden_note}?"), "Deactivate"),
+        BulkAction::Extend => (
+            "Extend",
+            format!(
+                "Extend the expiry of {which}{hidden_note} by {} days (expired ones: from now)? Codes that never expire stay so.",
+                days(model)
+            ),
+            "Extend",
+        ),
+    };
+    model.confirm = Some(ConfirmState {
+        title: title.to_string(),
+        message,
+        confirm_label: label.to_string(),
+        on_confirm: false,
+        then: Confirmed::Bulk { action, selection, codes: n },
+    });
+    Vec::new()
+}
+
+fn bulk(model: &Model, action: BulkAction, selection: Selection) -> Cmd {
+    Cmd::Bulk { action, selection, extend_by: chrono::Duration::days(days(model)) }
+}
+
+/// Asks before a form with typed changes is closed.
+pub fn discard_form(model: &mut Model) -> Vec<Cmd> {
+    model.confirm = Some(ConfirmState {
+        title: "Discard".into(),
+        message: "Close the form and lose what was typed?".into(),
+        confirm_label: "Discard".into(),
+        on_confirm: false,
+        then: Confirmed::DiscardForm,
+    });
+    Vec::new()
+}
+
+pub fn key(model: &mut Model, action: Option<Action>) -> Vec<Cmd> {
+    let Some(state) = model.confirm.as_mut() else { return Vec::new() };
+    let go = match action {
+        Some(Action::Yes) => true,
+        Some(Action::No) => false,
+        Some(Action::Accept) => state.on_confirm,
+        Some(Action::SwitchChoice) => {
+            state.on_confirm = !state.on_confirm;
+            return Vec::new();
+        }
+        _ => return Vec::new(),
+    };
+    let Some(state) = model.confirm.take() else { return Vec::new() };
+    if !go {
+        return Vec::new();
+    }
+    match state.then {
+        Confirmed::Bulk { action, selection, .. } => vec![bulk(model, action, selection)],
+        Confirmed::DiscardForm => {
+            model.form = None;
+            model.picker = None;
+            Vec::new()
+        }
+    }
+}
+
+pub fn bulk_done(model: &mut Model, action: BulkAction, result: Result<i64, Failure>) -> Vec<Cmd> {
+    match result {
+        Ok(n) => {
+            online(model);
+            let verb = match action {
+                BulkAction::Activate => "Activated",
+                BulkAction::Deactivate => "Deactivated",
+                BulkAction::Delete => "Deleted",
+                BulkAction::Extend => "Extended",
+            };
+            let codes = if n == 1 { "1 code".to_string() } else { format!("{n} codes") };
+            info(model, format!("{verb} {codes}"));
+            model.list.marks.clear();
+            if action == BulkAction::Delete {
+                model.detail = None;
+            }
+            refresh(model)
+        }
+        Err(failure) => {
+            fail(model, &failure);
+            Vec::new()
+        }
+    }
+}

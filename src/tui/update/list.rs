@@ -1,0 +1,284 @@
+//! The codes list: moving, paging the window through the database, filtering, sorting, marking.
+
+use super::{confirm, fail, form, info, online, overlays};
+use crate::domain::{CodeId, CodeRow, CodeStatus, Selection};
+use crate::tui::keymap::Action;
+use crate::tui::model::{BulkAction, Failure, Model, PAGE_SIZE};
+use crate::tui::msg::{Cmd, Wake};
+use crossterm::event::{Event, KeyEvent};
+use tui_input::backend::crossterm::EventHandler;
+
+pub fn action(model: &mut Model, action: Action) -> Vec<Cmd> {
+    let height = model.visible_rows();
+    match action {
+        Action::Up => move_to(model, model.list.cursor.saturating_sub(1)),
+        Action::Down => move_to(model, model.list.cursor + 1),
+        Action::Top => move_to(model, 0),
+        Action::Bottom => move_to(model, u64::MAX),
+        Action::PageUp => move_to(model, model.list.cursor.saturating_sub(height)),
+        Action::PageDown => move_to(model, model.list.cursor.saturating_add(height)),
+        Action::HalfUp => move_to(model, model.list.cursor.saturating_sub(height / 2)),
+        Action::HalfDown => move_to(model, model.list.cursor.saturating_add(height / 2)),
+        Action::Open => match model.list.current() {
+            Some(row) => overlays::open_detail(model, row.code.id),
+            None => Vec::new(),
+        },
+        Action::New => form::open_new(model),
+        Action::Edit => match model.list.current().cloned() {
+            Some(row) => form::open_edit(model, &row),
+            None => Vec::new(),
+        },
+        Action::Toggle => toggle(model),
+        Action::Delete => confirm::describe(model, BulkAction::Delete),
+        Action::Activate => confirm::describe(model, BulkAction::Activate),
+        Action::Deactivate => confirm::describe(model, BulkAction::Deactivate),
+        Action::Extend => confirm::describe(model, BulkAction::Extend),
+        Action::Mark => {
+            if let Some(id) = model.list.current().map(|r| r.code.id)
+                && !model.list.marks.remove(&id)
+            {
+                model.list.marks.insert(id);
+            }
+            move_to(model, model.list.cursor + 1)
+        }
+        Action::MarkRange => mark_range(model),
+        Action::MarkAll => {
+            vec![Cmd::MarkAll { generation: model.list.generation, filter: model.list.filter() }]
+        }
+        Action::Clear => clear(model),
+        Action::Filter => {
+            model.list.filtering = true;
+            Vec::new()
+        }
+        Action::Sort => {
+            model.list.sort = model.list.sort.next();
+            new_query(model)
+        }
+        Action::Reverse => {
+            model.list.descending = !model.list.descending;
+            new_query(model)
+        }
+        Action::StatusFilter => {
+            model.list.status = match model.list.status {
+                None => Some(CodeStatus::Active),
+                Some(s) => CodeStatus::ALL.iter().skip_while(|x| **x != s).nth(1).copied(),
+            };
+            new_query(model)
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// The codes an action applies to: the marked ones, or the cursor row when none is marked.
+pub fn selection(model: &Model) -> Option<Selection> {
+    if model.list.marks.is_empty() {
+        model.list.current().map(|row| Selection::Ids(vec![row.code.id]))
+    } else {
+        Some(Selection::Ids(model.list.marks.iter().copied().collect()))
+    }
+}
+
+fn toggle(model: &mut Model) -> Vec<Cmd> {
+    if !model.list.marks.is_empty() {
+        info(model, "With codes marked, a activates and x deactivates them");
+        return Vec::new();
+    }
+    let Some(row) = model.list.current() else { return Vec::new() };
+    // The state the user sees decides the new absolute value.
+    let action = if row.code.status { BulkAction::Deactivate } else { BulkAction::Activate };
+    let selection = Selection::Ids(vec![row.code.id]);
+    vec![Cmd::Bulk { action, selection, extend_by: chrono::Duration::zero() }]
+}
+
+fn mark_range(model: &mut Model) -> Vec<Cmd> {
+    let Some(anchor) = model.list.range_anchor.take() else {
+        model.list.range_anchor = Some(model.list.cursor);
+        info(model, "Range starts here: move to its end and press V again (Esc cancels)");
+        return Vec::new();
+    };
+    let (from, to) = (anchor.min(model.list.cursor), anchor.max(model.list.cursor));
+    let ids: Vec<CodeId> = (from..=to).filter_map(|i| model.list.row(i)).map(|r| r.code.id).collect();
+    let marked = ids.len();
+    model.list.marks.extend(ids);
+    info(model, format!("Marked {marked} codes"));
+    Vec::new()
+}
+
+fn clear(model: &mut Model) -> Vec<Cmd> {
+    if model.list.range_anchor.take().is_some() {
+        info(model, "Range cancelled");
+        Vec::new()
+    } else if !model.list.marks.is_empty() {
+        model.list.marks.clear();
+        Vec::new()
+    } else if !model.list.filter.value().is_empty() || model.list.status.is_some() {
+        model.list.filter.reset();
+        model.list.status = None;
+        apply_filter(model)
+    } else {
+        Vec::new()
+    }
+}
+
+pub fn filter_key(model: &mut Model, action: Option<Action>, key: &KeyEvent) -> Vec<Cmd> {
+    match action {
+        Some(Action::Accept) => {
+            model.list.filtering = false;
+            apply_filter(model)
+        }
+        Some(Action::Cancel) => {
+            model.list.filtering = false;
+            model.list.filter.reset();
+            apply_filter(model)
+        }
+        Some(a @ (Action::Up | Action::Down)) => {
+            model.list.filtering = false;
+            let mut cmds = apply_filter(model);
+            cmds.extend(self::action(model, a));
+            cmds
+        }
+        _ => match model.list.filter.handle_event(&Event::Key(*key)) {
+            Some(change) if change.value => {
+                model.list.filter_seq += 1;
+                vec![Cmd::WakeAfter { after: model.options.debounce, wake: Wake::Filter(model.list.filter_seq) }]
+            }
+            _ => Vec::new(),
+        },
+    }
+}
+
+/// Runs the typed filter if it differs from the one in force.
+pub fn apply_filter(model: &mut Model) -> Vec<Cmd> {
+    let text = model.list.filter.value().trim().to_string();
+    if text == model.list.applied_filter && model.list.total.is_some() {
+        return Vec::new();
+    }
+    model.list.applied_filter = text;
+    new_query(model)
+}
+
+/// A new filter, sort or status: forget the pages of the old query and fetch from the top.
+pub fn new_query(model: &mut Model) -> Vec<Cmd> {
+    let list = &mut model.list;
+    list.generation += 1;
+    list.pages.clear();
+    list.requested.clear();
+    list.total = None;
+    list.cursor = 0;
+    list.offset = 0;
+    list.range_anchor = None;
+    let mut cmds = vec![Cmd::LoadCount { generation: list.generation, filter: list.filter() }];
+    cmds.extend(fetch_window(model));
+    cmds
+}
+
+/// Re-reads the count and the visible pages of the current query; rows stay shown until the answers come.
+pub fn reload(model: &mut Model) -> Vec<Cmd> {
+    let list = &mut model.list;
+    let mut cmds = vec![Cmd::LoadCount { generation: list.generation, filter: list.filter() }];
+    for page in window_pages(model) {
+        model.list.requested.insert(page);
+        cmds.push(Cmd::LoadPage { generation: model.list.generation, page, query: model.list.query(page) });
+    }
+    cmds
+}
+
+/// Moves the cursor (clamped to the list) and scrolls the window to keep it in view.
+fn move_to(model: &mut Model, index: u64) -> Vec<Cmd> {
+    let last = model.list.len().saturating_sub(1);
+    model.list.cursor = index.min(last);
+    scroll_into_view(model)
+}
+
+/// Keeps the cursor inside the window and asks for the pages the window needs.
+pub fn scroll_into_view(model: &mut Model) -> Vec<Cmd> {
+    let height = model.visible_rows().max(1);
+    let list = &mut model.list;
+    if list.cursor < list.offset {
+        list.offset = list.cursor;
+    } else if list.cursor >= list.offset + height {
+        list.offset = list.cursor + 1 - height;
+    }
+    let max_offset = list.len().saturating_sub(height);
+    list.offset = list.offset.min(max_offset);
+    fetch_window(model)
+}
+
+/// The pages the window shows, and one on each side so short moves never wait.
+fn window_pages(model: &Model) -> Vec<u64> {
+    let height = model.visible_rows().max(1);
+    let first = model.list.offset / PAGE_SIZE;
+    let last = (model.list.offset + height - 1) / PAGE_SIZE;
+    let pages_total = model.list.total.map(|t| (t.max(0) as u64).div_ceil(PAGE_SIZE));
+    (first.saturating_sub(1)..=last + 1)
+        .filter(|p| pages_total.is_none_or(|n| *p < n.max(1)))
+        .filter(|p| model.list.total.is_some() || *p <= last)
+        .collect()
+}
+
+fn fetch_window(model: &mut Model) -> Vec<Cmd> {
+    let pages = window_pages(model);
+    // Keep a few pages around the window; forget the rest.
+    let (lo, hi) = (pages.first().copied().unwrap_or(0).saturating_sub(2), pages.last().copied().unwrap_or(0) + 2);
+    model.list.pages.retain(|p, _| (lo..=hi).contains(p));
+    let mut cmds = Vec::new();
+    for page in pages {
+        if !model.list.pages.contains_key(&page) && model.list.requested.insert(page) {
+            cmds.push(Cmd::LoadPage { generation: model.list.generation, page, query: model.list.query(page) });
+        }
+    }
+    cmds
+}
+
+pub fn page_loaded(model: &mut Model, generation: u64, page: u64, result: Result<Vec<CodeRow>, Failure>) -> Vec<Cmd> {
+    if generation != model.list.generation {
+        return Vec::new();
+    }
+    model.list.requested.remove(&page);
+    match result {
+        Ok(rows) => {
+            online(model);
+            model.list.error = None;
+            model.list.pages.insert(page, rows);
+        }
+        Err(failure) => {
+            model.list.error = Some(failure.message.clone());
+            fail(model, &failure);
+        }
+    }
+    Vec::new()
+}
+
+pub fn count_loaded(model: &mut Model, generation: u64, result: Result<i64, Failure>) -> Vec<Cmd> {
+    if generation != model.list.generation {
+        return Vec::new();
+    }
+    match result {
+        Ok(total) => {
+            online(model);
+            model.list.total = Some(total);
+            // Codes may have gone since the last count: keep the cursor on the list.
+            let last = model.list.len().saturating_sub(1);
+            model.list.cursor = model.list.cursor.min(last);
+            scroll_into_view(model)
+        }
+        Err(failure) => {
+            fail(model, &failure);
+            Vec::new()
+        }
+    }
+}
+
+pub fn marked_all(model: &mut Model, generation: u64, result: Result<Vec<CodeId>, Failure>) -> Vec<Cmd> {
+    match result {
+        Ok(ids) if generation == model.list.generation => {
+            online(model);
+            let n = ids.len();
+            model.list.marks.extend(ids);
+            info(model, format!("Marked all {n} codes that match"));
+        }
+        Ok(_) => info(model, "The filter changed before the codes were counted; press Ctrl-a again"),
+        Err(failure) => fail(model, &failure),
+    }
+    Vec::new()
+}

@@ -1,0 +1,230 @@
+//! `update`: the only place the model changes. Pure: no I/O and no clock; it answers with commands for the
+//! effects runner.
+
+mod confirm;
+mod form;
+mod list;
+mod overlays;
+mod screens;
+
+pub use overlays::PICKER_RESULTS;
+pub use screens::{SETTINGS, value_of};
+
+use super::keymap::{Action, Mode};
+use super::model::{Failure, Level, Message, Model, Screen};
+use super::msg::{Cmd, Msg, Wake};
+use chrono::Duration;
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+
+/// How long a status message stays.
+const MESSAGE_SECONDS: i64 = 5;
+
+/// Applies one message; returns what to run.
+pub fn update(model: &mut Model, msg: Msg) -> Vec<Cmd> {
+    if is_answer(&msg) {
+        model.in_flight = model.in_flight.saturating_sub(1);
+    }
+    let cmds = dispatch(model, msg);
+    model.in_flight += cmds.iter().filter(|c| is_request(c)).count() as u32;
+    cmds
+}
+
+fn is_answer(msg: &Msg) -> bool {
+    !matches!(msg, Msg::Key(_) | Msg::Resize(..) | Msg::Tick(_) | Msg::Wake(_))
+}
+
+fn is_request(cmd: &Cmd) -> bool {
+    !matches!(cmd, Cmd::WakeAfter { .. })
+}
+
+fn dispatch(model: &mut Model, msg: Msg) -> Vec<Cmd> {
+    match msg {
+        Msg::Key(key) => keys(model, key),
+        Msg::Resize(width, height) => {
+            model.size = (width, height);
+            list::scroll_into_view(model)
+        }
+        Msg::Tick(now) => tick(model, now),
+        Msg::Wake(Wake::Filter(seq)) if seq == model.list.filter_seq => list::apply_filter(model),
+        Msg::Wake(Wake::Picker(generation)) => overlays::picker_search(model, generation),
+        Msg::Wake(_) => Vec::new(),
+        Msg::Page { generation, page, result } => list::page_loaded(model, generation, page, result),
+        Msg::Count { generation, result } => list::count_loaded(model, generation, result),
+        Msg::Header(result) => match result {
+            Ok((config, stats)) => {
+                model.offline = None;
+                model.header.config = Some(config);
+                model.header.stats = Some(stats);
+                Vec::new()
+            }
+            Err(failure) => {
+                fail(model, &failure);
+                Vec::new()
+            }
+        },
+        Msg::Detail { id, result } => overlays::detail_loaded(model, id, result),
+        Msg::Stats(result) => screens::stats_loaded(model, result),
+        Msg::Users { generation, result } => overlays::users_found(model, generation, result),
+        Msg::RandomCode(result) => form::random_code(model, result),
+        Msg::Saved(result) => form::saved(model, result),
+        Msg::Described { action, selection, result } => confirm::described(model, action, selection, result),
+        Msg::BulkDone { action, result } => confirm::bulk_done(model, action, result),
+        Msg::MarkAll { generation, result } => list::marked_all(model, generation, result),
+        Msg::SettingSaved(result) => screens::setting_saved(model, result),
+    }
+}
+
+fn tick(model: &mut Model, now: chrono::DateTime<chrono::Utc>) -> Vec<Cmd> {
+    model.now = now;
+    model.messages.retain(|m| m.until > now);
+    if model.in_flight > 0 {
+        model.spinner = model.spinner.wrapping_add(1);
+    }
+    let due = Duration::from_std(model.options.refresh).unwrap_or(Duration::seconds(5));
+    if now - model.last_refresh >= due { refresh(model) } else { Vec::new() }
+}
+
+/// Reloads what is on screen: the visible page, the count, the header, and an open detail or stats screen.
+pub fn refresh(model: &mut Model) -> Vec<Cmd> {
+    model.last_refresh = model.now;
+    let mut cmds = vec![Cmd::LoadHeader];
+    cmds.extend(list::reload(model));
+    if let Some(detail) = &model.detail {
+        cmds.push(overlays::load_detail(detail.id));
+    }
+    if model.screen == Screen::Stats {
+        cmds.push(screens::load_stats(model));
+    }
+    cmds
+}
+
+/// The first load: everything `refresh` loads.
+pub fn start(model: &mut Model) -> Vec<Cmd> {
+    refresh(model)
+}
+
+fn keys(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
+    if key.kind == KeyEventKind::Release {
+        return Vec::new();
+    }
+    if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c') {
+        model.quit = true;
+        return Vec::new();
+    }
+    let mode = model.mode();
+    if !model.fits() {
+        // Only quitting works on a screen too small to show what a key would change.
+        if model.keymap.global(&key) == Some(Action::Quit) {
+            model.quit = true;
+        }
+        return Vec::new();
+    }
+    let typing = takes_text(model, mode) && is_plain_char(&key);
+    let action = if typing {
+        None
+    } else {
+        model
+            .keymap
+            .action(mode, &key)
+            .or_else(|| if reads_globals(model, mode) { model.keymap.global(&key) } else { None })
+    };
+    if let Some(action) = action {
+        if action.is_mutating() && !model.session.can_administer {
+            let why = read_only_reason(model);
+            info(model, why);
+            return Vec::new();
+        }
+        if let Some(cmds) = global_action(model, action) {
+            return cmds;
+        }
+    }
+    match mode {
+        Mode::List => action.map_or_else(Vec::new, |a| list::action(model, a)),
+        Mode::Filter => list::filter_key(model, action, &key),
+        Mode::Form => form::key(model, action, &key),
+        Mode::Picker => overlays::picker_key(model, action, &key),
+        Mode::Detail => overlays::detail_key(model, action),
+        Mode::Help => overlays::help_key(model, action, &key),
+        Mode::Confirm => confirm::key(model, action),
+        Mode::Stats => screens::stats_key(model, action),
+        Mode::Settings => screens::settings_key(model, action, &key),
+        Mode::Global => Vec::new(),
+    }
+}
+
+/// Actions of the global keymap, wherever they are read.
+fn global_action(model: &mut Model, action: Action) -> Option<Vec<Cmd>> {
+    Some(match action {
+        Action::Quit => {
+            model.quit = true;
+            Vec::new()
+        }
+        Action::Help => {
+            model.help = Some(Default::default());
+            Vec::new()
+        }
+        Action::NextScreen | Action::PrevScreen => {
+            let i = Screen::ALL.iter().position(|s| *s == model.screen).unwrap_or(0);
+            let n = Screen::ALL.len();
+            let next = if action == Action::NextScreen { (i + 1) % n } else { (i + n - 1) % n };
+            model.screen = Screen::ALL[next];
+            model.detail = None;
+            if model.screen == Screen::Stats { vec![screens::load_stats(model)] } else { Vec::new() }
+        }
+        Action::Refresh => refresh(model),
+        _ => return None,
+    })
+}
+
+/// Whether the mode has a focused text input that takes plain characters.
+fn takes_text(model: &Model, mode: Mode) -> bool {
+    match mode {
+        Mode::Filter | Mode::Picker | Mode::Help => true,
+        Mode::Form => model.form.as_ref().is_some_and(|f| f.focus.is_text()),
+        Mode::Settings => model.settings.editing.is_some(),
+        _ => false,
+    }
+}
+
+/// Global keys (quit, help, screens) are read where no text is being typed.
+fn reads_globals(model: &Model, mode: Mode) -> bool {
+    matches!(mode, Mode::List | Mode::Detail | Mode::Stats)
+        || (mode == Mode::Settings && model.settings.editing.is_none())
+}
+
+fn is_plain_char(key: &KeyEvent) -> bool {
+    matches!(key.code, KeyCode::Char(_)) && !key.modifiers.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
+}
+
+fn read_only_reason(model: &Model) -> String {
+    if model.session.read_only {
+        "Read-only (--read-only): changes are off".to_string()
+    } else {
+        format!("{} is not an admin, so changes are off here", model.session.operator)
+    }
+}
+
+pub(super) fn info(model: &mut Model, text: impl Into<String>) {
+    say(model, text.into(), Level::Info);
+}
+
+fn say(model: &mut Model, text: String, level: Level) {
+    let until = model.now + Duration::seconds(MESSAGE_SECONDS);
+    model.messages.push(Message { text, level, until });
+    if model.messages.len() > 20 {
+        model.messages.remove(0);
+    }
+}
+
+/// Shows a failure; one of the database (no kind) also marks the dashboard offline until an answer comes.
+pub(super) fn fail(model: &mut Model, failure: &Failure) {
+    if failure.kind.is_none() {
+        model.offline = Some(failure.message.clone());
+    }
+    say(model, failure.message.clone(), Level::Error);
+}
+
+/// Any successful answer shows the database is reachable again.
+pub(super) fn online(model: &mut Model) {
+    model.offline = None;
+}

@@ -1,0 +1,166 @@
+//! The layers over a screen: a code's details, the beneficiary picker and the help.
+
+use super::{fail, form, online};
+use crate::domain::CodeId;
+use crate::domain::CodeRow;
+use crate::domain::stats::{CodeUsageStats, UsageRecord};
+use crate::domain::user::UserWithRole;
+use crate::tui::keymap::Action;
+use crate::tui::model::{DetailState, Failure, Model, PickerState};
+use crate::tui::msg::{Cmd, Wake};
+use crossterm::event::{Event, KeyEvent};
+use tui_input::backend::crossterm::EventHandler;
+
+/// Usage records a detail view loads, newest first.
+pub const DETAIL_USAGE: i64 = 500;
+/// Users a picker search shows.
+pub const PICKER_RESULTS: i64 = 50;
+
+pub fn load_detail(id: CodeId) -> Cmd {
+    Cmd::LoadDetail { id, usage_limit: DETAIL_USAGE }
+}
+
+pub fn open_detail(model: &mut Model, id: CodeId) -> Vec<Cmd> {
+    model.detail =
+        Some(DetailState { id, row: None, stats: None, usage: Vec::new(), scroll: 0, loading: true, error: None });
+    vec![load_detail(id)]
+}
+
+pub fn detail_loaded(
+    model: &mut Model,
+    id: CodeId,
+    result: Result<(CodeRow, CodeUsageStats, Vec<UsageRecord>), Failure>,
+) -> Vec<Cmd> {
+    let failure = match (model.detail.as_mut(), result) {
+        (Some(detail), result) if detail.id == id => {
+            detail.loading = false;
+            match result {
+                Ok((row, stats, usage)) => {
+                    detail.row = Some(row);
+                    detail.stats = Some(stats);
+                    detail.scroll = detail.scroll.min(usage.len().saturating_sub(1));
+                    detail.usage = usage;
+                    detail.error = None;
+                    None
+                }
+                Err(failure) => {
+                    detail.error = Some(failure.message.clone());
+                    Some(failure)
+                }
+            }
+        }
+        _ => None,
+    };
+    match failure {
+        Some(failure) => fail(model, &failure),
+        None => online(model),
+    }
+    Vec::new()
+}
+
+pub fn detail_key(model: &mut Model, action: Option<Action>) -> Vec<Cmd> {
+    let page = model.visible_rows().saturating_sub(8).max(1) as usize;
+    let Some(detail) = model.detail.as_mut() else { return Vec::new() };
+    let last = detail.usage.len().saturating_sub(1);
+    match action {
+        Some(Action::Cancel) => model.detail = None,
+        Some(Action::Up) => detail.scroll = detail.scroll.saturating_sub(1),
+        Some(Action::Down) => detail.scroll = (detail.scroll + 1).min(last),
+        Some(Action::PageUp) => detail.scroll = detail.scroll.saturating_sub(page),
+        Some(Action::PageDown) => detail.scroll = (detail.scroll + page).min(last),
+        Some(Action::Top) => detail.scroll = 0,
+        Some(Action::Bottom) => detail.scroll = last,
+        Some(Action::Edit) => {
+            if let Some(row) = detail.row.clone() {
+                return form::open_edit(model, &row);
+            }
+        }
+        _ => {}
+    }
+    Vec::new()
+}
+
+pub fn open_picker(model: &mut Model) -> Vec<Cmd> {
+    let picker = PickerState { generation: 1, loading: true, ..PickerState::default() };
+    model.picker = Some(picker);
+    vec![Cmd::SearchUsers { generation: 1, text: String::new() }]
+}
+
+/// The debounce of the picker's search ran out: search if no newer key came.
+pub fn picker_search(model: &mut Model, generation: u64) -> Vec<Cmd> {
+    match model.picker.as_mut() {
+        Some(picker) if picker.generation == generation => {
+            picker.loading = true;
+            vec![Cmd::SearchUsers { generation, text: picker.search.value().to_string() }]
+        }
+        _ => Vec::new(),
+    }
+}
+
+pub fn picker_key(model: &mut Model, action: Option<Action>, key: &KeyEvent) -> Vec<Cmd> {
+    let debounce = model.options.debounce;
+    let Some(picker) = model.picker.as_mut() else { return Vec::new() };
+    match action {
+        Some(Action::Cancel) => model.picker = None,
+        Some(Action::Up) => picker.cursor = picker.cursor.saturating_sub(1),
+        Some(Action::Down) => picker.cursor = (picker.cursor + 1).min(picker.results.len().saturating_sub(1)),
+        Some(Action::Accept) => {
+            let chosen = picker.results.get(picker.cursor).map(|u| (u.user.id, u.user.email.clone()));
+            if let (Some(chosen), Some(form)) = (chosen, model.form.as_mut()) {
+                form.beneficiary = Some(chosen);
+                model.picker = None;
+            }
+        }
+        Some(Action::ClearBeneficiary) => {
+            if let Some(form) = model.form.as_mut() {
+                form.beneficiary = None;
+            }
+            model.picker = None;
+        }
+        _ => {
+            if picker.search.handle_event(&Event::Key(*key)).is_some_and(|c| c.value) {
+                picker.generation += 1;
+                return vec![Cmd::WakeAfter { after: debounce, wake: Wake::Picker(picker.generation) }];
+            }
+        }
+    }
+    Vec::new()
+}
+
+pub fn users_found(model: &mut Model, generation: u64, result: Result<Vec<UserWithRole>, Failure>) -> Vec<Cmd> {
+    let Some(picker) = model.picker.as_mut() else { return Vec::new() };
+    if picker.generation != generation {
+        return Vec::new();
+    }
+    picker.loading = false;
+    match result {
+        Ok(users) => {
+            picker.cursor = picker.cursor.min(users.len().saturating_sub(1));
+            picker.results = users;
+            picker.error = None;
+            online(model);
+        }
+        Err(failure) => {
+            picker.error = Some(failure.message.clone());
+            fail(model, &failure);
+        }
+    }
+    Vec::new()
+}
+
+pub fn help_key(model: &mut Model, action: Option<Action>, key: &KeyEvent) -> Vec<Cmd> {
+    let Some(help) = model.help.as_mut() else { return Vec::new() };
+    match action {
+        Some(Action::Cancel) => model.help = None,
+        Some(Action::Up) => help.scroll = help.scroll.saturating_sub(1),
+        Some(Action::Down) => help.scroll += 1,
+        Some(Action::PageUp) => help.scroll = help.scroll.saturating_sub(10),
+        Some(Action::PageDown) => help.scroll += 10,
+        _ => {
+            if help.filter.handle_event(&Event::Key(*key)).is_some_and(|c| c.value) {
+                help.scroll = 0;
+            }
+        }
+    }
+    Vec::new()
+}

@@ -1,0 +1,131 @@
+//! The stats and settings screens.
+
+use super::{fail, info, online};
+use crate::domain::settings::{SettingKey, SystemConfig};
+use crate::tui::keymap::Action;
+use crate::tui::model::{Failure, Model, StatsData};
+use crate::tui::msg::Cmd;
+use chrono::Duration;
+use crossterm::event::{Event, KeyEvent};
+use tui_input::Input;
+use tui_input::backend::crossterm::EventHandler;
+
+/// Days the usage chart covers.
+pub const CHART_DAYS: i64 = 30;
+
+pub fn load_stats(model: &mut Model) -> Cmd {
+    model.stats.loading = true;
+    let last = model.now.date_naive();
+    Cmd::LoadStats { first: last - Duration::days(CHART_DAYS - 1), last }
+}
+
+pub fn stats_loaded(model: &mut Model, result: Result<StatsData, Failure>) -> Vec<Cmd> {
+    model.stats.loading = false;
+    match result {
+        Ok(data) => {
+            online(model);
+            model.stats.scroll = model.stats.scroll.min(data.recent.len().saturating_sub(1));
+            model.stats.data = Some(data);
+            model.stats.error = None;
+        }
+        Err(failure) => {
+            model.stats.error = Some(failure.message.clone());
+            fail(model, &failure);
+        }
+    }
+    Vec::new()
+}
+
+pub fn stats_key(model: &mut Model, action: Option<Action>) -> Vec<Cmd> {
+    let last = model.stats.data.as_ref().map_or(0, |d| d.recent.len().saturating_sub(1));
+    match action {
+        Some(Action::Up) => model.stats.scroll = model.stats.scroll.saturating_sub(1),
+        Some(Action::Down) => model.stats.scroll = (model.stats.scroll + 1).min(last),
+        _ => {}
+    }
+    Vec::new()
+}
+
+/// The settings in the order the screen lists them.
+pub const SETTINGS: [SettingKey; 4] =
+    [SettingKey::Enabled, SettingKey::Required, SettingKey::MaxUsesPerCode, SettingKey::MaxCodesPerUser];
+
+pub fn value_of(config: &SystemConfig, key: SettingKey) -> String {
+    match key {
+        SettingKey::Enabled => config.enabled.to_string(),
+        SettingKey::Required => config.required.to_string(),
+        SettingKey::MaxUsesPerCode => config.max_number_of_uses_per_code.to_string(),
+        SettingKey::MaxCodesPerUser => config.max_number_of_codes_per_user.to_string(),
+    }
+}
+
+pub fn settings_key(model: &mut Model, action: Option<Action>, key: &KeyEvent) -> Vec<Cmd> {
+    let key_at_cursor = SETTINGS[model.settings.cursor.min(SETTINGS.len() - 1)];
+    if let Some(input) = model.settings.editing.as_mut() {
+        match action {
+            Some(Action::Cancel) => {
+                model.settings.editing = None;
+                model.settings.error = None;
+            }
+            Some(Action::Accept) => match key_at_cursor.normalize(input.value()) {
+                Ok(value) => {
+                    model.settings.editing = None;
+                    model.settings.error = None;
+                    model.settings.saving = true;
+                    return vec![Cmd::SetSetting { key: key_at_cursor, value }];
+                }
+                Err(message) => model.settings.error = Some(message),
+            },
+            _ => {
+                if input.handle_event(&Event::Key(*key)).is_some_and(|c| c.value) {
+                    model.settings.error = key_at_cursor.normalize(input.value()).err();
+                }
+            }
+        }
+        return Vec::new();
+    }
+    match action {
+        Some(Action::Up) => model.settings.cursor = model.settings.cursor.saturating_sub(1),
+        Some(Action::Down) => model.settings.cursor = (model.settings.cursor + 1).min(SETTINGS.len() - 1),
+        Some(Action::Accept) => {
+            if !model.session.can_administer {
+                info(model, super::read_only_reason(model));
+                return Vec::new();
+            }
+            let Some(config) = model.header.config else {
+                info(model, "The settings are still loading");
+                return Vec::new();
+            };
+            match key_at_cursor {
+                // An absolute value: the opposite of what the screen shows, never a blind flip.
+                SettingKey::Enabled | SettingKey::Required => {
+                    let shown = value_of(&config, key_at_cursor) == "true";
+                    model.settings.saving = true;
+                    return vec![Cmd::SetSetting { key: key_at_cursor, value: (!shown).to_string() }];
+                }
+                SettingKey::MaxUsesPerCode | SettingKey::MaxCodesPerUser => {
+                    model.settings.editing = Some(Input::new(value_of(&config, key_at_cursor)));
+                }
+            }
+        }
+        _ => {}
+    }
+    Vec::new()
+}
+
+pub fn setting_saved(model: &mut Model, result: Result<SystemConfig, Failure>) -> Vec<Cmd> {
+    model.settings.saving = false;
+    match result {
+        Ok(config) => {
+            online(model);
+            model.header.config = Some(config);
+            info(model, "Setting saved");
+            vec![Cmd::LoadHeader]
+        }
+        Err(failure) => {
+            model.settings.error = Some(failure.message.clone());
+            fail(model, &failure);
+            Vec::new()
+        }
+    }
+}

@@ -1,0 +1,173 @@
+//! The codes list: query line, a table built only for the visible window, and a scrollbar over the whole set.
+
+use super::format::{bar, count, date_time, relative};
+use crate::domain::{CodeRow, CodeStatus};
+use crate::tui::keymap::{Action, Mode};
+use crate::tui::model::Model;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Margin, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{
+    Block, Cell, Paragraph, Row, Scrollbar, ScrollbarOrientation, ScrollbarState, Table, TableState,
+};
+
+/// Below this width the table uses short forms (relative expiry only, short status words).
+const WIDE: u16 = 120;
+
+pub fn draw(model: &Model, frame: &mut Frame, area: Rect) {
+    let [query, table] = Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(area);
+    query_line(model, frame, query);
+    codes_table(model, frame, table);
+}
+
+fn query_line(model: &Model, frame: &mut Frame, area: Rect) {
+    let theme = &model.options.theme;
+    let list = &model.list;
+    let mut spans = vec![Span::raw(" Filter: ")];
+    let text = list.filter.value();
+    if list.filtering {
+        spans.push(Span::styled(format!("{text}▏"), theme.accent()));
+    } else if text.is_empty() {
+        let hint =
+            model.keymap.key_for(Mode::List, Action::Filter).map_or(String::new(), |k| format!("({k} to filter)"));
+        spans.push(Span::styled(hint, theme.dim()));
+    } else {
+        spans.push(Span::styled(text.to_string(), theme.accent()));
+    }
+    let status = list.status.map_or("all", CodeStatus::label);
+    let arrow = if list.descending { "↓" } else { "↑" };
+    spans.push(Span::raw(format!("   Status: {status}   Sort: {} {arrow}", list.sort.label())));
+    if list.range_anchor.is_some() {
+        spans.push(Span::styled("   range: V at its end", theme.marked()));
+    }
+    frame.render_widget(Line::from(spans), area);
+    if list.filtering {
+        // The terminal cursor sits in the filter, where typing goes.
+        let x = area.x + 9 + list.filter.visual_cursor() as u16;
+        frame.set_cursor_position((x.min(area.right().saturating_sub(1)), area.y));
+    }
+}
+
+fn codes_table(model: &Model, frame: &mut Frame, area: Rect) {
+    let theme = &model.options.theme;
+    let list = &model.list;
+    let wide = area.width >= WIDE;
+    let height = model.visible_rows();
+    let position = match list.total {
+        Some(0) | None => String::new(),
+        Some(total) => format!(" row {} of {} ", count(list.cursor as i64 + 1), count(total)),
+    };
+    let title = match list.total {
+        Some(total) => format!(" Codes ({}) ", count(total)),
+        None => " Codes ".to_string(),
+    };
+    let block =
+        Block::bordered().title(Line::styled(title, theme.accent())).title_bottom(Line::from(position).right_aligned());
+    let widths: Vec<Constraint> = if wide {
+        vec![
+            Constraint::Length(1),
+            Constraint::Length(20),
+            Constraint::Fill(1),
+            Constraint::Length(16),
+            Constraint::Length(25),
+            Constraint::Length(13),
+            Constraint::Length(24),
+            Constraint::Length(24),
+        ]
+    } else {
+        vec![
+            Constraint::Length(1),
+            Constraint::Length(14),
+            Constraint::Fill(1),
+            Constraint::Length(7),
+            Constraint::Length(7),
+            Constraint::Length(8),
+            Constraint::Length(10),
+            Constraint::Length(10),
+        ]
+    };
+    let header = Row::new(["", "Code", "Description", "Uses", "Expires", "Status", "Created by", "Beneficiary"])
+        .style(Style::default().add_modifier(Modifier::BOLD | Modifier::UNDERLINED));
+
+    if list.total == Some(0) {
+        let hint = if list.filter().is_empty() {
+            match model.keymap.key_for(Mode::List, Action::New) {
+                Some(key) if model.session.can_administer => format!("No codes yet: press {key} to create one."),
+                _ => "No codes yet.".to_string(),
+            }
+        } else {
+            "No codes match the filter (Esc clears it).".to_string()
+        };
+        let inner = block.inner(area);
+        frame.render_widget(block, area);
+        frame.render_widget(
+            Paragraph::new(hint).style(theme.dim()).centered(),
+            inner.inner(Margin::new(1, inner.height / 2)),
+        );
+        return;
+    }
+
+    // Build rows only for the visible window.
+    let end = list.total.map_or(list.offset + height, |t| (list.offset + height).min(t.max(0) as u64));
+    let rows: Vec<Row> = (list.offset..end)
+        .map(|i| match list.row(i) {
+            Some(row) => code_row(model, row, wide),
+            None => Row::new(vec![Cell::from(""), Cell::from(Span::styled("…", theme.dim()))]),
+        })
+        .collect();
+    let table =
+        Table::new(rows, widths).header(header).block(block).column_spacing(1).row_highlight_style(theme.cursor());
+    let mut state = TableState::default();
+    if list.total.is_some_and(|t| t > 0) {
+        state.select(Some((list.cursor - list.offset) as usize));
+    }
+    frame.render_stateful_widget(table, area, &mut state);
+
+    if let Some(total) = list.total.filter(|t| *t as u64 > height) {
+        let mut bar_state = ScrollbarState::new(total as usize).position(list.cursor as usize);
+        let track = area.inner(Margin::new(0, 1));
+        frame.render_stateful_widget(Scrollbar::new(ScrollbarOrientation::VerticalRight), track, &mut bar_state);
+    }
+    if let Some(error) = &list.error {
+        let line =
+            Rect { y: area.bottom().saturating_sub(1), height: 1, x: area.x + 2, width: area.width.saturating_sub(30) };
+        frame.render_widget(Line::styled(format!(" {error} "), theme.error()), line);
+    }
+}
+
+fn code_row<'a>(model: &Model, row: &'a CodeRow, wide: bool) -> Row<'a> {
+    let theme = &model.options.theme;
+    let c = &row.code;
+    let status = c.status_at(model.now);
+    let marked = model.list.marks.contains(&c.id);
+    let uses = if wide {
+        format!(
+            "{:>5}/{:<5} {}",
+            c.number_of_uses,
+            c.max_uses,
+            bar(i64::from(c.number_of_uses), i64::from(c.max_uses), 3)
+        )
+    } else {
+        format!("{}/{}", c.number_of_uses, c.max_uses)
+    };
+    let expires = if wide {
+        match c.expiration_date {
+            Some(at) => format!("{:<8} {}", relative(Some(at), model.now), date_time(at)),
+            None => "never".to_string(),
+        }
+    } else {
+        relative(c.expiration_date, model.now)
+    };
+    let status_text = if wide || status != CodeStatus::LimitReached { status.label() } else { "Limit" };
+    Row::new(vec![
+        Cell::from(Span::styled(if marked { "●" } else { " " }, theme.marked())),
+        Cell::from(Span::styled(c.code.as_str(), if marked { theme.marked() } else { Style::default() })),
+        Cell::from(c.description.as_str()),
+        Cell::from(uses),
+        Cell::from(expires),
+        Cell::from(Span::styled(status_text, theme.status(status))),
+        Cell::from(row.created_by_email.as_deref().unwrap_or("unknown")),
+        Cell::from(row.beneficiary_email.as_deref().unwrap_or("none")),
+    ])
+}

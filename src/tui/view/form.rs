@@ -1,0 +1,105 @@
+//! The create/edit form: one line per field, its check or hint right under it.
+
+use super::popup;
+use crate::tui::keymap::{Action, Mode};
+use crate::tui::model::{Field, FormState, Model};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::Line;
+use ratatui::widgets::{Block, Paragraph, Wrap};
+
+const LABEL: u16 = 14;
+
+pub fn draw(model: &Model, form: &FormState, frame: &mut Frame, area: Rect) {
+    let theme = &model.options.theme;
+    let title = match &form.editing {
+        Some(code) => format!(" Edit {} ", code.code),
+        None => " New code ".to_string(),
+    };
+    let rect = popup(frame, area, 76, 20);
+    let block = Block::bordered().title(Line::styled(title, theme.accent()));
+    let inner = block.inner(rect);
+    frame.render_widget(block, rect);
+    let mut rows =
+        Layout::vertical([Constraint::Length(2); 6].into_iter().chain([Constraint::Fill(1), Constraint::Length(1)]))
+            .split(inner)
+            .to_vec();
+    let footer = rows.pop().unwrap_or_default();
+    let failure_area = rows.pop().unwrap_or_default();
+    for (field, slot) in Field::ALL.into_iter().zip(rows) {
+        draw_field(model, form, field, frame, slot);
+    }
+    if let Some(failure) = &form.failure {
+        frame.render_widget(
+            Paragraph::new(failure.as_str()).style(theme.error()).wrap(Wrap { trim: true }),
+            failure_area,
+        );
+    } else if form.saving {
+        frame.render_widget(Line::styled("Saving…", theme.dim()), failure_area);
+    }
+    let key = |a: Action| model.keymap.key_for(Mode::Form, a).map_or_else(|| "-".to_string(), |k| k.to_string());
+    let help = format!(
+        "{} save · {} next field · {} random code · {} cancel",
+        key(Action::Save),
+        key(Action::NextField),
+        key(Action::RandomCode),
+        key(Action::Cancel)
+    );
+    frame.render_widget(Line::styled(help, theme.dim()), footer);
+}
+
+fn draw_field(model: &Model, form: &FormState, field: Field, frame: &mut Frame, area: Rect) {
+    let theme = &model.options.theme;
+    let focused = form.focus == field;
+    let [line, note] = Layout::vertical([Constraint::Length(1), Constraint::Length(1)]).areas(area);
+    let [label_area, value_area] = Layout::horizontal([Constraint::Length(LABEL), Constraint::Fill(1)]).areas(line);
+    let label_style = if focused { theme.accent() } else { Style::default() };
+    frame.render_widget(
+        Line::styled(format!("{}{}", if focused { "▸ " } else { "  " }, field.label()), label_style),
+        label_area,
+    );
+    let value_style = if focused { Style::default().add_modifier(Modifier::UNDERLINED) } else { Style::default() };
+    match field {
+        Field::Active => {
+            let mark = if form.active { "[x] active" } else { "[ ] inactive" };
+            frame.render_widget(Line::styled(mark, value_style), value_area);
+        }
+        Field::Beneficiary => {
+            let text = form.beneficiary.as_ref().map_or("none", |(_, email)| email.as_str());
+            frame.render_widget(Line::styled(text, value_style), value_area);
+        }
+        _ => {
+            if let Some(input) = form.input(field) {
+                let width = value_area.width.max(1) as usize;
+                let scroll = input.visual_scroll(width);
+                frame.render_widget(
+                    Paragraph::new(input.value()).style(value_style).scroll((0, scroll as u16)),
+                    value_area,
+                );
+                if focused && model.confirm.is_none() && model.picker.is_none() && model.help.is_none() {
+                    let x = value_area.x + (input.visual_cursor().saturating_sub(scroll)) as u16;
+                    frame.set_cursor_position((x.min(value_area.right().saturating_sub(1)), value_area.y));
+                }
+            }
+        }
+    }
+    let note_area = Rect { x: note.x + LABEL, width: note.width.saturating_sub(LABEL), ..note };
+    let key = |a: Action| model.keymap.key_for(Mode::Form, a).map_or_else(|| "-".to_string(), |k| k.to_string());
+    let hint = match field {
+        Field::Code if form.editing.is_none() && form.code.value().trim().is_empty() => {
+            Some(format!("empty: a random code is drawn ({} draws one now)", key(Action::RandomCode)))
+        }
+        Field::Expiration => form.expiration_hint.clone(),
+        Field::Beneficiary if focused => {
+            Some(format!("{} picks a user · {} clears", key(Action::Pick), key(Action::ClearBeneficiary)))
+        }
+        Field::Active if focused => Some(format!("{} switches", key(Action::Pick))),
+        _ => None,
+    };
+    if let Some(error) = form.errors.get(&field) {
+        frame.render_widget(Paragraph::new(error.as_str()).style(theme.error()), note_area);
+    } else if let Some(hint) = hint {
+        frame.render_widget(Line::styled(hint, theme.dim()), note_area);
+    }
+}

@@ -1,0 +1,143 @@
+//! `view`: draws the model. Reads only; the time it shows is the model's.
+
+mod codes;
+mod form;
+pub mod format;
+mod overlays;
+mod screens;
+
+use super::layout::{MIN_HEIGHT, MIN_WIDTH};
+use super::model::{Level, Model, Screen};
+use format::count;
+use ratatui::Frame;
+use ratatui::layout::{Alignment, Constraint, Layout, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Clear, Paragraph, Wrap};
+
+const SPINNER: [&str; 8] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧"];
+
+pub fn view(model: &Model, frame: &mut Frame) {
+    let area = frame.area();
+    if !model.fits() {
+        let text = format!("Terminal too small: need {MIN_WIDTH}x{MIN_HEIGHT}, have {}x{}", area.width, area.height);
+        let y = area.height / 2;
+        let line = Rect { x: area.x, y: area.y + y, width: area.width, height: 1.min(area.height) };
+        frame.render_widget(Paragraph::new(text).alignment(Alignment::Center).wrap(Wrap { trim: true }), line);
+        return;
+    }
+    let [top, stats_line, main, status] =
+        Layout::vertical([Constraint::Length(1), Constraint::Length(1), Constraint::Fill(1), Constraint::Length(1)])
+            .areas(area);
+    header(model, frame, top, stats_line);
+    match model.screen {
+        Screen::Codes => codes::draw(model, frame, main),
+        Screen::Stats => screens::stats(model, frame, main),
+        Screen::Settings => screens::settings(model, frame, main),
+    }
+    status_bar(model, frame, status);
+    if let Some(detail) = &model.detail {
+        overlays::detail(model, detail, frame, main);
+    }
+    if let Some(form) = &model.form {
+        form::draw(model, form, frame, main);
+    }
+    if let Some(picker) = &model.picker {
+        overlays::picker(model, picker, frame, main);
+    }
+    if let Some(help) = &model.help {
+        overlays::help(model, help, frame, main);
+    }
+    if let Some(confirm) = &model.confirm {
+        overlays::confirm(model, confirm, frame, main);
+    }
+}
+
+fn header(model: &Model, frame: &mut Frame, top: Rect, second: Rect) {
+    let theme = &model.options.theme;
+    let mut spans = vec![Span::styled(" refcodes ", theme.accent()), Span::raw("│ ")];
+    for screen in Screen::ALL {
+        let style =
+            if screen == model.screen { theme.accent().add_modifier(Modifier::REVERSED) } else { Style::default() };
+        spans.push(Span::styled(format!(" {} ", screen.title()), style));
+    }
+    spans.push(Span::raw(" │ "));
+    match model.header.config {
+        Some(config) => {
+            let (state, state_style) = if config.enabled {
+                ("enabled", theme.status(crate::domain::CodeStatus::Active))
+            } else {
+                ("disabled", theme.status(crate::domain::CodeStatus::Expired))
+            };
+            spans.push(Span::raw("system "));
+            spans.push(Span::styled(state, state_style));
+            spans.push(Span::raw(if config.required { " · codes required" } else { " · codes optional" }));
+        }
+        None => spans.push(Span::styled("loading…", theme.dim())),
+    }
+    frame.render_widget(Line::from(spans), top);
+    let figures = match model.header.stats {
+        Some(s) => format!(
+            " {} codes · {} active · {} uses · {} codes used",
+            count(s.total_codes),
+            count(s.active_codes),
+            count(s.total_usage),
+            count(s.codes_with_usage)
+        ),
+        None => String::new(),
+    };
+    frame.render_widget(Line::styled(figures, theme.dim()), second);
+}
+
+fn status_bar(model: &Model, frame: &mut Frame, area: Rect) {
+    let theme = &model.options.theme;
+    let mode = model.mode().name().to_uppercase();
+    let mut left = vec![Span::styled(format!(" {mode} "), Style::default().add_modifier(Modifier::REVERSED))];
+    if !model.list.marks.is_empty() {
+        left.push(Span::styled(format!(" {} marked ", count(model.list.marks.len() as i64)), theme.marked()));
+    }
+    if model.in_flight > 0 {
+        left.push(Span::raw(format!(" {} ", SPINNER[model.spinner % SPINNER.len()])));
+    }
+    if let Some(offline) = &model.offline {
+        left.push(Span::styled(format!(" database unreachable, retrying: {offline}"), theme.error()));
+    } else if let Some(message) = model.message() {
+        let style = if message.level == Level::Error { theme.error() } else { Style::default() };
+        left.push(Span::styled(format!(" {}", message.text), style));
+    }
+    let badge = (model.session.read_only || !model.session.can_administer).then_some(" READ-ONLY ");
+    let half = (area.width / 2) as usize - badge.map_or(0, str::len);
+    let who = clip_middle(&format!("{} ({})", model.session.operator, model.session.role), half * 3 / 5);
+    // The right side takes at most half the bar; the database label gives way first.
+    let room = half.saturating_sub(who.chars().count() + 4);
+    let who = format!("{who} · ");
+    let mut right =
+        vec![Span::styled(format!("{who}{} ", clip_middle(&model.session.database, room.max(8))), theme.dim())];
+    if let Some(badge) = badge {
+        right.push(Span::styled(badge, theme.error().add_modifier(Modifier::REVERSED)));
+    }
+    let right_width: u16 = right.iter().map(|s| s.width() as u16).sum();
+    let [l, r] =
+        Layout::horizontal([Constraint::Fill(1), Constraint::Length(right_width.min(area.width / 2))]).areas(area);
+    frame.render_widget(Line::from(left), l);
+    frame.render_widget(Line::from(right).alignment(Alignment::Right), r);
+}
+
+/// A centred box of at most `width` x `height` inside `area`, cleared for a popup.
+fn popup(frame: &mut Frame, area: Rect, width: u16, height: u16) -> Rect {
+    let rect = area.centered(Constraint::Length(width.min(area.width)), Constraint::Length(height.min(area.height)));
+    frame.render_widget(Clear, rect);
+    rect
+}
+
+/// Shortens text to `width` characters by cutting its middle.
+fn clip_middle(text: &str, width: usize) -> String {
+    let n = text.chars().count();
+    if n <= width {
+        return text.to_string();
+    }
+    let keep = width.saturating_sub(1);
+    let head: String = text.chars().take(keep / 2).collect();
+    let tail: String = text.chars().skip(n - (keep - keep / 2)).collect();
+    format!("{head}…{tail}")
+}

@@ -1,0 +1,197 @@
+//! Popups: a code's details, the beneficiary picker, the help and the confirm dialog.
+
+use super::format::{count, date_time, relative};
+use super::popup;
+use crate::tui::keymap::{Action, Mode};
+use crate::tui::model::{ConfirmState, DetailState, HelpState, Model, PickerState};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph, Row, Table, TableState, Wrap};
+
+pub fn detail(model: &Model, detail: &DetailState, frame: &mut Frame, area: Rect) {
+    let theme = &model.options.theme;
+    let rect = popup(frame, area, area.width.saturating_sub(4), area.height);
+    let title = detail.row.as_ref().map_or(" Code ".to_string(), |r| format!(" {} ", r.code.code));
+    let key = |a: Action| model.keymap.key_for(Mode::Detail, a).map_or_else(|| "-".to_string(), |k| k.to_string());
+    let block = Block::bordered().title(Line::styled(title, theme.accent())).title_bottom(Line::styled(
+        format!(" {} close · {} edit ", key(Action::Cancel), key(Action::Edit)),
+        theme.dim(),
+    ));
+    let inner = block.inner(rect);
+    frame.render_widget(block, rect);
+    let (Some(row), Some(stats)) = (&detail.row, &detail.stats) else {
+        let text = detail.error.clone().unwrap_or_else(|| "Loading…".to_string());
+        frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), inner);
+        return;
+    };
+    let c = &row.code;
+    let [facts, records] = Layout::vertical([Constraint::Length(6), Constraint::Fill(1)]).areas(inner);
+    let last_used =
+        stats.last_used.map_or("never".to_string(), |t| format!("{} ({})", date_time(t), relative(Some(t), model.now)));
+    let expires = c
+        .expiration_date
+        .map_or("never".to_string(), |t| format!("{} ({})", date_time(t), relative(Some(t), model.now)));
+    let lines = vec![
+        Line::from(vec![
+            Span::styled(stats.status.label(), theme.status(stats.status)),
+            Span::raw(format!("  {}", c.description)),
+        ]),
+        Line::raw(format!(
+            "Uses {} of {} · {} left · {} unique users · last used {last_used}",
+            count(i64::from(c.number_of_uses)),
+            count(i64::from(c.max_uses)),
+            count(i64::from(stats.remaining_uses)),
+            count(stats.unique_users)
+        )),
+        Line::raw(format!("Expires {expires} · created {}", date_time(c.date_created))),
+        Line::raw(format!(
+            "Created by {} · beneficiary {}",
+            row.created_by_email.as_deref().unwrap_or("unknown"),
+            row.beneficiary_email.as_deref().unwrap_or("none")
+        )),
+        Line::styled(
+            if stats.total_uses > detail.usage.len() as i64 {
+                format!("Usage records: newest {} of {}", detail.usage.len(), count(stats.total_uses))
+            } else {
+                format!("Usage records: {}", count(stats.total_uses))
+            },
+            Style::default().add_modifier(Modifier::BOLD),
+        ),
+    ];
+    frame.render_widget(Paragraph::new(lines), facts);
+    if detail.usage.is_empty() {
+        frame.render_widget(Line::styled("No one has used this code yet.", theme.dim()), records);
+        return;
+    }
+    let rows = detail.usage.iter().map(|u| {
+        Row::new(vec![
+            date_time(u.date_used),
+            u.user_email.clone().unwrap_or_else(|| format!("user {} (gone)", u.used_by)),
+        ])
+    });
+    let table = Table::new(rows, [Constraint::Length(17), Constraint::Fill(1)])
+        .header(Row::new(["When (UTC)", "Who"]).style(Style::default().add_modifier(Modifier::UNDERLINED)))
+        .row_highlight_style(theme.cursor());
+    let mut state = TableState::default().with_selected(Some(detail.scroll));
+    frame.render_stateful_widget(table, records, &mut state);
+}
+
+pub fn picker(model: &Model, picker: &PickerState, frame: &mut Frame, area: Rect) {
+    let theme = &model.options.theme;
+    let rect = popup(frame, area, 70, 16);
+    let key = |a: Action| model.keymap.key_for(Mode::Picker, a).map_or_else(|| "-".to_string(), |k| k.to_string());
+    let block = Block::bordered().title(Line::styled(" Beneficiary ", theme.accent())).title_bottom(Line::styled(
+        format!(
+            " {} pick · {} clear · {} close ",
+            key(Action::Accept),
+            key(Action::ClearBeneficiary),
+            key(Action::Cancel)
+        ),
+        theme.dim(),
+    ));
+    let inner = block.inner(rect);
+    frame.render_widget(block, rect);
+    let [search, list] = Layout::vertical([Constraint::Length(2), Constraint::Fill(1)]).areas(inner);
+    let loading = if picker.loading { " …" } else { "" };
+    frame.render_widget(
+        Line::from(vec![
+            Span::raw("Search: "),
+            Span::styled(picker.search.value(), theme.accent()),
+            Span::raw(loading),
+        ]),
+        search,
+    );
+    let x = search.x + 8 + picker.search.visual_cursor() as u16;
+    frame.set_cursor_position((x.min(search.right().saturating_sub(1)), search.y));
+    if let Some(error) = &picker.error {
+        frame.render_widget(Paragraph::new(error.as_str()).style(theme.error()).wrap(Wrap { trim: true }), list);
+        return;
+    }
+    if picker.results.is_empty() && !picker.loading {
+        frame.render_widget(Line::styled("No user matches.", theme.dim()), list);
+        return;
+    }
+    let rows = picker.results.iter().map(|u| {
+        Row::new(vec![
+            u.user.email.clone(),
+            u.user.username.as_ref().map_or(String::new(), |n| format!("@{n}")),
+            u.user.full_name(),
+        ])
+    });
+    let table = Table::new(rows, [Constraint::Fill(2), Constraint::Fill(1), Constraint::Fill(1)])
+        .row_highlight_style(theme.cursor());
+    let mut state = TableState::default().with_selected(Some(picker.cursor));
+    frame.render_stateful_widget(table, list, &mut state);
+}
+
+pub fn help(model: &Model, help: &HelpState, frame: &mut Frame, area: Rect) {
+    let theme = &model.options.theme;
+    let rect = popup(frame, area, 78, area.height);
+    let block = Block::bordered()
+        .title(Line::styled(" Keys ", theme.accent()))
+        .title_bottom(Line::styled(" type to filter · Esc closes ", theme.dim()));
+    let inner = block.inner(rect);
+    frame.render_widget(block, rect);
+    let [search, body] = Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(inner);
+    frame.render_widget(
+        Line::from(vec![Span::raw("Filter: "), Span::styled(help.filter.value(), theme.accent())]),
+        search,
+    );
+    let lines = help_lines(model, help.filter.value());
+    let scroll = help.scroll.min(lines.len().saturating_sub(1));
+    frame.render_widget(Paragraph::new(lines).scroll((scroll as u16, 0)), body);
+}
+
+/// The help text: every mode's bindings in force, read-only ones left out where they do nothing.
+pub fn help_lines(model: &Model, filter: &str) -> Vec<Line<'static>> {
+    let theme = &model.options.theme;
+    let filter = filter.trim().to_lowercase();
+    let mut lines = Vec::new();
+    for mode in Mode::ALL {
+        let entries: Vec<(String, String)> = model
+            .keymap
+            .bindings(mode)
+            .into_iter()
+            .filter(|(action, _)| model.session.can_administer || !action.is_mutating())
+            .map(|(action, keys)| {
+                (keys.iter().map(ToString::to_string).collect::<Vec<_>>().join(" "), action.description().to_string())
+            })
+            .filter(|(keys, text)| {
+                filter.is_empty() || keys.to_lowercase().contains(&filter) || text.to_lowercase().contains(&filter)
+            })
+            .collect();
+        if entries.is_empty() {
+            continue;
+        }
+        lines.push(Line::styled(mode.name().to_string(), theme.accent()));
+        for (keys, text) in entries {
+            lines.push(Line::raw(format!("  {keys:<22} {text}")));
+        }
+    }
+    if lines.is_empty() {
+        lines.push(Line::styled("No key matches the filter.", theme.dim()));
+    }
+    lines
+}
+
+pub fn confirm(model: &Model, confirm: &ConfirmState, frame: &mut Frame, area: Rect) {
+    let theme = &model.options.theme;
+    let rect = popup(frame, area, 60, 8);
+    let block = Block::bordered().title(Line::styled(format!(" {} ", confirm.title), theme.error()));
+    let inner = block.inner(rect);
+    frame.render_widget(block, rect);
+    let [text, buttons] = Layout::vertical([Constraint::Fill(1), Constraint::Length(1)]).areas(inner);
+    frame.render_widget(Paragraph::new(confirm.message.as_str()).wrap(Wrap { trim: true }), text);
+    let chosen = Style::default().add_modifier(Modifier::REVERSED | Modifier::BOLD);
+    let (yes, no) = if confirm.on_confirm { (chosen, Style::default()) } else { (Style::default(), chosen) };
+    let key = |a: Action| model.keymap.key_for(Mode::Confirm, a).map_or_else(|| "-".to_string(), |k| k.to_string());
+    let line = Line::from(vec![
+        Span::styled(format!(" Cancel ({}) ", key(Action::No)), no),
+        Span::raw("   "),
+        Span::styled(format!(" {} ({}) ", confirm.confirm_label, key(Action::Yes)), yes),
+    ])
+    .centered();
+    frame.render_widget(line, buttons);
+}

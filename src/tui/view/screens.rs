@@ -1,0 +1,139 @@
+//! The stats and settings screens.
+
+use super::format::{count, date_time};
+use crate::domain::settings::SettingKey;
+use crate::tui::model::Model;
+use crate::tui::update::{SETTINGS, value_of};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::Line;
+use ratatui::widgets::{Bar, BarChart, BarGroup, Block, Paragraph, Row, Table, TableState, Wrap};
+
+pub fn stats(model: &Model, frame: &mut Frame, area: Rect) {
+    let theme = &model.options.theme;
+    let Some(data) = &model.stats.data else {
+        let text = model.stats.error.clone().unwrap_or_else(|| "Loading…".to_string());
+        frame.render_widget(
+            Paragraph::new(text).block(Block::bordered().title(" Stats ")).wrap(Wrap { trim: true }),
+            area,
+        );
+        return;
+    };
+    let [figures, chart, lists] =
+        Layout::vertical([Constraint::Length(3), Constraint::Percentage(45), Constraint::Fill(1)]).areas(area);
+    let s = data.system;
+    let line = format!(
+        "Codes {} · active {} · uses {} · codes used {}",
+        count(s.total_codes),
+        count(s.active_codes),
+        count(s.total_usage),
+        count(s.codes_with_usage)
+    );
+    frame.render_widget(
+        Paragraph::new(line).block(Block::bordered().title(Line::styled(" System ", theme.accent()))),
+        figures,
+    );
+
+    let total: i64 = data.per_day.iter().map(|d| d.uses).sum();
+    let bars: Vec<Bar> = data
+        .per_day
+        .iter()
+        .map(|d| {
+            Bar::default()
+                .value(d.uses.max(0) as u64)
+                .label(Line::raw(d.day.format("%d").to_string()))
+                .text_value(String::new())
+        })
+        .collect();
+    let inner_width = chart.width.saturating_sub(2);
+    let bar_width = (inner_width / data.per_day.len().max(1) as u16).saturating_sub(1).clamp(1, 4);
+    let first = data.per_day.first().map_or(String::new(), |d| d.day.to_string());
+    let last = data.per_day.last().map_or(String::new(), |d| d.day.to_string());
+    let chart_widget =
+        BarChart::default()
+            .block(Block::bordered().title(Line::styled(
+                format!(" Uses per day, {first} to {last} (UTC): {} ", count(total)),
+                theme.accent(),
+            )))
+            .data(BarGroup::default().bars(&bars))
+            .bar_width(bar_width)
+            .bar_gap(1)
+            .bar_style(Style::default().fg(theme.accent.unwrap_or_default()));
+    frame.render_widget(chart_widget, chart);
+
+    let [top, recent] = Layout::horizontal([Constraint::Percentage(40), Constraint::Fill(1)]).areas(lists);
+    let top_rows =
+        data.top.iter().map(|t| Row::new(vec![t.code.clone(), format!("{}/{}", t.number_of_uses, t.max_uses)]));
+    frame.render_widget(
+        Table::new(top_rows, [Constraint::Fill(1), Constraint::Length(11)])
+            .header(Row::new(["Code", "Uses"]).style(Style::default().add_modifier(Modifier::UNDERLINED)))
+            .block(Block::bordered().title(Line::styled(" Top codes ", theme.accent()))),
+        top,
+    );
+    let recent_rows = data.recent.iter().map(|u| {
+        Row::new(vec![
+            date_time(u.date_used),
+            u.code.clone(),
+            u.user_email.clone().unwrap_or_else(|| format!("user {}", u.used_by)),
+        ])
+    });
+    let table = Table::new(recent_rows, [Constraint::Length(16), Constraint::Length(14), Constraint::Fill(1)])
+        .header(Row::new(["When (UTC)", "Code", "Who"]).style(Style::default().add_modifier(Modifier::UNDERLINED)))
+        .block(Block::bordered().title(Line::styled(" Recent usage ", theme.accent())))
+        .row_highlight_style(theme.cursor());
+    let mut state = TableState::default().with_selected(Some(model.stats.scroll));
+    frame.render_stateful_widget(table, recent, &mut state);
+}
+
+fn describe(key: SettingKey) -> (&'static str, &'static str) {
+    match key {
+        SettingKey::Enabled => ("Referral codes", "on: codes work at registration; off: codes are ignored"),
+        SettingKey::Required => ("Code required", "on: registration needs a valid code"),
+        SettingKey::MaxUsesPerCode => ("Max uses per code", "the highest max uses a code may have (1 to 10000)"),
+        SettingKey::MaxCodesPerUser => {
+            ("Max codes per admin", "codes one Admin may create; Owners are not limited (1 to 1000)")
+        }
+    }
+}
+
+pub fn settings(model: &Model, frame: &mut Frame, area: Rect) {
+    let theme = &model.options.theme;
+    let block = Block::bordered().title(Line::styled(" Settings ", theme.accent()));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let Some(config) = model.header.config else {
+        frame.render_widget(Line::raw("Loading…"), inner);
+        return;
+    };
+    let [table_area, note] = Layout::vertical([Constraint::Length(6), Constraint::Fill(1)]).areas(inner);
+    let rows = SETTINGS.iter().enumerate().map(|(i, key)| {
+        let (name, help) = describe(*key);
+        let value = match (&model.settings.editing, i == model.settings.cursor) {
+            (Some(input), true) => format!("{}▏", input.value()),
+            _ => match value_of(&config, *key).as_str() {
+                "true" => "on".to_string(),
+                "false" => "off".to_string(),
+                other => other.to_string(),
+            },
+        };
+        Row::new(vec![name.to_string(), value, help.to_string()])
+    });
+    let table = Table::new(rows, [Constraint::Length(20), Constraint::Length(8), Constraint::Fill(1)])
+        .header(
+            Row::new(["Setting", "Value", "What it does"]).style(Style::default().add_modifier(Modifier::UNDERLINED)),
+        )
+        .row_highlight_style(theme.cursor());
+    let mut state = TableState::default().with_selected(Some(model.settings.cursor));
+    frame.render_stateful_widget(table, table_area, &mut state);
+    let text = if let Some(error) = &model.settings.error {
+        Line::styled(error.clone(), theme.error())
+    } else if model.settings.editing.is_some() {
+        Line::styled("Type a number · Enter saves · Esc cancels", theme.dim())
+    } else if model.session.can_administer {
+        Line::styled("Enter switches a setting or edits a limit; the value written is the one shown here.", theme.dim())
+    } else {
+        Line::styled("Read-only: settings can't be changed here.", theme.dim())
+    };
+    frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), note);
+}
