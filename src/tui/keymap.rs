@@ -272,6 +272,13 @@ impl KeyMap {
         self.action(Mode::Global, event)
     }
 
+    /// The keys of `config/default.toml`.
+    pub fn defaults() -> KeyMap {
+        let table: toml::Table = crate::config::DEFAULTS.parse().expect("config/default.toml is valid TOML");
+        let keys = table.get("keys").and_then(|k| k.as_table()).cloned().unwrap_or_default();
+        keys_config(&keys).and_then(|k| KeyMap::from_config(&k)).expect("the default keys are valid")
+    }
+
     /// Every binding of a mode, for the help overlay, with keys of one action together.
     pub fn bindings(&self, mode: Mode) -> Vec<(Action, Vec<Key>)> {
         let mut by_action: BTreeMap<Action, Vec<Key>> = BTreeMap::new();
@@ -333,6 +340,13 @@ mod tests {
         assert_eq!(map.action(Mode::List, &press(KeyCode::Char('G'), KeyModifiers::SHIFT)), Some(Action::Bottom));
         assert_eq!(map.action(Mode::List, &press(KeyCode::Char('d'), KeyModifiers::CONTROL)), Some(Action::HalfDown));
         assert_eq!(map.action(Mode::List, &press(KeyCode::Char('d'), KeyModifiers::NONE)), None);
+    }
+
+    #[test]
+    fn the_default_keys_load() {
+        let map = KeyMap::defaults();
+        assert_eq!(map.key_for(Mode::List, Action::New).map(|k| k.to_string()).as_deref(), Some("n"));
+        assert_eq!(map.key_for(Mode::Form, Action::NextField).map(|k| k.to_string()).as_deref(), Some("Tab"));
     }
 
     #[test]
