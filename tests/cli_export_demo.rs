@@ -201,3 +201,27 @@ fn demo_numbers_agree_with_stats_and_exports() {
     }
     assert_eq!(env.stats()["total_codes"], 62);
 }
+
+#[test]
+fn demo_defaults_to_200_users_and_500_codes() {
+    let env = Env::new();
+    let demo = env.json(&["demo"]);
+    assert_eq!(demo["users"], 200);
+    assert_eq!(demo["codes"], 500);
+    let stats = env.stats();
+    assert_eq!(stats["total_codes"], 500);
+    assert_eq!(stats["total_usage"], demo["usage_records"]);
+    let active = env.json(&["codes", "list", "--status", "active", "--limit", "1"])["total"].clone();
+    assert_eq!(stats["active_codes"], active, "stats and the list agree on what is active");
+
+    // The list's status filter (SQL) and each code's computed state agree, for every state.
+    let codes = csv_records(&env.ok(&["export", "codes"]).stdout);
+    let mut seen = 0;
+    for state in ["active", "inactive", "expired", "limit-reached"] {
+        let exported = codes.iter().filter(|c| c["state"] == state).count();
+        let listed = env.json(&["codes", "list", "--status", state, "--limit", "1"])["total"].as_u64().unwrap();
+        assert_eq!(listed, exported as u64, "{state}");
+        seen += exported;
+    }
+    assert_eq!(seen, 500, "every code is in exactly one state");
+}
