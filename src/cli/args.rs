@@ -74,6 +74,7 @@ pub enum Command {
     /// Write all codes or all usage records to stdout
     Export {
         what: ExportWhat,
+        /// The output format (--json means json)
         #[arg(long, value_enum, default_value = "csv")]
         format: ExportFormat,
     },

@@ -92,7 +92,8 @@ pub async fn run(service: &Service, cmd: &CodesCommand, json: bool) -> Result<()
             };
             let created = service.create_code(&input).await?;
             if json {
-                print_json(&CodeView::bare(&created, now));
+                // Read back with the creator's and beneficiary's emails, which the bare record lacks.
+                print_json(&CodeView::of(&service.get_code_row(created.id).await?, now));
             } else {
                 println!(
                     "Created code {} ({} uses, expires {}).",
@@ -124,7 +125,7 @@ pub async fn run(service: &Service, cmd: &CodesCommand, json: bool) -> Result<()
             };
             let updated = service.update_code(&current, &changes).await?;
             if json {
-                print_json(&CodeView::bare(&updated, now));
+                print_json(&CodeView::of(&service.get_code_row(updated.id).await?, now));
             } else {
                 println!("Updated code {} ({}).", updated.code, updated.status_at(now).label());
             }
@@ -159,7 +160,11 @@ pub async fn run(service: &Service, cmd: &CodesCommand, json: bool) -> Result<()
             };
             let created = service.generate_codes(&input).await?;
             if json {
-                print_json(&created.iter().map(|c| CodeView::bare(c, now)).collect::<Vec<_>>());
+                // Generated codes have no beneficiary, and the operator created them.
+                let by = service.operator().map(|o| o.user.email.as_str());
+                let views: Vec<_> =
+                    created.iter().map(|c| CodeView { created_by_email: by, ..CodeView::bare(c, now) }).collect();
+                print_json(&views);
             } else if *csv {
                 println!("code,description,max_uses,expiration_date");
                 for c in &created {

@@ -83,7 +83,11 @@ async fn dispatch(service: &Service, command: &Command, json: bool) -> Result<()
             usage::register(service, email, code.as_deref(), names, json).await
         }
         Command::Stats => usage::stats(service, json).await,
-        Command::Export { what, format } => usage::export(service, *what, *format).await,
+        Command::Export { what, format } => {
+            // --json promises one JSON document on stdout, whatever --format says.
+            let format = if json { args::ExportFormat::Json } else { *format };
+            usage::export(service, *what, format).await
+        }
     }
 }
 

@@ -1,0 +1,264 @@
+//! Exit statuses (0 done, 1 refused, 2 bad command line, 3 database or system), error documents, and database
+//! URLs whose passwords must never be printed.
+
+mod common;
+
+use common::{Env, Out, PgDatabase};
+use std::path::Path;
+
+const KINDS: [&str; 12] = [
+    "code_not_found",
+    "code_inactive",
+    "code_expired",
+    "usage_limit_reached",
+    "already_used",
+    "system_disabled",
+    "user_not_found",
+    "code_required",
+    "email_taken",
+    "validation",
+    "not_authorized",
+    "conflict",
+];
+
+const PASSWORD: &str = "hunter2-Secret-pw";
+
+/// Every file under `dir` that holds `needle`.
+fn files_containing(dir: &Path, needle: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).expect("read dir").flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            found.extend(files_containing(&path, needle));
+        } else if std::fs::read(&path).is_ok_and(|bytes| String::from_utf8_lossy(&bytes).contains(needle)) {
+            found.push(path.display().to_string());
+        }
+    }
+    found
+}
+
+fn assert_no_password(env: &Env, out: &Out) {
+    assert!(!out.stdout.contains(PASSWORD) && !out.stderr.contains(PASSWORD), "the password was printed: {out:?}");
+    assert_eq!(files_containing(env.path(), PASSWORD), Vec::<String>::new(), "the password was written to a file");
+}
+
+#[test]
+fn help_and_version_exit_zero() {
+    let env = Env::new();
+    let out = env.run(&["--help"]).success();
+    assert!(out.stdout.contains("Exit status: 0 done, 1"), "{}", out.stdout);
+    for command in ["migrate", "settings", "users", "codes", "use", "register", "stats", "export", "demo"] {
+        assert!(out.stdout.contains(command), "--help lists {command}");
+    }
+    let out = env.run(&["codes", "create", "--help"]).success();
+    for option in ["--code", "--description", "--max-uses", "--expires", "--beneficiary", "--inactive"] {
+        assert!(out.stdout.contains(option), "codes create --help lists {option}");
+    }
+    let out = env.run(&["--version"]).success();
+    assert!(out.stdout.starts_with("refcodes "), "{}", out.stdout);
+}
+
+#[test]
+fn a_bad_command_line_exits_two_and_says_why() {
+    let env = Env::new().enabled();
+    env.create_code("THERE", &[]);
+    let cases: &[(&[&str], &str)] = &[
+        (&["codes", "bogus"], "bogus"),
+        (&["frobnicate"], "frobnicate"),
+        (&["codes", "create"], "--description"),
+        (&["codes", "list", "--status", "gone"], "gone"),
+        (&["codes", "list", "--sort", "colour"], "colour"),
+        (&["codes", "list", "--limit", "many"], "many"),
+        (&["codes", "generate", "lots", "--description", "x"], "lots"),
+        (&["codes", "update", "THERE", "--active", "--inactive"], "--inactive"),
+        (&["use", "THERE"], "--user"),
+        (&["users", "add", "x@example.com", "--role", "king"], "king"),
+        (&["settings", "require", "sometimes"], "sometimes"),
+        (&["export", "everything"], "everything"),
+        (&["--no-such-option", "stats"], "--no-such-option"),
+    ];
+    for (args, named) in cases {
+        for json in [false, true] {
+            let all = if json { [&["--json"], *args].concat() } else { args.to_vec() };
+            let out = env.run(&all).status(2);
+            assert!(out.stderr.contains(named), "{all:?}: stderr names {named}: {}", out.stderr);
+        }
+    }
+    // Nothing was changed by any of them.
+    let there = env.show("THERE");
+    assert_eq!(there["code"]["status"], true);
+    assert_eq!(env.stats()["total_codes"], 1);
+}
+
+#[test]
+fn a_bad_configuration_exits_two() {
+    let env = Env::new();
+    let missing = env.path().join("missing.toml");
+    let out = env.run(&["--config", missing.to_str().unwrap(), "stats"]).status(2);
+    assert!(out.stderr.contains("can't read config file"), "{}", out.stderr);
+
+    let broken = env.write_file("broken.toml", "[codes\nlength = 8\n");
+    let out = env.run(&["--config", broken.to_str().unwrap(), "stats"]).status(2);
+    assert!(out.stderr.contains("not valid TOML"), "{}", out.stderr);
+
+    let typo = env.write_file("typo.toml", "[codes]\nlenght = 8\n");
+    let out = env.run(&["--json", "--config", typo.to_str().unwrap(), "stats"]).status(2);
+    let doc = out.json();
+    assert_eq!(doc["error"], "config");
+    assert!(doc["message"].as_str().unwrap().contains("lenght"), "names the unknown key: {doc}");
+
+    let mut env = Env::new();
+    env.set_var("REFCODES__CODES__LENGTH", "2");
+    let out = env.run(&["stats"]).status(2);
+    assert!(out.stderr.contains("codes.length"), "{}", out.stderr);
+
+    let env = Env::new();
+    let out = env.bare_command().args(["--json", "--database-url", "mysql://db/app", "stats"]).output().unwrap();
+    let out = Out::of(out, &["mysql"]).status(2);
+    assert_eq!(out.json()["error"], "config");
+}
+
+#[test]
+fn a_configuration_file_is_read() {
+    let env = Env::new();
+    let db = env.path().join("from-config.db");
+    let config = env.write_file(
+        "config.toml",
+        &format!("[database]\nurl = \"sqlite://{}\"\n\n[codes]\nlength = 9\nmax_uses = 42\n", db.display()),
+    );
+    // No --database-url: the file names the database.
+    let mut cmd = env.bare_command();
+    cmd.args(["--json", "--config", config.to_str().unwrap(), "codes", "create", "--description", "x"]);
+    let created = Out::of(cmd.output().unwrap(), &["codes", "create"]).success().json();
+    assert_eq!(created["code"].as_str().unwrap().len(), 9, "codes.length = 9: {created}");
+    assert_eq!(created["max_uses"], 42);
+    assert!(db.exists(), "the configured database was used");
+    assert!(!env.path().join("refcodes.db").exists());
+}
+
+#[test]
+fn without_a_database_url_the_data_directory_is_used() {
+    let env = Env::new();
+    let mut cmd = env.bare_command();
+    cmd.args(["--json", "stats"]);
+    let stats = Out::of(cmd.output().unwrap(), &["stats"]).success().json();
+    assert_eq!(stats["total_codes"], 0);
+    let db = env.path().join("home/.local/share/refcodes/refcodes.db");
+    assert!(db.exists(), "the default database is in the sandbox's data directory");
+}
+
+#[test]
+fn every_refusal_exits_one_with_a_kind_a_message_and_fields() {
+    let env = Env::new();
+    env.add_user("bob@example.com", "user");
+    env.create_code("LIMITED", &["--max-uses", "1"]);
+    env.create_code("ROOMY", &["--max-uses", "5"]);
+    env.create_code("OFF", &["--inactive"]);
+    env.create_code("OLD", &[]);
+    env.expire("OLD");
+    let check = |kind: &str, args: &[&str]| {
+        assert!(KINDS.contains(&kind));
+        let doc = env.refusal(args);
+        assert_eq!(doc["error"], kind, "{args:?}: {doc}");
+        assert!(doc["fields"].is_array(), "{doc}");
+        if kind == "validation" {
+            let fields = doc["fields"].as_array().unwrap();
+            assert!(!fields.is_empty(), "validation names its fields: {doc}");
+            assert!(fields.iter().all(|f| f["field"].is_string() && f["message"].is_string()), "{doc}");
+        }
+        // Without --json: one sentence on stderr and nothing on stdout.
+        let line = env.run(args).human_refusal();
+        assert!(line.len() > "refcodes: ".len() + 10, "{line}");
+        assert!(!line.contains('{'), "a sentence, not JSON: {line}");
+    };
+    check("system_disabled", &["use", "ROOMY", "--user", "bob@example.com"]);
+    check("code_not_found", &["codes", "show", "NOPE"]);
+    check("validation", &["codes", "create", "--description", ""]);
+    check("not_authorized", &["--as", "bob@example.com", "settings", "enable"]);
+    check("email_taken", &["users", "add", "bob@example.com"]);
+    check("conflict", &["codes", "create", "--code", "OFF", "--description", "x"]);
+    check("user_not_found", &["codes", "create", "--description", "x", "--beneficiary", "ghost@example.com"]);
+
+    env.ok(&["settings", "enable"]);
+    check("code_inactive", &["use", "OFF", "--user", "bob@example.com"]);
+    check("code_expired", &["use", "OLD", "--user", "bob@example.com"]);
+    env.json(&["use", "ROOMY", "--user", "bob@example.com"]);
+    check("already_used", &["use", "ROOMY", "--user", "bob@example.com"]);
+    env.json(&["use", "LIMITED", "--user", "bob@example.com"]);
+    check("usage_limit_reached", &["use", "LIMITED", "--user", common::DEFAULT_OPERATOR]);
+    env.ok(&["settings", "require", "on"]);
+    check("code_required", &["register", "someone@example.com"]);
+}
+
+#[test]
+fn an_unreachable_database_exits_three_without_printing_the_password() {
+    let env = Env::new();
+    let url = format!("postgres://alice:{PASSWORD}@127.0.0.1:1/refcodes");
+    // Both at once: each waits for the connection to time out.
+    let human = env.bare_command().args(["--database-url", &url, "stats"]).spawn().unwrap();
+    let mut json = env.bare_command();
+    json.env("REFCODES_DATABASE_URL", &url).args(["--json", "codes", "list"]);
+    let json = json.spawn().unwrap();
+
+    let out = Out::of(human.wait_with_output().unwrap(), &["stats"]).status(3);
+    assert!(out.stderr.starts_with("refcodes: database error"), "{}", out.stderr);
+    assert!(out.stderr.contains("--database-url"), "says what to check: {}", out.stderr);
+    assert_no_password(&env, &out);
+
+    let out = Out::of(json.wait_with_output().unwrap(), &["--json", "codes", "list"]).status(3);
+    let doc = out.json();
+    assert_eq!(doc["error"], "system");
+    assert!(doc["message"].as_str().unwrap().contains("database"), "{doc}");
+    assert_no_password(&env, &out);
+
+    // A URL that does not parse: a bad command line, still without the password.
+    let bad = format!("postgres://alice:{PASSWORD}@127.0.0.1:notaport/refcodes");
+    let out = Out::of(env.bare_command().args(["--database-url", &bad, "stats"]).output().unwrap(), &["bad"]);
+    let out = out.status(2);
+    assert!(out.stderr.contains("bad database URL"), "{}", out.stderr);
+    assert_no_password(&env, &out);
+}
+
+#[test]
+fn a_database_that_cannot_be_opened_exits_three() {
+    let env = Env::new();
+    let nowhere = format!("sqlite://{}", env.path().join("no/such/dir/x.db").display());
+    let out = Out::of(env.bare_command().args(["--database-url", &nowhere, "stats"]).output().unwrap(), &["x"]);
+    out.status(3);
+
+    // --read-only never creates the file it is pointed at.
+    let out = env.run(&["--read-only", "stats"]).status(3);
+    assert!(out.stderr.contains("database"), "{}", out.stderr);
+    assert!(!env.path().join("refcodes.db").exists(), "--read-only made a database");
+
+    let garbage = env.write_file("garbage.db", &"this is not a database\n".repeat(200));
+    let url = format!("sqlite://{}", garbage.display());
+    let out = env.bare_command().args(["--json", "--database-url", &url, "stats"]).output().unwrap();
+    let out = Out::of(out, &["garbage"]).status(3);
+    assert_eq!(out.json()["error"], "system");
+}
+
+#[test]
+fn postgres_migrate_masks_the_password() {
+    let Some(db) = PgDatabase::create("postgres_migrate_masks_the_password") else { return };
+    // The test server may ignore passwords (trust); what matters is that none is printed.
+    let url = with_password(&db.url, PASSWORD);
+    let env = Env::with_url(&url);
+    let out = env.run(&["migrate"]).success();
+    assert!(out.stdout.contains(":****@"), "{}", out.stdout);
+    assert_no_password(&env, &out);
+    let out = env.run(&["--json", "migrate"]).success();
+    assert_eq!(out.json()["database"], with_password(&db.url, "****"));
+    assert_no_password(&env, &out);
+}
+
+/// `url` with its user's password set to `password` (the user is `postgres` when the URL names none).
+fn with_password(url: &str, password: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap();
+    let (authority, tail) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    let (user, host) = match authority.rsplit_once('@') {
+        Some((userinfo, host)) => (userinfo.split(':').next().unwrap().to_string(), host),
+        None => ("postgres".to_string(), authority),
+    };
+    format!("{scheme}://{user}:{password}@{host}{tail}")
+}

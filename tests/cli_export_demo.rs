@@ -1,0 +1,227 @@
+//! `refcodes export codes|usage [--format csv|json]`, `refcodes stats` and `refcodes demo`.
+
+mod common;
+
+use common::{Env, csv_records};
+use serde_json::Value;
+use std::collections::{HashMap, HashSet};
+
+const CODE_COLUMNS: [&str; 13] = [
+    "id",
+    "code",
+    "description",
+    "status",
+    "state",
+    "number_of_uses",
+    "max_uses",
+    "created_by",
+    "created_by_email",
+    "beneficiary",
+    "beneficiary_email",
+    "date_created",
+    "expiration_date",
+];
+const USAGE_COLUMNS: [&str; 6] = ["id", "code_id", "code", "used_by", "user_email", "date_used"];
+
+/// Three codes (one with a description that needs CSV quoting), three uses.
+fn small() -> Env {
+    let env = Env::new().enabled();
+    let ada = env.add_user("ada@example.com", "user");
+    env.add_user("alan@example.com", "user");
+    env.json(&[
+        "codes",
+        "create",
+        "--code",
+        "QUOTED",
+        "--description",
+        "Say \"hi\", friends",
+        "--beneficiary",
+        "ada@example.com",
+        "--expires",
+        "never",
+    ]);
+    env.create_code("PLAIN", &["--max-uses", "2"]);
+    env.create_code("UNUSED", &["--inactive"]);
+    env.json(&["use", "QUOTED", "--user", &ada.to_string()]);
+    env.json(&["use", "QUOTED", "--user", "alan@example.com"]);
+    env.json(&["use", "PLAIN", "--user", "alan@example.com"]);
+    env
+}
+
+#[test]
+fn export_codes_as_csv_parses_back() {
+    let env = small();
+    let out = env.ok(&["export", "codes"]);
+    assert_eq!(out.stdout.lines().next().unwrap().split(',').collect::<Vec<_>>(), CODE_COLUMNS);
+    let rows = csv_records(&out.stdout);
+    assert_eq!(rows.len(), 3);
+    let by_code: HashMap<&str, &HashMap<String, String>> = rows.iter().map(|r| (r["code"].as_str(), r)).collect();
+    let quoted = by_code["QUOTED"];
+    assert_eq!(quoted["description"], "Say \"hi\", friends", "quotes and commas survive the round trip");
+    assert_eq!(quoted["number_of_uses"], "2");
+    assert_eq!(quoted["state"], "active");
+    assert_eq!(quoted["status"], "true");
+    assert_eq!(quoted["beneficiary_email"], "ada@example.com");
+    assert_eq!(quoted["created_by_email"], common::DEFAULT_OPERATOR);
+    assert_eq!(quoted["expiration_date"], "", "never expires: empty");
+    assert!(chrono::DateTime::parse_from_rfc3339(&quoted["date_created"]).is_ok());
+    assert_eq!(by_code["PLAIN"]["number_of_uses"], "1");
+    assert_eq!(by_code["PLAIN"]["max_uses"], "2");
+    assert!(chrono::DateTime::parse_from_rfc3339(&by_code["PLAIN"]["expiration_date"]).is_ok());
+    assert_eq!(by_code["UNUSED"]["state"], "inactive");
+    assert_eq!(by_code["UNUSED"]["status"], "false");
+    assert_eq!(by_code["UNUSED"]["beneficiary"], "");
+    assert_eq!(out.stdout, env.ok(&["export", "codes", "--format", "csv"]).stdout, "csv is the default");
+}
+
+#[test]
+fn export_usage_as_csv_parses_back() {
+    let env = small();
+    let out = env.ok(&["export", "usage", "--format", "csv"]);
+    assert_eq!(out.stdout.lines().next().unwrap().split(',').collect::<Vec<_>>(), USAGE_COLUMNS);
+    let rows = csv_records(&out.stdout);
+    assert_eq!(rows.len(), 3);
+    let pairs: HashSet<(&str, &str)> = rows.iter().map(|r| (r["code"].as_str(), r["user_email"].as_str())).collect();
+    assert_eq!(
+        pairs,
+        HashSet::from([("QUOTED", "ada@example.com"), ("QUOTED", "alan@example.com"), ("PLAIN", "alan@example.com")])
+    );
+    for row in &rows {
+        assert!(chrono::DateTime::parse_from_rfc3339(&row["date_used"]).is_ok(), "{row:?}");
+    }
+}
+
+#[test]
+fn export_as_json_has_the_same_rows() {
+    let env = small();
+    let codes = env.ok(&["export", "codes", "--format", "json"]).json();
+    let codes = codes.as_array().expect("an array");
+    assert_eq!(codes.len(), 3);
+    for code in codes {
+        for column in CODE_COLUMNS {
+            assert!(code.get(column).is_some(), "{column} missing from {code}");
+        }
+    }
+    let quoted = codes.iter().find(|c| c["code"] == "QUOTED").unwrap();
+    assert_eq!(quoted["description"], "Say \"hi\", friends");
+    assert_eq!(quoted["number_of_uses"], 2);
+    assert_eq!(quoted["expiration_date"], Value::Null);
+
+    let usage = env.ok(&["export", "usage", "--format", "json"]).json();
+    let usage = usage.as_array().expect("an array");
+    assert_eq!(usage.len(), 3);
+    for record in usage {
+        for column in USAGE_COLUMNS {
+            assert!(record.get(column).is_some(), "{column} missing from {record}");
+        }
+    }
+    // The global --json asks for JSON too: one document on stdout.
+    assert_eq!(env.json(&["export", "codes"]).as_array().map(Vec::len), Some(3));
+    assert_eq!(env.json(&["export", "usage"]).as_array().map(Vec::len), Some(3));
+}
+
+#[test]
+fn an_empty_export_is_a_header_or_an_empty_array() {
+    let env = Env::new();
+    assert_eq!(csv_records(&env.ok(&["export", "codes"]).stdout).len(), 0);
+    assert_eq!(env.ok(&["export", "usage"]).stdout.lines().count(), 1, "only the header");
+    assert_eq!(env.ok(&["export", "usage", "--format", "json"]).json(), serde_json::json!([]));
+    env.run(&["export", "users"]).status(2);
+    env.run(&["export", "codes", "--format", "xml"]).status(2);
+}
+
+#[test]
+fn stats_count_codes_and_usage() {
+    let env = small();
+    env.create_code("OLD", &[]);
+    env.expire("OLD");
+    let stats = env.stats();
+    assert_eq!(stats["total_codes"], 4);
+    assert_eq!(stats["active_codes"], 2, "QUOTED and PLAIN; not UNUSED (inactive) nor OLD (expired)");
+    assert_eq!(stats["total_usage"], 3);
+    assert_eq!(stats["codes_with_usage"], 2);
+    assert_eq!(stats["enabled"], true);
+    assert_eq!(stats["required"], false);
+
+    let out = env.ok(&["stats"]);
+    assert_eq!(out.row("total codes"), ["total codes", "4"]);
+    assert_eq!(out.row("active codes"), ["active codes", "2"]);
+    assert_eq!(out.row("total usage"), ["total usage", "3"]);
+    assert_eq!(out.row("codes with usage"), ["codes with usage", "2"]);
+    assert_eq!(out.row("system enabled"), ["system enabled", "yes"]);
+    assert_eq!(out.row("code required"), ["code required", "no"]);
+}
+
+#[test]
+fn demo_numbers_agree_with_stats_and_exports() {
+    let env = Env::new();
+    let demo = env.json(&["demo", "--users", "40", "--codes", "60", "--days", "5"]);
+    assert_eq!(demo["users"], 40);
+    assert_eq!(demo["codes"], 60);
+    assert_eq!(demo["system_enabled"], true);
+    let usage_records = demo["usage_records"].as_i64().unwrap();
+    assert!(usage_records > 0, "the demo makes usage: {demo}");
+
+    let stats = env.stats();
+    let codes = csv_records(&env.ok(&["export", "codes"]).stdout);
+    let usage = csv_records(&env.ok(&["export", "usage"]).stdout);
+    assert_eq!(stats["enabled"], true, "the demo enables the system");
+    assert_eq!(stats["total_codes"], 60);
+    assert_eq!(codes.len(), 60);
+    assert_eq!(stats["total_usage"], usage_records);
+    assert_eq!(usage.len() as i64, usage_records, "total_usage equals the usage export's rows");
+    let used_codes: HashSet<&str> = usage.iter().map(|u| u["code_id"].as_str()).collect();
+    assert_eq!(stats["codes_with_usage"], used_codes.len() as i64);
+    let active = codes.iter().filter(|c| c["state"] == "active").count();
+    assert_eq!(stats["active_codes"], active as i64);
+    let counted: i64 = codes.iter().map(|c| c["number_of_uses"].parse::<i64>().unwrap()).sum();
+    assert_eq!(counted, usage_records, "every code's number_of_uses matches its usage records");
+    for code in &codes {
+        let uses = usage.iter().filter(|u| u["code_id"] == code["id"]).count();
+        assert_eq!(code["number_of_uses"], uses.to_string(), "{code:?}");
+        assert!(uses <= code["max_uses"].parse().unwrap(), "over the limit: {code:?}");
+    }
+    let pairs: HashSet<(&str, &str)> = usage.iter().map(|u| (u["code_id"].as_str(), u["used_by"].as_str())).collect();
+    assert_eq!(pairs.len(), usage.len(), "no user used a code twice");
+    let users = env.json(&["users", "list", "--limit", "1000"]);
+    assert_eq!(users.as_array().unwrap().len(), 41, "forty users and the operator");
+
+    let out = env.ok(&["demo", "--users", "3", "--codes", "2", "--days", "1"]);
+    assert!(out.stdout.starts_with("Wrote 3 users, 2 codes and "), "{}", out.stdout);
+    assert!(
+        out.stdout.trim().ends_with("usage records over the last 1 days, and enabled the system."),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(env.stats()["total_codes"], 62);
+
+    for bad in [["--users", "0"], ["--days", "0"]] {
+        let doc = env.refusal(&[&["demo"], &bad[..]].concat());
+        assert_eq!(doc["error"], "validation", "{bad:?}: {doc}");
+    }
+    assert_eq!(env.stats()["total_codes"], 62);
+}
+
+#[test]
+fn demo_defaults_to_200_users_and_500_codes() {
+    let env = Env::new();
+    let demo = env.json(&["demo"]);
+    assert_eq!(demo["users"], 200);
+    assert_eq!(demo["codes"], 500);
+    let stats = env.stats();
+    assert_eq!(stats["total_codes"], 500);
+    assert_eq!(stats["total_usage"], demo["usage_records"]);
+    let active = env.json(&["codes", "list", "--status", "active", "--limit", "1"])["total"].clone();
+    assert_eq!(stats["active_codes"], active, "stats and the list agree on what is active");
+
+    // The list's status filter (SQL) and each code's computed state agree, for every state.
+    let codes = csv_records(&env.ok(&["export", "codes"]).stdout);
+    let mut seen = 0;
+    for state in ["active", "inactive", "expired", "limit-reached"] {
+        let exported = codes.iter().filter(|c| c["state"] == state).count();
+        let listed = env.json(&["codes", "list", "--status", state, "--limit", "1"])["total"].as_u64().unwrap();
+        assert_eq!(listed, exported as u64, "{state}");
+        seen += exported;
+    }
+    assert_eq!(seen, 500, "every code is in exactly one state");
+}
