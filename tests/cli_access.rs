@@ -1,6 +1,7 @@
 //! Who may do what: the first Owner, `--as`, `--read-only`, and operators who are not admins.
 
-mod common;
+mod cli_common;
+use cli_common as common;
 
 use common::{DEFAULT_OPERATOR, Env};
 

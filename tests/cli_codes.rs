@@ -1,6 +1,7 @@
 //! `refcodes codes list | show | create | update | delete | generate`, run as the real binary.
 
-mod common;
+mod cli_common;
+use cli_common as common;
 
 use chrono::Duration;
 use common::{Env, csv_records, now_ms, time};

@@ -1,7 +1,8 @@
 //! "The same holds for separate CLI processes": many `refcodes use` processes at once never pass a code's limit
 //! and never count a user twice. On SQLite always; on PostgreSQL when `REFCODES_TEST_POSTGRES_URL` is set.
 
-mod common;
+mod cli_common;
+use cli_common as common;
 
 use common::{DEFAULT_OPERATOR, Env, Out, PgDatabase};
 use std::collections::HashSet;

@@ -1,7 +1,8 @@
 //! Exit statuses (0 done, 1 refused, 2 bad command line, 3 database or system), error documents, and database
 //! URLs whose passwords must never be printed.
 
-mod common;
+mod cli_common;
+use cli_common as common;
 
 use common::{Env, Out, PgDatabase};
 use std::path::Path;

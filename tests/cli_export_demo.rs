@@ -1,6 +1,7 @@
 //! `refcodes export codes|usage [--format csv|json]`, `refcodes stats` and `refcodes demo`.
 
-mod common;
+mod cli_common;
+use cli_common as common;
 
 use common::{Env, csv_records};
 use serde_json::Value;

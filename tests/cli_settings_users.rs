@@ -1,6 +1,7 @@
 //! `refcodes migrate`, `settings show | enable | disable | require | set` and `users add | list`.
 
-mod common;
+mod cli_common;
+use cli_common as common;
 
 use common::{DEFAULT_OPERATOR, Env};
 use serde_json::Value;

@@ -1,6 +1,7 @@
 //! `refcodes use CODE --user ID|EMAIL` and `refcodes register EMAIL [--code CODE]`.
 
-mod common;
+mod cli_common;
+use cli_common as common;
 
 use common::{Env, now_ms, time};
 use serde_json::Value;
