@@ -12,6 +12,9 @@ pub enum Error {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("configuration error: {0}")]
     Config(String),
+    /// The command line can't be carried out as given (such as a delete with no terminal to confirm it).
+    #[error("{0}")]
+    Usage(String),
 }
 
 impl Error {

@@ -193,7 +193,7 @@ fn expiration(fields: &CodeFields, service: &Service) -> Result<Option<Expiratio
 /// Asks on the terminal (the default is no); without one, `--yes` is needed.
 fn confirm_delete(code: &str, uses: i64) -> Result<bool> {
     if !std::io::stdin().is_terminal() {
-        return Err(Error::Config(format!(
+        return Err(Error::Usage(format!(
             "deleting {code} needs --yes when no terminal can ask (it removes {uses} usage records too)"
         )));
     }
@@ -203,6 +203,6 @@ fn confirm_delete(code: &str, uses: i64) -> Result<bool> {
     );
     let _ = std::io::stderr().flush();
     let mut answer = String::new();
-    std::io::stdin().lock().read_line(&mut answer).map_err(|e| Error::Config(format!("can't read the answer: {e}")))?;
+    std::io::stdin().lock().read_line(&mut answer).map_err(|e| Error::Usage(format!("can't read the answer: {e}")))?;
     Ok(matches!(answer.trim(), "y" | "Y" | "yes"))
 }

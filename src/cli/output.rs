@@ -12,7 +12,7 @@ use std::process::ExitCode;
 pub fn exit_code(err: &Error) -> ExitCode {
     match err {
         Error::Refused(_) => ExitCode::from(1),
-        Error::Config(_) => ExitCode::from(2),
+        Error::Config(_) | Error::Usage(_) => ExitCode::from(2),
         Error::Database(_) | Error::Migrate(_) => ExitCode::from(3),
     }
 }
@@ -23,6 +23,7 @@ pub fn report(err: &Error, json: bool) -> ExitCode {
         let doc = match err {
             Error::Refused(r) => serde_json::json!({"error": r.kind, "message": r.message, "fields": r.fields}),
             Error::Config(m) => serde_json::json!({"error": "config", "message": m}),
+            Error::Usage(m) => serde_json::json!({"error": "usage", "message": m}),
             other => serde_json::json!({"error": "system", "message": other.to_string()}),
         };
         println!("{doc}");
