@@ -59,6 +59,11 @@ impl Service {
         Ok(codes::page(self.db.exec(), &query, self.now()).await?)
     }
 
+    /// The codes after `after`, by id, `limit` at a time: for walking every code (export) without loading all.
+    pub async fn codes_after(&self, after: CodeId, limit: i64) -> Result<Vec<CodeRow>> {
+        Ok(codes::rows_after(self.db.exec(), after, limit.max(0)).await?)
+    }
+
     /// One window of the filtered, sorted list.
     pub async fn page(&self, query: &CodeQuery) -> Result<Vec<CodeRow>> {
         Ok(codes::page(self.db.exec(), query, self.now()).await?)

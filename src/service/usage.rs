@@ -56,9 +56,9 @@ impl Service {
         Ok(usage::recent(self.db.exec(), limit.max(0)).await?)
     }
 
-    /// Every usage record, for export.
-    pub async fn all_usage(&self) -> Result<Vec<UsageRecord>> {
-        Ok(usage::all(self.db.exec()).await?)
+    /// The usage records after id `after`, by id, `limit` at a time: for walking all of them (export).
+    pub async fn usage_after(&self, after: i64, limit: i64) -> Result<Vec<UsageRecord>> {
+        Ok(usage::records_after(self.db.exec(), after, limit.max(0)).await?)
     }
 
     /// Uses per UTC day from `first` to `last` inclusive, days without uses included as zero.

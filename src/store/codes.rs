@@ -42,6 +42,11 @@ pub async fn get_row(exec: Exec<'_>, id: CodeId) -> Result<Option<CodeRow>, sqlx
     exec.fetch_optional(&select_rows().and(" WHERE c.id = ", id)).await
 }
 
+/// Codes with an id above `after`, by id: one batch of a walk over every code that never loads them all.
+pub async fn rows_after(exec: Exec<'_>, after: CodeId, limit: i64) -> Result<Vec<CodeRow>, sqlx::Error> {
+    exec.fetch_all(&select_rows().and(" WHERE c.id > ", after).and(" ORDER BY c.id LIMIT ", limit)).await
+}
+
 pub async fn insert(exec: Exec<'_>, new: &NewCode) -> Result<ReferralCode, sqlx::Error> {
     let mut sql = Sql::new(
         "INSERT INTO phoenix_kit_referral_codes (code, description, status, number_of_uses, max_uses, \

@@ -67,9 +67,9 @@ pub async fn recent(exec: Exec<'_>, limit: i64) -> Result<Vec<UsageRecord>, sqlx
     exec.fetch_all(&Sql::new(RECORD_SELECT).and(" ORDER BY u.date_used DESC, u.id DESC LIMIT ", limit)).await
 }
 
-/// Every usage record, oldest first, for export.
-pub async fn all(exec: Exec<'_>) -> Result<Vec<UsageRecord>, sqlx::Error> {
-    exec.fetch_all(&Sql::new(RECORD_SELECT).then(" ORDER BY u.id")).await
+/// Usage records with an id above `after`, by id: one batch of a walk over all of them.
+pub async fn records_after(exec: Exec<'_>, after: i64, limit: i64) -> Result<Vec<UsageRecord>, sqlx::Error> {
+    exec.fetch_all(&Sql::new(RECORD_SELECT).and(" WHERE u.id > ", after).and(" ORDER BY u.id LIMIT ", limit)).await
 }
 
 /// Total uses, distinct users and the last use of a code.
