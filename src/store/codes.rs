@@ -208,8 +208,9 @@ fn push_selection(sql: &mut Sql, backend: Backend, selection: &Selection, now: D
 
 pub async fn count_selected(exec: Exec<'_>, selection: &Selection, now: DateTime<Utc>) -> Result<(i64, i64), sqlx::Error> {
     let mut sql = Sql::new(
-        "SELECT count(*), COALESCE(sum((SELECT count(*) FROM phoenix_kit_referral_code_usage u WHERE u.code_id = c.id)), 0) \
-         FROM phoenix_kit_referral_codes c",
+        // PostgreSQL sums bigints to numeric: cast back so both backends give an i64.
+        "SELECT count(*), CAST(COALESCE(sum((SELECT count(*) FROM phoenix_kit_referral_code_usage u \
+         WHERE u.code_id = c.id)), 0) AS BIGINT) FROM phoenix_kit_referral_codes c",
     );
     push_selection(&mut sql, exec.backend(), selection, now);
     exec.fetch_one::<(i64, i64)>(&sql).await
