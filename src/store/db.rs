@@ -52,9 +52,11 @@ impl Backend {
             Backend::Sqlite => format!(
                 "strftime('%Y-%m-%dT%H:%M:%fZ', max({column}, {now_param}), '+' || {seconds_param} || ' seconds')"
             ),
-            Backend::Postgres => {
-                format!("GREATEST({column}, {now_param}) + make_interval(secs => {seconds_param})")
-            }
+            // GREATEST skips NULLs, so a code that never expires must be kept out explicitly.
+            Backend::Postgres => format!(
+                "CASE WHEN {column} IS NULL THEN NULL \
+                 ELSE GREATEST({column}, {now_param}) + make_interval(secs => {seconds_param}) END"
+            ),
         }
     }
 }
