@@ -163,6 +163,7 @@ impl Service {
         let operator = self.require_admin()?.clone();
         let now = self.now();
         let mut tx = self.db.begin_write().await?;
+        codes::lock_selected(tx.exec(), selection, now).await?;
         let (codes_n, usage_records) = codes::count_selected(tx.exec(), selection, now).await?;
         let removed = codes::delete(tx.exec(), selection, now).await?;
         tx.commit().await?;

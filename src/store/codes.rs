@@ -235,6 +235,19 @@ pub async fn extend_expiry(exec: Exec<'_>, selection: &Selection, seconds: i64, 
     exec.execute(&sql).await
 }
 
+/// Locks the selected codes until the transaction ends, so redemptions of them wait and what is counted before a
+/// delete is what it removes. SQLite's `BEGIN IMMEDIATE` already holds the only write lock.
+pub async fn lock_selected(exec: Exec<'_>, selection: &Selection, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
+    if exec.backend() == Backend::Postgres {
+        let mut sql = Sql::new("SELECT c.id FROM phoenix_kit_referral_codes c");
+        push_selection(&mut sql, Backend::Postgres, selection, now);
+        // In id order, so two overlapping deletes can't deadlock.
+        sql.push(" ORDER BY c.id FOR UPDATE OF c");
+        exec.fetch_all::<(CodeId,)>(&sql).await?;
+    }
+    Ok(())
+}
+
 pub async fn delete(exec: Exec<'_>, selection: &Selection, now: DateTime<Utc>) -> Result<u64, sqlx::Error> {
     let mut sql = Sql::new("DELETE FROM phoenix_kit_referral_codes AS c");
     push_selection(&mut sql, exec.backend(), selection, now);
