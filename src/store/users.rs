@@ -111,6 +111,15 @@ pub async fn count_admins(exec: Exec<'_>) -> Result<i64, sqlx::Error> {
     Ok(exec.fetch_one::<(i64,)>(&sql).await?.0)
 }
 
+/// Serialises first-Owner checks until the transaction ends. SQLite's `BEGIN IMMEDIATE` already holds the only
+/// write lock; PostgreSQL takes a transaction-level advisory lock.
+pub async fn lock_first_owner(exec: Exec<'_>) -> Result<(), sqlx::Error> {
+    if exec.backend() == crate::store::Backend::Postgres {
+        exec.execute(&Sql::new("SELECT pg_advisory_xact_lock(hashtext('refcodes.first_owner'))")).await?;
+    }
+    Ok(())
+}
+
 /// How many users there are.
 pub async fn count(exec: Exec<'_>) -> Result<i64, sqlx::Error> {
     Ok(exec.fetch_one::<(i64,)>(&Sql::new("SELECT count(*) FROM phoenix_kit_users")).await?.0)
