@@ -189,6 +189,10 @@ impl Service {
         if by <= Duration::zero() {
             return Err(Refusal::field("expiration", "the extension must be positive (e.g. 7d)").into());
         }
+        // Longer spans overflow PostgreSQL's intervals; no expiration goes past 9999 anyway.
+        if by > Duration::days(36_525) {
+            return Err(Refusal::field("expiration", "the extension must be at most 100 years (e.g. 7d)").into());
+        }
         let mut tx = self.db.begin_write().await?;
         let changed = codes::extend_expiry(tx.exec(), selection, by.num_seconds(), self.now()).await?;
         tx.commit().await?;
