@@ -2,7 +2,7 @@
 
 use crate::domain::draft::{CodeUpdate, NewCode};
 use crate::domain::{CodeFilter, CodeId, CodeQuery, CodeRow, CodeStatus, ReferralCode, Selection, SortField, UserId};
-use crate::store::sql::contains_pattern;
+use crate::store::sql::{MAX_CONTAINS, contains_pattern};
 use crate::store::{Backend, Exec, Sql};
 use chrono::{DateTime, Utc};
 
@@ -128,6 +128,10 @@ pub async fn update(exec: Exec<'_>, id: CodeId, changes: &CodeUpdate) -> Result<
 fn push_where(sql: &mut Sql, backend: Backend, filter: &CodeFilter, now: DateTime<Utc>) {
     sql.push(" WHERE 1 = 1");
     let text = filter.text.trim();
+    if text.chars().count() > MAX_CONTAINS {
+        sql.push(" AND 1 = 0");
+        return;
+    }
     if !text.is_empty() {
         let like = backend.ilike();
         sql.push(" AND (c.code ").push(like).push(" ").bind(contains_pattern(text));

@@ -285,6 +285,10 @@ impl Exec<'_> {
     }
 }
 
+/// Longer search text than this is in no stored field (the longest, a description, has 255 characters), so it
+/// matches nothing without asking; SQLite refuses LIKE patterns over 50,000 bytes.
+pub const MAX_CONTAINS: usize = 1000;
+
 /// `LIKE` pattern for "contains `text`", with the wildcards of the input escaped (use with `ESCAPE '\'`).
 pub fn contains_pattern(text: &str) -> String {
     let mut pattern = String::with_capacity(text.len() + 2);

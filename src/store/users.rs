@@ -2,8 +2,8 @@
 
 use crate::domain::UserId;
 use crate::domain::user::{Role, User, UserWithRole};
-use crate::store::sql::contains_pattern;
 use crate::store::sql::Arg;
+use crate::store::sql::{MAX_CONTAINS, contains_pattern};
 use crate::store::{Exec, Sql};
 use chrono::{DateTime, Utc};
 
@@ -71,6 +71,9 @@ pub async fn search(exec: Exec<'_>, text: &str, limit: i64) -> Result<Vec<UserWi
     let like = exec.backend().ilike();
     let mut sql = Sql::new(format!("SELECT {USER_COLUMNS}, {ROLE_OF_U} AS role FROM phoenix_kit_users u"));
     let text = text.trim();
+    if text.chars().count() > MAX_CONTAINS {
+        return Ok(Vec::new());
+    }
     if !text.is_empty() {
         let pattern = contains_pattern(text);
         sql.push(" WHERE ");
