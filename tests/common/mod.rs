@@ -15,7 +15,8 @@ use refcodes::domain::{ErrorKind, ReferralCode, Refusal, UserId};
 use refcodes::service::{ManualClock, NewUserInput, ServiceOptions};
 use refcodes::{Error, Service};
 use sqlx::{AssertSqlSafe, Connection};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, Once};
+use std::thread::JoinHandle;
 use std::time::Duration;
 use tempfile::TempDir;
 
@@ -33,6 +34,7 @@ pub fn t0() -> DateTime<Utc> {
 
 /// Runs `$body(&TestDb)` as two tests, `$name::sqlite` and `$name::postgres`. The PostgreSQL one prints a skip
 /// line and passes when no server is configured. Test files say `#[macro_use] mod common;`.
+#[allow(unused_macros)]
 macro_rules! both {
     ($name:ident, $body:ident) => {
         mod $name {
@@ -191,6 +193,7 @@ struct PgDatabase {
 
 impl PgDatabase {
     async fn create(admin_url: &str) -> PgDatabase {
+        wait_for_drops_at_exit();
         let name = format!("refcodes_t_{:016x}", rand::random::<u64>());
         let url = database_url(admin_url, &name);
         let mut last_error = String::new();
@@ -225,16 +228,18 @@ async fn drop_database(admin_url: &str, name: &str) -> Result<(), sqlx::Error> {
 }
 
 impl Drop for PgDatabase {
-    /// Drop can't await, and the test's runtime may be the one running it: drop the database from a thread with a
-    /// runtime of its own, retrying, and never panic (a leftover database is named `refcodes_t_*` for cleanup).
+    /// Drop can't await, and the test's runtime may be the one running it: the database is dropped from a thread
+    /// with a runtime of its own, retrying, never panicking. The test doesn't wait for it (PostgreSQL checkpoints on
+    /// every DROP DATABASE, and concurrent drops share checkpoints), but the process does, at exit: see
+    /// [`finish_pending_drops`]. A leftover database would be named `refcodes_t_*`.
     fn drop(&mut self) {
         let (admin_url, name) = (self.admin_url.clone(), self.name.clone());
         let worker = std::thread::spawn(move || {
             let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
                 Ok(rt) => rt,
-                Err(e) => return Err(format!("no runtime: {e}")),
+                Err(e) => return eprintln!("warning: could not drop test database {name}: no runtime: {e}"),
             };
-            runtime.block_on(async {
+            let result = runtime.block_on(async {
                 let mut last_error = String::new();
                 for attempt in 0..5u64 {
                     match tokio::time::timeout(Duration::from_secs(10), drop_database(&admin_url, &name)).await {
@@ -245,13 +250,46 @@ impl Drop for PgDatabase {
                     tokio::time::sleep(Duration::from_millis(100 * (attempt + 1))).await;
                 }
                 Err(last_error)
-            })
+            });
+            if let Err(e) = result {
+                eprintln!("warning: could not drop test database {name}: {e}");
+            }
         });
-        match worker.join() {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => eprintln!("warning: could not drop test database {}: {e}", self.name),
-            Err(_) => eprintln!("warning: dropping test database {} panicked", self.name),
+        let mut pending = PENDING_DROPS.lock().unwrap_or_else(|e| e.into_inner());
+        pending.retain(|handle| !handle.is_finished());
+        pending.push(worker);
+    }
+}
+
+/// Test databases being dropped in the background.
+static PENDING_DROPS: Mutex<Vec<JoinHandle<()>>> = Mutex::new(Vec::new());
+static WAIT_AT_EXIT: Once = Once::new();
+
+unsafe extern "C" {
+    /// C's atexit(3): `callback` runs when the process exits normally, which includes a test run with failures.
+    fn atexit(callback: extern "C" fn()) -> std::ffi::c_int;
+}
+
+extern "C" fn finish_pending_drops_at_exit() {
+    // Never unwind into C.
+    let _ = std::panic::catch_unwind(finish_pending_drops);
+}
+
+/// Makes the process wait for pending drops when it exits.
+fn wait_for_drops_at_exit() {
+    WAIT_AT_EXIT.call_once(|| {
+        // SAFETY: atexit is given a function that lives as long as the program and never unwinds.
+        if unsafe { atexit(finish_pending_drops_at_exit) } != 0 {
+            eprintln!("warning: atexit failed; test databases may be left behind");
         }
+    });
+}
+
+/// Waits until every test database dropped so far is gone from the server.
+pub fn finish_pending_drops() {
+    let handles = std::mem::take(&mut *PENDING_DROPS.lock().unwrap_or_else(|e| e.into_inner()));
+    for handle in handles {
+        let _ = handle.join();
     }
 }
 
