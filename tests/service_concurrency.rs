@@ -19,6 +19,9 @@ use tokio::task::JoinSet;
 
 const POOL: u32 = 16;
 
+/// One of several different calls raced together.
+type Racer<T> = std::pin::Pin<Box<dyn Future<Output = T> + Send>>;
+
 /// Runs every future as its own task, all released at once; returns their outputs in input order.
 async fn all_at_once<T, F>(futures: Vec<F>) -> Vec<T>
 where
@@ -135,7 +138,7 @@ async fn check_set_status_racing_with_redemptions_keeps_counters_true(db: &TestD
         Use(Result<refcodes::domain::stats::Usage, Error>),
         Toggle(Result<u64, Error>),
     }
-    let mut calls: Vec<std::pin::Pin<Box<dyn Future<Output = Call> + Send>>> = Vec::new();
+    let mut calls: Vec<Racer<Call>> = Vec::new();
     for user in &users {
         for code in ["FLIP", "FLOP"] {
             let (service, id) = (h.base.clone(), user.id);
@@ -193,7 +196,7 @@ async fn check_deletes_racing_with_redemptions_leave_no_orphans(db: &TestDb) {
         Delete(Result<refcodes::service::Deleted, Error>),
     }
     const DOOMED: [&str; 4] = ["DOOMED-0", "DOOMED-1", "DOOMED-2", "DOOMED-3"];
-    let mut calls: Vec<std::pin::Pin<Box<dyn Future<Output = Call> + Send>>> = Vec::new();
+    let mut calls: Vec<Racer<Call>> = Vec::new();
     for (n, user) in users.iter().enumerate() {
         for code in [DOOMED[n % 4], DOOMED[(n + 1) % 4], "SAFE"] {
             let (service, id) = (h.base.clone(), user.id);
@@ -393,7 +396,7 @@ async fn check_the_limit_holds_while_max_uses_is_lowered(db: &TestDb) {
     h.enable_system().await;
     let code = h.forever_code("SHRINK", 60).await;
     let users = h.add_users("shrink", 60).await;
-    let mut calls: Vec<std::pin::Pin<Box<dyn Future<Output = Option<Result<(), Error>>> + Send>>> = Vec::new();
+    let mut calls: Vec<Racer<Option<Result<(), Error>>>> = Vec::new();
     for user in &users {
         let (service, id) = (h.base.clone(), user.id);
         calls.push(Box::pin(async move { Some(service.use_code("SHRINK", id).await.map(|_| ())) }));
