@@ -1,7 +1,7 @@
 //! Field rules shared by the CLI, the dashboard's live checks and the service. Each returns the clean value or a
 //! message that names the rule and gives an example.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, Utc};
 
 pub const CODE_MIN: usize = 3;
 pub const CODE_MAX: usize = 50;
@@ -81,13 +81,17 @@ pub fn whole_number(raw: &str) -> Result<i64, String> {
     t.parse::<i64>().map_err(|_| format!("must be a whole number, not {t:?} (e.g. 100)"))
 }
 
-/// A set expiration must be in the future.
+/// A set expiration must be in the future, and before the year 10000: SQLite keeps times as text that sorts in
+/// time order and computes dates only up to 9999.
 pub fn expiration(at: DateTime<Utc>, now: DateTime<Utc>) -> Result<(), String> {
     if at <= now {
         return Err(format!(
             "must be in the future, {} is past (e.g. 7d, 12h, never or 2030-01-31T00:00:00Z)",
             at.format("%Y-%m-%d %H:%M UTC")
         ));
+    }
+    if at.year() > 9999 {
+        return Err("must be before the year 10000 (e.g. 7d, 12h, never or 2030-01-31T00:00:00Z)".into());
     }
     Ok(())
 }

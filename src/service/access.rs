@@ -28,6 +28,7 @@ impl Service {
         if !self.options.read_only && users::count_admins(exec()).await? == 0 {
             let mut tx = self.db.begin_write().await?;
             // Checked again under the write lock, so two first runs make one Owner.
+            users::lock_first_owner(tx.exec()).await?;
             if users::count_admins(tx.exec()).await? == 0 {
                 let user = match users::find_by_email(tx.exec(), &email).await? {
                     Some(user) => user,

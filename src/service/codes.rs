@@ -190,6 +190,7 @@ impl Service {
         let operator = self.require_admin()?.clone();
         let now = self.now();
         let mut tx = self.db.begin_write().await?;
+        codes::lock_selected(tx.exec(), selection, now).await?;
         let (codes_n, usage_records) = codes::count_selected(tx.exec(), selection, now).await?;
         let removed = codes::delete(tx.exec(), selection, now).await?;
         tx.commit().await?;
@@ -214,6 +215,10 @@ impl Service {
         let operator = self.require_admin()?.clone();
         if by <= Duration::zero() {
             return Err(Refusal::field("expiration", "the extension must be positive (e.g. 7d)").into());
+        }
+        // Longer spans overflow PostgreSQL's intervals; no expiration goes past 9999 anyway.
+        if by > Duration::days(36_525) {
+            return Err(Refusal::field("expiration", "the extension must be at most 100 years (e.g. 7d)").into());
         }
         let mut tx = self.db.begin_write().await?;
         let changed = codes::extend_expiry(tx.exec(), selection, by.num_seconds(), self.now()).await?;

@@ -1,10 +1,10 @@
 //! The registration flow: a code checked under the enabled/required settings, and a new user who redeems it in
 //! the same transaction. Errors carry the precise kind; `Refusal::public_message` is what the public sees.
 
-use super::Service;
 use super::codes::{lookup_form, not_found};
 use super::usage::redeem;
 use super::users::{NewUserInput, check_user, email_taken};
+use super::{Service, is_unique_violation};
 use crate::domain::stats::Usage;
 use crate::domain::user::User;
 use crate::domain::{CodeStatus, ErrorKind, ReferralCode, Refusal};
@@ -77,7 +77,11 @@ impl Service {
             last_name: last_name.as_deref(),
             inserted_at: now,
         };
-        let user = users::insert(tx.exec(), &new).await?;
+        // A registration of the same email that committed since the check above.
+        let user = users::insert(tx.exec(), &new).await.map_err(|e| {
+            let e = crate::Error::from(e);
+            if is_unique_violation(&e) { email_taken(&email) } else { e }
+        })?;
         let usage = match code {
             Some(code) if config.enabled => Some(redeem(&mut tx, &lookup_form(code), user.id, now).await?),
             _ => None,

@@ -6,7 +6,7 @@ use crate::domain::stats::{CodeUsageStats, DailyUsage, SystemStats, TopCode, Usa
 use crate::domain::{CodeId, CodeStatus, ErrorKind, Refusal, UserId};
 use crate::error::{Error, Result};
 use crate::store::{Exec, Tx, codes, settings, stats, usage, users};
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 
 impl Service {
     /// The spec's `use_code`: one transaction that takes a use of the code and records it for `user`. Never
@@ -63,6 +63,11 @@ impl Service {
 
     /// Uses per UTC day from `first` to `last` inclusive, days without uses included as zero.
     pub async fn usage_per_day(&self, first: NaiveDate, last: NaiveDate) -> Result<Vec<DailyUsage>> {
+        // Days both databases can hold, and a range a chart can show (further out, `+ 1 day` overflowed).
+        let in_range = |d: NaiveDate| (1..=9999).contains(&d.year());
+        if !in_range(first) || !in_range(last) || (last - first).num_days() > 36_525 {
+            return Err(Refusal::field("days", "must lie in the years 1 to 9999 and span at most 100 years").into());
+        }
         let start = day_start(first);
         let end = day_start(last) + Duration::days(1);
         let found = usage::per_day(self.db.exec(), start, end).await?;

@@ -75,7 +75,8 @@ impl Service {
     }
 
     pub async fn find_user_by_email(&self, email: &str) -> Result<Option<User>> {
-        Ok(users::find_by_email(self.db.exec(), email.trim()).await?)
+        // Lower-cased here as stored emails are: SQLite's lower() folds ASCII only.
+        Ok(users::find_by_email(self.db.exec(), &email.trim().to_lowercase()).await?)
     }
 
     /// A user named by id or email, as people type it; `user_not_found` when there is none.

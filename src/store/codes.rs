@@ -2,7 +2,7 @@
 
 use crate::domain::draft::{CodeUpdate, NewCode};
 use crate::domain::{CodeFilter, CodeId, CodeQuery, CodeRow, CodeStatus, ReferralCode, Selection, SortField, UserId};
-use crate::store::sql::contains_pattern;
+use crate::store::sql::{MAX_CONTAINS, contains_pattern};
 use crate::store::{Backend, Exec, Sql};
 use chrono::{DateTime, Utc};
 
@@ -141,6 +141,10 @@ fn from_for(filter: &CodeFilter) -> &'static str {
 fn push_where(sql: &mut Sql, backend: Backend, filter: &CodeFilter, now: DateTime<Utc>) {
     sql.push(" WHERE 1 = 1");
     let text = filter.text.trim();
+    if text.chars().count() > MAX_CONTAINS {
+        sql.push(" AND 1 = 0");
+        return;
+    }
     if !text.is_empty() {
         let like = backend.ilike();
         sql.push(" AND (c.code ").push(like).push(" ").bind(contains_pattern(text));
@@ -225,8 +229,9 @@ pub async fn count_selected(
     now: DateTime<Utc>,
 ) -> Result<(i64, i64), sqlx::Error> {
     let mut sql = Sql::new(
-        "SELECT count(*), COALESCE(sum((SELECT count(*) FROM phoenix_kit_referral_code_usage u WHERE u.code_id = c.id)), 0) \
-         FROM phoenix_kit_referral_codes c",
+        // PostgreSQL sums bigints to numeric: cast back so both backends give an i64.
+        "SELECT count(*), CAST(COALESCE(sum((SELECT count(*) FROM phoenix_kit_referral_code_usage u \
+         WHERE u.code_id = c.id)), 0) AS BIGINT) FROM phoenix_kit_referral_codes c",
     );
     push_selection(&mut sql, exec.backend(), selection, now);
     exec.fetch_one::<(i64, i64)>(&sql).await
@@ -284,6 +289,19 @@ pub async fn extend_expiry(
     sql.push(&backend.extend_time("c.expiration_date", &now_param, &secs_param));
     push_selection(&mut sql, backend, selection, now);
     exec.execute(&sql).await
+}
+
+/// Locks the selected codes until the transaction ends, so redemptions of them wait and what is counted before a
+/// delete is what it removes. SQLite's `BEGIN IMMEDIATE` already holds the only write lock.
+pub async fn lock_selected(exec: Exec<'_>, selection: &Selection, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
+    if exec.backend() == Backend::Postgres {
+        let mut sql = Sql::new("SELECT c.id FROM phoenix_kit_referral_codes c");
+        push_selection(&mut sql, Backend::Postgres, selection, now);
+        // In id order, so two overlapping deletes can't deadlock.
+        sql.push(" ORDER BY c.id FOR UPDATE OF c");
+        exec.fetch_all::<(CodeId,)>(&sql).await?;
+    }
+    Ok(())
 }
 
 pub async fn delete(exec: Exec<'_>, selection: &Selection, now: DateTime<Utc>) -> Result<u64, sqlx::Error> {

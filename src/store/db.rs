@@ -50,15 +50,21 @@ impl Backend {
         }
     }
 
-    /// The later of `column` and the time at `now_param`, plus `seconds_param` seconds; NULL stays NULL.
+    /// The later of `column` and the time at `now_param`, plus `seconds_param` seconds, at most the last instant of
+    /// the year 9999 (the latest expiration allowed); NULL stays NULL.
     pub fn extend_time(self, column: &str, now_param: &str, seconds_param: &str) -> String {
         match self {
+            // strftime gives NULL past 9999, which would read as "never expires".
             Backend::Sqlite => format!(
-                "strftime('%Y-%m-%dT%H:%M:%fZ', max({column}, {now_param}), '+' || {seconds_param} || ' seconds')"
+                "CASE WHEN {column} IS NULL THEN NULL ELSE COALESCE(strftime('%Y-%m-%dT%H:%M:%fZ', \
+                 max({column}, {now_param}), '+' || {seconds_param} || ' seconds'), '9999-12-31T23:59:59.999Z') END"
             ),
-            Backend::Postgres => {
-                format!("GREATEST({column}, {now_param}) + make_interval(secs => {seconds_param})")
-            }
+            // GREATEST skips NULLs, so a code that never expires must be kept out explicitly.
+            Backend::Postgres => format!(
+                "CASE WHEN {column} IS NULL THEN NULL \
+                 ELSE LEAST(GREATEST({column}, {now_param}) + make_interval(secs => {seconds_param}), \
+                 TIMESTAMPTZ '9999-12-31 23:59:59.999+00') END"
+            ),
         }
     }
 }

@@ -151,7 +151,7 @@ impl Sql {
 
     fn args_for(&self, backend: Backend) -> Vec<Arg> {
         match backend {
-            Backend::Postgres => self.args.clone(),
+            Backend::Postgres => self.args.iter().map(without_nul).collect(),
             Backend::Sqlite => self
                 .args
                 .iter()
@@ -161,10 +161,21 @@ impl Sql {
                         Some(t) => Arg::Text(sqlite_time(*t)),
                         None => Arg::OptTime(None),
                     },
-                    other => other.clone(),
+                    other => without_nul(other),
                 })
                 .collect(),
         }
+    }
+}
+
+/// PostgreSQL text can't hold NUL, and SQLite ends a LIKE pattern at one (so it matched everything). Nothing
+/// stored holds NUL (the rules refuse control characters), so in a lookup it becomes U+FFFD, which matches
+/// nothing either, instead of failing or matching every row.
+fn without_nul(arg: &Arg) -> Arg {
+    match arg {
+        Arg::Text(s) if s.contains('\0') => Arg::Text(s.replace('\0', "\u{FFFD}")),
+        Arg::OptText(Some(s)) if s.contains('\0') => Arg::OptText(Some(s.replace('\0', "\u{FFFD}"))),
+        other => other.clone(),
     }
 }
 
@@ -273,6 +284,10 @@ impl Exec<'_> {
         on_exec!(self, e => bind_all!(sqlx::query_as::<_, T>(AssertSqlSafe(text)), args).fetch_one(e).await)
     }
 }
+
+/// Longer search text than this is in no stored field (the longest, a description, has 255 characters), so it
+/// matches nothing without asking; SQLite refuses LIKE patterns over 50,000 bytes.
+pub const MAX_CONTAINS: usize = 1000;
 
 /// `LIKE` pattern for "contains `text`", with the wildcards of the input escaped (use with `ESCAPE '\'`).
 pub fn contains_pattern(text: &str) -> String {

@@ -3,7 +3,7 @@
 use crate::domain::UserId;
 use crate::domain::user::{Role, User, UserWithRole};
 use crate::store::sql::Arg;
-use crate::store::sql::contains_pattern;
+use crate::store::sql::{MAX_CONTAINS, contains_pattern};
 use crate::store::{Exec, Sql};
 use chrono::{DateTime, Utc};
 
@@ -74,6 +74,9 @@ pub async fn search(exec: Exec<'_>, text: &str, limit: i64) -> Result<Vec<UserWi
     let like = exec.backend().ilike();
     let mut sql = Sql::new(format!("SELECT {USER_COLUMNS}, {ROLE_OF_U} AS role FROM phoenix_kit_users u"));
     let text = text.trim();
+    if text.chars().count() > MAX_CONTAINS {
+        return Ok(Vec::new());
+    }
     if !text.is_empty() {
         let pattern = contains_pattern(text);
         sql.push(" WHERE ");
@@ -114,6 +117,15 @@ pub async fn count_admins(exec: Exec<'_>) -> Result<i64, sqlx::Error> {
          JOIN phoenix_kit_user_roles r ON r.id = a.role_id WHERE r.name IN ('Owner', 'Admin')",
     );
     Ok(exec.fetch_one::<(i64,)>(&sql).await?.0)
+}
+
+/// Serialises first-Owner checks until the transaction ends. SQLite's `BEGIN IMMEDIATE` already holds the only
+/// write lock; PostgreSQL takes a transaction-level advisory lock.
+pub async fn lock_first_owner(exec: Exec<'_>) -> Result<(), sqlx::Error> {
+    if exec.backend() == crate::store::Backend::Postgres {
+        exec.execute(&Sql::new("SELECT pg_advisory_xact_lock(hashtext('refcodes.first_owner'))")).await?;
+    }
+    Ok(())
 }
 
 /// How many users there are.

@@ -1,0 +1,428 @@
+//! Test harness for the service layer: a fresh database per test (SQLite always, PostgreSQL when
+//! `REFCODES_TEST_POSTGRES_URL` is set), services acting as an Owner, an Admin or a plain user on a fixed clock,
+//! and [`both!`] to run one test body on both backends.
+//!
+//! Each test binary uses a different part of this module.
+#![allow(dead_code)]
+
+use chrono::{DateTime, TimeZone, Utc};
+use refcodes::domain::draft::CodeInput;
+use refcodes::domain::expiry::Expiration;
+use refcodes::domain::settings::SystemConfig;
+use refcodes::domain::stats::{SystemStats, UsageRecord};
+use refcodes::domain::user::{Role, User, UserWithRole};
+use refcodes::domain::{ErrorKind, ReferralCode, Refusal, UserId};
+use refcodes::service::{ManualClock, NewUserInput, ServiceOptions};
+use refcodes::{Error, Service};
+use sqlx::{AssertSqlSafe, Connection};
+use std::sync::{Arc, Mutex, Once};
+use std::thread::JoinHandle;
+use std::time::Duration;
+use tempfile::TempDir;
+
+/// The environment variable naming a PostgreSQL server (any database on it) the tests may create databases on.
+pub const POSTGRES_ENV: &str = "REFCODES_TEST_POSTGRES_URL";
+
+pub const OWNER_EMAIL: &str = "owner@example.com";
+pub const ADMIN_EMAIL: &str = "admin@example.com";
+pub const PLAIN_EMAIL: &str = "user@example.com";
+
+/// The instant every test's clock starts at.
+pub fn t0() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 5, 1, 12, 0, 0).unwrap()
+}
+
+/// Runs `$body(&TestDb)` as two tests, `$name::sqlite` and `$name::postgres`. The PostgreSQL one prints a skip
+/// line and passes when no server is configured. Test files say `#[macro_use] mod common;`.
+#[allow(unused_macros)]
+macro_rules! both {
+    ($name:ident, $body:ident) => {
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn sqlite() {
+                let db = $crate::common::TestDb::sqlite().await;
+                super::$body(&db).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn postgres() {
+                let Some(db) = $crate::common::TestDb::postgres().await else {
+                    eprintln!("skipped {}::postgres: {} is not set", stringify!($name), $crate::common::POSTGRES_ENV);
+                    return;
+                };
+                super::$body(&db).await;
+            }
+        }
+    };
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A fresh, empty database that lives as long as this value.
+pub struct TestDb {
+    pub url: String,
+    pub backend: Backend,
+    _dir: Option<TempDir>,
+    _pg: Option<PgDatabase>,
+}
+
+impl TestDb {
+    /// A new SQLite file in a temporary directory.
+    pub async fn sqlite() -> TestDb {
+        let dir = tempfile::Builder::new().prefix("refcodes-test-").tempdir().expect("temporary directory");
+        let url = format!("sqlite://{}", dir.path().join("refcodes.db").display());
+        TestDb { url, backend: Backend::Sqlite, _dir: Some(dir), _pg: None }
+    }
+
+    /// A new database on the server of `REFCODES_TEST_POSTGRES_URL`, dropped with this value; `None` without it.
+    pub async fn postgres() -> Option<TestDb> {
+        let admin_url = std::env::var(POSTGRES_ENV).ok().filter(|u| !u.trim().is_empty())?;
+        let pg = PgDatabase::create(admin_url.trim()).await;
+        Some(TestDb { url: pg.url.clone(), backend: Backend::Postgres, _dir: None, _pg: Some(pg) })
+    }
+
+    /// A service with no operator, `max_connections` connections, a 30 s busy timeout and a clock at [`t0`].
+    pub async fn open_with(&self, max_connections: u32, options: ServiceOptions) -> (Service, Arc<ManualClock>) {
+        let clock = Arc::new(ManualClock::new(t0()));
+        let service = Service::open(&self.url, max_connections, Duration::from_secs(30), options)
+            .await
+            .unwrap_or_else(|e| panic!("open {}: {e}", self.url))
+            .with_clock(clock.clone());
+        (service, clock)
+    }
+
+    /// The usual start of a test: migrated, `owner@example.com` signed in as the first Owner.
+    pub async fn harness(&self) -> Harness {
+        self.harness_with(4).await
+    }
+
+    /// [`TestDb::harness`] with a pool of `max_connections`.
+    pub async fn harness_with(&self, max_connections: u32) -> Harness {
+        let (base, clock) = self.open_with(max_connections, ServiceOptions::default()).await;
+        let sign_in = base.sign_in(OWNER_EMAIL).await.expect("owner signs in");
+        assert!(sign_in.made_first_owner, "the first sign-in on an empty database makes an Owner");
+        let operator = sign_in.operator.expect("the owner exists");
+        assert_eq!(operator.role, Some(Role::Owner));
+        let owner_user = operator.user.clone();
+        let owner = base.clone().with_operator(Some(operator));
+        Harness { clock, base, owner, owner_user }
+    }
+
+    /// A read-only service on this (already migrated) database, acting as `email` when that user exists.
+    pub async fn read_only(&self, email: &str) -> Service {
+        let options = ServiceOptions { read_only: true, ..ServiceOptions::default() };
+        let (service, _) = self.open_with(2, options).await;
+        let sign_in = service.sign_in(email).await.expect("sign in read-only");
+        assert!(!sign_in.made_first_owner, "a read-only service never makes an Owner");
+        service.with_operator(sign_in.operator)
+    }
+
+    /// Runs one statement on a separate connection, behind the service's back.
+    pub async fn execute(&self, sql: &str) {
+        match self.backend {
+            Backend::Sqlite => {
+                let mut conn = sqlx::SqliteConnection::connect(&self.url).await.expect("sqlite connect");
+                sqlx::raw_sql(AssertSqlSafe(sql)).execute(&mut conn).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+                conn.close().await.ok();
+            }
+            Backend::Postgres => {
+                let mut conn = sqlx::PgConnection::connect(&self.url).await.expect("postgres connect");
+                sqlx::raw_sql(AssertSqlSafe(sql)).execute(&mut conn).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+                conn.close().await.ok();
+            }
+        }
+    }
+
+    /// One `count(*)`-like integer, read on a separate connection.
+    pub async fn count(&self, sql: &str) -> i64 {
+        match self.backend {
+            Backend::Sqlite => {
+                let mut conn = sqlx::SqliteConnection::connect(&self.url).await.expect("sqlite connect");
+                let (n,): (i64,) = sqlx::query_as(AssertSqlSafe(sql))
+                    .fetch_one(&mut conn)
+                    .await
+                    .unwrap_or_else(|e| panic!("{sql}: {e}"));
+                conn.close().await.ok();
+                n
+            }
+            Backend::Postgres => {
+                let mut conn = sqlx::PgConnection::connect(&self.url).await.expect("postgres connect");
+                let (n,): (i64,) = sqlx::query_as(AssertSqlSafe(sql))
+                    .fetch_one(&mut conn)
+                    .await
+                    .unwrap_or_else(|e| panic!("{sql}: {e}"));
+                conn.close().await.ok();
+                n
+            }
+        }
+    }
+
+    /// Rows of the usage table, counted directly.
+    pub async fn usage_rows(&self) -> i64 {
+        self.count("SELECT count(*) FROM phoenix_kit_referral_code_usage").await
+    }
+
+    /// Users, counted directly.
+    pub async fn user_rows(&self) -> i64 {
+        self.count("SELECT count(*) FROM phoenix_kit_users").await
+    }
+
+    /// Codes whose `number_of_uses` differs from their usage rows, plus usage rows without a code. Zero when the
+    /// counters are honest.
+    pub async fn counter_mismatches(&self) -> i64 {
+        self.count(
+            "SELECT (SELECT count(*) FROM phoenix_kit_referral_codes c WHERE c.number_of_uses <> \
+             (SELECT count(*) FROM phoenix_kit_referral_code_usage u WHERE u.code_id = c.id)) + \
+             (SELECT count(*) FROM phoenix_kit_referral_code_usage u WHERE NOT EXISTS \
+             (SELECT 1 FROM phoenix_kit_referral_codes c WHERE c.id = u.code_id))",
+        )
+        .await
+    }
+}
+
+/// A PostgreSQL database made for one test and dropped `WITH (FORCE)` afterwards.
+struct PgDatabase {
+    admin_url: String,
+    name: String,
+    url: String,
+}
+
+impl PgDatabase {
+    async fn create(admin_url: &str) -> PgDatabase {
+        wait_for_drops_at_exit();
+        let name = format!("refcodes_t_{:016x}", rand::random::<u64>());
+        let url = database_url(admin_url, &name);
+        let mut last_error = String::new();
+        // CREATE DATABASE can fail transiently when many tests create databases at once; try a few times.
+        for attempt in 0..5 {
+            match create_database(admin_url, &name).await {
+                Ok(()) => return PgDatabase { admin_url: admin_url.to_string(), name, url },
+                Err(e) => {
+                    last_error = e.to_string();
+                    tokio::time::sleep(Duration::from_millis(100 * (attempt + 1))).await;
+                }
+            }
+        }
+        panic!("could not create test database {name} via {POSTGRES_ENV}: {last_error}");
+    }
+}
+
+async fn create_database(admin_url: &str, name: &str) -> Result<(), sqlx::Error> {
+    let mut conn = sqlx::PgConnection::connect(admin_url).await?;
+    let result = sqlx::raw_sql(AssertSqlSafe(format!("CREATE DATABASE \"{name}\""))).execute(&mut conn).await;
+    conn.close().await.ok();
+    result.map(|_| ())
+}
+
+async fn drop_database(admin_url: &str, name: &str) -> Result<(), sqlx::Error> {
+    let mut conn = sqlx::PgConnection::connect(admin_url).await?;
+    let result = sqlx::raw_sql(AssertSqlSafe(format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")))
+        .execute(&mut conn)
+        .await;
+    conn.close().await.ok();
+    result.map(|_| ())
+}
+
+impl Drop for PgDatabase {
+    /// Drop can't await, and the test's runtime may be the one running it: the database is dropped from a thread
+    /// with a runtime of its own, retrying, never panicking. The test doesn't wait for it (PostgreSQL checkpoints on
+    /// every DROP DATABASE, and concurrent drops share checkpoints), but the process does, at exit: see
+    /// [`finish_pending_drops`]. A leftover database would be named `refcodes_t_*`.
+    fn drop(&mut self) {
+        let (admin_url, name) = (self.admin_url.clone(), self.name.clone());
+        let worker = std::thread::spawn(move || {
+            let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+                Ok(rt) => rt,
+                Err(e) => return eprintln!("warning: could not drop test database {name}: no runtime: {e}"),
+            };
+            let result = runtime.block_on(async {
+                let mut last_error = String::new();
+                for attempt in 0..5u64 {
+                    match tokio::time::timeout(Duration::from_secs(10), drop_database(&admin_url, &name)).await {
+                        Ok(Ok(())) => return Ok(()),
+                        Ok(Err(e)) => last_error = e.to_string(),
+                        Err(_) => last_error = "timed out".into(),
+                    }
+                    tokio::time::sleep(Duration::from_millis(100 * (attempt + 1))).await;
+                }
+                Err(last_error)
+            });
+            if let Err(e) = result {
+                eprintln!("warning: could not drop test database {name}: {e}");
+            }
+        });
+        let mut pending = PENDING_DROPS.lock().unwrap_or_else(|e| e.into_inner());
+        pending.retain(|handle| !handle.is_finished());
+        pending.push(worker);
+    }
+}
+
+/// Test databases being dropped in the background.
+static PENDING_DROPS: Mutex<Vec<JoinHandle<()>>> = Mutex::new(Vec::new());
+static WAIT_AT_EXIT: Once = Once::new();
+
+unsafe extern "C" {
+    /// C's atexit(3): `callback` runs when the process exits normally, which includes a test run with failures.
+    fn atexit(callback: extern "C" fn()) -> std::ffi::c_int;
+}
+
+extern "C" fn finish_pending_drops_at_exit() {
+    // Never unwind into C.
+    let _ = std::panic::catch_unwind(finish_pending_drops);
+}
+
+/// Makes the process wait for pending drops when it exits.
+fn wait_for_drops_at_exit() {
+    WAIT_AT_EXIT.call_once(|| {
+        // SAFETY: atexit is given a function that lives as long as the program and never unwinds.
+        if unsafe { atexit(finish_pending_drops_at_exit) } != 0 {
+            eprintln!("warning: atexit failed; test databases may be left behind");
+        }
+    });
+}
+
+/// Waits until every test database dropped so far is gone from the server.
+pub fn finish_pending_drops() {
+    let handles = std::mem::take(&mut *PENDING_DROPS.lock().unwrap_or_else(|e| e.into_inner()));
+    for handle in handles {
+        let _ = handle.join();
+    }
+}
+
+/// `admin_url` with its database replaced by `name` (query parameters kept).
+pub fn database_url(admin_url: &str, name: &str) -> String {
+    let (base, query) = match admin_url.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (admin_url, None),
+    };
+    let scheme_end = base.find("://").map_or(0, |i| i + 3);
+    let authority_end = base[scheme_end..].find('/').map_or(base.len(), |i| scheme_end + i);
+    let mut url = format!("{}/{name}", &base[..authority_end]);
+    if let Some(query) = query {
+        url.push('?');
+        url.push_str(query);
+    }
+    url
+}
+
+/// A migrated database with its first Owner, and the clock all services of it read.
+pub struct Harness {
+    pub clock: Arc<ManualClock>,
+    /// No operator: what the application's registration flow uses.
+    pub base: Service,
+    /// Acting as `owner@example.com`, the first Owner.
+    pub owner: Service,
+    pub owner_user: User,
+}
+
+impl Harness {
+    /// Adds a user as the Owner.
+    pub async fn add_user(&self, email: &str, role: Option<Role>) -> User {
+        let input = NewUserInput { email: email.into(), role, ..NewUserInput::default() };
+        self.owner.add_user(&input).await.unwrap_or_else(|e| panic!("add user {email}: {e}")).user
+    }
+
+    /// `n` plain users `{prefix}{i}@example.com`, in order.
+    pub async fn add_users(&self, prefix: &str, n: usize) -> Vec<User> {
+        let mut users = Vec::with_capacity(n);
+        for i in 0..n {
+            users.push(self.add_user(&format!("{prefix}{i}@example.com"), None).await);
+        }
+        users
+    }
+
+    /// A service acting as `email` (who must exist).
+    pub async fn acting_as(&self, email: &str) -> Service {
+        let sign_in = self.base.sign_in(email).await.expect("sign in");
+        assert!(sign_in.operator.is_some(), "{email} should exist");
+        self.base.clone().with_operator(sign_in.operator)
+    }
+
+    /// Adds `admin@example.com` with the Admin role and acts as them.
+    pub async fn admin(&self) -> Service {
+        self.add_user(ADMIN_EMAIL, Some(Role::Admin)).await;
+        self.acting_as(ADMIN_EMAIL).await
+    }
+
+    /// Adds `user@example.com` with the User role and acts as them.
+    pub async fn plain(&self) -> Service {
+        self.add_user(PLAIN_EMAIL, Some(Role::User)).await;
+        self.acting_as(PLAIN_EMAIL).await
+    }
+
+    pub async fn enable_system(&self) {
+        let config = self.owner.enable_system().await.expect("enable the system");
+        assert!(config.enabled);
+    }
+
+    /// Creates an active code as the Owner: `max_uses` uses, the default expiry.
+    pub async fn code(&self, code: &str, max_uses: i64) -> ReferralCode {
+        self.create(code, CodeInput { max_uses: Some(max_uses), ..CodeInput::default() }).await
+    }
+
+    /// Creates a code as the Owner from `input`, with `code` and a description filled in.
+    pub async fn create(&self, code: &str, input: CodeInput) -> ReferralCode {
+        let description = if input.description.is_empty() { format!("Test code {code}") } else { input.description };
+        let input = CodeInput { code: Some(code.into()), description, ..input };
+        self.owner.create_code(&input).await.unwrap_or_else(|e| panic!("create {code}: {e}"))
+    }
+
+    /// A code that never expires.
+    pub async fn forever_code(&self, code: &str, max_uses: i64) -> ReferralCode {
+        self.create(
+            code,
+            CodeInput { max_uses: Some(max_uses), expiration: Some(Expiration::Never), ..CodeInput::default() },
+        )
+        .await
+    }
+
+    /// Everything a caller can see, to show that a refused call changed nothing.
+    pub async fn snapshot(&self) -> Snapshot {
+        let s = &self.owner;
+        Snapshot {
+            stats: s.get_system_stats().await.expect("stats"),
+            codes: s.list_codes().await.expect("codes").into_iter().map(|row| row.code).collect(),
+            usage: s.all_usage().await.expect("usage"),
+            users: s.search_users("", i64::MAX).await.expect("users"),
+            config: s.get_config().await.expect("config"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Snapshot {
+    pub stats: SystemStats,
+    pub codes: Vec<ReferralCode>,
+    pub usage: Vec<UsageRecord>,
+    pub users: Vec<UserWithRole>,
+    pub config: SystemConfig,
+}
+
+/// The refusal of a call that must be refused with `kind`; panics (naming `what`) otherwise.
+#[track_caller]
+pub fn refused<T: std::fmt::Debug>(result: Result<T, Error>, kind: ErrorKind, what: &str) -> Refusal {
+    match result {
+        Ok(value) => panic!("{what}: expected {kind}, got Ok({value:?})"),
+        Err(e) => match e.kind() {
+            Some(k) if k == kind => e.refusal().expect("a refusal").clone(),
+            _ => panic!("{what}: expected {kind}, got {e:?}"),
+        },
+    }
+}
+
+/// The kind of a refusal; panics on success or on a failure that is not a refusal (a database error).
+#[track_caller]
+pub fn kind_of<T: std::fmt::Debug>(result: &Result<T, Error>) -> ErrorKind {
+    match result {
+        Ok(value) => panic!("expected a refusal, got Ok({value:?})"),
+        Err(e) => e.kind().unwrap_or_else(|| panic!("expected a refusal, got a failure: {e:?}")),
+    }
+}
+
+pub fn user_ids(users: &[User]) -> Vec<UserId> {
+    users.iter().map(|u| u.id).collect()
+}

@@ -1,0 +1,688 @@
+//! Code management through the service: create, read, update, delete, generate, list/page/filter/sort, the
+//! bulk actions, the per-user code limit and `list_valid_codes`.
+
+#[macro_use]
+mod common;
+
+use chrono::Duration;
+use common::*;
+use refcodes::domain::draft::{CodeChanges, CodeInput, CodeUpdate};
+use refcodes::domain::expiry::Expiration;
+use refcodes::domain::generate::ALPHABET;
+use refcodes::domain::settings::SettingKey;
+use refcodes::domain::{CodeFilter, CodeId, CodeQuery, CodeStatus, ErrorKind, ReferralCode, Selection, SortField};
+use refcodes::service::{Deleted, GenerateInput};
+use std::collections::HashSet;
+
+fn in_alphabet(text: &str) -> bool {
+    text.bytes().all(|b| ALPHABET.contains(&b))
+}
+
+fn codes_of(rows: &[refcodes::domain::CodeRow]) -> Vec<String> {
+    rows.iter().map(|r| r.code.code.clone()).collect()
+}
+
+both!(create_code_applies_the_defaults, check_create_code_applies_the_defaults);
+async fn check_create_code_applies_the_defaults(db: &TestDb) {
+    let h = db.harness().await;
+    let input = CodeInput {
+        code: Some("  spring-2026 ".into()),
+        description: "  Spring campaign ".into(),
+        ..CodeInput::default()
+    };
+    let code = h.owner.create_code(&input).await.unwrap();
+    assert_eq!(code.code, "SPRING-2026", "codes are trimmed and upper-cased");
+    assert_eq!(code.description, "Spring campaign");
+    assert!(code.status, "new codes are active");
+    assert_eq!((code.number_of_uses, code.max_uses), (0, 100));
+    assert_eq!(code.created_by, Some(h.owner_user.id), "created_by is the operator");
+    assert_eq!(code.beneficiary, None);
+    assert_eq!(code.date_created, t0());
+    assert_eq!(code.expiration_date, Some(t0() + Duration::days(7)));
+    assert_eq!(code.status_at(t0()), CodeStatus::Active);
+    assert_eq!(h.owner.get_code(code.id).await.unwrap(), code, "what was stored reads back the same");
+
+    let ben = h.add_user("ben@example.com", None).await;
+    let input = CodeInput {
+        code: Some("quiet".into()),
+        description: "Quiet one".into(),
+        max_uses: Some(7),
+        expiration: Some(Expiration::Never),
+        beneficiary: Some(ben.id),
+        inactive: true,
+    };
+    let quiet = h.owner.create_code(&input).await.unwrap();
+    assert_eq!(
+        (quiet.code.as_str(), quiet.status, quiet.max_uses, quiet.expiration_date, quiet.beneficiary),
+        ("QUIET", false, 7, None, Some(ben.id))
+    );
+    assert_eq!(h.owner.get_code(quiet.id).await.unwrap(), quiet);
+}
+
+both!(create_code_without_a_code_draws_one, check_create_code_without_a_code_draws_one);
+async fn check_create_code_without_a_code_draws_one(db: &TestDb) {
+    let h = db.harness().await;
+    let mut seen = HashSet::new();
+    for _ in 0..5 {
+        let input = CodeInput { description: "Random".into(), ..CodeInput::default() };
+        let code = h.owner.create_code(&input).await.unwrap();
+        assert_eq!(code.code.len(), 5, "{}", code.code);
+        assert!(in_alphabet(&code.code), "{}", code.code);
+        assert!(seen.insert(code.code.clone()), "drawn codes are unused");
+    }
+    assert_eq!(h.owner.list_codes().await.unwrap().len(), 5);
+}
+
+both!(codes_are_found_by_id_and_by_text_without_case, check_codes_are_found_by_id_and_by_text_without_case);
+async fn check_codes_are_found_by_id_and_by_text_without_case(db: &TestDb) {
+    let h = db.harness().await;
+    let ben = h.add_user("ben@example.com", None).await;
+    let code = h.create("GET-ME", CodeInput { beneficiary: Some(ben.id), ..CodeInput::default() }).await;
+
+    assert_eq!(h.owner.get_code_by_string(" get-me ").await.unwrap(), Some(code.clone()));
+    assert_eq!(h.owner.get_code_by_string("GET-ME-2").await.unwrap(), None);
+    assert_eq!(h.owner.find_code("Get-Me").await.unwrap(), code);
+    refused(h.owner.find_code("NOPE").await, ErrorKind::CodeNotFound, "find_code");
+    refused(h.owner.get_code(CodeId(code.id.0 + 1000)).await, ErrorKind::CodeNotFound, "get_code");
+    refused(h.owner.get_code_row(CodeId(code.id.0 + 1000)).await, ErrorKind::CodeNotFound, "get_code_row");
+
+    let row = h.owner.get_code_row(code.id).await.unwrap();
+    assert_eq!(row.code, code);
+    assert_eq!(row.created_by_email.as_deref(), Some(OWNER_EMAIL));
+    assert_eq!(row.beneficiary_email.as_deref(), Some("ben@example.com"));
+
+    // Reading needs no admin.
+    let plain = h.plain().await;
+    assert_eq!(plain.get_code(code.id).await.unwrap(), code);
+    assert_eq!(h.base.find_code("get-me").await.unwrap(), code);
+}
+
+both!(update_code_changes_only_what_it_is_given, check_update_code_changes_only_what_it_is_given);
+async fn check_update_code_changes_only_what_it_is_given(db: &TestDb) {
+    let h = db.harness().await;
+    h.enable_system().await;
+    let code = h.code("EDIT-ME", 10).await;
+    let user = h.add_user("used@example.com", None).await;
+    h.base.use_code("EDIT-ME", user.id).await.unwrap();
+    let code = h.owner.get_code(code.id).await.unwrap();
+    assert_eq!(code.number_of_uses, 1);
+
+    let ben = h.add_user("ben@example.com", None).await;
+    let changes = CodeChanges {
+        code: Some(" edited ".into()),
+        description: Some("New words".into()),
+        max_uses: Some(20),
+        expiration: Some(Expiration::Never),
+        beneficiary: Some(Some(ben.id)),
+        active: Some(false),
+    };
+    let updated = h.owner.update_code(&code, &changes).await.unwrap();
+    let expected = ReferralCode {
+        code: "EDITED".into(),
+        description: "New words".into(),
+        max_uses: 20,
+        expiration_date: None,
+        beneficiary: Some(ben.id),
+        status: false,
+        ..code.clone()
+    };
+    assert_eq!(updated, expected, "number_of_uses, created_by and date_created are kept");
+    assert_eq!(h.owner.get_code(code.id).await.unwrap(), expected);
+    assert_eq!(h.owner.get_code_by_string("EDIT-ME").await.unwrap(), None, "the old code is gone");
+    assert!(h.owner.user_used_code(user.id, code.id).await.unwrap(), "usage follows the code, not its text");
+
+    let cleared =
+        h.owner.update_code(&updated, &CodeChanges { beneficiary: Some(None), ..CodeChanges::default() }).await;
+    assert_eq!(cleared.unwrap().beneficiary, None);
+
+    let current = h.owner.get_code(code.id).await.unwrap();
+    assert_eq!(h.owner.update_code(&current, &CodeChanges::default()).await.unwrap(), current, "no changes, no write");
+}
+
+both!(an_expired_code_can_still_be_retired, check_an_expired_code_can_still_be_retired);
+async fn check_an_expired_code_can_still_be_retired(db: &TestDb) {
+    let h = db.harness().await;
+    let code = h.code("OLD", 10).await;
+    h.clock.advance(Duration::days(8));
+    assert_eq!(code.status_at(h.owner.now()), CodeStatus::Expired);
+
+    // The unchanged past expiration is sent along, as a form would: its rule does not apply.
+    let changes = CodeChanges {
+        description: Some("Retired".into()),
+        active: Some(false),
+        expiration: code.expiration_date.map(Expiration::At),
+        max_uses: Some(10),
+        ..CodeChanges::default()
+    };
+    let retired = h.owner.update_code(&code, &changes).await.unwrap();
+    assert_eq!((retired.description.as_str(), retired.status), ("Retired", false));
+    assert_eq!(retired.expiration_date, code.expiration_date);
+
+    // A new past expiration is refused; a future one revives the code.
+    let past =
+        CodeChanges { expiration: Some(Expiration::At(h.owner.now() - Duration::hours(1))), ..CodeChanges::default() };
+    let refusal = refused(h.owner.update_code(&retired, &past).await, ErrorKind::Validation, "past expiration");
+    assert_eq!(refusal.fields.len(), 1);
+    assert_eq!(refusal.fields[0].field, "expiration");
+    assert!(refusal.fields[0].message.contains("future"), "{}", refusal.fields[0].message);
+    assert_eq!(h.owner.get_code(code.id).await.unwrap(), retired);
+
+    let future = h.owner.now() + Duration::days(3);
+    let revive = CodeChanges { expiration: Some(Expiration::At(future)), active: Some(true), ..CodeChanges::default() };
+    let revived = h.owner.update_code(&retired, &revive).await.unwrap();
+    assert_eq!(revived.expiration_date, Some(future));
+    assert_eq!(revived.status_at(h.owner.now()), CodeStatus::Active);
+}
+
+both!(change_code_checks_without_saving, check_change_code_checks_without_saving);
+async fn check_change_code_checks_without_saving(db: &TestDb) {
+    let h = db.harness().await;
+    let code = h.code("PREVIEW", 10).await;
+    let changes = CodeChanges {
+        description: Some("Preview only".into()),
+        max_uses: Some(10),
+        active: Some(true),
+        ..CodeChanges::default()
+    };
+    let update = h.owner.change_code(&code, &changes).await.unwrap();
+    assert_eq!(update, CodeUpdate { description: Some("Preview only".into()), ..CodeUpdate::default() });
+    assert_eq!(h.owner.get_code(code.id).await.unwrap(), code, "change_code saves nothing");
+
+    let bad = CodeChanges { code: Some("x".into()), max_uses: Some(0), ..CodeChanges::default() };
+    let refusal = refused(h.owner.change_code(&code, &bad).await, ErrorKind::Validation, "bad changes");
+    let fields: Vec<_> = refusal.fields.iter().map(|f| f.field).collect();
+    assert_eq!(fields, ["code", "max_uses"]);
+}
+
+both!(delete_code_takes_its_usage_records_along, check_delete_code_takes_its_usage_records_along);
+async fn check_delete_code_takes_its_usage_records_along(db: &TestDb) {
+    let h = db.harness().await;
+    h.enable_system().await;
+    let gone = h.code("GONE", 10).await;
+    let keep = h.code("KEEP", 10).await;
+    let users = h.add_users("d", 3).await;
+    for user in &users {
+        h.base.use_code("GONE", user.id).await.unwrap();
+    }
+    h.base.use_code("KEEP", users[0].id).await.unwrap();
+
+    let selection = Selection::Ids(vec![gone.id]);
+    assert_eq!(h.owner.count_selection(&selection).await.unwrap(), Deleted { codes: 1, usage_records: 3 });
+    assert_eq!(h.owner.delete_code(&gone).await.unwrap(), Deleted { codes: 1, usage_records: 3 });
+
+    refused(h.owner.get_code(gone.id).await, ErrorKind::CodeNotFound, "deleted code");
+    assert!(!h.owner.user_used_code(users[0].id, gone.id).await.unwrap());
+    assert_eq!(db.usage_rows().await, 1, "only KEEP's record is left");
+    assert_eq!(h.owner.get_code(keep.id).await.unwrap().number_of_uses, 1);
+    refused(h.owner.delete_code(&gone).await, ErrorKind::CodeNotFound, "delete twice");
+    assert_eq!(db.counter_mismatches().await, 0);
+}
+
+both!(random_codes_use_the_alphabet, check_random_codes_use_the_alphabet);
+async fn check_random_codes_use_the_alphabet(db: &TestDb) {
+    let h = db.harness().await;
+    for _ in 0..50 {
+        let code = h.owner.generate_random_code().unwrap();
+        assert_eq!(code.len(), 5);
+        assert!(in_alphabet(&code) && !code.contains(['0', 'O', '1', 'I']), "{code}");
+    }
+    let unique = h.owner.generate_unique_code().await.unwrap();
+    assert_eq!(h.owner.get_code_by_string(&unique).await.unwrap(), None);
+}
+
+both!(generate_codes_makes_many_unused_codes, check_generate_codes_makes_many_unused_codes);
+async fn check_generate_codes_makes_many_unused_codes(db: &TestDb) {
+    let h = db.harness().await;
+    let template = CodeInput { description: "VIP batch".into(), max_uses: Some(3), ..CodeInput::default() };
+    let input = GenerateInput { count: 25, prefix: "vip-".into(), length: Some(6), template: template.clone() };
+    let created = h.owner.generate_codes(&input).await.unwrap();
+    assert_eq!(created.len(), 25);
+    let distinct: HashSet<_> = created.iter().map(|c| c.code.clone()).collect();
+    assert_eq!(distinct.len(), 25);
+    for code in &created {
+        assert!(code.code.starts_with("VIP-") && code.code.len() == 10, "{}", code.code);
+        assert!(in_alphabet(&code.code[4..]), "{}", code.code);
+        assert_eq!((code.description.as_str(), code.max_uses, code.number_of_uses), ("VIP batch", 3, 0));
+        assert_eq!(code.created_by, Some(h.owner_user.id));
+        assert_eq!(code.expiration_date, Some(t0() + Duration::days(7)));
+        assert_eq!(&h.owner.get_code(code.id).await.unwrap(), code);
+    }
+    let filter = CodeFilter { text: "VIP-".into(), status: None };
+    assert_eq!(h.owner.count(&filter).await.unwrap(), 25);
+
+    // Each bad argument is a validation refusal naming its field, and nothing is written.
+    let before = h.snapshot().await;
+    let cases = [
+        (GenerateInput { count: 0, ..input.clone() }, "count"),
+        (GenerateInput { count: 100_001, ..input.clone() }, "count"),
+        (GenerateInput { length: Some(2), ..input.clone() }, "length"),
+        (GenerateInput { length: Some(51), ..input.clone() }, "length"),
+        (GenerateInput { prefix: "a b".into(), ..input.clone() }, "prefix"),
+        (GenerateInput { prefix: "P".repeat(46), ..input.clone() }, "prefix"),
+        (
+            GenerateInput { template: CodeInput { description: String::new(), ..template.clone() }, ..input.clone() },
+            "description",
+        ),
+        (GenerateInput { template: CodeInput { max_uses: Some(0), ..template.clone() }, ..input.clone() }, "max_uses"),
+    ];
+    for (bad, field) in cases {
+        let refusal = refused(h.owner.generate_codes(&bad).await, ErrorKind::Validation, field);
+        assert_eq!(refusal.fields[0].field, field);
+    }
+    assert_eq!(h.snapshot().await, before);
+}
+
+both!(generate_codes_says_so_when_the_space_is_used_up, check_generate_codes_says_so_when_the_space_is_used_up);
+async fn check_generate_codes_says_so_when_the_space_is_used_up(db: &TestDb) {
+    let h = db.harness().await;
+    // 32^3 = 32,768 codes of three characters exist, so 40,000 can't be found.
+    let input = GenerateInput {
+        count: 40_000,
+        prefix: String::new(),
+        length: Some(3),
+        template: CodeInput { description: "Too many".into(), ..CodeInput::default() },
+    };
+    let refusal = refused(h.owner.generate_codes(&input).await, ErrorKind::Conflict, "exhausted");
+    assert!(refusal.message.contains("--length"), "{}", refusal.message);
+    assert_eq!(h.owner.get_system_stats().await.unwrap().total_codes, 0, "all or nothing");
+}
+
+both!(codes_are_unique_without_case, check_codes_are_unique_without_case);
+async fn check_codes_are_unique_without_case(db: &TestDb) {
+    let h = db.harness().await;
+    let dup = h.code("DUP", 5).await;
+    let other = h.code("OTHER", 5).await;
+    let before = h.snapshot().await;
+
+    let input = CodeInput { code: Some("dup".into()), description: "Again".into(), ..CodeInput::default() };
+    let refusal = refused(h.owner.create_code(&input).await, ErrorKind::Conflict, "duplicate create");
+    assert_eq!(refusal.fields[0].field, "code");
+    assert!(refusal.message.contains("DUP"), "{}", refusal.message);
+
+    let rename = CodeChanges { code: Some(" Dup ".into()), ..CodeChanges::default() };
+    refused(h.owner.update_code(&other, &rename).await, ErrorKind::Conflict, "rename onto another code");
+    assert_eq!(h.snapshot().await, before);
+
+    // Renaming a code to its own text in another case changes nothing.
+    let same = CodeChanges { code: Some("dup".into()), ..CodeChanges::default() };
+    assert_eq!(h.owner.update_code(&dup, &same).await.unwrap(), dup);
+}
+
+/// Codes in every state, for the list tests. Returns them in creation order. The codes sort alike under any
+/// collation; FOX_TROT and JAXXT tell a literal `_` from a LIKE wildcard.
+async fn fixture(h: &Harness) -> Vec<ReferralCode> {
+    h.enable_system().await;
+    let ben = h.add_user("beneficiary@example.com", None).await;
+    let admin = h.admin().await;
+    let mut made = Vec::new();
+    let specs: [(&str, &str, CodeInput); 9] = [
+        ("ALPHA", "Alpha launch", CodeInput { max_uses: Some(5), ..CodeInput::default() }),
+        (
+            "BRAVO",
+            "Partner program",
+            CodeInput { expiration: Some(Expiration::Never), beneficiary: Some(ben.id), ..CodeInput::default() },
+        ),
+        ("CHARLIE", "Switched off", CodeInput { inactive: true, ..CodeInput::default() }),
+        (
+            "DELTA",
+            "Short lived",
+            CodeInput { expiration: Some(Expiration::At(t0() + Duration::hours(1))), ..CodeInput::default() },
+        ),
+        ("ECHO", "Single use", CodeInput { max_uses: Some(1), ..CodeInput::default() }),
+        ("FOX_TROT", "Underscored", CodeInput::default()),
+        ("JAXXT", "Doubled", CodeInput::default()),
+        ("GOLF", "Take 50% off", CodeInput::default()),
+        ("HOTEL", "Take 500 off", CodeInput::default()),
+    ];
+    for (code, description, input) in specs {
+        h.clock.advance(Duration::minutes(1));
+        made.push(h.create(code, CodeInput { description: description.into(), ..input }).await);
+    }
+    h.clock.advance(Duration::minutes(1));
+    let india =
+        CodeInput { code: Some("INDIA".into()), description: "Made by the admin".into(), ..CodeInput::default() };
+    made.push(admin.create_code(&india).await.unwrap());
+
+    let users = h.add_users("fixture", 2).await;
+    for user in &users {
+        h.base.use_code("ALPHA", user.id).await.unwrap();
+    }
+    h.base.use_code("ECHO", users[0].id).await.unwrap();
+    // DELTA expires.
+    h.clock.advance(Duration::hours(2));
+    made
+}
+
+both!(list_codes_is_every_code_by_code, check_list_codes_is_every_code_by_code);
+async fn check_list_codes_is_every_code_by_code(db: &TestDb) {
+    let h = db.harness().await;
+    fixture(&h).await;
+    let all = h.owner.list_codes().await.unwrap();
+    assert_eq!(
+        codes_of(&all),
+        ["ALPHA", "BRAVO", "CHARLIE", "DELTA", "ECHO", "FOX_TROT", "GOLF", "HOTEL", "INDIA", "JAXXT"]
+    );
+    let alpha = all.iter().find(|r| r.code.code == "ALPHA").unwrap();
+    assert_eq!(alpha.code.number_of_uses, 2);
+    assert_eq!(alpha.created_by_email.as_deref(), Some(OWNER_EMAIL));
+    let india = all.iter().find(|r| r.code.code == "INDIA").unwrap();
+    assert_eq!(india.created_by_email.as_deref(), Some(ADMIN_EMAIL));
+}
+
+both!(page_sorts_by_every_field, check_page_sorts_by_every_field);
+async fn check_page_sorts_by_every_field(db: &TestDb) {
+    let h = db.harness().await;
+    let made = fixture(&h).await;
+    let page = |sort, descending| {
+        let query = CodeQuery { sort, descending, limit: 100, ..CodeQuery::default() };
+        let owner = h.owner.clone();
+        async move { codes_of(&owner.page(&query).await.unwrap()) }
+    };
+    let created: Vec<String> = made.iter().map(|c| c.code.clone()).collect();
+    assert_eq!(page(SortField::Created, false).await, created);
+    let mut newest_first = created.clone();
+    newest_first.reverse();
+    assert_eq!(page(SortField::Created, true).await, newest_first);
+    assert_eq!(CodeQuery::default().sort, SortField::Created);
+
+    let mut by_code = created.clone();
+    by_code.sort();
+    assert_eq!(page(SortField::Code, false).await, by_code);
+    by_code.reverse();
+    assert_eq!(page(SortField::Code, true).await, by_code);
+
+    // Uses: ALPHA 2, ECHO 1, the rest 0 in id order.
+    let uses = page(SortField::Uses, true).await;
+    assert_eq!(&uses[..2], ["ALPHA", "ECHO"]);
+    let mut zero_uses: Vec<String> =
+        created.iter().filter(|c| !["ALPHA", "ECHO"].contains(&c.as_str())).cloned().collect();
+    zero_uses.reverse();
+    assert_eq!(&uses[2..], zero_uses.as_slice());
+    let ascending = page(SortField::Uses, false).await;
+    assert_eq!(&ascending[ascending.len() - 2..], ["ECHO", "ALPHA"]);
+
+    // Expires: DELTA first, "never" (BRAVO) latest of all.
+    let mut by_expiry = made.clone();
+    by_expiry.sort_by_key(|c| (c.expiration_date.is_none(), c.expiration_date, c.id));
+    let expected: Vec<String> = by_expiry.iter().map(|c| c.code.clone()).collect();
+    let asc = page(SortField::Expires, false).await;
+    assert_eq!(asc, expected);
+    assert_eq!((asc[0].as_str(), asc[asc.len() - 1].as_str()), ("DELTA", "BRAVO"));
+    let mut desc = page(SortField::Expires, true).await;
+    assert_eq!(desc[0], "BRAVO");
+    desc.reverse();
+    assert_eq!(desc, expected);
+}
+
+both!(pages_cover_the_list_without_overlap, check_pages_cover_the_list_without_overlap);
+async fn check_pages_cover_the_list_without_overlap(db: &TestDb) {
+    let h = db.harness().await;
+    fixture(&h).await;
+    for sort in SortField::ALL {
+        for descending in [false, true] {
+            let whole = CodeQuery { sort, descending, limit: 100, ..CodeQuery::default() };
+            let expected = codes_of(&h.owner.page(&whole).await.unwrap());
+            let mut walked = Vec::new();
+            for offset in (0..12).step_by(3) {
+                let window = CodeQuery { offset, limit: 3, ..whole.clone() };
+                let page = h.owner.page_with_total(&window).await.unwrap();
+                assert_eq!(page.total, 10);
+                assert!(page.rows.len() <= 3);
+                walked.extend(codes_of(&page.rows));
+            }
+            assert_eq!(walked, expected, "{sort:?} descending={descending}");
+        }
+    }
+    let beyond = CodeQuery { offset: 50, ..CodeQuery::default() };
+    assert!(h.owner.page(&beyond).await.unwrap().is_empty());
+    let nothing = CodeQuery { limit: 0, ..CodeQuery::default() };
+    assert!(h.owner.page(&nothing).await.unwrap().is_empty());
+}
+
+both!(filter_text_matches_codes_descriptions_and_emails, check_filter_text_matches_codes_descriptions_and_emails);
+async fn check_filter_text_matches_codes_descriptions_and_emails(db: &TestDb) {
+    let h = db.harness().await;
+    fixture(&h).await;
+    let find = |text: &str| {
+        let query = CodeQuery {
+            filter: CodeFilter { text: text.into(), status: None },
+            sort: SortField::Code,
+            descending: false,
+            limit: 100,
+            ..CodeQuery::default()
+        };
+        let owner = h.owner.clone();
+        async move {
+            let rows = codes_of(&owner.page(&query).await.unwrap());
+            assert_eq!(owner.count(&query.filter).await.unwrap(), rows.len() as i64, "count agrees with the page");
+            rows
+        }
+    };
+    assert_eq!(find("alp").await, ["ALPHA"], "code, without case");
+    assert_eq!(find("PARTNER").await, ["BRAVO"], "description, without case");
+    assert_eq!(find("beneficiary@").await, ["BRAVO"], "beneficiary email");
+    assert_eq!(find("admin@example").await, ["INDIA"], "creator email");
+    assert_eq!(find("  ").await.len(), 10, "blank text filters nothing");
+    // LIKE wildcards are plain characters.
+    assert_eq!(find("X_T").await, ["FOX_TROT"]);
+    assert_eq!(find("50%").await, ["GOLF"]);
+    assert_eq!(find("%").await, ["GOLF"]);
+    assert_eq!(find("_").await, ["FOX_TROT"]);
+    assert!(find("ZULU").await.is_empty());
+}
+
+both!(status_filter_follows_the_computed_status, check_status_filter_follows_the_computed_status);
+async fn check_status_filter_follows_the_computed_status(db: &TestDb) {
+    let h = db.harness().await;
+    let made = fixture(&h).await;
+    let now = h.owner.now();
+    for status in CodeStatus::ALL {
+        let filter = CodeFilter { text: String::new(), status: Some(status) };
+        let query = CodeQuery {
+            filter: filter.clone(),
+            sort: SortField::Code,
+            descending: false,
+            limit: 100,
+            ..CodeQuery::default()
+        };
+        let rows = h.owner.page(&query).await.unwrap();
+        let mut expected: Vec<String> = Vec::new();
+        for code in &made {
+            let current = h.owner.get_code(code.id).await.unwrap();
+            if current.status_at(now) == status {
+                expected.push(current.code);
+            }
+        }
+        expected.sort();
+        assert_eq!(codes_of(&rows), expected, "{status:?}");
+        assert_eq!(h.owner.count(&filter).await.unwrap(), expected.len() as i64, "{status:?}");
+        assert!(rows.iter().all(|r| r.code.status_at(now) == status));
+    }
+    let expired = CodeFilter { text: String::new(), status: Some(CodeStatus::Expired) };
+    assert_eq!(
+        codes_of(&h.owner.page(&CodeQuery { filter: expired, ..CodeQuery::default() }).await.unwrap()),
+        ["DELTA"]
+    );
+    let limit = CodeFilter { text: String::new(), status: Some(CodeStatus::LimitReached) };
+    assert_eq!(h.owner.count(&limit).await.unwrap(), 1, "ECHO");
+    let inactive_text = CodeFilter { text: "charl".into(), status: Some(CodeStatus::Inactive) };
+    assert_eq!(h.owner.count(&inactive_text).await.unwrap(), 1, "text and status together");
+    let active_text = CodeFilter { text: "charl".into(), status: Some(CodeStatus::Active) };
+    assert_eq!(h.owner.count(&active_text).await.unwrap(), 0);
+}
+
+both!(set_status_applies_to_a_selection, check_set_status_applies_to_a_selection);
+async fn check_set_status_applies_to_a_selection(db: &TestDb) {
+    let h = db.harness().await;
+    let a = h.code("BULK-A", 5).await;
+    let b = h.code("BULK-B", 5).await;
+    let c = h.code("BULK-C", 5).await;
+    let other = h.code("OTHER", 5).await;
+    let status = |id| {
+        let owner = h.owner.clone();
+        async move { owner.get_code(id).await.unwrap().status }
+    };
+
+    let outcome = h.owner.set_status(&Selection::Ids(vec![a.id, b.id]), false).await.unwrap();
+    assert_eq!(outcome.codes, 2);
+    assert_eq!((status(a.id).await, status(b.id).await, status(c.id).await), (false, false, true));
+
+    let inactive = CodeFilter { text: String::new(), status: Some(CodeStatus::Inactive) };
+    assert_eq!(h.owner.set_status(&Selection::Matching(inactive), true).await.unwrap().codes, 2);
+    assert!(status(a.id).await && status(b.id).await);
+
+    let bulk = CodeFilter { text: "bulk-".into(), status: None };
+    assert_eq!(h.owner.set_status(&Selection::Matching(bulk), false).await.unwrap().codes, 3);
+    assert_eq!(
+        (status(a.id).await, status(b.id).await, status(c.id).await, status(other.id).await),
+        (false, false, false, true)
+    );
+
+    assert_eq!(h.owner.set_status(&Selection::Ids(vec![]), true).await.unwrap().codes, 0);
+    assert_eq!(h.owner.set_status(&Selection::Ids(vec![CodeId(other.id.0 + 100)]), false).await.unwrap().codes, 0);
+    assert!(status(other.id).await);
+}
+
+both!(extend_expiry_counts_from_now_for_expired_codes, check_extend_expiry_counts_from_now_for_expired_codes);
+async fn check_extend_expiry_counts_from_now_for_expired_codes(db: &TestDb) {
+    let h = db.harness().await;
+    let week = h.code("WEEK", 5).await;
+    let never = h.forever_code("NEVER", 5).await;
+    let hour = h
+        .create(
+            "HOUR",
+            CodeInput { expiration: Some(Expiration::At(t0() + Duration::hours(1))), ..CodeInput::default() },
+        )
+        .await;
+    let untouched = h.code("UNTOUCHED", 5).await;
+    h.clock.advance(Duration::hours(2));
+
+    let selection = Selection::Ids(vec![week.id, never.id, hour.id]);
+    h.owner.extend_expiry(&selection, Duration::days(1)).await.unwrap();
+    let expiry = |id| {
+        let owner = h.owner.clone();
+        async move { owner.get_code(id).await.unwrap().expiration_date }
+    };
+    assert_eq!(expiry(week.id).await, Some(t0() + Duration::days(8)), "a future expiry moves on from itself");
+    assert_eq!(expiry(never.id).await, None, "never stays never");
+    assert_eq!(expiry(hour.id).await, Some(t0() + Duration::hours(2) + Duration::days(1)), "an expired one from now");
+    assert_eq!(expiry(untouched.id).await, untouched.expiration_date);
+    assert_eq!(h.owner.get_code(hour.id).await.unwrap().status_at(h.owner.now()), CodeStatus::Active);
+
+    let matching = Selection::Matching(CodeFilter { text: "untouched".into(), status: None });
+    assert_eq!(h.owner.extend_expiry(&matching, Duration::hours(1)).await.unwrap().codes, 1);
+    assert_eq!(expiry(untouched.id).await, Some(t0() + Duration::days(7) + Duration::hours(1)));
+
+    let before = h.snapshot().await;
+    for by in [Duration::zero(), Duration::seconds(-1), Duration::days(-30)] {
+        let refusal = refused(h.owner.extend_expiry(&selection, by).await, ErrorKind::Validation, "non-positive");
+        assert_eq!(refusal.fields[0].field, "expiration");
+    }
+    assert_eq!(h.snapshot().await, before);
+}
+
+both!(delete_codes_reports_the_usage_records_it_removes, check_delete_codes_reports_the_usage_records_it_removes);
+async fn check_delete_codes_reports_the_usage_records_it_removes(db: &TestDb) {
+    let h = db.harness().await;
+    h.enable_system().await;
+    h.code("DEL-1", 10).await;
+    h.code("DEL-2", 10).await;
+    h.code("DEL-3", 10).await;
+    let keep = h.code("KEEP-1", 10).await;
+    let users = h.add_users("del", 2).await;
+    for (code, user) in [("DEL-1", 0), ("DEL-1", 1), ("DEL-2", 0), ("KEEP-1", 1)] {
+        h.base.use_code(code, users[user].id).await.unwrap();
+    }
+    let selection = Selection::Matching(CodeFilter { text: "del-".into(), status: None });
+    let expected = Deleted { codes: 3, usage_records: 3 };
+    assert_eq!(h.owner.count_selection(&selection).await.unwrap(), expected);
+    assert_eq!(h.owner.delete_codes(&selection).await.unwrap(), expected);
+    assert_eq!(codes_of(&h.owner.list_codes().await.unwrap()), ["KEEP-1"]);
+    assert_eq!(db.usage_rows().await, 1);
+    assert_eq!(h.owner.get_code(keep.id).await.unwrap().number_of_uses, 1);
+    assert_eq!(db.counter_mismatches().await, 0);
+    assert_eq!(h.owner.delete_codes(&selection).await.unwrap(), Deleted { codes: 0, usage_records: 0 });
+    let stats = h.owner.get_system_stats().await.unwrap();
+    assert_eq!((stats.total_codes, stats.total_usage, stats.codes_with_usage), (1, 1, 1));
+}
+
+both!(admins_are_held_to_the_code_limit_owners_are_not, check_admins_are_held_to_the_code_limit_owners_are_not);
+async fn check_admins_are_held_to_the_code_limit_owners_are_not(db: &TestDb) {
+    let h = db.harness().await;
+    let admin = h.admin().await;
+    let limit = h.owner.get_config().await.unwrap().max_number_of_codes_per_user;
+    assert_eq!(limit, 10);
+    for i in 0..limit {
+        let input =
+            CodeInput { code: Some(format!("ADM-{i}")), description: "Admin code".into(), ..CodeInput::default() };
+        admin.create_code(&input).await.unwrap();
+    }
+    let before = h.snapshot().await;
+    let eleventh = CodeInput { code: Some("ADM-X".into()), description: "One too many".into(), ..CodeInput::default() };
+    let refusal = refused(admin.create_code(&eleventh).await, ErrorKind::NotAuthorized, "11th code");
+    assert!(refusal.message.contains("max_number_of_codes_per_user"), "{}", refusal.message);
+    let generate = GenerateInput { count: 1, prefix: String::new(), length: None, template: eleventh.clone() };
+    refused(admin.generate_codes(&generate).await, ErrorKind::NotAuthorized, "generate past the limit");
+    assert_eq!(h.snapshot().await, before);
+
+    // The Owner is not limited.
+    for i in 0..limit + 5 {
+        h.code(&format!("OWN-{i}"), 5).await;
+    }
+    let owner_gen = GenerateInput { count: 5, prefix: "OG-".into(), length: None, template: eleventh.clone() };
+    assert_eq!(h.owner.generate_codes(&owner_gen).await.unwrap().len(), 5);
+
+    // Raising the setting lets the admin make exactly that many; a batch that would pass it is refused whole.
+    h.owner.set_setting(SettingKey::MaxCodesPerUser, "13").await.unwrap();
+    let batch = GenerateInput { count: 4, prefix: "AG-".into(), length: None, template: eleventh.clone() };
+    refused(admin.generate_codes(&batch).await, ErrorKind::NotAuthorized, "batch past the limit");
+    let batch = GenerateInput { count: 3, ..batch };
+    assert_eq!(admin.generate_codes(&batch).await.unwrap().len(), 3);
+    refused(admin.create_code(&eleventh).await, ErrorKind::NotAuthorized, "at the raised limit");
+    let mine = CodeFilter { text: ADMIN_EMAIL.into(), status: None };
+    assert_eq!(h.owner.count(&mine).await.unwrap(), 13);
+}
+
+both!(max_uses_is_bounded_by_the_setting, check_max_uses_is_bounded_by_the_setting);
+async fn check_max_uses_is_bounded_by_the_setting(db: &TestDb) {
+    let h = db.harness().await;
+    let input = |code: &str, max_uses| CodeInput {
+        code: Some(code.into()),
+        description: "Big".into(),
+        max_uses: Some(max_uses),
+        ..CodeInput::default()
+    };
+    assert_eq!(h.owner.create_code(&input("HUNDRED", 100)).await.unwrap().max_uses, 100);
+    let refusal = refused(h.owner.create_code(&input("BIG", 101)).await, ErrorKind::Validation, "101");
+    assert_eq!(refusal.fields[0].field, "max_uses");
+    assert!(refusal.fields[0].message.contains("max_number_of_uses_per_code"), "{}", refusal.fields[0].message);
+
+    h.owner.set_setting(SettingKey::MaxUsesPerCode, "500").await.unwrap();
+    assert_eq!(h.owner.create_code(&input("BIG", 500)).await.unwrap().max_uses, 500);
+    refused(h.owner.create_code(&input("BIGGER", 501)).await, ErrorKind::Validation, "501");
+
+    // Lowering the setting leaves existing codes alone; an edit that keeps max_uses passes.
+    h.owner.set_setting(SettingKey::MaxUsesPerCode, "50").await.unwrap();
+    let big = h.owner.find_code("BIG").await.unwrap();
+    assert_eq!(big.max_uses, 500);
+    let keep = CodeChanges { max_uses: Some(500), description: Some("Still big".into()), ..CodeChanges::default() };
+    assert_eq!(h.owner.update_code(&big, &keep).await.unwrap().description, "Still big");
+    let raise = CodeChanges { max_uses: Some(501), ..CodeChanges::default() };
+    refused(h.owner.update_code(&big, &raise).await, ErrorKind::Validation, "raise past the setting");
+}
+
+both!(list_valid_codes_includes_never_expiring_ones, check_list_valid_codes_includes_never_expiring_ones);
+async fn check_list_valid_codes_includes_never_expiring_ones(db: &TestDb) {
+    let h = db.harness().await;
+    fixture(&h).await;
+    let valid: Vec<String> = h.owner.list_valid_codes().await.unwrap().into_iter().map(|c| c.code).collect();
+    assert_eq!(valid, ["ALPHA", "BRAVO", "FOX_TROT", "GOLF", "HOTEL", "INDIA", "JAXXT"]);
+    let now = h.owner.now();
+    for code in h.owner.list_valid_codes().await.unwrap() {
+        assert!(code.valid_for_use(now), "{}", code.code);
+    }
+    // Past the default week only the never-expiring code is left.
+    h.clock.advance(Duration::days(30));
+    let valid: Vec<String> = h.owner.list_valid_codes().await.unwrap().into_iter().map(|c| c.code).collect();
+    assert_eq!(valid, ["BRAVO"]);
+}
