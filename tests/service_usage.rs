@@ -129,7 +129,7 @@ async fn check_usage_lists_are_newest_first_in_windows(db: &TestDb) {
     assert_eq!(window(0, i64::MAX).await.len(), 5);
 
     // all_usage is oldest first, for export.
-    let all: Vec<_> = h.owner.all_usage().await.unwrap().into_iter().map(|r| r.used_by).collect();
+    let all: Vec<_> = h.owner.usage_after(0, i64::MAX).await.unwrap().into_iter().map(|r| r.used_by).collect();
     assert_eq!(all, ids);
 }
 

@@ -386,7 +386,7 @@ impl Harness {
         Snapshot {
             stats: s.get_system_stats().await.expect("stats"),
             codes: s.list_codes().await.expect("codes").into_iter().map(|row| row.code).collect(),
-            usage: s.all_usage().await.expect("usage"),
+            usage: s.usage_after(0, i64::MAX).await.expect("usage"),
             users: s.search_users("", i64::MAX).await.expect("users"),
             config: s.get_config().await.expect("config"),
         }
