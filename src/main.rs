@@ -27,11 +27,11 @@ fn main() -> ExitCode {
 
 /// No command: the dashboard on the configured database, as the operator.
 async fn dashboard(setup: &Setup) -> ExitCode {
-    let service = match setup.open_service().await {
-        Ok(service) => service,
+    let (service, signed) = match setup.open_service().await {
+        Ok(opened) => opened,
         Err(err) => return cli::output::report(&err, false),
     };
-    let outcome = refcodes::tui::run(service.clone(), &setup.config).await;
+    let outcome = refcodes::tui::run(service.clone(), &setup.config, &signed).await;
     service.close().await;
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

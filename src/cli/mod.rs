@@ -8,7 +8,7 @@ mod usage;
 
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::service::{Service, default_operator_email};
+use crate::service::{Service, SignIn, default_operator_email};
 use args::{Cli, Command};
 use clap::Parser;
 use std::process::ExitCode;
@@ -29,8 +29,8 @@ impl Setup {
         }
     }
 
-    /// Opens the service and signs the operator in, saying so when this made the database's first Owner.
-    pub async fn open_service(&self) -> Result<Service> {
+    /// Opens the service and signs the operator in.
+    pub async fn open_service(&self) -> Result<(Service, SignIn)> {
         let url = match &self.cli.database_url {
             Some(url) if !url.trim().is_empty() => url.trim().to_string(),
             _ => self.config.database_url()?,
@@ -44,13 +44,10 @@ impl Setup {
             .or_else(|| Some(self.config.operator.email.clone()).filter(|e| !e.trim().is_empty()))
             .unwrap_or_else(default_operator_email);
         let signed = service.sign_in(&email).await?;
-        if signed.made_first_owner {
-            eprintln!("refcodes: this database had no admin, so {} is now its Owner", signed.email);
-        }
         if signed.operator.is_none() {
             tracing::info!(email = %signed.email, "operator is not a user; read-only");
         }
-        Ok(service.with_operator(signed.operator))
+        Ok((service.with_operator(signed.operator.clone()), signed))
     }
 }
 
@@ -58,7 +55,10 @@ impl Setup {
 pub async fn run(setup: &Setup, command: &Command) -> ExitCode {
     let json = setup.cli.json;
     let result = async {
-        let service = setup.open_service().await?;
+        let (service, signed) = setup.open_service().await?;
+        if let Some(notice) = signed.notice() {
+            eprintln!("refcodes: {notice}");
+        }
         let outcome = dispatch(&service, command, json).await;
         service.close().await;
         outcome

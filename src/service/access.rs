@@ -17,6 +17,13 @@ pub struct SignIn {
     pub made_first_owner: bool,
 }
 
+impl SignIn {
+    /// What to tell the operator when signing in made them the database's first Owner.
+    pub fn notice(&self) -> Option<String> {
+        self.made_first_owner.then(|| format!("this database had no admin, so {} is now its Owner", self.email))
+    }
+}
+
 impl Service {
     /// Finds the operator by email. A database with no admin at all gets its first Owner here (created as a
     /// user when needed), unless the service is read-only.

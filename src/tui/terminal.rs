@@ -2,9 +2,10 @@
 //! coalesces answers into one synchronized frame.
 
 use super::App;
+use super::model::{Level, Message};
 use super::msg::Msg;
 use crate::config::Config;
-use crate::service::Service;
+use crate::service::{Service, SignIn};
 use crossterm::event::{Event, EventStream, KeyCode, KeyEventKind, KeyModifiers};
 use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
 use futures::StreamExt;
@@ -19,10 +20,20 @@ const FRAME: Duration = Duration::from_millis(16);
 const TICK: Duration = Duration::from_millis(250);
 
 /// Opens the dashboard on the terminal and runs it until the user quits or a signal ends it.
-pub async fn run(service: Service, config: &Config) -> color_eyre::Result<()> {
+pub async fn run(service: Service, config: &Config, signed: &SignIn) -> color_eyre::Result<()> {
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let size = crossterm::terminal::size()?;
-    let model = super::initial_model(&service, config, size, no_color)?;
+    let mut model = super::initial_model(&service, config, size, no_color)?;
+    if signed.operator.is_none() {
+        model.session.operator = signed.email.clone();
+    }
+    if let Some(notice) = signed.notice() {
+        model.messages.push(Message {
+            text: notice,
+            level: Level::Info,
+            until: model.now + chrono::Duration::seconds(30),
+        });
+    }
     // ratatui's init installs a panic hook that restores the terminal before the report is printed.
     let terminal = ratatui::try_init()?;
     let mut app = App::new(terminal, model, service);
