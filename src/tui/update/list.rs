@@ -114,7 +114,8 @@ fn clear(model: &mut Model) -> Vec<Cmd> {
     } else if !model.list.filter.value().is_empty() || model.list.status.is_some() {
         model.list.filter.reset();
         model.list.status = None;
-        apply_filter(model)
+        model.list.applied_filter.clear();
+        new_query(model)
     } else {
         Vec::new()
     }
