@@ -357,6 +357,9 @@ pub struct Model {
     pub list: ListState,
     pub form: Option<FormState>,
     pub picker: Option<PickerState>,
+    /// The last generation a beneficiary search used; it outlives each picker so a reopened one never takes the
+    /// answer of a search made by the one before.
+    pub picker_generation: u64,
     pub detail: Option<DetailState>,
     pub stats: StatsState,
     pub settings: SettingsState,
@@ -385,6 +388,7 @@ impl Model {
             list: ListState { descending: true, ..ListState::default() },
             form: None,
             picker: None,
+            picker_generation: 0,
             detail: None,
             stats: StatsState::default(),
             settings: SettingsState::default(),

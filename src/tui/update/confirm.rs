@@ -48,7 +48,11 @@ pub fn described(
         return vec![bulk(model, action, selection)];
     }
     let codes = if n == 1 { "1 code".to_string() } else { format!("{n} codes") };
-    let which = if model.list.marks.is_empty() { codes.clone() } else { format!("{n} marked codes") };
+    let which = match (model.list.marks.is_empty(), n) {
+        (true, _) => codes.clone(),
+        (false, 1) => "1 marked code".to_string(),
+        (false, _) => format!("{n} marked codes"),
+    };
     let hidden_note = match hidden {
         0 => String::new(),
         1 => ", 1 of them hidden by the filter".to_string(),

@@ -114,7 +114,8 @@ fn clear(model: &mut Model) -> Vec<Cmd> {
     } else if !model.list.filter.value().is_empty() || model.list.status.is_some() {
         model.list.filter.reset();
         model.list.status = None;
-        apply_filter(model)
+        model.list.applied_filter.clear();
+        new_query(model)
     } else {
         Vec::new()
     }
@@ -149,6 +150,8 @@ pub fn filter_key(model: &mut Model, action: Option<Action>, key: &KeyEvent) -> 
 
 /// Runs the typed filter if it differs from the one in force.
 pub fn apply_filter(model: &mut Model) -> Vec<Cmd> {
+    // The filter is applied now: a debounce wake still pending has nothing left to do.
+    model.list.filter_seq += 1;
     let text = model.list.filter.value().trim().to_string();
     if text == model.list.applied_filter && model.list.total.is_some() {
         return Vec::new();

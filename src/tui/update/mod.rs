@@ -98,9 +98,11 @@ pub fn refresh(model: &mut Model) -> Vec<Cmd> {
     cmds
 }
 
-/// The first load: everything `refresh` loads.
+/// The first load: everything `refresh` loads, counted as under way like any other request.
 pub fn start(model: &mut Model) -> Vec<Cmd> {
-    refresh(model)
+    let cmds = refresh(model);
+    model.in_flight += cmds.iter().filter(|c| is_request(c)).count() as u32;
+    cmds
 }
 
 fn keys(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {

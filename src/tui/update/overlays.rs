@@ -81,9 +81,11 @@ pub fn detail_key(model: &mut Model, action: Option<Action>) -> Vec<Cmd> {
 }
 
 pub fn open_picker(model: &mut Model) -> Vec<Cmd> {
-    let picker = PickerState { generation: 1, loading: true, ..PickerState::default() };
+    model.picker_generation += 1;
+    let generation = model.picker_generation;
+    let picker = PickerState { generation, loading: true, ..PickerState::default() };
     model.picker = Some(picker);
-    vec![Cmd::SearchUsers { generation: 1, text: String::new() }]
+    vec![Cmd::SearchUsers { generation, text: String::new() }]
 }
 
 /// The debounce of the picker's search ran out: search if no newer key came.
@@ -119,7 +121,8 @@ pub fn picker_key(model: &mut Model, action: Option<Action>, key: &KeyEvent) -> 
         }
         _ => {
             if picker.search.handle_event(&Event::Key(*key)).is_some_and(|c| c.value) {
-                picker.generation += 1;
+                model.picker_generation += 1;
+                picker.generation = model.picker_generation;
                 return vec![Cmd::WakeAfter { after: debounce, wake: Wake::Picker(picker.generation) }];
             }
         }
