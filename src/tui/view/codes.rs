@@ -1,19 +1,44 @@
 //! The codes list: query line, a table built only for the visible window, and a scrollbar over the whole set.
 
-use super::format::{bar, count, date_time, relative};
+use super::format::{bar, count, date_time, fit, relative};
 use crate::domain::{CodeRow, CodeStatus};
 use crate::tui::keymap::{Action, Mode};
 use crate::tui::model::Model;
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Margin, Rect};
+use ratatui::layout::{Constraint, Flex, Layout, Margin, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{
     Block, Cell, Paragraph, Row, Scrollbar, ScrollbarOrientation, ScrollbarState, Table, TableState,
 };
 
-/// Below this width the table uses short forms (relative expiry only, short status words).
-const WIDE: u16 = 120;
+/// Columns: mark, code, description, uses, expires, status, created by, beneficiary. The wide form shows a bar of
+/// the uses, the expiry's date and whole status words.
+const WIDE_COLUMNS: [Constraint; 8] = [
+    Constraint::Length(1),
+    Constraint::Length(20),
+    Constraint::Fill(1),
+    Constraint::Length(16),
+    Constraint::Length(25),
+    Constraint::Length(13),
+    Constraint::Length(24),
+    Constraint::Length(24),
+];
+/// The short form: relative expiry only, short status words; the emails share the room left with the description.
+const NARROW_COLUMNS: [Constraint; 8] = [
+    Constraint::Length(1),
+    Constraint::Length(14),
+    Constraint::Fill(1),
+    Constraint::Length(7),
+    Constraint::Length(7),
+    Constraint::Length(8),
+    Constraint::Fill(1),
+    Constraint::Fill(1),
+];
+
+/// From this width on the table takes the wide form: its fixed columns, the spaces between the columns, the borders,
+/// and 20 cells for the description. Any narrower and the fixed columns would be squeezed.
+const WIDE: u16 = (1 + 20 + 16 + 25 + 13 + 24 + 24) + 7 + 2 + 20;
 
 pub fn draw(model: &Model, frame: &mut Frame, area: Rect) {
     let [query, table] = Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(area);
@@ -64,29 +89,16 @@ fn codes_table(model: &Model, frame: &mut Frame, area: Rect) {
     };
     let block =
         Block::bordered().title(Line::styled(title, theme.accent())).title_bottom(Line::from(position).right_aligned());
-    let widths: Vec<Constraint> = if wide {
-        vec![
-            Constraint::Length(1),
-            Constraint::Length(20),
-            Constraint::Fill(1),
-            Constraint::Length(16),
-            Constraint::Length(25),
-            Constraint::Length(13),
-            Constraint::Length(24),
-            Constraint::Length(24),
-        ]
-    } else {
-        vec![
-            Constraint::Length(1),
-            Constraint::Length(14),
-            Constraint::Fill(1),
-            Constraint::Length(7),
-            Constraint::Length(7),
-            Constraint::Length(8),
-            Constraint::Length(10),
-            Constraint::Length(10),
-        ]
-    };
+    let widths = if wide { WIDE_COLUMNS } else { NARROW_COLUMNS };
+    // The widths the table will give the columns (as it lays them out), to mark text cut short with `…`.
+    let inside = Rect::new(0, 0, area.width.saturating_sub(2), 1);
+    let cells: Vec<usize> = Layout::horizontal(widths)
+        .flex(Flex::Start)
+        .spacing(1)
+        .split(inside)
+        .iter()
+        .map(|c| usize::from(c.width))
+        .collect();
     let header = Row::new(["", "Code", "Description", "Uses", "Expires", "Status", "Created by", "Beneficiary"])
         .style(Style::default().add_modifier(Modifier::BOLD | Modifier::UNDERLINED));
 
@@ -103,7 +115,8 @@ fn codes_table(model: &Model, frame: &mut Frame, area: Rect) {
         frame.render_widget(block, area);
         frame.render_widget(
             Paragraph::new(hint).style(theme.dim()).centered(),
-            inner.inner(Margin::new(1, inner.height / 2)),
+            // One line in the middle (a margin of half the height each side would leave none).
+            inner.inner(Margin::new(1, inner.height.saturating_sub(1) / 2)),
         );
         return;
     }
@@ -112,7 +125,7 @@ fn codes_table(model: &Model, frame: &mut Frame, area: Rect) {
     let end = list.total.map_or(list.offset + height, |t| (list.offset + height).min(t.max(0) as u64));
     let rows: Vec<Row> = (list.offset..end)
         .map(|i| match list.row(i) {
-            Some(row) => code_row(model, row, wide),
+            Some(row) => code_row(model, row, wide, &cells),
             None => Row::new(vec![Cell::from(""), Cell::from(Span::styled("…", theme.dim()))]),
         })
         .collect();
@@ -136,7 +149,8 @@ fn codes_table(model: &Model, frame: &mut Frame, area: Rect) {
     }
 }
 
-fn code_row<'a>(model: &Model, row: &'a CodeRow, wide: bool) -> Row<'a> {
+/// A row of the table; `cells` are the column widths, to show where text was cut.
+fn code_row(model: &Model, row: &CodeRow, wide: bool, cells: &[usize]) -> Row<'static> {
     let theme = &model.options.theme;
     let c = &row.code;
     let status = c.status_at(model.now);
@@ -162,12 +176,12 @@ fn code_row<'a>(model: &Model, row: &'a CodeRow, wide: bool) -> Row<'a> {
     let status_text = if wide || status != CodeStatus::LimitReached { status.label() } else { "Limit" };
     Row::new(vec![
         Cell::from(Span::styled(if marked { "●" } else { " " }, theme.marked())),
-        Cell::from(Span::styled(c.code.as_str(), if marked { theme.marked() } else { Style::default() })),
-        Cell::from(c.description.as_str()),
+        Cell::from(Span::styled(fit(&c.code, cells[1]), if marked { theme.marked() } else { Style::default() })),
+        Cell::from(fit(&c.description, cells[2])),
         Cell::from(uses),
         Cell::from(expires),
         Cell::from(Span::styled(status_text, theme.status(status))),
-        Cell::from(row.created_by_email.as_deref().unwrap_or("unknown")),
-        Cell::from(row.beneficiary_email.as_deref().unwrap_or("none")),
+        Cell::from(fit(row.created_by_email.as_deref().unwrap_or("unknown"), cells[6])),
+        Cell::from(fit(row.beneficiary_email.as_deref().unwrap_or("none"), cells[7])),
     ])
 }

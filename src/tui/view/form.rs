@@ -1,5 +1,6 @@
 //! The create/edit form: one line per field, its check or hint right under it.
 
+use super::format::wrapped_lines;
 use super::popup;
 use crate::tui::keymap::{Action, Mode};
 use crate::tui::model::{Field, FormState, Model};
@@ -21,10 +22,15 @@ pub fn draw(model: &Model, form: &FormState, frame: &mut Frame, area: Rect) {
     let block = Block::bordered().title(Line::styled(title, theme.accent()));
     let inner = block.inner(rect);
     frame.render_widget(block, rect);
+    // A field takes its line and its note; an error note wraps over up to three lines, as the rules explain
+    // themselves at length.
+    let note_width = usize::from(inner.width.saturating_sub(LABEL));
+    let heights = Field::ALL.map(|f| {
+        let lines = form.errors.get(&f).map_or(1, |e| wrapped_lines(e, note_width).min(3));
+        Constraint::Length(1 + lines as u16)
+    });
     let mut rows =
-        Layout::vertical([Constraint::Length(2); 6].into_iter().chain([Constraint::Fill(1), Constraint::Length(1)]))
-            .split(inner)
-            .to_vec();
+        Layout::vertical(heights.into_iter().chain([Constraint::Fill(1), Constraint::Length(1)])).split(inner).to_vec();
     let footer = rows.pop().unwrap_or_default();
     let failure_area = rows.pop().unwrap_or_default();
     for (field, slot) in Field::ALL.into_iter().zip(rows) {
@@ -52,7 +58,7 @@ pub fn draw(model: &Model, form: &FormState, frame: &mut Frame, area: Rect) {
 fn draw_field(model: &Model, form: &FormState, field: Field, frame: &mut Frame, area: Rect) {
     let theme = &model.options.theme;
     let focused = form.focus == field;
-    let [line, note] = Layout::vertical([Constraint::Length(1), Constraint::Length(1)]).areas(area);
+    let [line, note] = Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(area);
     let [label_area, value_area] = Layout::horizontal([Constraint::Length(LABEL), Constraint::Fill(1)]).areas(line);
     let label_style = if focused { theme.accent() } else { Style::default() };
     frame.render_widget(
@@ -98,7 +104,7 @@ fn draw_field(model: &Model, form: &FormState, field: Field, frame: &mut Frame, 
         _ => None,
     };
     if let Some(error) = form.errors.get(&field) {
-        frame.render_widget(Paragraph::new(error.as_str()).style(theme.error()), note_area);
+        frame.render_widget(Paragraph::new(error.as_str()).style(theme.error()).wrap(Wrap { trim: true }), note_area);
     } else if let Some(hint) = hint {
         frame.render_widget(Line::styled(hint, theme.dim()), note_area);
     }

@@ -40,6 +40,39 @@ pub fn bar(part: i64, whole: i64, width: usize) -> String {
     format!("{}{}", "▰".repeat(filled), "▱".repeat(width - filled.min(width)))
 }
 
+/// `text` cut to `width` characters, ending with `…` when something was cut, so a clipped code or email never
+/// passes for a whole one.
+pub fn fit(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        return text.to_string();
+    }
+    let kept: String = text.chars().take(width.saturating_sub(1)).collect();
+    if width == 0 { kept } else { format!("{kept}…") }
+}
+
+/// The lines `text` takes word-wrapped at `width`, near enough to what `Wrap { trim: true }` draws.
+pub fn wrapped_lines(text: &str, width: usize) -> usize {
+    let width = width.max(1);
+    let (mut lines, mut used) = (1, 0);
+    for word in text.split_whitespace() {
+        let w = word.chars().count();
+        if used == 0 {
+            used = w;
+        } else if used + 1 + w <= width {
+            used += 1 + w;
+        } else {
+            lines += 1;
+            used = w;
+        }
+        // A word longer than the line is broken over lines.
+        while used > width {
+            lines += 1;
+            used -= width;
+        }
+    }
+    lines
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -60,5 +93,16 @@ mod tests {
         assert_eq!(bar(0, 100, 3), "▱▱▱");
         assert_eq!(bar(1, 100, 3), "▰▱▱");
         assert_eq!(bar(100, 100, 3), "▰▰▰");
+    }
+
+    #[test]
+    fn fitting_and_wrapping() {
+        assert_eq!(fit("PARTNER-INITECH", 14), "PARTNER-INITE…");
+        assert_eq!(fit("WELCOME", 14), "WELCOME");
+        assert_eq!(fit("abc", 0), "");
+        assert_eq!(wrapped_lines("short", 10), 1);
+        assert_eq!(wrapped_lines("one two three", 7), 2);
+        assert_eq!(wrapped_lines("one two three four", 7), 3);
+        assert_eq!(wrapped_lines("abcdefghijkl", 5), 3);
     }
 }

@@ -117,17 +117,44 @@ fn status_bar(model: &Model, frame: &mut Frame, area: Rect) {
         right.push(Span::styled(badge, theme.error().add_modifier(Modifier::REVERSED)));
     }
     let right_width: u16 = right.iter().map(|s| s.width() as u16).sum();
-    let [l, r] =
-        Layout::horizontal([Constraint::Fill(1), Constraint::Length(right_width.min(area.width / 2))]).areas(area);
-    frame.render_widget(Line::from(left), l);
+    // A space between the halves, and a message too long for its half ends in `…` rather than running into the
+    // operator's name.
+    let [l, r] = Layout::horizontal([Constraint::Fill(1), Constraint::Length(right_width.min(area.width / 2))])
+        .spacing(1)
+        .areas(area);
+    frame.render_widget(Line::from(clip_spans(left, usize::from(l.width))), l);
     frame.render_widget(Line::from(right).alignment(Alignment::Right), r);
 }
 
 /// A centred box of at most `width` x `height` inside `area`, cleared for a popup.
 fn popup(frame: &mut Frame, area: Rect, width: u16, height: u16) -> Rect {
+    // A popup that would leave only slivers of the screen behind it (cut words, doubled borders) covers it whole.
+    let width = if area.width.saturating_sub(width) < 8 { area.width } else { width };
+    let height = if area.height.saturating_sub(height) < 3 { area.height } else { height };
     let rect = area.centered(Constraint::Length(width.min(area.width)), Constraint::Length(height.min(area.height)));
     frame.render_widget(Clear, rect);
     rect
+}
+
+/// Cuts spans to `width` cells, ending with `…` when something was cut.
+fn clip_spans(spans: Vec<Span<'_>>, width: usize) -> Vec<Span<'_>> {
+    if spans.iter().map(Span::width).sum::<usize>() <= width {
+        return spans;
+    }
+    let mut room = width.saturating_sub(1);
+    let mut out = Vec::new();
+    for span in spans {
+        let w = span.width();
+        if w <= room {
+            room -= w;
+            out.push(span);
+        } else {
+            let kept: String = span.content.chars().take(room).collect();
+            out.push(Span::styled(format!("{kept}…"), span.style));
+            break;
+        }
+    }
+    out
 }
 
 /// Shortens text to `width` characters by cutting its middle.

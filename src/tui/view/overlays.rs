@@ -27,7 +27,8 @@ pub fn detail(model: &Model, detail: &DetailState, frame: &mut Frame, area: Rect
         return;
     };
     let c = &row.code;
-    let [facts, records] = Layout::vertical([Constraint::Length(6), Constraint::Fill(1)]).areas(inner);
+    // One fact a line, so each fits the 80-column screen.
+    let [facts, records] = Layout::vertical([Constraint::Length(8), Constraint::Fill(1)]).areas(inner);
     let last_used =
         stats.last_used.map_or("never".to_string(), |t| format!("{} ({})", date_time(t), relative(Some(t), model.now)));
     let expires = c
@@ -39,18 +40,16 @@ pub fn detail(model: &Model, detail: &DetailState, frame: &mut Frame, area: Rect
             Span::raw(format!("  {}", c.description)),
         ]),
         Line::raw(format!(
-            "Uses {} of {} · {} left · {} unique users · last used {last_used}",
+            "Uses {} of {} · {} left · {} unique users",
             count(i64::from(c.number_of_uses)),
             count(i64::from(c.max_uses)),
             count(i64::from(stats.remaining_uses)),
             count(stats.unique_users)
         )),
+        Line::raw(format!("Last used {last_used}")),
         Line::raw(format!("Expires {expires} · created {}", date_time(c.date_created))),
-        Line::raw(format!(
-            "Created by {} · beneficiary {}",
-            row.created_by_email.as_deref().unwrap_or("unknown"),
-            row.beneficiary_email.as_deref().unwrap_or("none")
-        )),
+        Line::raw(format!("Created by {}", row.created_by_email.as_deref().unwrap_or("unknown"))),
+        Line::raw(format!("Beneficiary {}", row.beneficiary_email.as_deref().unwrap_or("none"))),
         Line::styled(
             if stats.total_uses > detail.usage.len() as i64 {
                 format!("Usage records: newest {} of {}", detail.usage.len(), count(stats.total_uses))

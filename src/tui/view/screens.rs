@@ -36,18 +36,18 @@ pub fn stats(model: &Model, frame: &mut Frame, area: Rect) {
     );
 
     let total: i64 = data.per_day.iter().map(|d| d.uses).sum();
+    let inner_width = chart.width.saturating_sub(2);
+    let bar_width = (inner_width / data.per_day.len().max(1) as u16).saturating_sub(1).clamp(1, 4);
+    // A day of the month needs two cells; on narrower bars the title's date range says enough.
+    let labelled = bar_width >= 2;
     let bars: Vec<Bar> = data
         .per_day
         .iter()
         .map(|d| {
-            Bar::default()
-                .value(d.uses.max(0) as u64)
-                .label(Line::raw(d.day.format("%d").to_string()))
-                .text_value(String::new())
+            let bar = Bar::default().value(d.uses.max(0) as u64).text_value(String::new());
+            if labelled { bar.label(Line::raw(d.day.format("%d").to_string())) } else { bar }
         })
         .collect();
-    let inner_width = chart.width.saturating_sub(2);
-    let bar_width = (inner_width / data.per_day.len().max(1) as u16).saturating_sub(1).clamp(1, 4);
     let first = data.per_day.first().map_or(String::new(), |d| d.day.to_string());
     let last = data.per_day.last().map_or(String::new(), |d| d.day.to_string());
     let chart_widget =
@@ -88,12 +88,11 @@ pub fn stats(model: &Model, frame: &mut Frame, area: Rect) {
 
 fn describe(key: SettingKey) -> (&'static str, &'static str) {
     match key {
-        SettingKey::Enabled => ("Referral codes", "on: codes work at registration; off: codes are ignored"),
+        // Each fits the 48 columns the 80-column screen leaves it.
+        SettingKey::Enabled => ("Referral codes", "on: codes work at registration; off: ignored"),
         SettingKey::Required => ("Code required", "on: registration needs a valid code"),
-        SettingKey::MaxUsesPerCode => ("Max uses per code", "the highest max uses a code may have (1 to 10000)"),
-        SettingKey::MaxCodesPerUser => {
-            ("Max codes per admin", "codes one Admin may create; Owners are not limited (1 to 1000)")
-        }
+        SettingKey::MaxUsesPerCode => ("Max uses per code", "highest max uses a code may have (1 to 10000)"),
+        SettingKey::MaxCodesPerUser => ("Max codes per admin", "codes per Admin; Owners unlimited (1 to 1000)"),
     }
 }
 

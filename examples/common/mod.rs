@@ -1,0 +1,794 @@
+//! Deterministic dashboard states, shared by the snapshot tests (`tests/tui_snapshots.rs`, which includes this file
+//! with `#[path]`) and the screenshots (`examples/screenshots.rs`).
+//!
+//! Every state is reached the way the running dashboard reaches it: key events and the answers the effects runner
+//! would send, fed through `update::update`. The answers come from [`Db`], a small in-memory stand-in for the
+//! database, so filters, sorting, paging and counts agree with what is on screen. The clock is fixed ([`now`]).
+
+#![allow(dead_code)]
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use refcodes::domain::draft::CodeDefaults;
+use refcodes::domain::settings::{SettingKey, SystemConfig};
+use refcodes::domain::stats::{CodeUsageStats, DailyUsage, SystemStats, TopCode, UsageRecord};
+use refcodes::domain::user::{Role, User, UserWithRole};
+use refcodes::domain::{
+    CodeFilter, CodeId, CodeQuery, CodeRow, CodeStatus, ErrorKind, FieldError, ReferralCode, Selection, SortField,
+    UserId,
+};
+use refcodes::service::Deleted;
+use refcodes::tui::keymap::KeyMap;
+use refcodes::tui::model::{BulkAction, Failure, Model, Options, Session, StatsData};
+use refcodes::tui::msg::{Cmd, Msg};
+use refcodes::tui::theme::{Theme, ThemeConfig};
+use refcodes::tui::{update, view};
+use std::collections::{BTreeSet, VecDeque};
+
+/// The sizes every screen is checked at: the smallest the dashboard draws in, and a large terminal.
+pub const SMALL: (u16, u16) = (80, 24);
+pub const LARGE: (u16, u16) = (160, 48);
+
+/// The dashboard's clock in every state: Saturday 14 March 2026, noon UTC.
+pub fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 3, 14, 12, 0, 0).single().expect("a valid date")
+}
+
+/// The colours of `config/default.toml`.
+pub fn colour_theme() -> Theme {
+    let table: toml::Table = refcodes::config::DEFAULTS.parse().expect("config/default.toml is valid TOML");
+    let config: ThemeConfig = table["theme"].clone().try_into().expect("the default [theme] is valid");
+    Theme::from_config(&config, false).expect("the default colours parse")
+}
+
+fn user(id: i64, first: &str, last: &str, role: Option<Role>) -> UserWithRole {
+    UserWithRole {
+        user: User {
+            id: UserId(id),
+            email: format!("{first}.{last}@example.com"),
+            username: Some(first.to_string()),
+            first_name: Some(capitalise(first)),
+            last_name: Some(capitalise(last)),
+            inserted_at: now() - Duration::days(400 - id),
+        },
+        role,
+    }
+}
+
+fn capitalise(word: &str) -> String {
+    let mut chars = word.chars();
+    chars.next().map_or_else(String::new, |c| c.to_uppercase().chain(chars).collect())
+}
+
+pub fn users() -> Vec<UserWithRole> {
+    vec![
+        user(1, "ada", "lovelace", Some(Role::Owner)),
+        user(2, "grace", "hopper", Some(Role::Admin)),
+        user(3, "alan", "turing", Some(Role::User)),
+        user(4, "linus", "torvalds", Some(Role::User)),
+        user(5, "margaret", "hamilton", Some(Role::Admin)),
+        user(6, "dennis", "ritchie", Some(Role::User)),
+        user(7, "barbara", "liskov", Some(Role::User)),
+        user(8, "radia", "perlman", None),
+        user(9, "hedy", "lamarr", Some(Role::User)),
+        user(10, "donald", "knuth", Some(Role::User)),
+    ]
+}
+
+fn email_of(id: Option<i64>) -> Option<String> {
+    let id = id?;
+    users().into_iter().find(|u| u.user.id.0 == id).map(|u| u.user.email)
+}
+
+/// One code of the sample: uses, limit, creator, beneficiary, days since creation, expiry from now in hours.
+#[allow(clippy::too_many_arguments)]
+fn code(
+    id: i64,
+    code: &str,
+    description: &str,
+    active: bool,
+    (uses, max): (i32, i32),
+    (created_by, beneficiary): (Option<i64>, Option<i64>),
+    created_days_ago: i64,
+    expires_in_hours: Option<i64>,
+) -> CodeRow {
+    CodeRow {
+        code: ReferralCode {
+            id: CodeId(id),
+            code: code.to_string(),
+            description: description.to_string(),
+            status: active,
+            number_of_uses: uses,
+            max_uses: max,
+            created_by: created_by.map(UserId),
+            beneficiary: beneficiary.map(UserId),
+            date_created: now() - Duration::days(created_days_ago) - Duration::minutes(37 * id),
+            expiration_date: expires_in_hours.map(|h| now() + Duration::hours(h)),
+        },
+        created_by_email: email_of(created_by),
+        beneficiary_email: email_of(beneficiary),
+    }
+}
+
+/// A page of codes in every state: Active, Inactive, Expired and Limit reached; never expiring; a creator who is
+/// gone (unknown); no beneficiary; long and empty descriptions.
+pub fn sample_codes() -> Vec<CodeRow> {
+    vec![
+        code(1, "SPRING25", "Spring newsletter campaign", true, (42, 100), (Some(1), Some(2)), 3, Some(6 * 24)),
+        code(2, "WELCOME", "Onboarding for new staff", true, (3, 50), (Some(2), None), 61, None),
+        code(3, "BF2025", "Black Friday 2025", false, (0, 500), (Some(1), None), 110, Some(40 * 24)),
+        code(4, "WINTER24", "Winter promotion, last season", true, (77, 200), (Some(5), Some(9)), 120, Some(-240)),
+        code(5, "VIPGOLD", "VIP partners, gold tier", true, (10, 10), (Some(1), Some(10)), 30, Some(90 * 24)),
+        code(6, "LEGACY01", "Imported from the old shop", true, (5, 100), (Some(77), None), 300, None),
+        code(
+            7,
+            "PODCAST",
+            "Podcast listeners, episode 112: read out in the show and linked in the notes",
+            true,
+            (18, 250),
+            (Some(2), Some(3)),
+            9,
+            Some(12),
+        ),
+        code(8, "K7XQ2", "", true, (0, 100), (Some(1), None), 0, Some(7 * 24)),
+        code(9, "MEETUP-BERLIN", "Berlin Rust meetup", true, (23, 30), (Some(5), Some(6)), 12, Some(2 * 24)),
+        code(10, "PARTNER-ACME", "ACME reseller", false, (150, 150), (Some(2), Some(4)), 200, None),
+        code(11, "STUDENT", "Student discount", true, (99, 100), (Some(1), None), 45, Some(45 * 24)),
+        code(12, "SUMMER25", "Summer sale", true, (0, 1000), (Some(5), None), 1, Some(100 * 24)),
+        code(13, "FRIENDS", "Friends and family", true, (7, 20), (Some(1), Some(8)), 20, Some(1)),
+        code(14, "OLDTEST", "Test code", false, (1, 1), (Some(1), None), 400, Some(-200 * 24)),
+        code(15, "NEWSLETTER-03", "March newsletter", true, (12, 100), (Some(2), Some(7)), 14, Some(16 * 24)),
+        code(16, "CONF-TALK", "Conference talk slide", true, (64, 64), (Some(5), Some(5)), 40, None),
+        code(17, "BETA-TESTERS", "Beta programme", false, (31, 100), (Some(77), Some(9)), 90, None),
+        code(18, "EASTER", "Easter weekend", true, (0, 200), (Some(1), None), 2, Some(25 * 24)),
+        code(19, "YOUTUBE-Q1", "Video sponsorship, first quarter", true, (88, 300), (Some(2), Some(10)), 70, Some(-24)),
+        code(20, "PARTNER-INITECH", "Initech reseller", true, (14, 150), (Some(5), Some(4)), 80, Some(300 * 24)),
+        code(21, "HACKWEEK", "Internal hack week", true, (2, 25), (Some(1), Some(1)), 5, Some(3 * 24)),
+        code(22, "RETURNING", "Win back lapsed customers", true, (45, 500), (Some(2), None), 50, Some(60 * 24)),
+    ]
+}
+
+/// The usage records of a code, newest first: one per use, spread evenly over the time it was usable.
+fn usage_of(row: &CodeRow) -> Vec<UsageRecord> {
+    let c = &row.code;
+    let end = c.expiration_date.map_or(now(), |e| e.min(now()));
+    let span = (end - c.date_created).num_minutes().max(1);
+    let n = i64::from(c.number_of_uses);
+    (0..n)
+        .map(|j| {
+            // A user uses a code once: the named users first, then one who is gone, then members.
+            let (used_by, user_email) = match j {
+                0..10 => {
+                    let id = (c.id.0 + j) % 10 + 1;
+                    (UserId(id), email_of(Some(id)))
+                }
+                10 => (UserId(4711), None),
+                _ => (UserId(1000 + c.id.0 * 100 + j), Some(format!("member{:04}@example.org", c.id.0 * 100 + j))),
+            };
+            UsageRecord {
+                id: c.id.0 * 1000 + j,
+                code_id: c.id,
+                code: c.code.clone(),
+                used_by,
+                user_email,
+                date_used: c.date_created + Duration::minutes(span * (n - j) / (n + 1)),
+            }
+        })
+        .collect()
+}
+
+/// What the stand-in database answers.
+#[derive(Debug, Clone)]
+pub struct Db {
+    pub rows: Vec<CodeRow>,
+    pub config: SystemConfig,
+    pub users: Vec<UserWithRole>,
+    /// A count far above `rows`: pages are made up on the fly (the million-codes states).
+    pub synthetic_total: Option<i64>,
+    /// When set, only these pages are answered; requests for others stay in flight.
+    pub answered_pages: Option<BTreeSet<u64>>,
+    /// When set, every request fails as an unreachable database does.
+    pub offline: Option<String>,
+}
+
+impl Db {
+    pub fn sample() -> Db {
+        Db {
+            rows: sample_codes(),
+            config: SystemConfig {
+                enabled: true,
+                required: false,
+                max_number_of_uses_per_code: 1000,
+                max_number_of_codes_per_user: 50,
+            },
+            users: users(),
+            synthetic_total: None,
+            answered_pages: None,
+            offline: None,
+        }
+    }
+
+    pub fn empty() -> Db {
+        Db { rows: Vec::new(), ..Db::sample() }
+    }
+
+    /// A million codes, of which only the pages the window asks for are ever made.
+    pub fn million() -> Db {
+        Db { synthetic_total: Some(1_000_000), ..Db::sample() }
+    }
+
+    fn synthetic_row(&self, index: u64) -> CodeRow {
+        let i = index as i64;
+        let uses = ((i * 37) % 101) as i32;
+        let mut row = code(
+            100_000 + i,
+            &format!("BULK{:06}", 1_000_000 - i),
+            &format!("Batch import {}", 1 + i / 5000),
+            i % 17 != 0,
+            (uses, 100),
+            (Some(1 + i % 10), if i % 3 == 0 { Some(1 + (i + 4) % 10) } else { None }),
+            0,
+            Some(24 * (1 + i % 60)),
+        );
+        row.code.date_created = now() - Duration::minutes(i);
+        row
+    }
+
+    fn matches(&self, row: &CodeRow, filter: &CodeFilter) -> bool {
+        let text = filter.text.trim().to_lowercase();
+        let c = &row.code;
+        let text_ok = text.is_empty()
+            || [Some(&c.code), Some(&c.description), row.created_by_email.as_ref(), row.beneficiary_email.as_ref()]
+                .into_iter()
+                .flatten()
+                .any(|s| s.to_lowercase().contains(&text));
+        text_ok && filter.status.is_none_or(|s| c.status_at(now()) == s)
+    }
+
+    fn query(&self, filter: &CodeFilter, sort: SortField, descending: bool) -> Vec<CodeRow> {
+        let mut rows: Vec<CodeRow> = self.rows.iter().filter(|r| self.matches(r, filter)).cloned().collect();
+        rows.sort_by(|a, b| {
+            let (a, b) = (&a.code, &b.code);
+            let order = match sort {
+                SortField::Code => a.code.cmp(&b.code),
+                SortField::Created => a.date_created.cmp(&b.date_created),
+                SortField::Expires => a
+                    .expiration_date
+                    .unwrap_or(DateTime::<Utc>::MAX_UTC)
+                    .cmp(&b.expiration_date.unwrap_or(DateTime::<Utc>::MAX_UTC)),
+                SortField::Uses => a.number_of_uses.cmp(&b.number_of_uses),
+            };
+            order.then(a.id.cmp(&b.id))
+        });
+        if descending {
+            rows.reverse();
+        }
+        rows
+    }
+
+    fn page(&self, query: &CodeQuery) -> Vec<CodeRow> {
+        if let Some(total) = self.synthetic_total {
+            let end = (query.offset + query.limit).min(total as u64);
+            return (query.offset..end).map(|i| self.synthetic_row(i)).collect();
+        }
+        let rows = self.query(&query.filter, query.sort, query.descending);
+        rows.into_iter().skip(query.offset as usize).take(query.limit as usize).collect()
+    }
+
+    fn count(&self, filter: &CodeFilter) -> i64 {
+        match self.synthetic_total {
+            Some(total) => total,
+            None => self.rows.iter().filter(|r| self.matches(r, filter)).count() as i64,
+        }
+    }
+
+    fn system_stats(&self) -> SystemStats {
+        if let Some(total) = self.synthetic_total {
+            return SystemStats {
+                total_codes: total,
+                active_codes: total * 9 / 10,
+                total_usage: total * 48,
+                codes_with_usage: total * 97 / 100,
+            };
+        }
+        SystemStats {
+            total_codes: self.rows.len() as i64,
+            active_codes: self.rows.iter().filter(|r| r.code.status_at(now()) == CodeStatus::Active).count() as i64,
+            total_usage: self.rows.iter().map(|r| i64::from(r.code.number_of_uses)).sum(),
+            codes_with_usage: self.rows.iter().filter(|r| r.code.number_of_uses > 0).count() as i64,
+        }
+    }
+
+    fn usage(&self) -> Vec<UsageRecord> {
+        let mut all: Vec<UsageRecord> = self.rows.iter().flat_map(usage_of).collect();
+        all.sort_by(|a, b| b.date_used.cmp(&a.date_used).then(b.id.cmp(&a.id)));
+        all
+    }
+
+    fn row(&self, id: CodeId) -> Option<CodeRow> {
+        self.rows.iter().find(|r| r.code.id == id).cloned()
+    }
+
+    fn selected(&self, selection: &Selection) -> Vec<CodeRow> {
+        match selection {
+            Selection::Ids(ids) => self.rows.iter().filter(|r| ids.contains(&r.code.id)).cloned().collect(),
+            Selection::Matching(filter) => self.rows.iter().filter(|r| self.matches(r, filter)).cloned().collect(),
+        }
+    }
+
+    fn stats(&self, first: chrono::NaiveDate, last: chrono::NaiveDate) -> StatsData {
+        let usage = self.usage();
+        let per_day = first
+            .iter_days()
+            .take_while(|d| *d <= last)
+            .map(|day| DailyUsage {
+                day,
+                uses: usage.iter().filter(|u| u.date_used.date_naive() == day).count() as i64,
+            })
+            .collect();
+        let mut top: Vec<&CodeRow> = self.rows.iter().filter(|r| r.code.number_of_uses > 0).collect();
+        top.sort_by(|a, b| b.code.number_of_uses.cmp(&a.code.number_of_uses).then(a.code.id.cmp(&b.code.id)));
+        let top = top
+            .into_iter()
+            .take(10)
+            .map(|r| TopCode {
+                id: r.code.id,
+                code: r.code.code.clone(),
+                description: r.code.description.clone(),
+                number_of_uses: r.code.number_of_uses,
+                max_uses: r.code.max_uses,
+            })
+            .collect();
+        StatsData { system: self.system_stats(), per_day, top, recent: usage.into_iter().take(20).collect() }
+    }
+
+    /// The answer the effects runner would send for a command; `None` while it is still under way.
+    pub fn answer(&mut self, cmd: Cmd) -> Option<Msg> {
+        if let Some(message) = &self.offline {
+            let failure = Failure { kind: None, message: message.clone(), fields: Vec::new() };
+            return Some(match cmd {
+                Cmd::LoadPage { generation, page, .. } => Msg::Page { generation, page, result: Err(failure) },
+                Cmd::LoadCount { generation, .. } => Msg::Count { generation, result: Err(failure) },
+                Cmd::LoadHeader => Msg::Header(Err(failure)),
+                Cmd::LoadStats { .. } => Msg::Stats(Err(failure)),
+                Cmd::WakeAfter { wake, .. } => Msg::Wake(wake),
+                _ => return None,
+            });
+        }
+        Some(match cmd {
+            Cmd::LoadPage { generation, page, query } => {
+                if self.answered_pages.as_ref().is_some_and(|pages| !pages.contains(&page)) {
+                    return None;
+                }
+                Msg::Page { generation, page, result: Ok(self.page(&query)) }
+            }
+            Cmd::LoadCount { generation, filter } => Msg::Count { generation, result: Ok(self.count(&filter)) },
+            Cmd::LoadHeader => Msg::Header(Ok((self.config, self.system_stats()))),
+            Cmd::LoadDetail { id, usage_limit } => {
+                let row = self.row(id)?;
+                let all = usage_of(&row);
+                let users: BTreeSet<UserId> = all.iter().map(|u| u.used_by).collect();
+                let stats = CodeUsageStats {
+                    code_id: id,
+                    total_uses: all.len() as i64,
+                    unique_users: users.len() as i64,
+                    last_used: all.iter().map(|u| u.date_used).max(),
+                    remaining_uses: row.code.remaining_uses(),
+                    status: row.code.status_at(now()),
+                };
+                let mut newest = all;
+                newest.truncate(usage_limit as usize);
+                Msg::Detail { id, result: Ok((row, stats, newest)) }
+            }
+            Cmd::LoadStats { first, last } => Msg::Stats(Ok(self.stats(first, last))),
+            Cmd::SearchUsers { generation, text } => {
+                let text = text.trim().to_lowercase();
+                let found = self
+                    .users
+                    .iter()
+                    .filter(|u| {
+                        u.user.email.contains(&text)
+                            || u.user.username.as_deref().is_some_and(|n| n.contains(&text))
+                            || u.user.full_name().to_lowercase().contains(&text)
+                    })
+                    .cloned()
+                    .collect();
+                Msg::Users { generation, result: Ok(found) }
+            }
+            Cmd::RandomCode => Msg::RandomCode(Ok("H4ZMP".to_string())),
+            Cmd::Create(input) => {
+                let code = input.code.unwrap_or_else(|| "H4ZMP".to_string());
+                if self.rows.iter().any(|r| r.code.code == code) {
+                    return Some(Msg::Saved(Err(Failure {
+                        kind: Some(ErrorKind::Conflict),
+                        message: format!("code {code} exists already; choose another (e.g. {code}-2)"),
+                        fields: vec![FieldError {
+                            field: "code",
+                            message: format!("{code} exists already; choose another"),
+                        }],
+                    })));
+                }
+                let id = self.rows.iter().map(|r| r.code.id.0).max().unwrap_or(0) + 1;
+                let new = ReferralCode {
+                    id: CodeId(id),
+                    code,
+                    description: input.description,
+                    status: !input.inactive,
+                    number_of_uses: 0,
+                    max_uses: input.max_uses.unwrap_or(100) as i32,
+                    created_by: Some(UserId(1)),
+                    beneficiary: input.beneficiary,
+                    date_created: now(),
+                    expiration_date: Some(now() + Duration::days(7)),
+                };
+                self.rows.push(CodeRow {
+                    code: new.clone(),
+                    created_by_email: email_of(Some(1)),
+                    beneficiary_email: email_of(input.beneficiary.map(|u| u.0)),
+                });
+                Msg::Saved(Ok(new))
+            }
+            Cmd::Describe { action, selection, visible } => {
+                let chosen = self.selected(&selection);
+                let hidden = chosen.iter().filter(|r| !self.matches(r, &visible)).count() as i64;
+                let usage_records = chosen.iter().map(|r| i64::from(r.code.number_of_uses)).sum();
+                Msg::Described {
+                    action,
+                    selection,
+                    result: Ok((Deleted { codes: chosen.len() as i64, usage_records }, hidden)),
+                }
+            }
+            Cmd::Bulk { action, selection, .. } => {
+                let ids: Vec<CodeId> = self.selected(&selection).iter().map(|r| r.code.id).collect();
+                for row in self.rows.iter_mut().filter(|r| ids.contains(&r.code.id)) {
+                    match action {
+                        BulkAction::Activate => row.code.status = true,
+                        BulkAction::Deactivate => row.code.status = false,
+                        BulkAction::Delete | BulkAction::Extend => {}
+                    }
+                }
+                if action == BulkAction::Delete {
+                    self.rows.retain(|r| !ids.contains(&r.code.id));
+                }
+                Msg::BulkDone { action, result: Ok(ids.len() as i64) }
+            }
+            Cmd::MarkAll { generation, filter } => Msg::MarkAll {
+                generation,
+                result: Ok(self.rows.iter().filter(|r| self.matches(r, &filter)).map(|r| r.code.id).collect()),
+            },
+            Cmd::SetSetting { key, value } => {
+                match key {
+                    SettingKey::Enabled => self.config.enabled = value == "true",
+                    SettingKey::Required => self.config.required = value == "true",
+                    SettingKey::MaxUsesPerCode => self.config.max_number_of_uses_per_code = value.parse().ok()?,
+                    SettingKey::MaxCodesPerUser => self.config.max_number_of_codes_per_user = value.parse().ok()?,
+                }
+                Msg::SettingSaved(Ok(self.config))
+            }
+            Cmd::WakeAfter { wake, .. } => Msg::Wake(wake),
+            Cmd::Update { .. } => return None,
+        })
+    }
+}
+
+/// Who is at the keyboard.
+pub fn owner() -> Session {
+    Session {
+        operator: "ada.lovelace@example.com".to_string(),
+        role: "Owner".to_string(),
+        database: "postgres://refcodes:***@db.internal:5432/phoenix".to_string(),
+        read_only: false,
+        can_administer: true,
+    }
+}
+
+/// `refcodes --read-only`: the badge, and no mutating key bound.
+pub fn read_only() -> Session {
+    Session { read_only: true, can_administer: false, ..owner() }
+}
+
+/// A running dashboard: the model and the stand-in database that answers its commands.
+pub struct Dash {
+    pub model: Model,
+    pub db: Db,
+}
+
+impl Dash {
+    /// The dashboard after its first load, every answer in.
+    pub fn new(size: (u16, u16), db: Db) -> Dash {
+        Dash::with(size, db, owner(), colour_theme())
+    }
+
+    pub fn with(size: (u16, u16), db: Db, session: Session, theme: Theme) -> Dash {
+        let options = Options {
+            refresh: std::time::Duration::from_secs(5),
+            debounce: std::time::Duration::from_millis(150),
+            defaults: CodeDefaults::default(),
+            theme,
+        };
+        let model = Model::new(session, options, KeyMap::defaults(), now(), size);
+        let mut dash = Dash { model, db };
+        let cmds = update::start(&mut dash.model);
+        dash.run(cmds);
+        dash
+    }
+
+    /// Sends a message and every answer that follows from it.
+    pub fn send(&mut self, msg: Msg) -> &mut Dash {
+        let cmds = update::update(&mut self.model, msg);
+        self.run(cmds);
+        self
+    }
+
+    /// Sends a message and leaves what it asks for unanswered, as while the database is still working.
+    pub fn send_unanswered(&mut self, msg: Msg) -> &mut Dash {
+        update::update(&mut self.model, msg);
+        self
+    }
+
+    fn run(&mut self, cmds: Vec<Cmd>) {
+        let mut queue = VecDeque::from(cmds);
+        let mut steps = 0;
+        while let Some(cmd) = queue.pop_front() {
+            steps += 1;
+            assert!(steps < 1000, "the commands never settle");
+            if let Some(msg) = self.db.answer(cmd) {
+                queue.extend(update::update(&mut self.model, msg));
+            }
+        }
+    }
+
+    pub fn press(&mut self, code: KeyCode) -> &mut Dash {
+        self.send(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)))
+    }
+
+    /// A character as the terminal sends it (capitals with Shift).
+    pub fn char(&mut self, c: char) -> &mut Dash {
+        let modifiers = if c.is_uppercase() { KeyModifiers::SHIFT } else { KeyModifiers::NONE };
+        self.send(Msg::Key(KeyEvent::new(KeyCode::Char(c), modifiers)))
+    }
+
+    pub fn ctrl(&mut self, c: char) -> &mut Dash {
+        self.send(Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL)))
+    }
+
+    pub fn type_text(&mut self, text: &str) -> &mut Dash {
+        for c in text.chars() {
+            self.char(c);
+        }
+        self
+    }
+
+    pub fn times(&mut self, n: usize, code: KeyCode) -> &mut Dash {
+        for _ in 0..n {
+            self.press(code);
+        }
+        self
+    }
+
+    /// Moves the list cursor onto the code with this text.
+    pub fn cursor_to(&mut self, code: &str) -> &mut Dash {
+        self.press(KeyCode::Home);
+        for _ in 0..self.model.list.len() {
+            if self.model.list.current().is_some_and(|r| r.code.code == code) {
+                return self;
+            }
+            self.press(KeyCode::Down);
+        }
+        panic!("no code {code} in the list");
+    }
+
+    /// The screen as the terminal shows it.
+    pub fn render(&self) -> Terminal<TestBackend> {
+        let (width, height) = self.model.size;
+        let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("a test terminal");
+        terminal.draw(|frame| view::view(&self.model, frame)).expect("drawing never fails on a TestBackend");
+        terminal
+    }
+}
+
+/// A state of the dashboard, by name, as the tests and the screenshots build it.
+pub type Build = fn((u16, u16)) -> Dash;
+
+/// The codes list of the sample, cursor on the first row.
+pub fn codes_list(size: (u16, u16)) -> Dash {
+    Dash::new(size, Db::sample())
+}
+
+/// No codes at all.
+pub fn codes_empty(size: (u16, u16)) -> Dash {
+    Dash::new(size, Db::empty())
+}
+
+/// Three codes marked with Space and the cursor in the middle of the page.
+pub fn codes_marked(size: (u16, u16)) -> Dash {
+    let mut dash = Dash::new(size, Db::sample());
+    dash.times(2, KeyCode::Down).char(' ').press(KeyCode::Down).char(' ').char(' ').times(3, KeyCode::Down);
+    dash
+}
+
+/// A million codes: the cursor paged past the first page, whose neighbour has not come in (placeholder rows).
+pub fn codes_million_paging(size: (u16, u16)) -> Dash {
+    let db = Db { answered_pages: Some(BTreeSet::from([0])), ..Db::million() };
+    let mut dash = Dash::new(size, db);
+    while dash.model.list.cursor < 64 {
+        dash.press(KeyCode::PageDown);
+    }
+    dash
+}
+
+/// A million codes, at the bottom of the list after `G`.
+pub fn codes_million_end(size: (u16, u16)) -> Dash {
+    let mut dash = Dash::new(size, Db::million());
+    dash.char('G');
+    dash
+}
+
+/// Typing in the filter: the list already shows what matches after the debounce.
+pub fn codes_filter_typing(size: (u16, u16)) -> Dash {
+    let mut dash = Dash::new(size, Db::sample());
+    dash.char('/').type_text("hopper");
+    dash
+}
+
+/// The status filter on Active.
+pub fn codes_status_filter(size: (u16, u16)) -> Dash {
+    let mut dash = Dash::new(size, Db::sample());
+    dash.char('f');
+    dash
+}
+
+/// Sorted by uses, reversed to ascending.
+pub fn codes_sort_reversed(size: (u16, u16)) -> Dash {
+    let mut dash = Dash::new(size, Db::sample());
+    dash.char('s').char('s').char('S');
+    dash
+}
+
+/// A message in the status bar, after `t` deactivated the code under the cursor.
+pub fn codes_message(size: (u16, u16)) -> Dash {
+    let mut dash = Dash::new(size, Db::sample());
+    dash.cursor_to("WELCOME").char('t');
+    dash
+}
+
+/// `--read-only`: the badge, and the answer to a key that would change something.
+pub fn codes_read_only(size: (u16, u16)) -> Dash {
+    let mut dash = Dash::with(size, Db::sample(), read_only(), colour_theme());
+    dash.char('d');
+    dash
+}
+
+/// The database can't be reached: every load failed.
+pub fn codes_offline(size: (u16, u16)) -> Dash {
+    let db = Db { offline: Some("connection refused (os error 111)".to_string()), ..Db::sample() };
+    Dash::new(size, db)
+}
+
+/// A new code's form as it opens: defaults and hints.
+pub fn form_new(size: (u16, u16)) -> Dash {
+    let mut dash = Dash::new(size, Db::sample());
+    dash.char('n');
+    dash
+}
+
+/// Fields checked as they are typed: a code with a space, too many uses, an expiry in the past.
+pub fn form_invalid(size: (u16, u16)) -> Dash {
+    let mut dash = Dash::new(size, Db::sample());
+    dash.char('n').type_text("SPRING 25!").press(KeyCode::Tab).type_text("Spring campaign");
+    dash.press(KeyCode::Tab).ctrl('u').type_text("5000");
+    dash.press(KeyCode::Tab).ctrl('u').type_text("2026-03-01");
+    dash
+}
+
+/// Editing a code: its values, the resolved expiry.
+pub fn form_edit(size: (u16, u16)) -> Dash {
+    let mut dash = Dash::new(size, Db::sample());
+    dash.cursor_to("SPRING25").char('e');
+    dash
+}
+
+/// A save the service refused: the code exists already; the message stands under the field.
+pub fn form_refused(size: (u16, u16)) -> Dash {
+    let mut dash = Dash::new(size, Db::sample());
+    dash.char('n').type_text("WELCOME").press(KeyCode::Tab).type_text("Second welcome code").ctrl('s');
+    dash
+}
+
+/// The beneficiary picker, opened from its field, with every user.
+pub fn picker_results(size: (u16, u16)) -> Dash {
+    let mut dash = Dash::new(size, Db::sample());
+    dash.char('n').press(KeyCode::BackTab).press(KeyCode::Enter).press(KeyCode::Down);
+    dash
+}
+
+/// The picker when no user matches the search.
+pub fn picker_no_match(size: (u16, u16)) -> Dash {
+    let mut dash = picker_results(size);
+    dash.type_text("zuse");
+    dash
+}
+
+/// A code's details asked for, the answer not in yet.
+pub fn detail_loading(size: (u16, u16)) -> Dash {
+    let mut dash = Dash::new(size, Db::sample());
+    dash.cursor_to("WINTER24");
+    dash.send_unanswered(Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)));
+    dash
+}
+
+/// A code's details with its usage records.
+pub fn detail_usage(size: (u16, u16)) -> Dash {
+    let mut dash = Dash::new(size, Db::sample());
+    dash.cursor_to("MEETUP-BERLIN").press(KeyCode::Enter).press(KeyCode::Down);
+    dash
+}
+
+/// The stats screen: figures, 30 days of uses, top codes, recent usage.
+pub fn stats(size: (u16, u16)) -> Dash {
+    let mut dash = Dash::new(size, Db::sample());
+    dash.press(KeyCode::Tab);
+    dash
+}
+
+/// The settings screen.
+pub fn settings(size: (u16, u16)) -> Dash {
+    let mut dash = Dash::new(size, Db::sample());
+    dash.times(2, KeyCode::Tab).press(KeyCode::Down);
+    dash
+}
+
+/// Editing the max uses per code with a value out of range.
+pub fn settings_edit_error(size: (u16, u16)) -> Dash {
+    let mut dash = Dash::new(size, Db::sample());
+    dash.times(2, KeyCode::Tab).times(2, KeyCode::Down).press(KeyCode::Enter);
+    dash.times(4, KeyCode::Backspace).type_text("20000");
+    dash
+}
+
+/// The settings screen of a read-only dashboard.
+pub fn settings_read_only(size: (u16, u16)) -> Dash {
+    let mut dash = Dash::with(size, Db::sample(), read_only(), colour_theme());
+    dash.times(2, KeyCode::Tab);
+    dash
+}
+
+/// The keys overlay.
+pub fn help(size: (u16, u16)) -> Dash {
+    let mut dash = Dash::new(size, Db::sample());
+    dash.char('?');
+    dash
+}
+
+/// The keys overlay filtered by what was typed.
+pub fn help_filtered(size: (u16, u16)) -> Dash {
+    let mut dash = help(size);
+    dash.type_text("mark");
+    dash
+}
+
+/// Deleting four marked codes, two of which the filter typed since hides: the count, the usage records and the hidden
+/// ones are named, and the highlighted answer is Cancel.
+pub fn confirm_delete(size: (u16, u16)) -> Dash {
+    let mut dash = Dash::new(size, Db::sample());
+    dash.cursor_to("WINTER24").char(' ');
+    dash.cursor_to("VIPGOLD").char(' ');
+    dash.cursor_to("STUDENT").char(' ');
+    dash.char('/').type_text("partner").press(KeyCode::Enter).press(KeyCode::Down).char(' ');
+    dash.char('d');
+    dash
+}
+
+/// Closing a form with typed changes.
+pub fn confirm_discard(size: (u16, u16)) -> Dash {
+    let mut dash = Dash::new(size, Db::sample());
+    dash.char('n').type_text("HALLOWEEN").press(KeyCode::Esc);
+    dash
+}
+
+/// Below the smallest size the dashboard draws in.
+pub fn too_small(size: (u16, u16)) -> Dash {
+    Dash::new(size, Db::sample())
+}

@@ -1,0 +1,264 @@
+//! Whole screens of the dashboard, drawn by `view::view` into a `TestBackend`, at the smallest size it draws in
+//! (80x24) and at a large one (160x48). The states come from `examples/common` (shared with the screenshots): key
+//! events and the answers the effects runner would send, from a stand-in database, at a fixed clock.
+//!
+//! Text snapshots show what is on screen; a few debug snapshots of the buffer pin the styling (status colours,
+//! reverse video for the cursor, and NO_COLOR). Review changes with `cargo insta review`.
+
+#[path = "../examples/common/mod.rs"]
+mod common;
+
+use common::{Build, Dash, LARGE, SMALL};
+use refcodes::tui::model::{Model, Screen};
+use refcodes::tui::theme::Theme;
+
+/// Snapshots a state at both sizes, after checking it is the state it claims to be.
+fn snap(name: &str, build: Build, check: fn(&Model)) {
+    for (width, height) in [SMALL, LARGE] {
+        let dash = build((width, height));
+        check(&dash.model);
+        insta::assert_snapshot!(format!("{name}_{width}x{height}"), dash.render().backend());
+    }
+}
+
+fn settled(model: &Model) {
+    assert_eq!(model.in_flight, 0, "every request was answered");
+    assert!(model.offline.is_none());
+}
+
+#[test]
+fn codes_list() {
+    snap("codes_list", common::codes_list, |m| {
+        settled(m);
+        assert_eq!(m.list.total, Some(22));
+    });
+}
+
+#[test]
+fn codes_empty() {
+    snap("codes_empty", common::codes_empty, |m| {
+        settled(m);
+        assert_eq!(m.list.total, Some(0));
+    });
+}
+
+#[test]
+fn codes_marked_cursor_mid_list() {
+    snap("codes_marked", common::codes_marked, |m| {
+        settled(m);
+        assert_eq!(m.list.marks.len(), 3);
+        assert_eq!(m.list.cursor, 9);
+    });
+}
+
+#[test]
+fn codes_million_paging_with_placeholders() {
+    snap("codes_million_paging", common::codes_million_paging, |m| {
+        assert_eq!(m.list.total, Some(1_000_000));
+        assert!(m.list.current().is_none(), "the cursor is on a row not loaded yet");
+        assert!(m.in_flight > 0);
+    });
+}
+
+#[test]
+fn codes_million_end() {
+    snap("codes_million_end", common::codes_million_end, |m| {
+        settled(m);
+        assert_eq!(m.list.cursor, 999_999);
+    });
+}
+
+#[test]
+fn codes_filter_typing() {
+    snap("codes_filter_typing", common::codes_filter_typing, |m| {
+        settled(m);
+        assert!(m.list.filtering);
+        assert_eq!(m.list.applied_filter, "hopper");
+    });
+}
+
+#[test]
+fn codes_status_filter() {
+    snap("codes_status_filter", common::codes_status_filter, |m| {
+        settled(m);
+        assert!(m.list.status.is_some());
+    });
+}
+
+#[test]
+fn codes_sort_reversed() {
+    snap("codes_sort_reversed", common::codes_sort_reversed, |m| {
+        settled(m);
+        assert!(!m.list.descending);
+    });
+}
+
+#[test]
+fn codes_status_message() {
+    snap("codes_message", common::codes_message, |m| {
+        settled(m);
+        assert!(m.message().is_some());
+    });
+}
+
+#[test]
+fn codes_read_only() {
+    snap("codes_read_only", common::codes_read_only, |m| {
+        settled(m);
+        assert!(m.session.read_only);
+        assert!(m.confirm.is_none(), "nothing to confirm: delete is refused");
+    });
+}
+
+#[test]
+fn codes_database_unreachable() {
+    snap("codes_offline", common::codes_offline, |m| assert!(m.offline.is_some()));
+}
+
+#[test]
+fn too_small() {
+    let dash = common::too_small((60, 20));
+    assert!(!dash.model.fits());
+    insta::assert_snapshot!("too_small_60x20", dash.render().backend());
+}
+
+#[test]
+fn form_new() {
+    snap("form_new", common::form_new, |m| {
+        settled(m);
+        assert!(m.form.as_ref().is_some_and(|f| f.editing.is_none() && f.errors.is_empty()));
+    });
+}
+
+#[test]
+fn form_live_validation() {
+    snap("form_invalid", common::form_invalid, |m| {
+        settled(m);
+        assert_eq!(m.form.as_ref().map(|f| f.errors.len()), Some(3));
+    });
+}
+
+#[test]
+fn form_edit() {
+    snap("form_edit", common::form_edit, |m| {
+        settled(m);
+        assert!(m.form.as_ref().is_some_and(|f| f.editing.is_some()));
+    });
+}
+
+#[test]
+fn form_refused_save() {
+    snap("form_refused", common::form_refused, |m| {
+        settled(m);
+        let form = m.form.as_ref().expect("the form stays open");
+        assert!(form.failure.is_some() && !form.errors.is_empty());
+    });
+}
+
+#[test]
+fn picker_results() {
+    snap("picker_results", common::picker_results, |m| {
+        settled(m);
+        assert_eq!(m.picker.as_ref().map(|p| p.results.len()), Some(10));
+    });
+}
+
+#[test]
+fn picker_no_match() {
+    snap("picker_no_match", common::picker_no_match, |m| {
+        settled(m);
+        assert!(m.picker.as_ref().is_some_and(|p| p.results.is_empty() && !p.loading));
+    });
+}
+
+#[test]
+fn detail_loading() {
+    snap("detail_loading", common::detail_loading, |m| {
+        assert!(m.detail.as_ref().is_some_and(|d| d.loading));
+    });
+}
+
+#[test]
+fn detail_with_usage() {
+    snap("detail_usage", common::detail_usage, |m| {
+        settled(m);
+        assert!(m.detail.as_ref().is_some_and(|d| d.usage.len() == 23));
+    });
+}
+
+#[test]
+fn stats() {
+    snap("stats", common::stats, |m| {
+        settled(m);
+        assert_eq!(m.screen, Screen::Stats);
+        assert_eq!(m.stats.data.as_ref().map(|d| d.per_day.len()), Some(30));
+    });
+}
+
+#[test]
+fn settings() {
+    snap("settings", common::settings, |m| {
+        settled(m);
+        assert_eq!(m.screen, Screen::Settings);
+    });
+}
+
+#[test]
+fn settings_editing_with_error() {
+    snap("settings_edit_error", common::settings_edit_error, |m| {
+        settled(m);
+        assert!(m.settings.editing.is_some() && m.settings.error.is_some());
+    });
+}
+
+#[test]
+fn settings_read_only() {
+    snap("settings_read_only", common::settings_read_only, |m| {
+        settled(m);
+        assert!(!m.session.can_administer);
+    });
+}
+
+#[test]
+fn help() {
+    snap("help", common::help, |m| assert!(m.help.is_some()));
+}
+
+#[test]
+fn help_filtered() {
+    snap("help_filtered", common::help_filtered, |m| {
+        assert_eq!(m.help.as_ref().map(|h| h.filter.value()), Some("mark"));
+    });
+}
+
+#[test]
+fn confirm_delete() {
+    snap("confirm_delete", common::confirm_delete, |m| {
+        settled(m);
+        let confirm = m.confirm.as_ref().expect("a question");
+        assert!(!confirm.on_confirm, "the highlighted answer is Cancel");
+    });
+}
+
+#[test]
+fn confirm_discard_form() {
+    snap("confirm_discard", common::confirm_discard, |m| {
+        settled(m);
+        assert!(m.confirm.is_some() && m.form.is_some());
+    });
+}
+
+/// Status colours, the header's current tab and the cursor row in reverse video.
+#[test]
+fn styles_in_colour() {
+    let dash = common::codes_marked(SMALL);
+    insta::assert_debug_snapshot!("styles_colour_80x24", dash.render().backend().buffer());
+}
+
+/// NO_COLOR: no colour at all; status words, the mark column and REVERSED carry the meaning.
+#[test]
+fn styles_without_colour() {
+    let mut dash = Dash::with(SMALL, common::Db::sample(), common::owner(), Theme::plain());
+    dash.times(2, crossterm::event::KeyCode::Down).char(' ');
+    insta::assert_debug_snapshot!("styles_no_color_80x24", dash.render().backend().buffer());
+}
