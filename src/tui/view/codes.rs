@@ -175,7 +175,7 @@ fn code_row(model: &Model, row: &CodeRow, wide: bool, cells: &[usize]) -> Row<'s
     };
     let status_text = if wide || status != CodeStatus::LimitReached { status.label() } else { "Limit" };
     Row::new(vec![
-        Cell::from(Span::styled(if marked { "●" } else { " " }, theme.marked())),
+        Cell::from(if marked { Span::styled("●", theme.marked()) } else { Span::raw(" ") }),
         Cell::from(Span::styled(fit(&c.code, cells[1]), if marked { theme.marked() } else { Style::default() })),
         Cell::from(fit(&c.description, cells[2])),
         Cell::from(uses),
