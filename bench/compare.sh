@@ -2,7 +2,8 @@
 # Redemption throughput of refcodes (examples/bench_use.rs, which calls Service::use_code) against a baseline
 # running the same minimal SQL transaction on the same database, in one run:
 #   postgres: pgbench -n -c K -j K -T T -f bench/redeem.sql on a database it creates (refcodes_bench)
-#   sqlite:   the sqlite3 shell replaying N transactions (BEGIN IMMEDIATE; UPDATE; INSERT; COMMIT) on a temp file
+#   sqlite:   the sqlite3 shell replaying transactions (BEGIN IMMEDIATE; UPDATE; INSERT; COMMIT) on a temp file
+#             for the same T seconds (stopped by `timeout`; the usage rows it committed are counted)
 # and prints ours/baseline per mode. See BENCHMARKS.md.
 #
 # usage: bench/compare.sh postgres|sqlite [--clients K] [--seconds T] [--modes "spread hot"] [--rounds R]
@@ -33,8 +34,8 @@ while (($#)); do
 done
 # Fresh users per pgbench client: enough for 4,000 transactions a second each.
 stride=$((4000 * seconds))
-# Transactions in one sqlite3 replay.
-replay_tx=${replay_tx:-$((10000 * seconds))}
+# Transactions written to the sqlite3 replay file, more than it can run in T seconds.
+replay_tx=${replay_tx:-$((20000 * seconds))}
 
 log() { printf '== %s\n' "$*" >&2; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
@@ -44,10 +45,13 @@ bin=${CARGO_TARGET_DIR:-target}/release/examples/bench_use
 
 echo "machine: nproc=$(nproc) mem=$(free -g | awk '/^Mem:/ { print $2 " GiB" }') load=$(cut -d' ' -f1-3 /proc/loadavg)"
 
-# ours MODE: runs bench_use and prints its redemptions_per_sec.
+# ours MODE BASELINE_TPS: runs bench_use and prints its redemptions_per_sec. It makes fresh users for up to 4x the
+# baseline's rate (and 5,000 more per client); should it run out, it fails and says so.
 ours() {
-    local out
-    out=$("$bin" --database-url "$url" --clients "$clients" --seconds "$seconds" --mode "$1" | tee /dev/stderr)
+    local out per_client
+    per_client=$(awk -v b="$2" -v t="$seconds" -v k="$clients" 'BEGIN { printf "%d", 4 * b * (t + 1) / k + 5000 }')
+    out=$("$bin" --database-url "$url" --clients "$clients" --seconds "$seconds" --mode "$1" \
+        --users-per-client "$per_client" | tee /dev/stderr)
     sed -n 's/^redemptions_per_sec=//p' <<<"$out" | tail -1
 }
 
@@ -101,9 +105,9 @@ else
     hot=$(q "SELECT id FROM phoenix_kit_referral_codes WHERE code = 'BENCH-HOT'")
     q "SELECT id, code FROM phoenix_kit_referral_codes WHERE description = 'bench spread' ORDER BY id" >"$dir/codes"
 
-    # baseline MODE: fresh users, a replay file, its time; prints its transactions per second.
+    # baseline MODE: fresh users, a replay file run for T seconds; prints its transactions per second.
     baseline() {
-        local n=$replay_tx first last now start end rows
+        local n=$replay_tx first last now start end rows status
         IFS='|' read -r first last <<<"$(q "WITH RECURSIVE g(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM g WHERE i < $n)
             INSERT INTO phoenix_kit_users (email, inserted_at)
             SELECT 'replay-' || i || '-' || strftime('%s', 'now') || '-' || abs(random()) || '@bench.invalid',
@@ -125,13 +129,18 @@ else
                     }
                 }' "$dir/codes"
         } >"$dir/replay.sql"
+        # Stopped after T seconds like pgbench -T; a transaction cut off by the stop rolls back and isn't counted.
         start=$(date +%s%N)
-        sqlite3 -bail -batch "$file" <"$dir/replay.sql" >/dev/null
+        status=0
+        /usr/bin/time -f "%U %S" -o "$dir/cpu" timeout -s TERM "$seconds" sqlite3 -bail -batch "$file" \
+            <"$dir/replay.sql" >/dev/null || status=$?
         end=$(date +%s%N)
+        ((status == 0 || status == 124)) || { echo "sqlite3 replay failed (status $status)" >&2; exit 1; }
+        ((status == 124)) || echo "warning: the replay ran out of transactions before ${seconds}s; raise --replay-tx" >&2
         rows=$(q "SELECT count(*) FROM phoenix_kit_referral_code_usage WHERE used_by BETWEEN $first AND $last")
-        ((rows == n)) || { echo "replay wrote $rows usage rows for $n transactions" >&2; exit 1; }
-        echo "sqlite3 replay: $n transactions in $(awk -v d=$((end - start)) 'BEGIN { printf "%.2f", d / 1e9 }') s" >&2
-        awk -v n="$n" -v d=$((end - start)) 'BEGIN { printf "%.1f", n / (d / 1e9) }'
+        echo "sqlite3 replay: $rows transactions committed in $(awk -v d=$((end - start)) 'BEGIN { printf "%.2f", d / 1e9 }') s," \
+            "cpu_us_per_transaction=$(awk -v r="$rows" 'END { printf "%.0f", ($1 + $2) * 1e6 / r }' "$dir/cpu")" >&2
+        awk -v n="$rows" -v d=$((end - start)) 'BEGIN { printf "%.1f", n / (d / 1e9) }'
     }
 fi
 
@@ -141,7 +150,7 @@ for mode in $modes; do
         log "$backend $mode round $r/$rounds: baseline"
         b=$(baseline "$mode")
         log "$backend $mode round $r/$rounds: ours (bench_use, $clients clients, ${seconds}s)"
-        o=$(ours "$mode")
+        o=$(ours "$mode" "$b")
         echo "round $r $mode: baseline=$b ours=$o ratio=$(ratio "$o" "$b")"
         base_sum=$(awk -v a="$base_sum" -v b="$b" 'BEGIN { print a + b }')
         ours_sum=$(awk -v a="$ours_sum" -v b="$o" 'BEGIN { print a + b }')

@@ -183,6 +183,11 @@ async fn run(args: &Args) -> Result<ExitCode, Error> {
             client_loop(client as u64, &service, &codes, mode, mine, measure_from, until).await
         }));
     }
+    // This process's CPU time over the measured seconds (the database's too, on SQLite).
+    tokio::time::sleep_until(measure_from.into()).await;
+    let cpu_before = cpu_seconds();
+    tokio::time::sleep_until(until.into()).await;
+    let cpu_used = cpu_seconds().zip(cpu_before).map(|(after, before)| after - before);
     let mut total = Tally::default();
     let mut warm = Tally::default();
     for handle in handles {
@@ -207,6 +212,9 @@ async fn run(args: &Args) -> Result<ExitCode, Error> {
     );
     println!("redemptions={} refused={:?} failed={:?}", total.ok, total.refused, total.failed);
     println!("latency_ms p50={:.2} p90={:.2} p99={:.2} max={:.2}", pct(0.5), pct(0.9), pct(0.99), pct(1.0));
+    if let Some(cpu) = cpu_used.filter(|_| total.ok > 0) {
+        println!("cpu_secs={cpu:.2} cpu_us_per_redemption={:.0}", cpu * 1e6 / total.ok as f64);
+    }
     // Every success must have left exactly one usage row of a user of this run.
     let recorded = after - before;
     let expected = (total.ok + warm.ok) as i64;
@@ -373,6 +381,14 @@ async fn version(db: &Db) -> Result<String, Error> {
         Backend::Postgres => "SHOW server_version",
     };
     Ok(db.exec().fetch_one::<(String,)>(&Sql::new(sql)).await?.0)
+}
+
+/// User and system CPU time of this process so far, from `/proc/self/stat` (Linux; 100 ticks a second).
+fn cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    Some(ticks as f64 / 100.0)
 }
 
 /// Usage rows of the users with ids in `first..=last`.
