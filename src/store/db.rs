@@ -135,6 +135,10 @@ impl Db {
                 .busy_timeout(options.busy_timeout);
             let pool = SqlitePoolOptions::new()
                 .max_connections(options.max_connections)
+                // The pool pings a connection before handing it out, to catch one the server dropped. A SQLite
+                // connection lives in this process and can't be dropped like that, and the ping is a round trip
+                // to its worker thread, paid by every query and transaction.
+                .test_before_acquire(false)
                 .acquire_timeout(options.busy_timeout.max(Duration::from_secs(10)))
                 .connect_with(connect)
                 .await?;
