@@ -40,6 +40,9 @@ replay_tx=${replay_tx:-$((20000 * seconds))}
 log() { printf '== %s\n' "$*" >&2; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 
+dir=$(mktemp -d /tmp/refcodes-bench.XXXXXX)
+trap 'rm -rf "$dir"' EXIT
+
 cargo build --release --quiet --example bench_use
 bin=${CARGO_TARGET_DIR:-target}/release/examples/bench_use
 
@@ -50,9 +53,10 @@ echo "machine: nproc=$(nproc) mem=$(free -g | awk '/^Mem:/ { print $2 " GiB" }')
 ours() {
     local out per_client
     per_client=$(awk -v b="$2" -v t="$seconds" -v k="$clients" 'BEGIN { printf "%d", 4 * b * (t + 1) / k + 5000 }')
-    out=$("$bin" --database-url "$url" --clients "$clients" --seconds "$seconds" --mode "$1" \
-        --users-per-client "$per_client" | tee /dev/stderr)
-    sed -n 's/^redemptions_per_sec=//p' <<<"$out" | tail -1
+    "$bin" --database-url "$url" --clients "$clients" --seconds "$seconds" --mode "$1" \
+        --users-per-client "$per_client" >"$dir/ours.out"
+    cat "$dir/ours.out" >&2
+    sed -n 's/^redemptions_per_sec=//p' "$dir/ours.out" | tail -1
 }
 
 summary=()
@@ -80,9 +84,10 @@ if [[ $backend == postgres ]]; then
             FROM generate_series(1, $n) g ORDER BY g RETURNING id) SELECT min(id), max(id) FROM u")"
         ((last - first + 1 == n)) || { echo "pgbench user ids are not contiguous" >&2; exit 1; }
         # shellcheck disable=SC2086
-        out=$(pgbench -n -c "$clients" -j "$clients" -T "$seconds" $pgbench_args -f bench/redeem.sql \
-            -D cmin="$lo" -D cmax="$hi" -D ubase=$((first - 1)) -D stride="$stride" -D n=0 "$url" 2>&1 |
-            tee /dev/stderr)
+        pgbench -n -c "$clients" -j "$clients" -T "$seconds" $pgbench_args -f bench/redeem.sql \
+            -D cmin="$lo" -D cmax="$hi" -D ubase=$((first - 1)) -D stride="$stride" -D n=0 "$url" >"$dir/pgbench.out" 2>&1 || true
+        cat "$dir/pgbench.out" >&2
+        out=$(<"$dir/pgbench.out")
         tps=$(sed -n 's/^tps = \([0-9.]*\) (without initial connection time)$/\1/p' <<<"$out")
         done=$(sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' <<<"$out")
         rows=$(q "SELECT count(*) FROM phoenix_kit_referral_code_usage WHERE used_by BETWEEN $first AND $last")
@@ -93,8 +98,6 @@ if [[ $backend == postgres ]]; then
         echo "$tps"
     }
 else
-    dir=$(mktemp -d /tmp/refcodes-bench.XXXXXX)
-    trap 'rm -rf "$dir"' EXIT
     file=$dir/bench.db
     url="sqlite://$file"
     pragmas="PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000; PRAGMA foreign_keys=ON;"
@@ -159,3 +162,4 @@ for mode in $modes; do
 done
 echo
 printf '%s\n' "${summary[@]}"
+echo "load at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
