@@ -9,7 +9,7 @@
 # usage: bench/compare.sh postgres|sqlite [--clients K] [--seconds T] [--modes "spread hot"] [--rounds R]
 #                                         [--replay-tx N] [--pgbench-args "-M prepared"]
 # env:   PGBASE (default postgres://postgres@127.0.0.1:5432), BENCH_DB (default refcodes_bench),
-#        CARGO_TARGET_DIR (where the example is built)
+#        CARGO_TARGET_DIR (where the example is built), BENCH_USE_BIN (a bench_use binary to run instead)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -43,8 +43,12 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else
 dir=$(mktemp -d /tmp/refcodes-bench.XXXXXX)
 trap 'rm -rf "$dir"' EXIT
 
-cargo build --release --quiet --example bench_use
-bin=${CARGO_TARGET_DIR:-target}/release/examples/bench_use
+if [[ -n ${BENCH_USE_BIN:-} ]]; then
+    bin=$BENCH_USE_BIN # another build of bench_use, to compare builds
+else
+    cargo build --release --quiet --example bench_use
+    bin=${CARGO_TARGET_DIR:-target}/release/examples/bench_use
+fi
 
 echo "machine: nproc=$(nproc) mem=$(free -g | awk '/^Mem:/ { print $2 " GiB" }') load=$(cut -d' ' -f1-3 /proc/loadavg)"
 
