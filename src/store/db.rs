@@ -4,7 +4,7 @@ use crate::error::{Error, Result};
 use crate::store::Exec;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{PgPool, Postgres, Sqlite, SqlitePool, Transaction};
+use sqlx::{Connection, PgPool, Postgres, Sqlite, SqlitePool, Transaction};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -69,6 +69,9 @@ impl Backend {
     }
 }
 
+/// A PostgreSQL connection idle this long is pinged before it is handed out.
+const PING_IF_IDLE_FOR: Duration = Duration::from_secs(10);
+
 /// How to connect.
 #[derive(Debug, Clone)]
 pub struct ConnectOptions {
@@ -126,6 +129,19 @@ impl Db {
                 if options.read_only { connect.options([("default_transaction_read_only", "on")]) } else { connect };
             let pool = PgPoolOptions::new()
                 .max_connections(options.max_connections)
+                // The pool's own check pings every connection before handing it out: one more round trip to the
+                // server per transaction. Connections die while they sit idle (server restarts, idle timeouts,
+                // middleboxes), so only those idle for a while are pinged; a broken one is closed and replaced
+                // as before.
+                .test_before_acquire(false)
+                .before_acquire(|conn, meta| {
+                    Box::pin(async move {
+                        if meta.idle_for >= PING_IF_IDLE_FOR {
+                            conn.ping().await?;
+                        }
+                        Ok(true)
+                    })
+                })
                 .acquire_timeout(Duration::from_secs(10))
                 .connect_with(connect.application_name("refcodes"))
                 .await?;
@@ -141,6 +157,10 @@ impl Db {
                 .busy_timeout(options.busy_timeout);
             let pool = SqlitePoolOptions::new()
                 .max_connections(options.max_connections)
+                // The pool pings a connection before handing it out, to catch one the server dropped. A SQLite
+                // connection lives in this process and can't be dropped like that, and the ping is a round trip
+                // to its worker thread, paid by every query and transaction.
+                .test_before_acquire(false)
                 .acquire_timeout(options.busy_timeout.max(Duration::from_secs(10)))
                 .connect_with(connect)
                 .await?;
