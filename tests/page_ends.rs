@@ -1,0 +1,98 @@
+//! The dashboard's page reads: a window read from the nearer end of the list, and the text filter that reaches
+//! the users' emails by subqueries, give exactly the rows of the plain definitions.
+
+use refcodes::Service;
+use refcodes::domain::{CodeFilter, CodeQuery, CodeRow, CodeStatus, SortField};
+use refcodes::service::{DemoInput, ServiceOptions};
+use std::time::Duration;
+
+async fn seeded(dir: &tempfile::TempDir) -> Service {
+    let url = format!("sqlite://{}", dir.path().join("pages.db").display());
+    let service = Service::open(&url, 4, Duration::from_secs(5), ServiceOptions::default()).await.expect("opens");
+    let signed = service.sign_in("pages@example.com").await.expect("signs in");
+    let service = service.with_operator(signed.operator);
+    service.demo(&DemoInput { users: 30, codes: 400, days: 30 }).await.expect("demo data");
+    service
+}
+
+fn ids(rows: &[CodeRow]) -> Vec<i64> {
+    rows.iter().map(|r| r.code.id.0).collect()
+}
+
+#[tokio::test]
+async fn pages_read_from_the_end_are_the_pages_read_from_the_start() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let service = seeded(&dir).await;
+    let filters = [
+        CodeFilter::default(),
+        CodeFilter { text: "a".into(), status: None },
+        CodeFilter { text: String::new(), status: Some(CodeStatus::Active) },
+        CodeFilter { text: "e".into(), status: Some(CodeStatus::Expired) },
+    ];
+    for filter in filters {
+        let total = service.count(&filter).await.expect("count");
+        assert!(total > 10, "the filter {filter:?} should match a fair number of codes, not {total}");
+        for sort in SortField::ALL {
+            for descending in [false, true] {
+                let whole = CodeQuery { filter: filter.clone(), sort, descending, offset: 0, limit: 10_000 };
+                let all = ids(&service.page(&whole).await.expect("all rows"));
+                assert_eq!(all.len() as i64, total);
+                let mut offsets: Vec<u64> = (0..total as u64 + 70).step_by(23).collect();
+                offsets.extend([total as u64 - 1, (total as u64).saturating_sub(64), total as u64]);
+                for offset in offsets {
+                    for limit in [1, 41, 64] {
+                        let query = CodeQuery { offset, limit, ..whole.clone() };
+                        let near = ids(&service.page_with_known_total(&query, total).await.expect("near rows"));
+                        let plain = ids(&service.page(&query).await.expect("plain rows"));
+                        let expected: Vec<i64> =
+                            all.iter().copied().skip(offset as usize).take(limit as usize).collect();
+                        assert_eq!(plain, expected, "{query:?}");
+                        assert_eq!(near, expected, "{query:?} read from the nearer end of {total}");
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_text_filter_matches_codes_descriptions_and_both_emails() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let service = seeded(&dir).await;
+    let everything = CodeQuery { limit: 10_000, ..CodeQuery::default() };
+    let all = service.page(&everything).await.expect("all rows");
+    let contains = |field: Option<&str>, text: &str| field.is_some_and(|f| f.to_lowercase().contains(text));
+    // Texts that hit each place a filter looks: a campaign word, an email part, a code's random part.
+    let some_code = all[all.len() / 2].code.code.clone();
+    let random_part = some_code.rsplit('-').next().unwrap_or(&some_code).to_string();
+    let beneficiary = all.iter().find_map(|r| r.beneficiary_email.clone()).expect("a code with a beneficiary");
+    let creator = all.iter().find_map(|r| r.created_by_email.clone()).expect("a code with a creator");
+    for text in [
+        "Beta".to_string(),
+        "lovelace".to_string(),
+        random_part,
+        beneficiary.clone(),
+        creator.split('@').next().unwrap_or("").to_string(),
+        "pages@".to_string(),
+        "no such thing".to_string(),
+    ] {
+        let t = text.to_lowercase();
+        let mut expected: Vec<i64> = all
+            .iter()
+            .filter(|r| {
+                contains(Some(&r.code.code), &t)
+                    || contains(Some(&r.code.description), &t)
+                    || contains(r.created_by_email.as_deref(), &t)
+                    || contains(r.beneficiary_email.as_deref(), &t)
+            })
+            .map(|r| r.code.id.0)
+            .collect();
+        expected.sort_unstable();
+        let filter = CodeFilter { text: text.clone(), status: None };
+        let query = CodeQuery { filter: filter.clone(), ..everything.clone() };
+        let mut found = ids(&service.page(&query).await.expect("filtered rows"));
+        found.sort_unstable();
+        assert_eq!(found, expected, "filter {text:?}");
+        assert_eq!(service.count(&filter).await.expect("count"), expected.len() as i64, "count of {text:?}");
+    }
+}
