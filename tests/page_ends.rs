@@ -1,5 +1,7 @@
-//! The dashboard's page reads: a window read from the nearer end of the list, and the text filter that reaches
-//! the users' emails by subqueries, give exactly the rows of the plain definitions.
+//! The dashboard's page reads: a window read from the nearer end of the list, a text filter's window found by a
+//! probe of the first rows or a scan of the table, and the text filter that reaches the users' emails by
+//! subqueries, give exactly the rows of the plain definitions. (The whole lists, asked with a limit deeper than
+//! any probe or scan, walk the sort's index.)
 
 use refcodes::Service;
 use refcodes::domain::{CodeFilter, CodeQuery, CodeRow, CodeStatus, SortField};
@@ -34,7 +36,7 @@ async fn pages_read_from_the_end_are_the_pages_read_from_the_start() {
         assert!(total > 10, "the filter {filter:?} should match a fair number of codes, not {total}");
         for sort in SortField::ALL {
             for descending in [false, true] {
-                let whole = CodeQuery { filter: filter.clone(), sort, descending, offset: 0, limit: 10_000 };
+                let whole = CodeQuery { filter: filter.clone(), sort, descending, offset: 0, limit: 20_000 };
                 let all = ids(&service.page(&whole).await.expect("all rows"));
                 assert_eq!(all.len() as i64, total);
                 let mut offsets: Vec<u64> = (0..total as u64 + 70).step_by(23).collect();
@@ -59,7 +61,7 @@ async fn pages_read_from_the_end_are_the_pages_read_from_the_start() {
 async fn the_text_filter_matches_codes_descriptions_and_both_emails() {
     let dir = tempfile::tempdir().expect("a temporary directory");
     let service = seeded(&dir).await;
-    let everything = CodeQuery { limit: 10_000, ..CodeQuery::default() };
+    let everything = CodeQuery { limit: 20_000, ..CodeQuery::default() };
     let all = service.page(&everything).await.expect("all rows");
     let contains = |field: Option<&str>, text: &str| field.is_some_and(|f| f.to_lowercase().contains(text));
     // Texts that hit each place a filter looks: a campaign word, an email part, a code's random part.

@@ -180,14 +180,51 @@ fn push_status(sql: &mut Sql, status: CodeStatus, now: DateTime<Utc>) {
     }
 }
 
+/// Rows of the sort order a text filter first looks through on SQLite (see [`page`]).
+const PROBE_ROWS: u64 = 4096;
+/// Deepest window of a text filter that SQLite reads by scanning the table and keeping the best rows; deeper ones
+/// walk the sort's index.
+const SCAN_ROWS: u64 = 16_384;
+
+/// How [`page`] reaches the codes in its inner query.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reach {
+    /// In the sort's order, along its index.
+    Ordered,
+    /// Only the first [`PROBE_ROWS`] codes of the sort's order.
+    Probe,
+    /// The whole table, the window kept by sorting (SQLite's top-N sorter).
+    Scan,
+}
+
 /// One window of the filtered, sorted list. Ties are broken by id so pages never overlap.
 ///
 /// The window's ids are found first, over the codes alone (for the sorts, in a covering index), and only its rows
 /// are then read and joined to their users: skipping `offset` rows costs index steps, not row reads and joins.
-pub async fn page(exec: Exec<'_>, query: &CodeQuery, now: DateTime<Utc>) -> Result<Vec<CodeRow>, sqlx::Error> {
-    let mut sql =
-        Sql::new(format!("SELECT {CODE_COLUMNS}, {EMAILS} FROM (SELECT c.id FROM phoenix_kit_referral_codes c"));
-    push_where(&mut sql, exec.backend(), &query.filter, now);
+///
+/// A text filter can't use an index. Along the sort's index SQLite finds the window at once when many codes
+/// match, but reads every code, in random order, when few do (seconds on a million codes); a scan of the table
+/// costs the same whatever matches. So on SQLite a text filter first looks through the first [`PROBE_ROWS`] codes
+/// in order: if they hold the whole window, that is the window (the first matches in order are the first matches
+/// there); if not, matches are sparse and the table is scanned. PostgreSQL plans this itself.
+pub async fn page(mut exec: Exec<'_>, query: &CodeQuery, now: DateTime<Utc>) -> Result<Vec<CodeRow>, sqlx::Error> {
+    let end = query.offset.saturating_add(query.limit);
+    let text = !query.filter.text.trim().is_empty();
+    if exec.backend() == Backend::Sqlite && text && end <= SCAN_ROWS {
+        if end <= PROBE_ROWS {
+            let rows: Vec<CodeRow> =
+                exec.reborrow().fetch_all(&page_sql(Backend::Sqlite, query, now, Reach::Probe)).await?;
+            if rows.len() as u64 == query.limit {
+                return Ok(rows);
+            }
+        }
+        return exec.fetch_all(&page_sql(Backend::Sqlite, query, now, Reach::Scan)).await;
+    }
+    let backend = exec.backend();
+    exec.fetch_all(&page_sql(backend, query, now, Reach::Ordered)).await
+}
+
+fn page_sql(backend: Backend, query: &CodeQuery, now: DateTime<Utc>, reach: Reach) -> Sql {
     let dir = if query.descending { "DESC" } else { "ASC" };
     let order = match query.sort {
         SortField::Code => format!(" ORDER BY c.code {dir}"),
@@ -199,11 +236,21 @@ pub async fn page(exec: Exec<'_>, query: &CodeQuery, now: DateTime<Utc>) -> Resu
             format!(" ORDER BY c.expiration_date {dir} NULLS {nulls}, c.id {dir}")
         }
     };
+    let codes = match reach {
+        Reach::Ordered => "phoenix_kit_referral_codes c".to_string(),
+        Reach::Scan => "phoenix_kit_referral_codes c NOT INDEXED".to_string(),
+        Reach::Probe => format!(
+            "(SELECT c.id FROM phoenix_kit_referral_codes c{order} LIMIT {PROBE_ROWS}) p \
+             JOIN phoenix_kit_referral_codes c ON c.id = p.id"
+        ),
+    };
+    let mut sql = Sql::new(format!("SELECT {CODE_COLUMNS}, {EMAILS} FROM (SELECT c.id FROM {codes}"));
+    push_where(&mut sql, backend, &query.filter, now);
     sql.push(&order);
     sql.push(" LIMIT ").bind(query.limit.min(i64::MAX as u64) as i64);
     sql.push(" OFFSET ").bind(query.offset.min(i64::MAX as u64) as i64);
     sql.push(") w JOIN phoenix_kit_referral_codes c ON c.id = w.id").push(USER_JOINS).push(&order);
-    exec.fetch_all(&sql).await
+    sql
 }
 
 /// How many codes match `filter`.
