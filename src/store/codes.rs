@@ -195,6 +195,9 @@ enum Reach {
     Probe,
     /// The whole table, the window kept by sorting (SQLite's top-N sorter).
     Scan,
+    /// Only candidates: codes whose code or description holds the text's trigrams (SQLite's `refcodes_code_search`),
+    /// and codes of users whose email matches; the filter then decides, and the few found are sorted.
+    Search,
 }
 
 /// One window of the filtered, sorted list. Ties are broken by id so pages never overlap.
@@ -217,6 +220,10 @@ pub async fn page(mut exec: Exec<'_>, query: &CodeQuery, now: DateTime<Utc>) -> 
             if rows.len() as u64 == query.limit {
                 return Ok(rows);
             }
+            // Fewer than `end` matches among the first codes: few match, so few are candidates.
+            if searchable(&query.filter.text) {
+                return exec.fetch_all(&page_sql(Backend::Sqlite, query, now, Reach::Search)).await;
+            }
         }
         return exec.fetch_all(&page_sql(Backend::Sqlite, query, now, Reach::Scan)).await;
     }
@@ -237,7 +244,7 @@ fn page_sql(backend: Backend, query: &CodeQuery, now: DateTime<Utc>, reach: Reac
         }
     };
     let codes = match reach {
-        Reach::Ordered => "phoenix_kit_referral_codes c".to_string(),
+        Reach::Ordered | Reach::Search => "phoenix_kit_referral_codes c".to_string(),
         Reach::Scan => "phoenix_kit_referral_codes c NOT INDEXED".to_string(),
         Reach::Probe => format!(
             "(SELECT c.id FROM phoenix_kit_referral_codes c{order} LIMIT {PROBE_ROWS}) p \
@@ -246,11 +253,36 @@ fn page_sql(backend: Backend, query: &CodeQuery, now: DateTime<Utc>, reach: Reac
     };
     let mut sql = Sql::new(format!("SELECT {CODE_COLUMNS}, {EMAILS} FROM (SELECT c.id FROM {codes}"));
     push_where(&mut sql, backend, &query.filter, now);
+    if reach == Reach::Search {
+        push_candidates(&mut sql, query.filter.text.trim());
+    }
     sql.push(&order);
     sql.push(" LIMIT ").bind(query.limit.min(i64::MAX as u64) as i64);
     sql.push(" OFFSET ").bind(query.offset.min(i64::MAX as u64) as i64);
     sql.push(") w JOIN phoenix_kit_referral_codes c ON c.id = w.id").push(USER_JOINS).push(&order);
     sql
+}
+
+/// Whether the trigram index can narrow a search for `text`: it needs three characters.
+fn searchable(text: &str) -> bool {
+    text.trim().chars().count() >= 3
+}
+
+/// Appends ` AND c.id IN (...)`, the candidates of [`Reach::Search`]: a superset of the codes the text filter
+/// matches (the index folds case as LIKE does for ASCII, and more), so the filter's own test, already in the
+/// WHERE, gives exactly its codes.
+fn push_candidates(sql: &mut Sql, text: &str) {
+    // An FTS5 string: the text as one phrase, which the trigram tokenizer matches as a substring.
+    let phrase = format!("\"{}\"", text.replace('"', "\"\""));
+    sql.push(" AND c.id IN (SELECT rowid FROM refcodes_code_search WHERE refcodes_code_search MATCH ").bind(phrase);
+    for column in ["created_by", "beneficiary"] {
+        let p = format!(
+            " UNION SELECT id FROM phoenix_kit_referral_codes WHERE {column} IN \
+             (SELECT u.id FROM phoenix_kit_users u WHERE u.email LIKE "
+        );
+        sql.push(&p).bind(contains_pattern(text)).push(" ESCAPE '\\')");
+    }
+    sql.push(")");
 }
 
 /// How many codes match `filter`.
