@@ -69,6 +69,27 @@ impl Service {
         Ok(codes::page(self.db.exec(), query, self.now()).await?)
     }
 
+    /// The rows [`Service::page`] gives, for a caller that knows how many codes the filter matches (`total`, as
+    /// [`Service::count`] said). A window in the far half of the list is read from its end, in the reversed order
+    /// with the short offset from there, and turned back: so the last page costs what the first one does, where
+    /// an offset from the start would step over nearly every code first.
+    pub async fn page_with_known_total(&self, query: &CodeQuery, total: i64) -> Result<Vec<CodeRow>> {
+        let total = total.max(0) as u64;
+        let end = query.offset.saturating_add(query.limit).min(total);
+        if query.offset >= end || query.offset <= total - end {
+            return self.page(query).await;
+        }
+        let reversed = CodeQuery {
+            descending: !query.descending,
+            offset: total - end,
+            limit: end - query.offset,
+            ..query.clone()
+        };
+        let mut rows = self.page(&reversed).await?;
+        rows.reverse();
+        Ok(rows)
+    }
+
     /// How many codes match.
     pub async fn count(&self, filter: &CodeFilter) -> Result<i64> {
         Ok(codes::count(self.db.exec(), filter, self.now()).await?)

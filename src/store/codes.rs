@@ -12,14 +12,13 @@ const CODE_COLUMNS: &str = "c.id, c.code, c.description, c.status, c.number_of_u
 const RETURNING: &str = " RETURNING id, code, description, status, number_of_uses, max_uses, created_by, beneficiary, \
                          date_created, expiration_date";
 
-const ROW_FROM: &str = " FROM phoenix_kit_referral_codes c \
-                         LEFT JOIN phoenix_kit_users cu ON cu.id = c.created_by \
-                         LEFT JOIN phoenix_kit_users bu ON bu.id = c.beneficiary";
+/// The emails of a row's creator and beneficiary, from [`USER_JOINS`].
+const EMAILS: &str = "CAST(cu.email AS TEXT) AS created_by_email, CAST(bu.email AS TEXT) AS beneficiary_email";
+const USER_JOINS: &str = " LEFT JOIN phoenix_kit_users cu ON cu.id = c.created_by \
+                           LEFT JOIN phoenix_kit_users bu ON bu.id = c.beneficiary";
 
 fn select_rows() -> Sql {
-    Sql::new(format!(
-        "SELECT {CODE_COLUMNS}, CAST(cu.email AS TEXT) AS created_by_email, CAST(bu.email AS TEXT) AS beneficiary_email{ROW_FROM}"
-    ))
+    Sql::new(format!("SELECT {CODE_COLUMNS}, {EMAILS} FROM phoenix_kit_referral_codes c{USER_JOINS}"))
 }
 
 pub async fn get(exec: Exec<'_>, id: CodeId) -> Result<Option<ReferralCode>, sqlx::Error> {
@@ -132,12 +131,12 @@ pub async fn update(exec: Exec<'_>, id: CodeId, changes: &CodeUpdate) -> Result<
     exec.fetch_optional(&sql).await
 }
 
-/// The FROM clause a filter needs: the user joins only when text may match an email.
-fn from_for(filter: &CodeFilter) -> &'static str {
-    if filter.text.trim().is_empty() { " FROM phoenix_kit_referral_codes c" } else { ROW_FROM }
-}
+/// The FROM clause of a filter: the codes alone, since [`push_where`] reaches the users' emails by subqueries.
+const FILTER_FROM: &str = " FROM phoenix_kit_referral_codes c";
 
-/// Appends ` WHERE ...` for `filter`. A text filter needs the user joins of [`ROW_FROM`] in the query.
+/// Appends ` WHERE ...` for `filter`, over `phoenix_kit_referral_codes c` alone. The emails of the creator and the
+/// beneficiary are matched by `IN (SELECT id FROM phoenix_kit_users ...)`: the same codes as `LEFT JOIN`s on the
+/// users' primary key would give, but the few matching users are found once instead of joined on every row.
 fn push_where(sql: &mut Sql, backend: Backend, filter: &CodeFilter, now: DateTime<Utc>) {
     sql.push(" WHERE 1 = 1");
     let text = filter.text.trim();
@@ -147,13 +146,15 @@ fn push_where(sql: &mut Sql, backend: Backend, filter: &CodeFilter, now: DateTim
     }
     if !text.is_empty() {
         let like = backend.ilike();
-        sql.push(" AND (c.code ").push(like).push(" ").bind(contains_pattern(text));
-        let p = format!(" ESCAPE '\\' OR c.description {like} ");
-        sql.push(&p).bind(contains_pattern(text));
-        let p = format!(" ESCAPE '\\' OR cu.email {like} ");
-        sql.push(&p).bind(contains_pattern(text));
-        let p = format!(" ESCAPE '\\' OR bu.email {like} ");
-        sql.push(&p).bind(contains_pattern(text)).push(" ESCAPE '\\')");
+        for (i, column) in ["c.code", "c.description"].into_iter().enumerate() {
+            sql.push(if i == 0 { " AND (" } else { " OR " }).push(column).push(" ").push(like).push(" ");
+            sql.bind(contains_pattern(text)).push(" ESCAPE '\\'");
+        }
+        for column in ["c.created_by", "c.beneficiary"] {
+            let p = format!(" OR {column} IN (SELECT u.id FROM phoenix_kit_users u WHERE u.email {like} ");
+            sql.push(&p).bind(contains_pattern(text)).push(" ESCAPE '\\')");
+        }
+        sql.push(")");
     }
     if let Some(status) = filter.status {
         push_status(sql, status, now);
@@ -179,10 +180,58 @@ fn push_status(sql: &mut Sql, status: CodeStatus, now: DateTime<Utc>) {
     }
 }
 
+/// Rows of the sort order a text filter first looks through on SQLite (see [`page`]).
+const PROBE_ROWS: u64 = 4096;
+/// Deepest window of a text filter that SQLite reads by scanning the table and keeping the best rows; deeper ones
+/// walk the sort's index.
+const SCAN_ROWS: u64 = 16_384;
+
+/// How [`page`] reaches the codes in its inner query.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reach {
+    /// In the sort's order, along its index.
+    Ordered,
+    /// Only the first [`PROBE_ROWS`] codes of the sort's order.
+    Probe,
+    /// The whole table, the window kept by sorting (SQLite's top-N sorter).
+    Scan,
+    /// Only candidates: codes whose code or description holds the text's trigrams (SQLite's `refcodes_code_search`),
+    /// and codes of users whose email matches; the filter then decides, and the few found are sorted.
+    Search,
+}
+
 /// One window of the filtered, sorted list. Ties are broken by id so pages never overlap.
-pub async fn page(exec: Exec<'_>, query: &CodeQuery, now: DateTime<Utc>) -> Result<Vec<CodeRow>, sqlx::Error> {
-    let mut sql = select_rows();
-    push_where(&mut sql, exec.backend(), &query.filter, now);
+///
+/// The window's ids are found first, over the codes alone (for the sorts, in a covering index), and only its rows
+/// are then read and joined to their users: skipping `offset` rows costs index steps, not row reads and joins.
+///
+/// A text filter can't use an index. Along the sort's index SQLite finds the window at once when many codes
+/// match, but reads every code, in random order, when few do (seconds on a million codes); a scan of the table
+/// costs the same whatever matches. So on SQLite a text filter first looks through the first [`PROBE_ROWS`] codes
+/// in order: if they hold the whole window, that is the window (the first matches in order are the first matches
+/// there); if not, matches are sparse and the table is scanned. PostgreSQL plans this itself.
+pub async fn page(mut exec: Exec<'_>, query: &CodeQuery, now: DateTime<Utc>) -> Result<Vec<CodeRow>, sqlx::Error> {
+    let end = query.offset.saturating_add(query.limit);
+    let text = !query.filter.text.trim().is_empty();
+    if exec.backend() == Backend::Sqlite && text && end <= SCAN_ROWS {
+        if end <= PROBE_ROWS {
+            let rows: Vec<CodeRow> =
+                exec.reborrow().fetch_all(&page_sql(Backend::Sqlite, query, now, Reach::Probe)).await?;
+            if rows.len() as u64 == query.limit {
+                return Ok(rows);
+            }
+            // Fewer than `end` matches among the first codes: few match, so few are candidates.
+            if searchable(&query.filter.text) {
+                return exec.fetch_all(&page_sql(Backend::Sqlite, query, now, Reach::Search)).await;
+            }
+        }
+        return exec.fetch_all(&page_sql(Backend::Sqlite, query, now, Reach::Scan)).await;
+    }
+    let backend = exec.backend();
+    exec.fetch_all(&page_sql(backend, query, now, Reach::Ordered)).await
+}
+
+fn page_sql(backend: Backend, query: &CodeQuery, now: DateTime<Utc>, reach: Reach) -> Sql {
     let dir = if query.descending { "DESC" } else { "ASC" };
     let order = match query.sort {
         SortField::Code => format!(" ORDER BY c.code {dir}"),
@@ -194,16 +243,52 @@ pub async fn page(exec: Exec<'_>, query: &CodeQuery, now: DateTime<Utc>) -> Resu
             format!(" ORDER BY c.expiration_date {dir} NULLS {nulls}, c.id {dir}")
         }
     };
+    let codes = match reach {
+        Reach::Ordered | Reach::Search => "phoenix_kit_referral_codes c".to_string(),
+        Reach::Scan => "phoenix_kit_referral_codes c NOT INDEXED".to_string(),
+        Reach::Probe => format!(
+            "(SELECT c.id FROM phoenix_kit_referral_codes c{order} LIMIT {PROBE_ROWS}) p \
+             JOIN phoenix_kit_referral_codes c ON c.id = p.id"
+        ),
+    };
+    let mut sql = Sql::new(format!("SELECT {CODE_COLUMNS}, {EMAILS} FROM (SELECT c.id FROM {codes}"));
+    push_where(&mut sql, backend, &query.filter, now);
+    if reach == Reach::Search {
+        push_candidates(&mut sql, query.filter.text.trim());
+    }
     sql.push(&order);
     sql.push(" LIMIT ").bind(query.limit.min(i64::MAX as u64) as i64);
     sql.push(" OFFSET ").bind(query.offset.min(i64::MAX as u64) as i64);
-    exec.fetch_all(&sql).await
+    sql.push(") w JOIN phoenix_kit_referral_codes c ON c.id = w.id").push(USER_JOINS).push(&order);
+    sql
+}
+
+/// Whether the trigram index can narrow a search for `text`: it needs three characters.
+fn searchable(text: &str) -> bool {
+    text.trim().chars().count() >= 3
+}
+
+/// Appends ` AND c.id IN (...)`, the candidates of [`Reach::Search`]: a superset of the codes the text filter
+/// matches (the index folds case as LIKE does for ASCII, and more), so the filter's own test, already in the
+/// WHERE, gives exactly its codes.
+fn push_candidates(sql: &mut Sql, text: &str) {
+    // An FTS5 string: the text as one phrase, which the trigram tokenizer matches as a substring.
+    let phrase = format!("\"{}\"", text.replace('"', "\"\""));
+    sql.push(" AND c.id IN (SELECT rowid FROM refcodes_code_search WHERE refcodes_code_search MATCH ").bind(phrase);
+    for column in ["created_by", "beneficiary"] {
+        let p = format!(
+            " UNION SELECT id FROM phoenix_kit_referral_codes WHERE {column} IN \
+             (SELECT u.id FROM phoenix_kit_users u WHERE u.email LIKE "
+        );
+        sql.push(&p).bind(contains_pattern(text)).push(" ESCAPE '\\')");
+    }
+    sql.push(")");
 }
 
 /// How many codes match `filter`.
 pub async fn count(exec: Exec<'_>, filter: &CodeFilter, now: DateTime<Utc>) -> Result<i64, sqlx::Error> {
     let mut sql = Sql::new("SELECT count(*)");
-    sql.push(from_for(filter));
+    sql.push(FILTER_FROM);
     push_where(&mut sql, exec.backend(), filter, now);
     Ok(exec.fetch_one::<(i64,)>(&sql).await?.0)
 }
@@ -216,7 +301,7 @@ fn push_selection(sql: &mut Sql, backend: Backend, selection: &Selection, now: D
         }
         Selection::Matching(filter) => {
             sql.push(" WHERE c.id IN (SELECT c.id");
-            sql.push(from_for(filter));
+            sql.push(FILTER_FROM);
             push_where(sql, backend, filter, now);
             sql.push(")");
         }
@@ -246,7 +331,7 @@ pub async fn count_selected_matching(
 ) -> Result<i64, sqlx::Error> {
     let backend = exec.backend();
     let mut sql = Sql::new("SELECT count(*)");
-    sql.push(from_for(filter));
+    sql.push(FILTER_FROM);
     push_where(&mut sql, backend, filter, now);
     sql.push(" AND c.id IN (SELECT c.id FROM phoenix_kit_referral_codes c");
     push_selection(&mut sql, backend, selection, now);
@@ -257,7 +342,7 @@ pub async fn count_selected_matching(
 /// The ids of every code that matches `filter`.
 pub async fn ids_matching(exec: Exec<'_>, filter: &CodeFilter, now: DateTime<Utc>) -> Result<Vec<CodeId>, sqlx::Error> {
     let mut sql = Sql::new("SELECT c.id");
-    sql.push(from_for(filter));
+    sql.push(FILTER_FROM);
     push_where(&mut sql, exec.backend(), filter, now);
     Ok(exec.fetch_all::<(CodeId,)>(&sql).await?.into_iter().map(|(id,)| id).collect())
 }

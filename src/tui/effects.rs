@@ -3,7 +3,9 @@
 
 use super::model::{BulkAction, Failure, StatsData};
 use super::msg::{Cmd, Msg};
+use crate::domain::CodeFilter;
 use crate::service::Service;
+use std::sync::{Arc, Mutex, MutexGuard};
 use tokio::sync::mpsc::UnboundedSender;
 
 /// Recent usage rows and top codes the stats screen shows.
@@ -13,6 +15,34 @@ const STATS_ROWS: i64 = 50;
 pub struct Effects {
     service: Service,
     tx: UnboundedSender<Msg>,
+    counted: Arc<Mutex<Counted>>,
+}
+
+/// The last count of codes the database gave, so pages of the same filter can be read from the nearer end of the
+/// list (see [`Service::page_with_known_total`]). Writes of this dashboard forget it, from when they start until a
+/// count that began after they ended; other writers' changes show in the next refresh's count, as in the list's.
+#[derive(Debug, Default)]
+struct Counted {
+    /// Bumped when a write starts and when it ends.
+    writes: u64,
+    last: Option<(CodeFilter, i64)>,
+}
+
+impl Counted {
+    fn lock(counted: &Mutex<Counted>) -> MutexGuard<'_, Counted> {
+        counted.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn forget(counted: &Mutex<Counted>) {
+        let mut c = Counted::lock(counted);
+        c.writes += 1;
+        c.last = None;
+    }
+}
+
+/// Commands that change codes, and so their count.
+fn writes_codes(cmd: &Cmd) -> bool {
+    matches!(cmd, Cmd::Create(_) | Cmd::Update { .. } | Cmd::Bulk { .. })
 }
 
 fn failure(err: crate::Error) -> Failure {
@@ -21,15 +51,45 @@ fn failure(err: crate::Error) -> Failure {
 
 impl Effects {
     pub fn new(service: Service, tx: UnboundedSender<Msg>) -> Effects {
-        Effects { service, tx }
+        Effects { service, tx, counted: Arc::default() }
     }
 
     /// Starts a command; its answer arrives later on the channel.
     pub fn run(&self, cmd: Cmd) {
         let service = self.service.clone();
         let tx = self.tx.clone();
+        let counted = Arc::clone(&self.counted);
+        let writes = writes_codes(&cmd);
+        if writes {
+            Counted::forget(&counted);
+        }
+        let writes_at_start = Counted::lock(&counted).writes;
         tokio::spawn(async move {
-            if let Some(msg) = perform(&service, cmd).await {
+            let msg = match cmd {
+                Cmd::LoadPage { generation, page, query } => {
+                    let known = Counted::lock(&counted).last.clone().filter(|(f, _)| *f == query.filter);
+                    let result = match known {
+                        Some((_, total)) => service.page_with_known_total(&query, total).await,
+                        None => service.page(&query).await,
+                    };
+                    Some(Msg::Page { generation, page, result: result.map_err(failure) })
+                }
+                Cmd::LoadCount { generation, filter } => {
+                    let result = service.count(&filter).await;
+                    if let Ok(total) = result {
+                        let mut c = Counted::lock(&counted);
+                        if c.writes == writes_at_start {
+                            c.last = Some((filter, total));
+                        }
+                    }
+                    Some(Msg::Count { generation, result: result.map_err(failure) })
+                }
+                cmd => perform(&service, cmd).await,
+            };
+            if writes {
+                Counted::forget(&counted);
+            }
+            if let Some(msg) = msg {
                 // The dashboard may have quit meanwhile; then nobody needs the answer.
                 let _ = tx.send(msg);
             }

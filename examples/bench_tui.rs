@@ -1,0 +1,315 @@
+//! The dashboard over a big SQLite database, through its real update, effects and view path on a `TestBackend`.
+//!
+//! ```text
+//! cargo run --release --example bench_tui -- --codes 1000000 [--db PATH]
+//! ```
+//!
+//! Without `--db` the database lives in a temporary directory; with it, an existing file is reused (seeded once,
+//! by an earlier run). Seeding and migrating run in a child process, so the peak memory printed is the
+//! dashboard's alone. Prints on stdout, one a line: `first_frame_ms=`, `move_p50_ms=`, `move_p99_ms=`,
+//! `filter_ms=`, `peak_rss_mb=`; details go to stderr.
+
+use clap::Parser;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use refcodes::Service;
+use refcodes::config::Config;
+use refcodes::service::DemoInput;
+use refcodes::tui::model::{Model, PAGE_SIZE};
+use refcodes::tui::msg::Msg;
+use refcodes::tui::{self, App};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+const WIDTH: u16 = 160;
+const HEIGHT: u16 = 48;
+const OPERATOR: &str = "bench@example.com";
+/// The gap between two keys of the move script, as a held key repeats (about 30 a second): answers that come
+/// in it are handled untimed, as the real loop would between keys.
+const KEY_GAP: Duration = Duration::from_millis(33);
+/// The benchmark's configuration over the defaults: no filter debounce, so a keystroke goes straight to the
+/// database (the wait the debounce adds is a setting, not work).
+/// How long the benchmark waits for an answer before it reports what it was waiting for.
+const STUCK: Duration = Duration::from_secs(60);
+const BENCH_CONFIG: &str = "[dashboard]\nfilter_debounce_ms = 0\n";
+
+#[derive(Debug, Parser)]
+struct Args {
+    /// Codes in the database
+    #[arg(long, default_value_t = 1_000_000)]
+    codes: usize,
+    /// Users in the database (creators, beneficiaries and users of codes)
+    #[arg(long, default_value_t = 5000)]
+    users: usize,
+    /// Days the demo data spreads over
+    #[arg(long, default_value_t = 90)]
+    days: i64,
+    /// A SQLite file to use, seeded first if it does not exist
+    #[arg(long)]
+    db: Option<PathBuf>,
+    /// Rounds of the move script
+    #[arg(long, default_value_t = 5)]
+    rounds: usize,
+    /// Only create, migrate and seed the database, then exit (the benchmark runs this in a child process)
+    #[arg(long, hide = true)]
+    prepare: bool,
+}
+
+fn main() {
+    let args = Args::parse();
+    let temp = tempfile::tempdir().expect("a temporary directory");
+    let config_path = temp.path().join("bench.toml");
+    std::fs::write(&config_path, BENCH_CONFIG).expect("the bench config is written");
+    let config = Config::load(Some(&config_path), &[]).expect("the bench config loads");
+    let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime");
+    if args.prepare {
+        let db = args.db.clone().expect("--prepare needs --db");
+        runtime.block_on(prepare(&args, &config, &db));
+        return;
+    }
+    let db = args.db.clone().unwrap_or_else(|| temp.path().join("bench.db"));
+    run_prepare(&args, &db);
+    runtime.block_on(bench(&args, &config, &db));
+}
+
+fn url(db: &Path) -> String {
+    format!("sqlite://{}", db.display())
+}
+
+async fn open(config: &Config, db: &Path) -> Service {
+    let service = Service::from_config(config, &url(db), false).await.expect("the database opens");
+    let signed = service.sign_in(OPERATOR).await.expect("the operator signs in");
+    service.with_operator(signed.operator)
+}
+
+/// Runs this program with `--prepare` and waits for it.
+fn run_prepare(args: &Args, db: &Path) {
+    let exe = std::env::current_exe().expect("the path of this program");
+    let status = std::process::Command::new(exe)
+        .args(["--prepare", "--db"])
+        .arg(db)
+        .args(["--codes", &args.codes.to_string(), "--users", &args.users.to_string()])
+        .args(["--days", &args.days.to_string()])
+        .status()
+        .expect("the prepare step runs");
+    assert!(status.success(), "the prepare step failed: {status}");
+}
+
+/// Opens (and so migrates) the database, and seeds it through the service when it has no codes.
+async fn prepare(args: &Args, config: &Config, db: &Path) {
+    let started = Instant::now();
+    let service = open(config, db).await;
+    eprintln!("bench: opened and migrated {} in {:.1} s", db.display(), started.elapsed().as_secs_f64());
+    let have = service.get_system_stats().await.expect("stats").total_codes;
+    if have == 0 {
+        let started = Instant::now();
+        let input = DemoInput { users: args.users, codes: args.codes, days: args.days };
+        let outcome = service.demo(&input).await.expect("the demo data is written");
+        eprintln!(
+            "bench: seeded {} users, {} codes, {} usage records in {:.1} s",
+            outcome.users,
+            outcome.codes,
+            outcome.usage_records,
+            started.elapsed().as_secs_f64()
+        );
+    } else {
+        eprintln!("bench: reusing {} with {have} codes", db.display());
+    }
+    service.close().await;
+}
+
+fn key(code: KeyCode) -> KeyEvent {
+    KeyEvent::new(code, KeyModifiers::NONE)
+}
+
+fn ctrl(c: char) -> KeyEvent {
+    KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL)
+}
+
+/// Whether every row of the window is loaded (the rows a frame would show).
+fn window_loaded(model: &Model) -> bool {
+    let list = &model.list;
+    if list.total == Some(0) {
+        return true;
+    }
+    let height = model.visible_rows();
+    let end = list.total.map_or(list.offset + height, |t| (list.offset + height).min(t.max(0) as u64));
+    let (first, last) = (list.offset / PAGE_SIZE, end.saturating_sub(1).max(list.offset) / PAGE_SIZE);
+    (first..=last).all(|p| list.pages.contains_key(&p))
+}
+
+/// Whether the typed filter is the one the list shows rows for.
+fn filter_applied(model: &Model) -> bool {
+    model.list.applied_filter == model.list.filter.value().trim()
+}
+
+type Bench = App<TestBackend>;
+
+/// Handles answers until `done` holds.
+async fn until(app: &mut Bench, done: impl Fn(&Model) -> bool) {
+    while !done(&app.model) {
+        if let Some(error) = &app.model.list.error {
+            panic!("the list failed to load: {error}");
+        }
+        match tokio::time::timeout(STUCK, app.next_answer()).await {
+            Ok(Some(msg)) => app.handle(msg),
+            Ok(None) => panic!("the effects runner stopped"),
+            Err(_) => {
+                let list = &app.model.list;
+                panic!(
+                    "no answer for {STUCK:?}: filter {:?} (applied {:?}), total {:?}, cursor {}, offset {}, pages {:?}, \
+                     requested {:?}, in flight {}",
+                    list.filter.value(),
+                    list.applied_filter,
+                    list.total,
+                    list.cursor,
+                    list.offset,
+                    list.pages.keys().collect::<Vec<_>>(),
+                    list.requested,
+                    app.model.in_flight
+                )
+            }
+        }
+        app.drain();
+    }
+}
+
+/// Handles answers for at most `gap`, untimed (what arrives between two keys).
+async fn idle(app: &mut Bench, gap: Duration) {
+    let deadline = tokio::time::Instant::now() + gap;
+    while app.model.in_flight > 0 {
+        match tokio::time::timeout_at(deadline, app.next_answer()).await {
+            Ok(Some(msg)) => {
+                app.handle(msg);
+                app.drain();
+            }
+            Ok(None) | Err(_) => break,
+        }
+    }
+    if app.is_dirty() {
+        app.draw().expect("TestBackend draws");
+    }
+}
+
+/// One key, from its event to the frame that shows its rows.
+async fn press(app: &mut Bench, key: KeyEvent) -> Duration {
+    let started = Instant::now();
+    app.handle(Msg::Key(key));
+    until(app, |m| window_loaded(m) && filter_applied(m)).await;
+    app.draw().expect("TestBackend draws");
+    started.elapsed()
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+fn peak_rss_mb() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let kb: f64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0.0);
+    kb / 1024.0
+}
+
+async fn bench(args: &Args, config: &Config, db: &Path) {
+    let service = open(config, db).await;
+    let model = tui::initial_model(&service, config, (WIDTH, HEIGHT), false).expect("the model");
+    let terminal = Terminal::new(TestBackend::new(WIDTH, HEIGHT)).expect("a TestBackend terminal");
+    let mut app = App::new(terminal, model, service.clone());
+
+    // First frame: from start to the first frame that shows the window's rows.
+    let started = Instant::now();
+    app.start();
+    until(&mut app, window_loaded).await;
+    app.draw().expect("TestBackend draws");
+    let first_frame = started.elapsed();
+    until(&mut app, |m| m.list.total.is_some()).await;
+    app.draw().expect("TestBackend draws");
+    let first_total = started.elapsed();
+    until(&mut app, |m| m.in_flight == 0).await;
+    let total = app.model.list.total.unwrap_or(0);
+    eprintln!(
+        "bench: {total} codes; first frame with rows {:.1} ms, with the count {:.1} ms, all first answers {:.1} ms",
+        ms(first_frame),
+        ms(first_total),
+        ms(started.elapsed())
+    );
+
+    // Moves: a script of keys, repeated; each sample is one key from its event to its frame.
+    let round: Vec<(&str, KeyEvent, usize)> = vec![
+        ("j", key(KeyCode::Char('j')), 20),
+        ("k", key(KeyCode::Char('k')), 10),
+        ("PgDn", key(KeyCode::PageDown), 10),
+        ("PgUp", key(KeyCode::PageUp), 5),
+        ("Ctrl-d", ctrl('d'), 10),
+        ("G", key(KeyCode::Char('G')), 1),
+        ("k", key(KeyCode::Char('k')), 5),
+        ("PgUp", key(KeyCode::PageUp), 5),
+        ("g", key(KeyCode::Char('g')), 1),
+    ];
+    let mut samples: Vec<(&str, f64)> = Vec::new();
+    for _ in 0..args.rounds {
+        for (name, event, times) in &round {
+            for _ in 0..*times {
+                let took = press(&mut app, *event).await;
+                samples.push((name, ms(took)));
+                idle(&mut app, KEY_GAP).await;
+            }
+        }
+    }
+    let mut moves: Vec<f64> = samples.iter().map(|(_, t)| *t).collect();
+    moves.sort_by(f64::total_cmp);
+    let mut names: Vec<&str> = samples.iter().map(|(n, _)| *n).collect();
+    names.sort();
+    names.dedup();
+    for name in names {
+        let mut these: Vec<f64> = samples.iter().filter(|(n, _)| *n == name).map(|(_, t)| *t).collect();
+        these.sort_by(f64::total_cmp);
+        eprintln!(
+            "bench: {name:>6}: {} samples, p50 {:.2} ms, max {:.2} ms",
+            these.len(),
+            percentile(&these, 50.0),
+            these[these.len() - 1]
+        );
+    }
+
+    // Filter: type part of a real code, one keystroke at a time on a quiet dashboard; each sample runs from the
+    // keystroke to the frame with the filtered rows (the count may come later).
+    until(&mut app, |m| m.in_flight == 0).await;
+    let code = app.model.list.row(app.model.list.cursor).map(|r| r.code.code.clone()).expect("a row under the cursor");
+    let text: String = code.rsplit('-').next().unwrap_or(&code).to_string();
+    press(&mut app, key(KeyCode::Char('/'))).await;
+    let mut filters = Vec::new();
+    for c in text.chars() {
+        let started = Instant::now();
+        let took = press(&mut app, key(KeyCode::Char(c))).await;
+        until(&mut app, |m| m.list.total.is_some()).await;
+        let counted = started.elapsed();
+        until(&mut app, |m| m.in_flight == 0).await;
+        eprintln!(
+            "bench: filter {:?}: rows drawn {:.1} ms, count {:.1} ms ({} match)",
+            app.model.list.filter.value(),
+            ms(took),
+            ms(counted),
+            app.model.list.total.unwrap_or(0)
+        );
+        filters.push(ms(took));
+    }
+    let filter_worst = filters.iter().copied().fold(0.0, f64::max);
+    service.close().await;
+
+    println!("first_frame_ms={:.1}", ms(first_frame));
+    println!("move_p50_ms={:.2}", percentile(&moves, 50.0));
+    println!("move_p99_ms={:.2}", percentile(&moves, 99.0));
+    println!("filter_ms={filter_worst:.1}");
+    println!("peak_rss_mb={:.1}", peak_rss_mb());
+}

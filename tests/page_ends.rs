@@ -1,0 +1,134 @@
+//! The dashboard's page reads: a window read from the nearer end of the list, a text filter's window found by a
+//! probe of the first rows or a scan of the table, and the text filter that reaches the users' emails by
+//! subqueries, give exactly the rows of the plain definitions. (The whole lists, asked with a limit deeper than
+//! any probe or scan, walk the sort's index.)
+
+use refcodes::Service;
+use refcodes::domain::{CodeFilter, CodeQuery, CodeRow, CodeStatus, SortField};
+use refcodes::service::{DemoInput, ServiceOptions};
+use std::time::Duration;
+
+async fn seeded(dir: &tempfile::TempDir) -> Service {
+    let url = format!("sqlite://{}", dir.path().join("pages.db").display());
+    let service = Service::open(&url, 4, Duration::from_secs(5), ServiceOptions::default()).await.expect("opens");
+    let signed = service.sign_in("pages@example.com").await.expect("signs in");
+    let service = service.with_operator(signed.operator);
+    service.demo(&DemoInput { users: 30, codes: 400, days: 30 }).await.expect("demo data");
+    service
+}
+
+fn ids(rows: &[CodeRow]) -> Vec<i64> {
+    rows.iter().map(|r| r.code.id.0).collect()
+}
+
+#[tokio::test]
+async fn pages_read_from_the_end_are_the_pages_read_from_the_start() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let service = seeded(&dir).await;
+    let filters = [
+        CodeFilter::default(),
+        CodeFilter { text: "a".into(), status: None },
+        CodeFilter { text: String::new(), status: Some(CodeStatus::Active) },
+        CodeFilter { text: "e".into(), status: Some(CodeStatus::Expired) },
+    ];
+    for filter in filters {
+        let total = service.count(&filter).await.expect("count");
+        assert!(total > 10, "the filter {filter:?} should match a fair number of codes, not {total}");
+        for sort in SortField::ALL {
+            for descending in [false, true] {
+                let whole = CodeQuery { filter: filter.clone(), sort, descending, offset: 0, limit: 20_000 };
+                let all = ids(&service.page(&whole).await.expect("all rows"));
+                assert_eq!(all.len() as i64, total);
+                let mut offsets: Vec<u64> = (0..total as u64 + 70).step_by(23).collect();
+                offsets.extend([total as u64 - 1, (total as u64).saturating_sub(64), total as u64]);
+                for offset in offsets {
+                    for limit in [1, 41, 64] {
+                        let query = CodeQuery { offset, limit, ..whole.clone() };
+                        let near = ids(&service.page_with_known_total(&query, total).await.expect("near rows"));
+                        let plain = ids(&service.page(&query).await.expect("plain rows"));
+                        let expected: Vec<i64> =
+                            all.iter().copied().skip(offset as usize).take(limit as usize).collect();
+                        assert_eq!(plain, expected, "{query:?}");
+                        assert_eq!(near, expected, "{query:?} read from the nearer end of {total}");
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_text_filter_matches_codes_descriptions_and_both_emails() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let service = seeded(&dir).await;
+    let everything = CodeQuery { limit: 20_000, ..CodeQuery::default() };
+    let all = service.page(&everything).await.expect("all rows");
+    let contains = |field: Option<&str>, text: &str| field.is_some_and(|f| f.to_lowercase().contains(text));
+    // Texts that hit each place a filter looks: a campaign word, an email part, a code's random part.
+    let some_code = all[all.len() / 2].code.code.clone();
+    let random_part = some_code.rsplit('-').next().unwrap_or(&some_code).to_string();
+    let beneficiary = all.iter().find_map(|r| r.beneficiary_email.clone()).expect("a code with a beneficiary");
+    let creator = all.iter().find_map(|r| r.created_by_email.clone()).expect("a code with a creator");
+    for text in [
+        "Beta".to_string(),
+        "lovelace".to_string(),
+        random_part,
+        beneficiary.clone(),
+        creator.split('@').next().unwrap_or("").to_string(),
+        "pages@".to_string(),
+        "ove".to_string(),
+        "\"%_".to_string(),
+        "no such thing".to_string(),
+    ] {
+        let t = text.to_lowercase();
+        let in_order: Vec<i64> = all
+            .iter()
+            .filter(|r| {
+                contains(Some(&r.code.code), &t)
+                    || contains(Some(&r.code.description), &t)
+                    || contains(r.created_by_email.as_deref(), &t)
+                    || contains(r.beneficiary_email.as_deref(), &t)
+            })
+            .map(|r| r.code.id.0)
+            .collect();
+        let filter = CodeFilter { text: text.clone(), status: None };
+        let query = CodeQuery { filter: filter.clone(), ..everything.clone() };
+        let found = ids(&service.page(&query).await.expect("filtered rows"));
+        assert_eq!(found, in_order, "filter {text:?}");
+        assert_eq!(service.count(&filter).await.expect("count"), in_order.len() as i64, "count of {text:?}");
+        // Windows: found by the probe of the first codes, by the trigram search, or by a scan of the table.
+        for offset in (0..in_order.len() as u64 + 64).step_by(17) {
+            for limit in [1, 5, 64] {
+                let window = CodeQuery { offset, limit, ..query.clone() };
+                let expected: Vec<i64> = in_order.iter().copied().skip(offset as usize).take(limit as usize).collect();
+                assert_eq!(ids(&service.page(&window).await.expect("a window")), expected, "{window:?}");
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_search_index_follows_created_changed_and_deleted_codes() {
+    use refcodes::domain::Selection;
+    use refcodes::domain::draft::{CodeChanges, CodeInput};
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let service = seeded(&dir).await;
+    // Found by the trigram search: the probe of the first codes holds fewer than a window of them.
+    let found = |text: &str| {
+        let query = CodeQuery { filter: CodeFilter { text: text.into(), status: None }, ..CodeQuery::default() };
+        let service = service.clone();
+        async move { service.page(&query).await.expect("a window").into_iter().map(|r| r.code.code).collect::<Vec<_>>() }
+    };
+    let input = CodeInput { code: Some("TRIGRAM-ZQX".into()), description: "Search me".into(), ..Default::default() };
+    let code = service.create_code(&input).await.expect("created");
+    assert_eq!(found("zqx").await, ["TRIGRAM-ZQX"]);
+    assert_eq!(found("search m").await, ["TRIGRAM-ZQX"]);
+    let changes =
+        CodeChanges { code: Some("TRIGRAM-WVY".into()), description: Some("Moved".into()), ..Default::default() };
+    let code = service.update_code(&code, &changes).await.expect("changed");
+    assert!(found("zqx").await.is_empty());
+    assert!(found("search m").await.is_empty());
+    assert_eq!(found("WVY").await, ["TRIGRAM-WVY"]);
+    service.delete_codes(&Selection::Ids(vec![code.id])).await.expect("deleted");
+    assert!(found("wvy").await.is_empty());
+}

@@ -1,0 +1,311 @@
+//! The real `refcodes` binary in a pseudo-terminal: it opens the dashboard on a seeded SQLite database, filters,
+//! creates a code through the form, quits, and leaves the terminal as it found it; the code is then in the
+//! database.
+//!
+//! Every wait is for something on the screen (polled every 50 ms, with generous time limits, so a loaded machine
+//! only makes it slower); nothing asserts how long a step took.
+
+use portable_pty::{Child, CommandBuilder, MasterPty, PtySize, native_pty_system};
+use std::io::{Read, Write};
+use std::num::NonZeroU16;
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_refcodes");
+const COLS: u16 = 100;
+const ROWS: u16 = 30;
+/// How long any one thing may take to show up. Far above what it needs, for a busy two-core machine.
+const PATIENCE: Duration = Duration::from_secs(60);
+const POLL: Duration = Duration::from_millis(50);
+const OPERATOR: &str = "e2e.admin@example.com";
+
+/// A temporary home: the database, and HOME and XDG directories, so no user file or data of this machine is read.
+struct Place {
+    dir: tempfile::TempDir,
+}
+
+impl Place {
+    fn new() -> Place {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        for sub in ["home", "config", "data", "cache", "state"] {
+            std::fs::create_dir_all(dir.path().join(sub)).expect("a directory in the temporary one");
+        }
+        Place { dir }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn database_url(&self) -> String {
+        format!("sqlite://{}", self.path("e2e.db").display())
+    }
+
+    /// The environment the binary runs in: nothing of the caller's but PATH; no REFCODES_* variable.
+    fn env(&self) -> Vec<(String, String)> {
+        let path = |name: &str| self.path(name).display().to_string();
+        vec![
+            ("PATH".into(), std::env::var("PATH").unwrap_or_else(|_| "/usr/bin:/bin".into())),
+            ("HOME".into(), path("home")),
+            ("XDG_CONFIG_HOME".into(), path("config")),
+            ("XDG_DATA_HOME".into(), path("data")),
+            ("XDG_CACHE_HOME".into(), path("cache")),
+            ("XDG_STATE_HOME".into(), path("state")),
+            ("USER".into(), "e2e".into()),
+            ("LANG".into(), "C.UTF-8".into()),
+            ("TERM".into(), "xterm-256color".into()),
+        ]
+    }
+
+    /// Runs a CLI command to its end; panics with its output unless it succeeds.
+    fn cli(&self, args: &[&str]) -> String {
+        let mut command = Command::new(BIN);
+        command.env_clear().envs(self.env()).current_dir(self.dir.path());
+        command.args(["--database-url", &self.database_url(), "--as", OPERATOR]).args(args);
+        let output = command.output().expect("refcodes runs");
+        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+        assert!(
+            output.status.success(),
+            "refcodes {args:?} failed with {}\nstdout:\n{stdout}\nstderr:\n{}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr)
+        );
+        stdout
+    }
+
+    fn cli_json(&self, args: &[&str]) -> serde_json::Value {
+        let mut all = vec!["--json"];
+        all.extend_from_slice(args);
+        let out = self.cli(&all);
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("refcodes {args:?} printed no JSON ({e}):\n{out}"))
+    }
+}
+
+/// What the pty has shown: the screen as a terminal would draw it, and every byte, for the escape sequences.
+struct Seen {
+    parser: vt100::Parser,
+    raw: Vec<u8>,
+    /// The reader hit the end: the program closed the terminal.
+    closed: bool,
+}
+
+/// The dashboard running in a pseudo-terminal.
+struct Dashboard {
+    child: Box<dyn Child + Send + Sync>,
+    writer: Box<dyn Write + Send>,
+    seen: Arc<Mutex<Seen>>,
+    reader: Option<JoinHandle<()>>,
+    _master: Box<dyn MasterPty + Send>,
+}
+
+impl Dashboard {
+    fn open(place: &Place) -> Dashboard {
+        let pair = native_pty_system()
+            .openpty(PtySize { rows: ROWS, cols: COLS, pixel_width: 0, pixel_height: 0 })
+            .expect("a pseudo-terminal");
+        let mut command = CommandBuilder::new(BIN);
+        command.env_clear();
+        for (key, value) in place.env() {
+            command.env(key, value);
+        }
+        command.cwd(place.dir.path());
+        for arg in ["--database-url", &place.database_url(), "--as", OPERATOR] {
+            command.arg(arg);
+        }
+        let child = pair.slave.spawn_command(command).expect("refcodes starts in the pty");
+        // Only the child holds the terminal's end now, so the reader sees the end when it exits.
+        drop(pair.slave);
+        let mut reader = pair.master.try_clone_reader().expect("a reader on the pty");
+        let writer = pair.master.take_writer().expect("a writer on the pty");
+        let rows = NonZeroU16::new(ROWS).expect("rows");
+        let cols = NonZeroU16::new(COLS).expect("cols");
+        let seen =
+            Arc::new(Mutex::new(Seen { parser: vt100::Parser::new(rows, cols, 0), raw: Vec::new(), closed: false }));
+        let sink = Arc::clone(&seen);
+        let reader = std::thread::spawn(move || {
+            let mut buf = [0u8; 8192];
+            loop {
+                match reader.read(&mut buf) {
+                    // Linux answers EIO once the last holder of the terminal's end is gone.
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => {
+                        let mut seen = sink.lock().unwrap_or_else(|e| e.into_inner());
+                        seen.parser.process(&buf[..n]);
+                        seen.raw.extend_from_slice(&buf[..n]);
+                    }
+                }
+            }
+            sink.lock().unwrap_or_else(|e| e.into_inner()).closed = true;
+        });
+        Dashboard { child, writer, seen, reader: Some(reader), _master: pair.master }
+    }
+
+    fn contents(&self) -> String {
+        self.seen.lock().unwrap_or_else(|e| e.into_inner()).parser.screen().contents()
+    }
+
+    fn raw(&self) -> Vec<u8> {
+        self.seen.lock().unwrap_or_else(|e| e.into_inner()).raw.clone()
+    }
+
+    /// Types bytes as a terminal would send them for keys.
+    fn send(&mut self, bytes: &[u8]) {
+        self.writer.write_all(bytes).expect("the pty takes input");
+        self.writer.flush().expect("the pty takes input");
+    }
+
+    /// Waits until the screen shows what `ok` looks for, or fails with the screen and `what` was awaited.
+    fn wait_for(&mut self, what: &str, ok: impl Fn(&str) -> bool) -> String {
+        let start = Instant::now();
+        loop {
+            let screen = self.contents();
+            if ok(&screen) {
+                return screen;
+            }
+            if let Ok(Some(status)) = self.child.try_wait() {
+                // One last look: the final frame may have come with the exit.
+                let screen = self.contents();
+                if ok(&screen) {
+                    return screen;
+                }
+                panic!("refcodes exited ({status:?}) while waiting for {what}; the screen:\n{screen}");
+            }
+            if start.elapsed() > PATIENCE {
+                panic!("waited {PATIENCE:?} for {what}; the screen:\n{screen}");
+            }
+            std::thread::sleep(POLL);
+        }
+    }
+
+    /// Waits for the program to exit and its output to end.
+    fn wait_exit(&mut self) -> portable_pty::ExitStatus {
+        let start = Instant::now();
+        let status = loop {
+            if let Some(status) = self.child.try_wait().expect("the child's state") {
+                break status;
+            }
+            if start.elapsed() > PATIENCE {
+                let screen = self.contents();
+                let _ = self.child.kill();
+                panic!("refcodes did not exit within {PATIENCE:?} of quitting; the screen:\n{screen}");
+            }
+            std::thread::sleep(POLL);
+        };
+        let start = Instant::now();
+        while !self.seen.lock().unwrap_or_else(|e| e.into_inner()).closed && start.elapsed() < PATIENCE {
+            std::thread::sleep(POLL);
+        }
+        if let Some(reader) = self.reader.take()
+            && self.seen.lock().unwrap_or_else(|e| e.into_inner()).closed
+        {
+            reader.join().expect("the reader thread ends cleanly");
+        }
+        status
+    }
+}
+
+impl Drop for Dashboard {
+    fn drop(&mut self) {
+        // A failed test must not leave the dashboard running.
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// The `Codes (N)` title of the table.
+fn title(total: u64) -> String {
+    format!("Codes ({total})")
+}
+
+/// The line of the status bar, where the mode and messages are.
+fn status_line(screen: &str) -> &str {
+    screen.lines().filter(|l| !l.trim().is_empty()).last().unwrap_or("")
+}
+
+#[test]
+fn the_dashboard_filters_creates_a_code_and_quits_cleanly() {
+    let place = Place::new();
+    let demo = place.cli_json(&["demo", "--users", "50", "--codes", "200"]);
+    assert_eq!(demo["codes"], 200, "demo output: {demo}");
+    place.cli(&["users", "add", "e2e.friend@example.com"]);
+
+    // A code deep in the list (the oldest; the dashboard shows the newest first), and what its random part matches.
+    let oldest = place.cli_json(&["codes", "list", "--sort", "created", "--limit", "1"]);
+    let known = oldest["codes"][0]["code"].as_str().expect("a code in the list").to_string();
+    let part = known.rsplit('-').next().expect("a random part").to_string();
+    let matching = place.cli_json(&["codes", "list", "--filter", &part, "--limit", "1"]);
+    let narrowed = matching["total"].as_u64().expect("a total");
+    assert!((1..200).contains(&narrowed), "{part} should match some codes, not all: {narrowed}");
+
+    let mut app = Dashboard::open(&place);
+
+    // It opens: the list is loaded, the cursor on its first row, the header has its figures.
+    app.wait_for("the codes list", |s| {
+        s.contains(&title(200)) && s.contains("row 1 of 200") && s.contains("system enabled")
+    });
+
+    // Filter: `/`, part of a known code; the list narrows as the filter is typed, and Enter keeps it.
+    app.send(b"/");
+    app.wait_for("the filter mode", |s| status_line(s).contains("FILTER"));
+    app.send(part.as_bytes());
+    let screen =
+        app.wait_for("the list to narrow to the filter", |s| s.contains(&title(narrowed)) && s.contains(&known));
+    assert!(!screen.contains(&title(200)));
+    app.send(b"\r");
+    app.wait_for("the list mode with the filter kept", |s| {
+        status_line(s).contains("LIST") && s.contains(&format!("Filter: {part}")) && s.contains(&title(narrowed))
+    });
+
+    // Esc clears the filter: the whole list again, the new code will show at its top.
+    app.send(b"\x1b");
+    app.wait_for("the whole list again", |s| s.contains(&title(200)) && s.contains("(/ to filter)"));
+
+    // Create a code through the form.
+    app.send(b"n");
+    app.wait_for("the new code form", |s| s.contains("New code") && status_line(s).contains("FORM"));
+    app.send(b"E2E-CODE-1");
+    app.wait_for("the code typed", |s| s.contains("E2E-CODE-1"));
+    app.send(b"\t");
+    app.send(b"Made by the e2e test");
+    app.wait_for("the description typed", |s| s.contains("Made by the e2e test"));
+    app.send(b"\t");
+    // Ctrl-u clears the default max uses; then the new value.
+    app.send(b"\x15");
+    app.send(b"42");
+    app.wait_for("the max uses typed", |s| {
+        s.lines().any(|l| l.contains("Max uses") && l.contains("42") && !l.contains("100"))
+    });
+    app.send(b"\x13");
+    app.wait_for("the code created", |s| {
+        !s.contains("New code")
+            && (s.contains("Created code E2E-CODE-1")
+                || s.lines().any(|l| l.contains("E2E-CODE-1") && l.contains("Made by")))
+    });
+    app.wait_for("the new row in the list", |s| s.contains(&title(201)) && s.contains("E2E-CODE-1"));
+
+    // Quit: the process ends well and gives the terminal back.
+    app.send(b"q");
+    let status = app.wait_exit();
+    assert!(status.success(), "refcodes exited with {status:?}; the screen:\n{}", app.contents());
+    let raw = app.raw();
+    let leave = b"\x1b[?1049l";
+    let left_at = raw.windows(leave.len()).rposition(|w| w == leave);
+    assert!(left_at.is_some(), "the output never left the alternate screen");
+    let enter = b"\x1b[?1049h";
+    let entered_at = raw.windows(enter.len()).position(|w| w == enter);
+    assert!(entered_at < left_at, "the alternate screen is left after it was entered");
+
+    // The code is in the database, as typed.
+    let shown = place.cli_json(&["codes", "show", "E2E-CODE-1"]);
+    let code = &shown["code"];
+    assert_eq!(code["code"], "E2E-CODE-1", "{shown}");
+    assert_eq!(code["description"], "Made by the e2e test", "{shown}");
+    assert_eq!(code["max_uses"], 42, "{shown}");
+    assert_eq!(code["status"], true, "{shown}");
+    assert_eq!(code["created_by_email"], OPERATOR, "{shown}");
+}
