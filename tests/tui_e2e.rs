@@ -224,7 +224,7 @@ fn title(total: u64) -> String {
 
 /// The line of the status bar, where the mode and messages are.
 fn status_line(screen: &str) -> &str {
-    screen.lines().filter(|l| !l.trim().is_empty()).last().unwrap_or("")
+    screen.lines().rfind(|l| !l.trim().is_empty()).unwrap_or("")
 }
 
 #[test]
