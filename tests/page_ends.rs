@@ -1,16 +1,49 @@
 //! The dashboard's page reads: a window read from the nearer end of the list, a text filter's window found by a
-//! probe of the first rows or a scan of the table, and the text filter that reaches the users' emails by
-//! subqueries, give exactly the rows of the plain definitions. (The whole lists, asked with a limit deeper than
-//! any probe or scan, walk the sort's index.)
+//! probe of the first rows, a trigram search or a scan of the table, and the text filter that reaches the users'
+//! emails by subqueries, give exactly the rows of the plain definitions. (The whole lists, asked with a limit
+//! deeper than any probe or scan, walk the sort's index.) On SQLite, and on PostgreSQL too when
+//! `REFCODES_TEST_POSTGRES_URL` names a server (each test makes its own database there and drops it).
 
 use refcodes::Service;
 use refcodes::domain::{CodeFilter, CodeQuery, CodeRow, CodeStatus, SortField};
 use refcodes::service::{DemoInput, ServiceOptions};
+use sqlx::{AssertSqlSafe, Connection, PgConnection};
+use std::future::Future;
 use std::time::Duration;
 
-async fn seeded(dir: &tempfile::TempDir) -> Service {
-    let url = format!("sqlite://{}", dir.path().join("pages.db").display());
-    let service = Service::open(&url, 4, Duration::from_secs(5), ServiceOptions::default()).await.expect("opens");
+/// Runs `check` on a seeded SQLite database, and on a seeded PostgreSQL one when the environment names a server.
+async fn on_each_database<F, Fut>(name: &str, check: F)
+where
+    F: Fn(Service) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    check(seeded(&format!("sqlite://{}", dir.path().join("pages.db").display())).await).await;
+    let Some(admin_url) = std::env::var("REFCODES_TEST_POSTGRES_URL").ok().filter(|u| !u.trim().is_empty()) else {
+        eprintln!("{name}: PostgreSQL skipped, REFCODES_TEST_POSTGRES_URL is not set");
+        return;
+    };
+    let db = format!("refcodes_pages_{}_{name}", std::process::id());
+    let (base, query) = admin_url.split_once('?').map_or((admin_url.as_str(), ""), |(b, q)| (b, q));
+    let (server, _) = base.rsplit_once('/').expect("a PostgreSQL URL with a database");
+    let url = if query.is_empty() { format!("{server}/{db}") } else { format!("{server}/{db}?{query}") };
+    let mut admin = PgConnection::connect(&admin_url).await.expect("the PostgreSQL server");
+    sqlx::raw_sql(AssertSqlSafe(format!("DROP DATABASE IF EXISTS \"{db}\" WITH (FORCE)")))
+        .execute(&mut admin)
+        .await
+        .ok();
+    sqlx::raw_sql(AssertSqlSafe(format!("CREATE DATABASE \"{db}\""))).execute(&mut admin).await.expect("a database");
+    let service = seeded(&url).await;
+    check(service.clone()).await;
+    service.close().await;
+    sqlx::raw_sql(AssertSqlSafe(format!("DROP DATABASE IF EXISTS \"{db}\" WITH (FORCE)")))
+        .execute(&mut admin)
+        .await
+        .expect("the database is dropped");
+}
+
+async fn seeded(url: &str) -> Service {
+    let service = Service::open(url, 4, Duration::from_secs(5), ServiceOptions::default()).await.expect("opens");
     let signed = service.sign_in("pages@example.com").await.expect("signs in");
     let service = service.with_operator(signed.operator);
     service.demo(&DemoInput { users: 30, codes: 400, days: 30 }).await.expect("demo data");
@@ -23,8 +56,10 @@ fn ids(rows: &[CodeRow]) -> Vec<i64> {
 
 #[tokio::test]
 async fn pages_read_from_the_end_are_the_pages_read_from_the_start() {
-    let dir = tempfile::tempdir().expect("a temporary directory");
-    let service = seeded(&dir).await;
+    on_each_database("ends", pages_from_both_ends).await;
+}
+
+async fn pages_from_both_ends(service: Service) {
     let filters = [
         CodeFilter::default(),
         CodeFilter { text: "a".into(), status: None },
@@ -59,8 +94,10 @@ async fn pages_read_from_the_end_are_the_pages_read_from_the_start() {
 
 #[tokio::test]
 async fn the_text_filter_matches_codes_descriptions_and_both_emails() {
-    let dir = tempfile::tempdir().expect("a temporary directory");
-    let service = seeded(&dir).await;
+    on_each_database("filter", text_filter).await;
+}
+
+async fn text_filter(service: Service) {
     let everything = CodeQuery { limit: 20_000, ..CodeQuery::default() };
     let all = service.page(&everything).await.expect("all rows");
     let contains = |field: Option<&str>, text: &str| field.is_some_and(|f| f.to_lowercase().contains(text));
@@ -109,10 +146,12 @@ async fn the_text_filter_matches_codes_descriptions_and_both_emails() {
 
 #[tokio::test]
 async fn the_search_index_follows_created_changed_and_deleted_codes() {
+    on_each_database("search", search_follows_writes).await;
+}
+
+async fn search_follows_writes(service: Service) {
     use refcodes::domain::Selection;
     use refcodes::domain::draft::{CodeChanges, CodeInput};
-    let dir = tempfile::tempdir().expect("a temporary directory");
-    let service = seeded(&dir).await;
     // Found by the trigram search: the probe of the first codes holds fewer than a window of them.
     let found = |text: &str| {
         let query = CodeQuery { filter: CodeFilter { text: text.into(), status: None }, ..CodeQuery::default() };
