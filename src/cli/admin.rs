@@ -5,7 +5,7 @@ use super::output::{print_json, print_table};
 use crate::domain::settings::{SettingKey, SystemConfig};
 use crate::domain::user::Role;
 use crate::error::Result;
-use crate::service::{DemoInput, NewUserInput, Service};
+use crate::service::{DemoInput, Service};
 
 pub fn migrate(service: &Service, json: bool) -> Result<()> {
     // Opening the service applied the migrations.
@@ -51,15 +51,9 @@ fn print_config(config: &SystemConfig) {
 
 pub async fn users(service: &Service, cmd: &UsersCommand, json: bool) -> Result<()> {
     match cmd {
-        UsersCommand::Add { email, role, username, first_name, last_name } => {
+        UsersCommand::Add { email, role, names } => {
             let role = role.as_deref().map(str::parse::<Role>).transpose().map_err(|m| super::bad_value("role", m))?;
-            let input = NewUserInput {
-                email: email.clone(),
-                username: username.clone(),
-                first_name: first_name.clone(),
-                last_name: last_name.clone(),
-                role,
-            };
+            let input = super::user_input(email, names, role);
             let added = service.add_user(&input).await?;
             if json {
                 print_json(&added);

@@ -62,12 +62,8 @@ pub enum Command {
         email: String,
         #[arg(long)]
         code: Option<String>,
-        #[arg(long)]
-        username: Option<String>,
-        #[arg(long)]
-        first_name: Option<String>,
-        #[arg(long)]
-        last_name: Option<String>,
+        #[command(flatten)]
+        names: UserNames,
     },
     /// System statistics
     Stats,
@@ -115,12 +111,8 @@ pub enum UsersCommand {
         email: String,
         #[arg(long, value_parser = ["owner", "admin", "user"])]
         role: Option<String>,
-        #[arg(long)]
-        username: Option<String>,
-        #[arg(long)]
-        first_name: Option<String>,
-        #[arg(long)]
-        last_name: Option<String>,
+        #[command(flatten)]
+        names: UserNames,
     },
     /// List users, by email
     List {
@@ -130,6 +122,17 @@ pub enum UsersCommand {
         #[arg(long, default_value_t = 100)]
         limit: i64,
     },
+}
+
+/// A user's optional names, as `users add` and `register` take them.
+#[derive(Debug, Clone, Args)]
+pub struct UserNames {
+    #[arg(long)]
+    pub username: Option<String>,
+    #[arg(long)]
+    pub first_name: Option<String>,
+    #[arg(long)]
+    pub last_name: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -8,7 +8,7 @@ mod usage;
 
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::service::{Service, SignIn, default_operator_email};
+use crate::service::{NewUserInput, Service, SignIn, default_operator_email};
 use args::{Cli, Command};
 use clap::Parser;
 use std::process::ExitCode;
@@ -78,9 +78,8 @@ async fn dispatch(service: &Service, command: &Command, json: bool) -> Result<()
         Command::Demo { users, codes, days } => admin::demo(service, *users, *codes, *days, json).await,
         Command::Codes(cmd) => codes::run(service, cmd, json).await,
         Command::Use { code, user } => usage::use_code(service, code, user, json).await,
-        Command::Register { email, code, username, first_name, last_name } => {
-            let names = [username.clone(), first_name.clone(), last_name.clone()];
-            usage::register(service, email, code.as_deref(), names, json).await
+        Command::Register { email, code, names } => {
+            usage::register(service, user_input(email, names, None), code.as_deref(), json).await
         }
         Command::Stats => usage::stats(service, json).await,
         Command::Export { what, format } => {
@@ -88,6 +87,17 @@ async fn dispatch(service: &Service, command: &Command, json: bool) -> Result<()
             let format = if json { args::ExportFormat::Json } else { *format };
             usage::export(service, *what, format).await
         }
+    }
+}
+
+/// A user as the command line names one.
+fn user_input(email: &str, names: &args::UserNames, role: Option<crate::domain::user::Role>) -> NewUserInput {
+    NewUserInput {
+        email: email.to_string(),
+        username: names.username.clone(),
+        first_name: names.first_name.clone(),
+        last_name: names.last_name.clone(),
+        role,
     }
 }
 

@@ -19,17 +19,8 @@ pub async fn use_code(service: &Service, code: &str, user: &str, json: bool) -> 
     Ok(())
 }
 
-pub async fn register(
-    service: &Service,
-    email: &str,
-    code: Option<&str>,
-    [username, first_name, last_name]: [Option<String>; 3],
-    json: bool,
-) -> Result<()> {
-    let registration = Registration {
-        user: NewUserInput { email: email.to_string(), username, first_name, last_name, role: None },
-        code: code.map(str::to_string),
-    };
+pub async fn register(service: &Service, user: NewUserInput, code: Option<&str>, json: bool) -> Result<()> {
+    let registration = Registration { user, code: code.map(str::to_string) };
     let registered = service.register(&registration).await?;
     if json {
         print_json(&registered);
