@@ -8,6 +8,9 @@ pub enum Error {
     Refused(#[from] Refusal),
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+    /// Writes waited for their turn longer than the busy timeout (milliseconds).
+    #[error("the database is busy: other writes held it for more than {0} ms (database.busy_timeout_ms); try again")]
+    Busy(u64),
     #[error("database migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("configuration error: {0}")]

@@ -418,3 +418,48 @@ async fn check_the_limit_holds_while_max_uses_is_lowered(db: &TestDb) {
     assert_eq!(db.usage_rows().await as usize, ok);
     assert_eq!(db.counter_mismatches().await, 0);
 }
+
+/// SQLite: writes of this process take turns on one connection. While another process holds the write lock past
+/// the busy timeout, the write holding the turn fails as locked and those queued behind it fail as busy; nothing
+/// is written, and writes work again once the lock is gone.
+#[tokio::test]
+async fn sqlite_writes_past_the_busy_timeout_fail_cleanly_and_recover() {
+    use sqlx::Connection;
+    let db = TestDb::sqlite().await;
+    let h = db.harness_with(POOL).await;
+    h.enable_system().await;
+    let code = h.code("QUEUE", 50).await;
+    let users = h.add_users("queue", 6).await;
+    let service = Service::open(&db.url, POOL, std::time::Duration::from_millis(300), ServiceOptions::default())
+        .await
+        .expect("a second service on the same file")
+        .with_clock(h.clock.clone());
+
+    let mut holder = sqlx::SqliteConnection::connect(&db.url).await.expect("connect");
+    sqlx::raw_sql("BEGIN IMMEDIATE").execute(&mut holder).await.expect("the other process takes the write lock");
+    let calls = users
+        .iter()
+        .map(|user| {
+            let (service, id) = (service.clone(), user.id);
+            async move { service.use_code("queue", id).await }
+        })
+        .collect();
+    let results = all_at_once(calls).await;
+    let mut busy = 0;
+    for result in &results {
+        match result {
+            Err(Error::Busy(300)) => busy += 1,
+            Err(Error::Database(e)) if e.to_string().contains("locked") => {}
+            other => panic!("expected busy or locked, got {other:?}"),
+        }
+    }
+    assert!(busy >= 1, "the writes queued behind the first time out as busy: {results:?}");
+    let message = Error::Busy(300).to_string();
+    assert!(message.contains("busy") && message.contains("try again"), "{message}");
+    sqlx::raw_sql("ROLLBACK").execute(&mut holder).await.expect("the lock is released");
+
+    assert_eq!(h.owner.get_code(code.id).await.unwrap().number_of_uses, 0);
+    assert_eq!(db.usage_rows().await, 0);
+    service.use_code("queue", users[0].id).await.expect("writes work again");
+    assert_eq!(db.counter_mismatches().await, 0);
+}

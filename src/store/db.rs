@@ -85,7 +85,12 @@ pub struct ConnectOptions {
 /// An open database.
 #[derive(Debug, Clone)]
 pub enum Db {
-    Sqlite(SqlitePool),
+    /// Reads share `pool`; write transactions take turns on `writer`, its one connection (see
+    /// [`Db::begin_write`]).
+    Sqlite {
+        pool: SqlitePool,
+        writer: SqlitePool,
+    },
     Postgres(PgPool),
 }
 
@@ -155,16 +160,26 @@ impl Db {
                 .synchronous(SqliteSynchronous::Normal)
                 .foreign_keys(true)
                 .busy_timeout(options.busy_timeout);
+            // The pool pings a connection before handing it out, to catch one the server dropped. A SQLite
+            // connection lives in this process and can't be dropped like that, and the ping is a round trip to its
+            // worker thread, paid by every query and transaction.
             let pool = SqlitePoolOptions::new()
                 .max_connections(options.max_connections)
-                // The pool pings a connection before handing it out, to catch one the server dropped. A SQLite
-                // connection lives in this process and can't be dropped like that, and the ping is a round trip
-                // to its worker thread, paid by every query and transaction.
                 .test_before_acquire(false)
                 .acquire_timeout(options.busy_timeout.max(Duration::from_secs(10)))
-                .connect_with(connect)
+                .connect_with(connect.clone())
                 .await?;
-            Ok(Db::Sqlite(pool))
+            // SQLite lets one transaction write at a time. Writers of this process that each hold a connection
+            // wait for the lock in SQLite's busy handler, which sleeps and retries: CPU spent on polling and, under
+            // load, waits of a second or more for one redemption. On one connection they queue in order instead,
+            // and only writers of other processes meet the busy timeout. Waiting for it longer than the busy
+            // timeout fails the same way as waiting for the lock would.
+            let writer = SqlitePoolOptions::new()
+                .max_connections(1)
+                .test_before_acquire(false)
+                .acquire_timeout(options.busy_timeout)
+                .connect_lazy_with(connect);
+            Ok(Db::Sqlite { pool, writer })
         } else {
             Err(Error::Config(format!(
                 "unsupported database URL {}: use sqlite://PATH or postgres://USER@HOST/DB",
@@ -175,7 +190,7 @@ impl Db {
 
     pub async fn migrate(&self) -> Result<()> {
         match self {
-            Db::Sqlite(pool) => SQLITE_MIGRATIONS.run(pool).await?,
+            Db::Sqlite { pool, .. } => SQLITE_MIGRATIONS.run(pool).await?,
             Db::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await?,
         }
         Ok(())
@@ -183,32 +198,47 @@ impl Db {
 
     pub fn backend(&self) -> Backend {
         match self {
-            Db::Sqlite(_) => Backend::Sqlite,
+            Db::Sqlite { .. } => Backend::Sqlite,
             Db::Postgres(_) => Backend::Postgres,
         }
     }
 
     pub fn exec(&self) -> Exec<'_> {
         match self {
-            Db::Sqlite(pool) => Exec::SqlitePool(pool),
+            Db::Sqlite { pool, .. } => Exec::SqlitePool(pool),
             Db::Postgres(pool) => Exec::PgPool(pool),
         }
     }
 
-    /// Begins a transaction that will write. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`), so
-    /// two writers queue on the busy timeout instead of failing when one upgrades a read lock.
+    /// Begins a transaction that will write. On SQLite it runs on the one writer connection and takes the write
+    /// lock at once (`BEGIN IMMEDIATE`), so two writers of other processes queue on the busy timeout instead of
+    /// failing when one upgrades a read lock.
     pub async fn begin_write(&self) -> Result<Tx> {
         Ok(match self {
-            Db::Sqlite(pool) => Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Sqlite { writer, .. } => {
+                Tx::Sqlite(writer.begin_with("BEGIN IMMEDIATE").await.map_err(|e| busy(e, writer))?)
+            }
             Db::Postgres(pool) => Tx::Postgres(pool.begin().await?),
         })
     }
 
     pub async fn close(&self) {
         match self {
-            Db::Sqlite(pool) => pool.close().await,
+            Db::Sqlite { pool, writer } => {
+                writer.close().await;
+                pool.close().await;
+            }
             Db::Postgres(pool) => pool.close().await,
         }
+    }
+}
+
+/// A wait for the writer connection past the busy timeout means what a wait for SQLite's write lock past it
+/// means: other writes kept the database busy.
+fn busy(e: sqlx::Error, writer: &SqlitePool) -> Error {
+    match e {
+        sqlx::Error::PoolTimedOut => Error::Busy(writer.options().get_acquire_timeout().as_millis() as u64),
+        e => e.into(),
     }
 }
 
