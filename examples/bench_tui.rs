@@ -28,10 +28,10 @@ const OPERATOR: &str = "bench@example.com";
 /// The gap between two keys of the move script, as a held key repeats (about 30 a second): answers that come
 /// in it are handled untimed, as the real loop would between keys.
 const KEY_GAP: Duration = Duration::from_millis(33);
-/// The benchmark's configuration over the defaults: no filter debounce, so a keystroke goes straight to the
-/// database (the wait the debounce adds is a setting, not work).
 /// How long the benchmark waits for an answer before it reports what it was waiting for.
 const STUCK: Duration = Duration::from_secs(60);
+/// The benchmark's configuration over the defaults: no filter debounce, so a keystroke goes straight to the
+/// database (the wait the debounce adds is a setting, not work).
 const BENCH_CONFIG: &str = "[dashboard]\nfilter_debounce_ms = 0\n";
 
 #[derive(Debug, Parser)]

@@ -26,7 +26,7 @@ fn described(action: BulkAction, selection: Selection, codes: i64, usage_records
 }
 
 fn bulk(action: BulkAction, selection: Selection) -> Cmd {
-    Cmd::Bulk { action, selection, extend_by: Duration::days(7) }
+    Cmd::Bulk { action, selection }
 }
 
 /// What `BulkDone` and other changes reload on an unfiltered list of 1000 codes at the top.
@@ -191,7 +191,7 @@ fn t_sends_the_opposite_of_the_status_shown_for_one_row() {
     let mut m = loaded(3);
     send(&mut m, Msg::Page { generation: 0, page: 0, result: Ok(vec![row(1), row_of(inactive), row_of(expired)]) });
 
-    let toggle = |action, id| Cmd::Bulk { action, selection: selection(id, id), extend_by: Duration::zero() };
+    let toggle = |action, id| Cmd::Bulk { action, selection: selection(id, id) };
     assert_eq!(press(&mut m, "t"), vec![toggle(BulkAction::Deactivate, 1)]);
     press(&mut m, "j");
     assert_eq!(press(&mut m, "t"), vec![toggle(BulkAction::Activate, 2)]);
@@ -288,16 +288,20 @@ fn extend_asks_with_the_days_of_the_configuration() {
     presses(&mut m, &["space", "space"]);
     assert_eq!(
         press(&mut m, "+"),
-        vec![Cmd::Describe { action: BulkAction::Extend, selection: selection(1, 2), visible: CodeFilter::default() }]
+        vec![Cmd::Describe {
+            action: BulkAction::Extend { days: 7 },
+            selection: selection(1, 2),
+            visible: CodeFilter::default()
+        }]
     );
-    send(&mut m, described(BulkAction::Extend, selection(1, 2), 2, 0, 0));
+    send(&mut m, described(BulkAction::Extend { days: 7 }, selection(1, 2), 2, 0, 0));
     assert_eq!(
         m.confirm.as_ref().map(|c| c.message.as_str()),
         Some(
             "Extend the expiry of 2 marked codes by 7 days (expired ones: from now)? Codes that never expire stay so."
         )
     );
-    assert_eq!(press(&mut m, "y"), vec![bulk(BulkAction::Extend, selection(1, 2))]);
+    assert_eq!(press(&mut m, "y"), vec![bulk(BulkAction::Extend { days: 7 }, selection(1, 2))]);
 }
 
 #[test]

@@ -130,12 +130,15 @@ fn ctrl_s_creates_the_code_with_what_was_typed() {
         beneficiary: None,
         inactive: true,
     };
-    assert_eq!(press(&mut m, "ctrl-s"), vec![Cmd::Create(expected)]);
-    assert!(form(&m).saving);
+    assert_eq!(press(&mut m, "ctrl-s"), vec![Cmd::Create { save: 1, input: expected }]);
+    assert_eq!(form(&m).saving, Some(1));
     assert_eq!(press(&mut m, "ctrl-s"), vec![], "one save at a time");
 
     let created = ReferralCode { code: "SPRING-26".into(), ..code(4) };
-    assert_eq!(send(&mut m, Msg::Saved(Ok(created))), vec![Cmd::LoadHeader, load_count(0), load_page(0, 0)]);
+    assert_eq!(
+        send(&mut m, Msg::Saved { save: 1, result: Ok(created) }),
+        vec![Cmd::LoadHeader, load_count(0), load_page(0, 0)]
+    );
     assert!(m.form.is_none());
     assert_eq!(status_text(&m), Some("Created code SPRING-26"));
 }
@@ -156,7 +159,7 @@ fn an_empty_code_asks_the_service_for_a_random_one() {
         beneficiary: None,
         inactive: false,
     };
-    assert_eq!(press(&mut m, "ctrl-s"), vec![Cmd::Create(expected)]);
+    assert_eq!(press(&mut m, "ctrl-s"), vec![Cmd::Create { save: 1, input: expected }]);
 }
 
 #[test]
@@ -174,7 +177,7 @@ fn ctrl_r_asks_for_a_random_code_and_its_answer_fills_the_field() {
     press(&mut m, "tab");
     type_text(&mut m, "Random");
     match press(&mut m, "ctrl-s").as_slice() {
-        [Cmd::Create(input)] => assert_eq!(input.code.as_deref(), Some("K7XQM")),
+        [Cmd::Create { input, .. }] => assert_eq!(input.code.as_deref(), Some("K7XQM")),
         other => panic!("expected a create, got {other:?}"),
     }
 
@@ -287,7 +290,7 @@ fn saving_with_a_field_to_fix_sends_nothing_and_says_why() {
     retype(&mut m, "soon");
     assert_eq!(press(&mut m, "ctrl-s"), vec![]);
     let f = form(&m);
-    assert!(!f.saving);
+    assert_eq!(f.saving, None);
     assert_eq!(f.failure.as_deref(), Some("Some fields need a fix before saving (see below each field)"));
     let mut fields: Vec<Field> = f.errors.keys().copied().collect();
     fields.sort();
@@ -305,14 +308,17 @@ fn a_refused_save_keeps_what_was_typed_and_shows_the_refusal_under_its_field() {
     let cmds = press(&mut m, "ctrl-s");
     assert_eq!(
         cmds,
-        vec![Cmd::Create(CodeInput {
-            code: Some("taken".into()),
-            description: "Promo".into(),
-            max_uses: Some(100),
-            expiration: Some(in_a_week()),
-            beneficiary: None,
-            inactive: false,
-        })]
+        vec![Cmd::Create {
+            save: 1,
+            input: CodeInput {
+                code: Some("taken".into()),
+                description: "Promo".into(),
+                max_uses: Some(100),
+                expiration: Some(in_a_week()),
+                beneficiary: None,
+                inactive: false,
+            }
+        }]
     );
 
     let refusal = Failure {
@@ -320,10 +326,10 @@ fn a_refused_save_keeps_what_was_typed_and_shows_the_refusal_under_its_field() {
         message: "code TAKEN exists already; choose another (e.g. TAKEN-2)".into(),
         fields: vec![FieldError { field: "code", message: "TAKEN exists already; choose another".into() }],
     };
-    assert_eq!(send(&mut m, Msg::Saved(Err(refusal))), vec![]);
+    assert_eq!(send(&mut m, Msg::Saved { save: 1, result: Err(refusal) }), vec![]);
     assert_eq!(m.mode(), Mode::Form);
     let f = form(&m);
-    assert!(!f.saving);
+    assert_eq!(f.saving, None);
     assert_eq!((value(&m, Field::Code), value(&m, Field::Description)), ("taken", "Promo"));
     assert_eq!(error(&m, Field::Code), Some("TAKEN exists already; choose another"));
     assert_eq!(f.failure.as_deref(), Some("code TAKEN exists already; choose another (e.g. TAKEN-2)"));
@@ -335,7 +341,7 @@ fn a_refused_save_keeps_what_was_typed_and_shows_the_refusal_under_its_field() {
     type_text(&mut m, "-2");
     assert_eq!((error(&m, Field::Code), form(&m).failure.as_deref()), (None, None));
     match press(&mut m, "ctrl-s").as_slice() {
-        [Cmd::Create(input)] => assert_eq!(input.code.as_deref(), Some("taken-2")),
+        [Cmd::Create { input, .. }] => assert_eq!(input.code.as_deref(), Some("taken-2")),
         other => panic!("expected a create, got {other:?}"),
     }
 }
@@ -346,17 +352,19 @@ fn a_database_failure_on_save_keeps_the_form_for_another_try() {
     press(&mut m, "n");
     press(&mut m, "tab");
     type_text(&mut m, "Kept");
-    let first = press(&mut m, "ctrl-s");
-    assert_eq!(first.len(), 1);
+    let first = match press(&mut m, "ctrl-s").as_slice() {
+        [Cmd::Create { save: 1, input }] => input.clone(),
+        other => panic!("expected the first create, got {other:?}"),
+    };
 
     let outage = Failure { kind: None, message: "database is locked".into(), fields: vec![] };
-    assert_eq!(send(&mut m, Msg::Saved(Err(outage))), vec![]);
+    assert_eq!(send(&mut m, Msg::Saved { save: 1, result: Err(outage) }), vec![]);
     let f = form(&m);
-    assert!(!f.saving);
+    assert_eq!(f.saving, None);
     assert_eq!(value(&m, Field::Description), "Kept");
     assert_eq!(f.failure.as_deref(), Some("database is locked"));
     assert_eq!(m.offline.as_deref(), Some("database is locked"));
-    assert_eq!(press(&mut m, "ctrl-s"), first, "the same create can be sent again");
+    assert_eq!(press(&mut m, "ctrl-s"), vec![Cmd::Create { save: 2, input: first }], "the same create, sent again");
 }
 
 #[test]
@@ -376,10 +384,13 @@ fn e_edits_the_row_and_sends_only_the_changed_fields() {
     press(&mut m, "tab");
     retype(&mut m, "40");
     let changes = CodeChanges { description: Some("Renamed".into()), max_uses: Some(40), ..CodeChanges::default() };
-    assert_eq!(press(&mut m, "ctrl-s"), vec![Cmd::Update { current: bobs_row().code, changes }]);
+    assert_eq!(press(&mut m, "ctrl-s"), vec![Cmd::Update { save: 1, current: bobs_row().code, changes }]);
 
     let saved = ReferralCode { description: "Renamed".into(), max_uses: 40, ..bobs_row().code };
-    assert_eq!(send(&mut m, Msg::Saved(Ok(saved))), vec![Cmd::LoadHeader, load_count(0), load_page(0, 0)]);
+    assert_eq!(
+        send(&mut m, Msg::Saved { save: 1, result: Ok(saved) }),
+        vec![Cmd::LoadHeader, load_count(0), load_page(0, 0)]
+    );
     assert!(m.form.is_none());
     assert_eq!(status_text(&m), Some("Saved code CODE0001"));
 }
@@ -396,7 +407,7 @@ fn editing_active_and_the_beneficiary_sends_just_those() {
     assert_eq!(press(&mut m, "ctrl-x"), vec![]);
     assert_eq!(form(&m).beneficiary, None);
     let changes = CodeChanges { active: Some(false), beneficiary: Some(None), ..CodeChanges::default() };
-    assert_eq!(press(&mut m, "ctrl-s"), vec![Cmd::Update { current: bobs_row().code, changes }]);
+    assert_eq!(press(&mut m, "ctrl-s"), vec![Cmd::Update { save: 1, current: bobs_row().code, changes }]);
 }
 
 #[test]
@@ -424,7 +435,7 @@ fn an_expired_code_over_the_limit_is_edited_without_checking_the_fields_left_alo
     assert_eq!(form(&m).expiration_hint.as_deref(), Some("→ 2026-04-30 12:00 UTC"));
     retype(&mut m, "Archived");
     let changes = CodeChanges { description: Some("Archived".into()), ..CodeChanges::default() };
-    assert_eq!(press(&mut m, "ctrl-s"), vec![Cmd::Update { current: old, changes }]);
+    assert_eq!(press(&mut m, "ctrl-s"), vec![Cmd::Update { save: 1, current: old, changes }]);
 }
 
 #[test]
@@ -522,7 +533,7 @@ fn the_picker_searches_after_the_last_key_and_enter_picks() {
         beneficiary: Some(UserId(12)),
         inactive: false,
     };
-    assert_eq!(press(&mut m, "ctrl-s"), vec![Cmd::Create(expected)]);
+    assert_eq!(press(&mut m, "ctrl-s"), vec![Cmd::Create { save: 1, input: expected }]);
 }
 
 #[test]
@@ -552,7 +563,7 @@ fn ctrl_x_clears_the_beneficiary_in_the_picker_and_in_the_form() {
     assert!(m.picker.is_none());
     assert_eq!(form(&m).beneficiary, None);
     let changes = CodeChanges { beneficiary: Some(None), ..CodeChanges::default() };
-    assert_eq!(press(&mut m, "ctrl-s"), vec![Cmd::Update { current: bobs_row().code, changes }]);
+    assert_eq!(press(&mut m, "ctrl-s"), vec![Cmd::Update { save: 1, current: bobs_row().code, changes }]);
 
     // Esc in the picker keeps the beneficiary.
     let mut m = with_rows(vec![bobs_row()]);
@@ -593,4 +604,38 @@ fn a_reopened_picker_ignores_the_late_answer_of_the_one_before() {
     send(&mut m, Msg::Users { generation: searching, result: Ok(vec![user(7, "bob@example.com")]) });
     press(&mut m, "enter");
     assert_eq!(form(&m).beneficiary, Some((UserId(7), "bob@example.com".into())));
+}
+
+#[test]
+fn the_answer_to_a_form_closed_while_saving_leaves_the_next_form_open() {
+    let mut m = loaded(3);
+    press(&mut m, "n");
+    type_text(&mut m, "first");
+    press(&mut m, "tab");
+    type_text(&mut m, "First");
+    assert!(matches!(press(&mut m, "ctrl-s").as_slice(), [Cmd::Create { save: 1, .. }]));
+    press(&mut m, "esc");
+    assert_eq!(press(&mut m, "y"), vec![], "the form is discarded while its save is under way");
+    assert!(m.form.is_none());
+
+    press(&mut m, "n");
+    press(&mut m, "tab");
+    type_text(&mut m, "Second, typed meanwhile");
+    let created = ReferralCode { code: "FIRST".into(), ..code(4) };
+    assert_eq!(
+        send(&mut m, Msg::Saved { save: 1, result: Ok(created) }),
+        vec![Cmd::LoadHeader, load_count(0), load_page(0, 0)],
+        "the list shows the new code"
+    );
+    assert_eq!(m.mode(), Mode::Form, "the new form stays open");
+    assert_eq!(value(&m, Field::Description), "Second, typed meanwhile");
+    assert_eq!(status_text(&m), Some("Saved code FIRST"));
+
+    let refusal = Failure { kind: None, message: "database is locked".into(), fields: vec![] };
+    send(&mut m, Msg::Saved { save: 1, result: Err(refusal) });
+    let f = form(&m);
+    assert_eq!((f.failure.as_deref(), f.saving), (None, None), "another form's failure is not this form's");
+    assert_eq!(status_text(&m), Some("database is locked"));
+
+    assert!(matches!(press(&mut m, "ctrl-s").as_slice(), [Cmd::Create { save: 2, .. }]));
 }

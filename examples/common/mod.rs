@@ -398,17 +398,18 @@ impl Db {
                 Msg::Users { generation, result: Ok(found) }
             }
             Cmd::RandomCode => Msg::RandomCode(Ok("H4ZMP".to_string())),
-            Cmd::Create(input) => {
+            Cmd::Create { save, input } => {
                 let code = input.code.unwrap_or_else(|| "H4ZMP".to_string());
                 if self.rows.iter().any(|r| r.code.code == code) {
-                    return Some(Msg::Saved(Err(Failure {
+                    let result = Err(Failure {
                         kind: Some(ErrorKind::Conflict),
                         message: format!("code {code} exists already; choose another (e.g. {code}-2)"),
                         fields: vec![FieldError {
                             field: "code",
                             message: format!("{code} exists already; choose another"),
                         }],
-                    })));
+                    });
+                    return Some(Msg::Saved { save, result });
                 }
                 let id = self.rows.iter().map(|r| r.code.id.0).max().unwrap_or(0) + 1;
                 let new = ReferralCode {
@@ -428,7 +429,7 @@ impl Db {
                     created_by_email: email_of(Some(1)),
                     beneficiary_email: email_of(input.beneficiary.map(|u| u.0)),
                 });
-                Msg::Saved(Ok(new))
+                Msg::Saved { save, result: Ok(new) }
             }
             Cmd::Describe { action, selection, visible } => {
                 let chosen = self.selected(&selection);
@@ -446,7 +447,7 @@ impl Db {
                     match action {
                         BulkAction::Activate => row.code.status = true,
                         BulkAction::Deactivate => row.code.status = false,
-                        BulkAction::Delete | BulkAction::Extend => {}
+                        BulkAction::Delete | BulkAction::Extend { .. } => {}
                     }
                 }
                 if action == BulkAction::Delete {

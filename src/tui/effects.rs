@@ -42,7 +42,7 @@ impl Counted {
 
 /// Commands that change codes, and so their count.
 fn writes_codes(cmd: &Cmd) -> bool {
-    matches!(cmd, Cmd::Create(_) | Cmd::Update { .. } | Cmd::Bulk { .. })
+    matches!(cmd, Cmd::Create { .. } | Cmd::Update { .. } | Cmd::Bulk { .. })
 }
 
 fn failure(err: crate::Error) -> Failure {
@@ -133,17 +133,21 @@ pub async fn perform(service: &Service, cmd: Cmd) -> Option<Msg> {
             result: service.search_users(&text, super::update::PICKER_RESULTS).await.map_err(failure),
         },
         Cmd::RandomCode => Msg::RandomCode(service.generate_unique_code().await.map_err(failure)),
-        Cmd::Create(input) => Msg::Saved(service.create_code(&input).await.map_err(failure)),
-        Cmd::Update { current, changes } => Msg::Saved(service.update_code(&current, &changes).await.map_err(failure)),
+        Cmd::Create { save, input } => Msg::Saved { save, result: service.create_code(&input).await.map_err(failure) },
+        Cmd::Update { save, current, changes } => {
+            Msg::Saved { save, result: service.update_code(&current, &changes).await.map_err(failure) }
+        }
         Cmd::Describe { action, selection, visible } => {
             let result = service.describe_selection(&selection, &visible).await.map_err(failure);
             Msg::Described { action, selection, result }
         }
-        Cmd::Bulk { action, selection, extend_by } => {
+        Cmd::Bulk { action, selection } => {
             let result = match action {
                 BulkAction::Activate => service.set_status(&selection, true).await.map(|o| o.codes as i64),
                 BulkAction::Deactivate => service.set_status(&selection, false).await.map(|o| o.codes as i64),
-                BulkAction::Extend => service.extend_expiry(&selection, extend_by).await.map(|o| o.codes as i64),
+                BulkAction::Extend { days } => {
+                    service.extend_expiry(&selection, chrono::Duration::days(days)).await.map(|o| o.codes as i64)
+                }
                 BulkAction::Delete => service.delete_codes(&selection).await.map(|d| d.codes),
             };
             Msg::BulkDone { action, result: result.map_err(failure) }

@@ -205,7 +205,8 @@ pub struct FormState {
     /// The resolved expiration, shown under the field.
     pub expiration_hint: Option<String>,
     pub failure: Option<String>,
-    pub saving: bool,
+    /// The number of the save under way (see [`Model::saves`]).
+    pub saving: Option<u64>,
 }
 
 /// What a form holds, comparable with what it opened with.
@@ -317,7 +318,10 @@ pub enum BulkAction {
     Activate,
     Deactivate,
     Delete,
-    Extend,
+    /// Move each expiry this many days later (expired ones: from now).
+    Extend {
+        days: i64,
+    },
 }
 
 /// What a confirmed dialog does.
@@ -360,6 +364,9 @@ pub struct Model {
     /// The last generation a beneficiary search used; it outlives each picker so a reopened one never takes the
     /// answer of a search made by the one before.
     pub picker_generation: u64,
+    /// The number of the last save a form sent. Its answer names it, so an answer for a form that was closed while
+    /// saving never closes the form opened after it.
+    pub saves: u64,
     pub detail: Option<DetailState>,
     pub stats: StatsState,
     pub settings: SettingsState,
@@ -389,6 +396,7 @@ impl Model {
             form: None,
             picker: None,
             picker_generation: 0,
+            saves: 0,
             detail: None,
             stats: StatsState::default(),
             settings: SettingsState::default(),

@@ -45,7 +45,10 @@ pub enum Msg {
         result: Result<Vec<UserWithRole>, Failure>,
     },
     RandomCode(Result<String, Failure>),
-    Saved(Result<ReferralCode, Failure>),
+    Saved {
+        save: u64,
+        result: Result<ReferralCode, Failure>,
+    },
     /// The selection of a bulk action, counted, ready to confirm.
     Described {
         action: BulkAction,
@@ -88,8 +91,12 @@ pub enum Cmd {
         text: String,
     },
     RandomCode,
-    Create(CodeInput),
+    Create {
+        save: u64,
+        input: CodeInput,
+    },
     Update {
+        save: u64,
         current: ReferralCode,
         changes: CodeChanges,
     },
@@ -102,7 +109,6 @@ pub enum Cmd {
     Bulk {
         action: BulkAction,
         selection: Selection,
-        extend_by: chrono::Duration,
     },
     MarkAll {
         generation: u64,

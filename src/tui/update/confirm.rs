@@ -16,10 +16,6 @@ pub fn describe(model: &mut Model, action: BulkAction) -> Vec<Cmd> {
     vec![Cmd::Describe { action, selection, visible: model.list.filter() }]
 }
 
-fn days(model: &Model) -> i64 {
-    model.options.defaults.expiry_days
-}
-
 pub fn described(
     model: &mut Model,
     action: BulkAction,
@@ -45,7 +41,7 @@ pub fn described(
     let single = matches!(&selection, Selection::Ids(ids) if ids.len() == 1) && model.list.marks.is_empty();
     // One code, not deleted: nothing to lose, so no question.
     if single && action != BulkAction::Delete {
-        return vec![bulk(model, action, selection)];
+        return vec![Cmd::Bulk { action, selection }];
     }
     let codes = if n == 1 { "1 code".to_string() } else { format!("{n} codes") };
     let which = match (model.list.marks.is_empty(), n) {
@@ -69,11 +65,10 @@ pub fn described(
         ),
         BulkAction::Activate => ("Activate", format!("Activate {which}{hidden_note}?"), "Activate"),
         BulkAction::Deactivate => ("Deactivate", format!("Deactivate {which}{hidden_note}?"), "Deactivate"),
-        BulkAction::Extend => (
+        BulkAction::Extend { days } => (
             "Extend",
             format!(
-                "Extend the expiry of {which}{hidden_note} by {} days (expired ones: from now)? Codes that never expire stay so.",
-                days(model)
+                "Extend the expiry of {which}{hidden_note} by {days} days (expired ones: from now)? Codes that never expire stay so."
             ),
             "Extend",
         ),
@@ -86,10 +81,6 @@ pub fn described(
         then: Confirmed::Bulk { action, selection, codes: n },
     });
     Vec::new()
-}
-
-fn bulk(model: &Model, action: BulkAction, selection: Selection) -> Cmd {
-    Cmd::Bulk { action, selection, extend_by: chrono::Duration::days(days(model)) }
 }
 
 /// Asks before a form with typed changes is closed.
@@ -121,7 +112,7 @@ pub fn key(model: &mut Model, action: Option<Action>) -> Vec<Cmd> {
         return Vec::new();
     }
     match state.then {
-        Confirmed::Bulk { action, selection, .. } => vec![bulk(model, action, selection)],
+        Confirmed::Bulk { action, selection, .. } => vec![Cmd::Bulk { action, selection }],
         Confirmed::DiscardForm => {
             model.form = None;
             model.picker = None;
@@ -138,7 +129,7 @@ pub fn bulk_done(model: &mut Model, action: BulkAction, result: Result<i64, Fail
                 BulkAction::Activate => "Activated",
                 BulkAction::Deactivate => "Deactivated",
                 BulkAction::Delete => "Deleted",
-                BulkAction::Extend => "Extended",
+                BulkAction::Extend { .. } => "Extended",
             };
             let codes = if n == 1 { "1 code".to_string() } else { format!("{n} codes") };
             info(model, format!("{verb} {codes}"));

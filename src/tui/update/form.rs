@@ -35,7 +35,7 @@ fn form(
         errors: HashMap::new(),
         expiration_hint: None,
         failure: None,
-        saving: false,
+        saving: None,
     }
 }
 
@@ -177,8 +177,9 @@ fn parse_expiration(text: &str, now: chrono::DateTime<chrono::Utc>) -> Result<Ex
 fn save(model: &mut Model) -> Vec<Cmd> {
     check_all(model);
     let now = model.now;
+    let save = model.saves + 1;
     let Some(state) = model.form.as_mut() else { return Vec::new() };
-    if state.saving {
+    if state.saving.is_some() {
         return Vec::new();
     }
     if !state.errors.is_empty() {
@@ -190,14 +191,17 @@ fn save(model: &mut Model) -> Vec<Cmd> {
     let max_uses = validate::whole_number(&values.max_uses).ok();
     let expiration = parse_expiration(&values.expiration, now).ok();
     let cmd = match &state.editing {
-        None => Cmd::Create(CodeInput {
-            code: Some(values.code.trim().to_string()).filter(|c| !c.is_empty()),
-            description: values.description.clone(),
-            max_uses,
-            expiration,
-            beneficiary: values.beneficiary,
-            inactive: !values.active,
-        }),
+        None => Cmd::Create {
+            save,
+            input: CodeInput {
+                code: Some(values.code.trim().to_string()).filter(|c| !c.is_empty()),
+                description: values.description.clone(),
+                max_uses,
+                expiration,
+                beneficiary: values.beneficiary,
+                inactive: !values.active,
+            },
+        },
         Some(current) => {
             let initial = &state.initial;
             let changes = CodeChanges {
@@ -213,11 +217,12 @@ fn save(model: &mut Model) -> Vec<Cmd> {
                 info(model, "Nothing changed");
                 return Vec::new();
             }
-            Cmd::Update { current: current.clone(), changes }
+            Cmd::Update { save, current: current.clone(), changes }
         }
     };
-    state.saving = true;
+    state.saving = Some(save);
     state.failure = None;
+    model.saves = save;
     vec![cmd]
 }
 
@@ -233,19 +238,21 @@ pub fn random_code(model: &mut Model, result: Result<String, Failure>) -> Vec<Cm
     Vec::new()
 }
 
-pub fn saved(model: &mut Model, result: Result<ReferralCode, Failure>) -> Vec<Cmd> {
+/// The answer to save number `save`. When its form was closed while saving, the answer is only reported: the form
+/// open now, if any, is another one.
+pub fn saved(model: &mut Model, save: u64, result: Result<ReferralCode, Failure>) -> Vec<Cmd> {
     match result {
         Ok(code) => {
             online(model);
-            let verb = if model.form.as_ref().is_some_and(|f| f.editing.is_some()) { "Saved" } else { "Created" };
-            model.form = None;
+            let form = model.form.take_if(|f| f.saving == Some(save));
+            let verb = if form.is_some_and(|f| f.editing.is_none()) { "Created" } else { "Saved" };
             info(model, format!("{verb} code {}", code.code));
             refresh(model)
         }
         Err(failure) => {
             // Everything typed stays; the refusal stands under its fields.
-            if let Some(state) = model.form.as_mut() {
-                state.saving = false;
+            if let Some(state) = model.form.as_mut().filter(|f| f.saving == Some(save)) {
+                state.saving = None;
                 for f in &failure.fields {
                     if let Some(field) = Field::from_service(f.field) {
                         state.errors.insert(field, f.message.clone());

@@ -32,7 +32,7 @@ pub fn action(model: &mut Model, action: Action) -> Vec<Cmd> {
         Action::Delete => confirm::describe(model, BulkAction::Delete),
         Action::Activate => confirm::describe(model, BulkAction::Activate),
         Action::Deactivate => confirm::describe(model, BulkAction::Deactivate),
-        Action::Extend => confirm::describe(model, BulkAction::Extend),
+        Action::Extend => confirm::describe(model, BulkAction::Extend { days: model.options.defaults.expiry_days }),
         Action::Mark => {
             if let Some(id) = model.list.current().map(|r| r.code.id)
                 && !model.list.marks.remove(&id)
@@ -87,7 +87,7 @@ fn toggle(model: &mut Model) -> Vec<Cmd> {
     // The state the user sees decides the new absolute value.
     let action = if row.code.status { BulkAction::Deactivate } else { BulkAction::Activate };
     let selection = Selection::Ids(vec![row.code.id]);
-    vec![Cmd::Bulk { action, selection, extend_by: chrono::Duration::zero() }]
+    vec![Cmd::Bulk { action, selection }]
 }
 
 fn mark_range(model: &mut Model) -> Vec<Cmd> {

@@ -66,7 +66,7 @@ fn dispatch(model: &mut Model, msg: Msg) -> Vec<Cmd> {
         Msg::Stats(result) => screens::stats_loaded(model, result),
         Msg::Users { generation, result } => overlays::users_found(model, generation, result),
         Msg::RandomCode(result) => form::random_code(model, result),
-        Msg::Saved(result) => form::saved(model, result),
+        Msg::Saved { save, result } => form::saved(model, save, result),
         Msg::Described { action, selection, result } => confirm::described(model, action, selection, result),
         Msg::BulkDone { action, result } => confirm::bulk_done(model, action, result),
         Msg::MarkAll { generation, result } => list::marked_all(model, generation, result),

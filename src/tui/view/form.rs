@@ -41,7 +41,7 @@ pub fn draw(model: &Model, form: &FormState, frame: &mut Frame, area: Rect) {
             Paragraph::new(failure.as_str()).style(theme.error()).wrap(Wrap { trim: true }),
             failure_area,
         );
-    } else if form.saving {
+    } else if form.saving.is_some() {
         frame.render_widget(Line::styled("Saving…", theme.dim()), failure_area);
     }
     let key = |a: Action| model.keymap.key_for(Mode::Form, a).map_or_else(|| "-".to_string(), |k| k.to_string());

@@ -1,5 +1,6 @@
 //! Small text helpers for the views: relative times, counts with separators, bars.
 
+use crate::domain::stats::UsageRecord;
 use chrono::{DateTime, Utc};
 
 /// `in 6d`, `3h ago`, `never`.
@@ -15,6 +16,11 @@ pub fn relative(at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {
         _ => format!("{}mo", span / 2_592_000),
     };
     if secs >= 0 { format!("in {amount}") } else { format!("{amount} ago") }
+}
+
+/// Who used a code: their email, or their id when the user is gone.
+pub fn who(usage: &UsageRecord) -> String {
+    usage.user_email.clone().unwrap_or_else(|| format!("user {} (gone)", usage.used_by))
 }
 
 pub fn date_time(at: DateTime<Utc>) -> String {

@@ -1,6 +1,6 @@
 //! Popups: a code's details, the beneficiary picker, the help and the confirm dialog.
 
-use super::format::{count, date_time, relative};
+use super::format::{count, date_time, relative, who};
 use super::popup;
 use crate::tui::keymap::{Action, Mode};
 use crate::tui::model::{ConfirmState, DetailState, HelpState, Model, PickerState};
@@ -64,12 +64,7 @@ pub fn detail(model: &Model, detail: &DetailState, frame: &mut Frame, area: Rect
         frame.render_widget(Line::styled("No one has used this code yet.", theme.dim()), records);
         return;
     }
-    let rows = detail.usage.iter().map(|u| {
-        Row::new(vec![
-            date_time(u.date_used),
-            u.user_email.clone().unwrap_or_else(|| format!("user {} (gone)", u.used_by)),
-        ])
-    });
+    let rows = detail.usage.iter().map(|u| Row::new(vec![date_time(u.date_used), who(u)]));
     let table = Table::new(rows, [Constraint::Length(17), Constraint::Fill(1)])
         .header(Row::new(["When (UTC)", "Who"]).style(Style::default().add_modifier(Modifier::UNDERLINED)))
         .row_highlight_style(theme.cursor());

@@ -1,6 +1,6 @@
 //! The stats and settings screens.
 
-use super::format::{count, date_time};
+use super::format::{count, date_time, fit, who};
 use crate::domain::settings::SettingKey;
 use crate::tui::model::Model;
 use crate::tui::update::{SETTINGS, value_of};
@@ -63,21 +63,19 @@ pub fn stats(model: &Model, frame: &mut Frame, area: Rect) {
     frame.render_widget(chart_widget, chart);
 
     let [top, recent] = Layout::horizontal([Constraint::Percentage(40), Constraint::Fill(1)]).areas(lists);
-    let top_rows =
-        data.top.iter().map(|t| Row::new(vec![t.code.clone(), format!("{}/{}", t.number_of_uses, t.max_uses)]));
+    // The code column is what the borders, the uses column and the gap between them leave.
+    let code_width = usize::from(top.width.saturating_sub(2 + 11 + 1));
+    let top_rows = data
+        .top
+        .iter()
+        .map(|t| Row::new(vec![fit(&t.code, code_width), format!("{}/{}", t.number_of_uses, t.max_uses)]));
     frame.render_widget(
         Table::new(top_rows, [Constraint::Fill(1), Constraint::Length(11)])
             .header(Row::new(["Code", "Uses"]).style(Style::default().add_modifier(Modifier::UNDERLINED)))
             .block(Block::bordered().title(Line::styled(" Top codes ", theme.accent()))),
         top,
     );
-    let recent_rows = data.recent.iter().map(|u| {
-        Row::new(vec![
-            date_time(u.date_used),
-            u.code.clone(),
-            u.user_email.clone().unwrap_or_else(|| format!("user {}", u.used_by)),
-        ])
-    });
+    let recent_rows = data.recent.iter().map(|u| Row::new(vec![date_time(u.date_used), fit(&u.code, 14), who(u)]));
     let table = Table::new(recent_rows, [Constraint::Length(16), Constraint::Length(14), Constraint::Fill(1)])
         .header(Row::new(["When (UTC)", "Code", "Who"]).style(Style::default().add_modifier(Modifier::UNDERLINED)))
         .block(Block::bordered().title(Line::styled(" Recent usage ", theme.accent())))
