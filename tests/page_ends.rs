@@ -104,12 +104,17 @@ async fn text_filter(service: Service) {
     // Texts that hit each place a filter looks: a campaign word, an email part, a code's random part.
     let some_code = all[all.len() / 2].code.code.clone();
     let random_part = some_code.rsplit('-').next().unwrap_or(&some_code).to_string();
+    let two_of_it: String = random_part.chars().skip(2).take(2).collect();
     let beneficiary = all.iter().find_map(|r| r.beneficiary_email.clone()).expect("a code with a beneficiary");
     let creator = all.iter().find_map(|r| r.created_by_email.clone()).expect("a code with a creator");
     for text in [
         "Beta".to_string(),
         "lovelace".to_string(),
         random_part,
+        two_of_it,
+        "ov".to_string(),
+        "a-".to_string(),
+        "%_".to_string(),
         beneficiary.clone(),
         creator.split('@').next().unwrap_or("").to_string(),
         "pages@".to_string(),
@@ -171,4 +176,16 @@ async fn search_follows_writes(service: Service) {
     assert_eq!(found("WV0Y").await, ["TRIGRAM-WV0Y"]);
     service.delete_codes(&Selection::Ids(vec![code.id])).await.expect("deleted");
     assert!(found("wv0y").await.is_empty());
+
+    // Two characters: where a trigram of the index starts with them, and where they end a code or description
+    // (no trigram starts there), also a description of just those two.
+    let input = CodeInput { code: Some("TWO-0ZZ0".into()), description: "Q0".into(), ..Default::default() };
+    let code = service.create_code(&input).await.expect("created");
+    assert_eq!(found("0z").await, ["TWO-0ZZ0"], "starts a trigram");
+    assert_eq!(found("Z0").await, ["TWO-0ZZ0"], "ends the code");
+    assert_eq!(found("q0").await, ["TWO-0ZZ0"], "is the whole description");
+    let changes = CodeChanges { description: Some("W0".into()), ..Default::default() };
+    service.update_code(&code, &changes).await.expect("changed");
+    assert!(found("q0").await.is_empty());
+    assert_eq!(found("w0").await, ["TWO-0ZZ0"]);
 }

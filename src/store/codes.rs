@@ -187,7 +187,7 @@ const PROBE_ROWS: u64 = 4096;
 const SCAN_ROWS: u64 = 16_384;
 
 /// How [`page`] reaches the codes in its inner query.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 enum Reach {
     /// In the sort's order, along its index.
     Ordered,
@@ -195,9 +195,10 @@ enum Reach {
     Probe,
     /// The whole table, the window kept by sorting (SQLite's top-N sorter).
     Scan,
-    /// Only candidates: codes whose code or description holds the text's trigrams (SQLite's `refcodes_code_search`),
-    /// and codes of users whose email matches; the filter then decides, and the few found are sorted.
-    Search,
+    /// Only candidates (see [`push_candidates`]): codes the trigram index finds with this query, codes that end
+    /// with a two-character text, and codes of users whose email matches. The filter then decides, and the few
+    /// found are sorted.
+    Search(Option<String>),
 }
 
 /// One window of the filtered, sorted list. Ties are broken by id so pages never overlap.
@@ -221,8 +222,8 @@ pub async fn page(mut exec: Exec<'_>, query: &CodeQuery, now: DateTime<Utc>) -> 
                 return Ok(rows);
             }
             // Fewer than `end` matches among the first codes: few match, so few are candidates.
-            if searchable(&query.filter.text) {
-                return exec.fetch_all(&page_sql(Backend::Sqlite, query, now, Reach::Search)).await;
+            if let Some(search) = search_query(exec.reborrow(), query.filter.text.trim()).await? {
+                return exec.fetch_all(&page_sql(Backend::Sqlite, query, now, Reach::Search(search))).await;
             }
         }
         return exec.fetch_all(&page_sql(Backend::Sqlite, query, now, Reach::Scan)).await;
@@ -244,7 +245,7 @@ fn page_sql(backend: Backend, query: &CodeQuery, now: DateTime<Utc>, reach: Reac
         }
     };
     let codes = match reach {
-        Reach::Ordered | Reach::Search => "phoenix_kit_referral_codes c".to_string(),
+        Reach::Ordered | Reach::Search(_) => "phoenix_kit_referral_codes c".to_string(),
         Reach::Scan => "phoenix_kit_referral_codes c NOT INDEXED".to_string(),
         Reach::Probe => format!(
             "(SELECT c.id FROM phoenix_kit_referral_codes c{order} LIMIT {PROBE_ROWS}) p \
@@ -253,8 +254,8 @@ fn page_sql(backend: Backend, query: &CodeQuery, now: DateTime<Utc>, reach: Reac
     };
     let mut sql = Sql::new(format!("SELECT {CODE_COLUMNS}, {EMAILS} FROM (SELECT c.id FROM {codes}"));
     push_where(&mut sql, backend, &query.filter, now);
-    if reach == Reach::Search {
-        push_candidates(&mut sql, query.filter.text.trim());
+    if let Reach::Search(search) = &reach {
+        push_candidates(&mut sql, query.filter.text.trim(), search.as_deref());
     }
     sql.push(&order);
     sql.push(" LIMIT ").bind(query.limit.min(i64::MAX as u64) as i64);
@@ -263,24 +264,57 @@ fn page_sql(backend: Backend, query: &CodeQuery, now: DateTime<Utc>, reach: Reac
     sql
 }
 
-/// Whether the trigram index can narrow a search for `text`: it needs three characters.
-fn searchable(text: &str) -> bool {
-    text.trim().chars().count() >= 3
+/// How the trigram index can narrow a search for `text`: `Some(Some(query))` with an FTS5 query that finds every
+/// code whose code or description holds it (and more), `Some(None)` when no indexed text holds it (a two-character
+/// text can still end one), `None` when the index can't help (one character, or two that are not ASCII, whose case
+/// folding the index and LIKE may not share).
+async fn search_query(exec: Exec<'_>, text: &str) -> Result<Option<Option<String>>, sqlx::Error> {
+    // An FTS5 string: one term as a phrase, which the trigram tokenizer matches as a substring.
+    let phrase = |term: &str| format!("\"{}\"", term.replace('"', "\"\""));
+    match text.chars().count() {
+        3.. => Ok(Some(Some(phrase(text)))),
+        2 if text.is_ascii() => {
+            // The index's trigrams that begin with the two characters (it keeps them in lower case).
+            let start = text.to_ascii_lowercase();
+            let terms: Vec<(String,)> = exec
+                .fetch_all(
+                    &Sql::new("SELECT term FROM refcodes_code_search_terms WHERE term >= ")
+                        .and("", start.clone())
+                        .and(" AND term <= ", format!("{start}{}", char::MAX)),
+                )
+                .await?;
+            let query = terms.iter().map(|(term,)| phrase(term)).collect::<Vec<_>>().join(" OR ");
+            Ok(Some((!query.is_empty()).then_some(query)))
+        }
+        _ => Ok(None),
+    }
 }
 
-/// Appends ` AND c.id IN (...)`, the candidates of [`Reach::Search`]: a superset of the codes the text filter
-/// matches (the index folds case as LIKE does for ASCII, and more), so the filter's own test, already in the
+/// Appends ` AND c.id IN (...)`, the candidates of [`Reach::Search`] for `text`: a superset of the codes the text
+/// filter matches (the index folds case as LIKE does for ASCII, and more), so the filter's own test, already in the
 /// WHERE, gives exactly its codes.
-fn push_candidates(sql: &mut Sql, text: &str) {
-    // An FTS5 string: the text as one phrase, which the trigram tokenizer matches as a substring.
-    let phrase = format!("\"{}\"", text.replace('"', "\"\""));
-    sql.push(" AND c.id IN (SELECT rowid FROM refcodes_code_search WHERE refcodes_code_search MATCH ").bind(phrase);
+fn push_candidates(sql: &mut Sql, text: &str, search: Option<&str>) {
+    sql.push(" AND c.id IN (");
+    let mut union = "";
+    if let Some(search) = search {
+        sql.push("SELECT rowid FROM refcodes_code_search WHERE refcodes_code_search MATCH ").bind(search.to_string());
+        union = " UNION ";
+    }
+    if text.chars().count() == 2 {
+        for column in ["code", "description"] {
+            sql.push(union)
+                .push(&format!("SELECT id FROM phoenix_kit_referral_codes WHERE lower(substr({column}, -2)) = "));
+            sql.bind(text.to_ascii_lowercase());
+            union = " UNION ";
+        }
+    }
     for column in ["created_by", "beneficiary"] {
         let p = format!(
-            " UNION SELECT id FROM phoenix_kit_referral_codes WHERE {column} IN \
+            "{union}SELECT id FROM phoenix_kit_referral_codes WHERE {column} IN \
              (SELECT u.id FROM phoenix_kit_users u WHERE u.email LIKE "
         );
         sql.push(&p).bind(contains_pattern(text)).push(" ESCAPE '\\')");
+        union = " UNION ";
     }
     sql.push(")");
 }
