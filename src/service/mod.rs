@@ -3,6 +3,7 @@
 mod access;
 mod codes;
 mod demo;
+mod redeemer;
 mod registration;
 mod settings;
 mod usage;
@@ -19,7 +20,7 @@ use crate::domain::Refusal;
 use crate::domain::draft::CodeDefaults;
 use crate::domain::user::Operator;
 use crate::error::{Error, Result};
-use crate::store::{ConnectOptions, Db, mask_url};
+use crate::store::{Backend, ConnectOptions, Db, mask_url};
 use chrono::{DateTime, SubsecRound, Utc};
 use std::sync::Arc;
 use std::time::Duration;
@@ -100,6 +101,8 @@ pub struct Service {
     clock: Arc<dyn Clock>,
     options: ServiceOptions,
     operator: Option<Operator>,
+    /// SQLite: redemptions written in batches (see [`redeemer`]).
+    redeemer: Option<Arc<redeemer::Redeemer>>,
 }
 
 impl Service {
@@ -116,7 +119,8 @@ impl Service {
         if !options.read_only {
             db.migrate().await?;
         }
-        Ok(Service { db, url: url.to_string(), clock: Arc::new(SystemClock), options, operator: None })
+        let redeemer = (db.backend() == Backend::Sqlite).then(|| redeemer::Redeemer::new(db.clone()));
+        Ok(Service { db, url: url.to_string(), clock: Arc::new(SystemClock), options, operator: None, redeemer })
     }
 
     /// Opens the database the configuration names.

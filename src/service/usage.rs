@@ -5,6 +5,7 @@ use super::codes::{lookup_form, not_found};
 use crate::domain::stats::{CodeUsageStats, DailyUsage, SystemStats, TopCode, Usage, UsageRecord};
 use crate::domain::{CodeId, CodeStatus, ErrorKind, Refusal, UserId};
 use crate::error::{Error, Result};
+use crate::store::usage::Redeemed;
 use crate::store::{Exec, Tx, codes, settings, stats, usage, users};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 
@@ -13,8 +14,14 @@ impl Service {
     /// passes the limit and never counts a user twice, however many clients redeem at once.
     pub async fn use_code(&self, code: &str, user: UserId) -> Result<Usage> {
         self.require_writable()?;
+        let (code, now) = (lookup_form(code), self.now());
+        // SQLite: written in a batch with others; a refusal wrote nothing, so the reason is read after.
+        if let Some(redeemer) = &self.redeemer {
+            let redeemed = redeemer.redeem(&code, user, now).await?;
+            return used(self.db.exec(), redeemed, &code, user, now).await;
+        }
         let mut tx = self.db.begin_write().await?;
-        let usage = redeem(&mut tx, &lookup_form(code), user, self.now()).await?;
+        let usage = redeem(&mut tx, &code, user, now).await?;
         tx.commit().await?;
         Ok(usage)
     }
@@ -84,28 +91,35 @@ fn day_start(day: NaiveDate) -> DateTime<Utc> {
 }
 
 /// The redemption inside an open write transaction; the caller commits. On a refusal the caller drops the
-/// transaction, which rolls the increment back.
+/// transaction, which rolls back whatever was taken.
 pub(super) async fn redeem(tx: &mut Tx, code: &str, user: UserId, now: DateTime<Utc>) -> Result<Usage> {
-    let Some(code_id) = usage::take_use(tx.exec(), code, now).await? else {
-        return Err(refusal_reason(tx.exec(), code, now).await?);
-    };
-    match usage::insert(tx.exec(), code_id, user, now).await? {
-        Some(id) => Ok(Usage { id, code_id, code: code.to_string(), used_by: user, date_used: now }),
-        None if users::get(tx.exec(), user).await?.is_none() => Err(Refusal::new(
-            ErrorKind::UserNotFound,
-            format!("no user has id {user}; `refcodes users list` shows users"),
-        )
-        .into()),
-        None => Err(Refusal::new(
-            ErrorKind::AlreadyUsed,
-            format!("user {user} has used code {code} already; a user may use a code once"),
-        )
-        .into()),
+    let redeemed = usage::redeem(tx.exec(), code, user, now).await?;
+    // On a refusal nothing was written, so the transaction still sees what the rules saw.
+    used(tx.exec(), redeemed, code, user, now).await
+}
+
+/// The usage a redemption recorded, or why it was refused (read on `exec`).
+async fn used(exec: Exec<'_>, redeemed: Redeemed, code: &str, user: UserId, now: DateTime<Utc>) -> Result<Usage> {
+    match redeemed {
+        Redeemed::Recorded { id, code_id } => {
+            Ok(Usage { id, code_id, code: code.to_string(), used_by: user, date_used: now })
+        }
+        Redeemed::Refused => Err(refusal_reason(exec, code, user, now).await?),
+        Redeemed::Raced => Err(already_used(code, user)),
     }
 }
 
-/// Why a code could not be taken, read again after the conditional update changed nothing.
-async fn refusal_reason(mut exec: Exec<'_>, code: &str, now: DateTime<Utc>) -> Result<Error> {
+fn already_used(code: &str, user: UserId) -> Error {
+    Refusal::new(
+        ErrorKind::AlreadyUsed,
+        format!("user {user} has used code {code} already; a user may use a code once"),
+    )
+    .into()
+}
+
+/// Why a code could not be taken, read again after the conditional update changed nothing: the code's reasons
+/// first, then the user's.
+async fn refusal_reason(mut exec: Exec<'_>, code: &str, user: UserId, now: DateTime<Utc>) -> Result<Error> {
     let config = settings::read(exec.reborrow()).await?;
     if !config.enabled {
         return Ok(Refusal::new(
@@ -114,7 +128,7 @@ async fn refusal_reason(mut exec: Exec<'_>, code: &str, now: DateTime<Utc>) -> R
         )
         .into());
     }
-    let Some(found) = codes::get_by_code(exec, code).await? else { return Ok(not_found(code)) };
+    let Some(found) = codes::get_by_code(exec.reborrow(), code).await? else { return Ok(not_found(code)) };
     let (kind, message) = match found.status_at(now) {
         CodeStatus::Inactive => (
             ErrorKind::CodeInactive,
@@ -131,6 +145,12 @@ async fn refusal_reason(mut exec: Exec<'_>, code: &str, now: DateTime<Utc>) -> R
                 found.max_uses
             ),
         ),
+        CodeStatus::Active if users::get(exec.reborrow(), user).await?.is_none() => {
+            (ErrorKind::UserNotFound, format!("no user has id {user}; `refcodes users list` shows users"))
+        }
+        CodeStatus::Active if usage::user_used_code(exec, user, found.id).await? => {
+            return Ok(already_used(code, user));
+        }
         // Changed between the update and this read: say so rather than guess.
         CodeStatus::Active => {
             (ErrorKind::Conflict, format!("code {code} changed while it was being redeemed; try again"))

@@ -95,6 +95,11 @@ impl Sql {
         Sql { text: text.into(), args: Vec::new() }
     }
 
+    /// The same statements and arguments between `before` and `after`.
+    pub fn framed(&self, before: &str, after: &str) -> Sql {
+        Sql { text: format!("{before}{}{after}", self.text), args: self.args.clone() }
+    }
+
     /// Appends SQL text.
     pub fn push(&mut self, text: &str) -> &mut Sql {
         self.text.push_str(text);

@@ -2,38 +2,89 @@
 
 use crate::domain::stats::{DailyUsage, UsageRecord};
 use crate::domain::{CodeId, UserId};
-use crate::store::{Exec, Sql};
+use crate::store::{Backend, Exec, Sql};
 use chrono::{DateTime, NaiveDate, Utc};
 
-/// Takes one use of the code if it may be used now: active, not expired, under its limit, and the system
-/// enabled. One conditional statement, so concurrent redemptions can never pass the limit.
-pub async fn take_use(exec: Exec<'_>, code: &str, now: DateTime<Utc>) -> Result<Option<CodeId>, sqlx::Error> {
-    let sql = Sql::new(
-        "UPDATE phoenix_kit_referral_codes SET number_of_uses = number_of_uses + 1 \
-         WHERE upper(code) = ",
-    )
-    .and("", code)
-    .and(" AND status AND number_of_uses < max_uses AND (expiration_date IS NULL OR expiration_date > ", now)
-    .then(
-        ") AND EXISTS (SELECT 1 FROM phoenix_kit_settings WHERE key = 'referral_codes_enabled' AND value = 'true') \
-         RETURNING id",
-    );
-    Ok(exec.fetch_optional::<(CodeId,)>(&sql).await?.map(|(id,)| id))
+/// How the writes of a redemption ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Redeemed {
+    /// A use was taken and recorded with this usage id.
+    Recorded { id: i64, code_id: CodeId },
+    /// The rules refused: nothing was written.
+    Refused,
+    /// PostgreSQL only: a use was taken, but a redemption of the code by the same user recorded first. The caller
+    /// must roll back, or the use would stand without its record.
+    Raced,
 }
 
-/// Records the use by an existing user; `None` when the user does not exist or has used the code already.
-pub async fn insert(
-    exec: Exec<'_>,
-    code_id: CodeId,
-    user: UserId,
-    now: DateTime<Utc>,
-) -> Result<Option<i64>, sqlx::Error> {
-    let sql = Sql::new("INSERT INTO phoenix_kit_referral_code_usage (code_id, used_by, date_used) SELECT ")
-        .and("", code_id)
-        .and(", u.id, ", now)
-        .and(" FROM phoenix_kit_users u WHERE u.id = ", user)
-        .then(" ON CONFLICT (code_id, used_by) DO NOTHING RETURNING id");
-    Ok(exec.fetch_optional::<(i64,)>(&sql).await?.map(|(id,)| id))
+/// Appends the redemption's conditional update: a use of the code is taken only if the code may be used now
+/// (active, not expired, under its limit, the system enabled) by this user (who exists and has not used it). One
+/// statement, so concurrent redemptions can never pass the limit.
+fn push_take_use(sql: &mut Sql, code: &str, user: UserId, now: DateTime<Utc>) {
+    sql.push("UPDATE phoenix_kit_referral_codes AS c SET number_of_uses = c.number_of_uses + 1 WHERE upper(c.code) = ")
+        .bind(code)
+        .push(" AND c.status AND c.number_of_uses < c.max_uses AND (c.expiration_date IS NULL OR c.expiration_date > ")
+        .bind(now)
+        .push(
+            ") AND EXISTS (SELECT 1 FROM phoenix_kit_settings WHERE key = 'referral_codes_enabled' \
+             AND value = 'true') AND EXISTS (SELECT 1 FROM phoenix_kit_users WHERE id = ",
+        )
+        .bind(user)
+        .push(
+            ") AND NOT EXISTS (SELECT 1 FROM phoenix_kit_referral_code_usage x WHERE x.code_id = c.id AND x.used_by = ",
+        )
+        .bind(user)
+        .push(")");
+}
+
+const RECORD: &str = "INSERT INTO phoenix_kit_referral_code_usage (code_id, used_by, date_used) SELECT ";
+const ON_CONFLICT: &str = " ON CONFLICT (code_id, used_by) DO NOTHING RETURNING id, code_id";
+
+/// One redemption: the code as given (upper-cased), who redeems it, and when.
+pub type Redemption<'a> = (&'a str, UserId, DateTime<Utc>);
+
+/// SQLite: the writes of several redemptions as one script, each record chained to its update by `changes()`
+/// (the rows changed by the statement just before). Under SQLite's write lock nothing changes in between, so each
+/// redemption writes both or nothing. A recorded use returns `(usage id, code id, index in redemptions)`; see
+/// [`outcome`].
+pub fn sqlite_redemptions(redemptions: &[Redemption<'_>]) -> Sql {
+    let mut sql = Sql::new("");
+    for (i, &(code, user, now)) in redemptions.iter().enumerate() {
+        sql.push(if i == 0 { "" } else { "; " });
+        push_take_use(&mut sql, code, user, now);
+        sql.push("; ").push(RECORD).push("c.id, ").bind(user).push(", ").bind(now);
+        sql.push(" FROM phoenix_kit_referral_codes c WHERE changes() = 1 AND upper(c.code) = ").bind(code);
+        sql.push(ON_CONFLICT).push(&format!(", {i}"));
+    }
+    sql
+}
+
+/// How redemption number `index` of [`sqlite_redemptions`] ended, from the rows the script returned.
+pub fn outcome(rows: &[(i64, CodeId, i64)], index: usize) -> Redeemed {
+    rows.iter()
+        .find(|row| row.2 == index as i64)
+        .map_or(Redeemed::Refused, |&(id, code_id, _)| Redeemed::Recorded { id, code_id })
+}
+
+/// The redemption's writes in an open transaction: the conditional update, then the record of the use. SQLite
+/// sends both at once ([`sqlite_redemptions`]); PostgreSQL lets no prepared statement hold two, so it sends them
+/// one after the other.
+pub async fn redeem(mut exec: Exec<'_>, code: &str, user: UserId, now: DateTime<Utc>) -> Result<Redeemed, sqlx::Error> {
+    if exec.backend() == Backend::Sqlite {
+        return Ok(outcome(&exec.fetch_all(&sqlite_redemptions(&[(code, user, now)])).await?, 0));
+    }
+    let mut take = Sql::new("");
+    push_take_use(&mut take, code, user, now);
+    take.push(" RETURNING c.id");
+    let Some((code_id,)) = exec.reborrow().fetch_optional::<(CodeId,)>(&take).await? else {
+        return Ok(Redeemed::Refused);
+    };
+    let mut record = Sql::new(RECORD);
+    record.bind(code_id).push(", ").bind(user).push(", ").bind(now).push(ON_CONFLICT);
+    Ok(match exec.fetch_optional::<(i64, CodeId)>(&record).await? {
+        Some((id, code_id)) => Redeemed::Recorded { id, code_id },
+        None => Redeemed::Raced,
+    })
 }
 
 pub async fn user_used_code(exec: Exec<'_>, user: UserId, code_id: CodeId) -> Result<bool, sqlx::Error> {
