@@ -461,3 +461,38 @@ async fn sqlite_writes_past_the_busy_timeout_fail_cleanly_and_recover() {
     service.use_code("queue", users[0].id).await.expect("writes work again");
     assert_eq!(db.counter_mismatches().await, 0);
 }
+
+/// SQLite writes redemptions that arrive together in one batch. One that fails inside a batch (here a trigger
+/// refuses its record) fails alone: the others of its batch are written, and its own use is not counted.
+#[tokio::test]
+async fn sqlite_one_failing_redemption_in_a_batch_leaves_the_others_written() {
+    let db = TestDb::sqlite().await;
+    let h = db.harness_with(POOL).await;
+    h.enable_system().await;
+    let code = h.code("BATCH", 50).await;
+    let users = h.add_users("batch", 20).await;
+    let doomed = users[7].id;
+    db.execute(&format!(
+        "CREATE TRIGGER refuse_one BEFORE INSERT ON phoenix_kit_referral_code_usage WHEN new.used_by = {} \
+         BEGIN SELECT RAISE(ABORT, 'refused by a test trigger'); END",
+        doomed.0
+    ))
+    .await;
+    let calls = users
+        .iter()
+        .map(|user| {
+            let (service, id) = (h.base.clone(), user.id);
+            async move { (id, service.use_code("batch", id).await) }
+        })
+        .collect();
+    for (id, result) in all_at_once(calls).await {
+        match result {
+            Err(Error::Database(e)) if id == doomed => assert!(e.to_string().contains("test trigger"), "{e}"),
+            Ok(usage) if id != doomed => assert_eq!(usage.used_by, id),
+            other => panic!("user {id}: {other:?}"),
+        }
+    }
+    assert_eq!(h.owner.get_code(code.id).await.unwrap().number_of_uses, 19);
+    assert_eq!(db.usage_rows().await, 19);
+    assert_eq!(db.counter_mismatches().await, 0);
+}
