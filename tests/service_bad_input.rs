@@ -374,7 +374,8 @@ async fn check_use_code_takes_no_bad_input(db: &TestDb) {
     h.enable_system().await;
     let before_enabled = h.snapshot().await;
     for text in nasty() {
-        refused(h.base.use_code(&text, user.id).await, ErrorKind::CodeNotFound, &shown(&text));
+        let refusal = refused(h.base.use_code(&text, user.id).await, ErrorKind::CodeNotFound, &shown(&text));
+        assert!(refusal.message.len() < 200 && !refusal.message.contains('\n'), "one short line: {}", refusal.message);
         assert_eq!(h.owner.get_code_by_string(&text).await.unwrap(), None, "{}", shown(&text));
         refused(h.owner.find_code(&text).await, ErrorKind::CodeNotFound, &shown(&text));
     }

@@ -109,3 +109,23 @@ impl Refusal {
         if self.kind.is_redemption_refusal() { "That code can't be used." } else { &self.message }
     }
 }
+
+/// Input echoed in a message: quoted, control characters escaped, and cut after 40 characters, so a megabyte of
+/// input makes a message of one line.
+pub fn shown(input: &str) -> String {
+    const MOST: usize = 40;
+    let kept: String = input.chars().take(MOST).collect();
+    let quoted = format!("{kept:?}");
+    if input.chars().count() > MOST { format!("{}…\"", &quoted[..quoted.len() - 1]) } else { quoted }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn long_input_is_cut_and_quoted() {
+        assert_eq!(super::shown("SPRING"), "\"SPRING\"");
+        assert_eq!(super::shown("a\nb"), "\"a\\nb\"");
+        let long = "x".repeat(1_000_000);
+        assert_eq!(super::shown(&long), format!("\"{}…\"", "x".repeat(40)));
+    }
+}

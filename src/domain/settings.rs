@@ -29,7 +29,7 @@ impl SettingKey {
         let raw = raw.trim();
         SettingKey::ALL.into_iter().find(|k| k.key() == raw).ok_or_else(|| {
             let known: Vec<_> = SettingKey::ALL.iter().map(|k| k.key()).collect();
-            format!("unknown setting {raw:?}: the settings are {}", known.join(", "))
+            format!("unknown setting {}: the settings are {}", super::error::shown(raw), known.join(", "))
         })
     }
 
@@ -49,11 +49,15 @@ impl SettingKey {
             None => match text.as_str() {
                 "true" | "on" | "yes" | "1" => Ok("true".into()),
                 "false" | "off" | "no" | "0" => Ok("false".into()),
-                _ => Err(format!("{} takes on or off (true/false), not {raw:?}", self.key())),
+                _ => Err(format!("{} takes on or off (true/false), not {}", self.key(), super::error::shown(raw))),
             },
             Some((lo, hi)) => match text.parse::<i64>() {
                 Ok(n) if (i64::from(lo)..=i64::from(hi)).contains(&n) => Ok(n.to_string()),
-                _ => Err(format!("{} takes a whole number from {lo} to {hi}, not {raw:?}", self.key())),
+                _ => Err(format!(
+                    "{} takes a whole number from {lo} to {hi}, not {}",
+                    self.key(),
+                    super::error::shown(raw)
+                )),
             },
         }
     }

@@ -3,6 +3,7 @@
 
 use super::{Service, is_unique_violation};
 use crate::domain::draft::{self, CodeChanges, CodeInput, CodeUpdate, NewCode};
+use crate::domain::error::shown;
 use crate::domain::generate::{CodeShape, random_codes};
 use crate::domain::user::Role;
 use crate::domain::{
@@ -404,7 +405,7 @@ pub(super) fn lookup_form(code: &str) -> String {
 pub(super) fn not_found(code: &str) -> Error {
     Refusal::new(
         ErrorKind::CodeNotFound,
-        format!("no code {code} exists; `refcodes codes list --filter TEXT` finds codes"),
+        format!("no code {} exists; `refcodes codes list --filter TEXT` finds codes", shown(code)),
     )
     .into()
 }
