@@ -71,6 +71,9 @@ const CAMPAIGNS: [(&str, &str); 10] = [
     ("CREATOR", "Influencer program"),
 ];
 const BATCH: usize = 1000;
+/// SQLite page cache while writing the codes and their usage: a million codes and eight million usage records
+/// spread over indexes far larger than the default 2 MB, and each batch touches pages all over them.
+const BULK_CACHE_KIB: u32 = 256 * 1024;
 
 impl Service {
     /// Writes sample data and enables the system, so codes can be tried at once.
@@ -122,6 +125,7 @@ impl Service {
         while made < input.codes {
             let n = BATCH.min(input.codes - made);
             let mut tx = self.db.begin_write().await?;
+            tx.set_page_cache(Some(BULK_CACHE_KIB)).await?;
             let (prefix, description) = CAMPAIGNS[rng.random_range(0..CAMPAIGNS.len())];
             let shape = CodeShape { prefix: format!("{prefix}-"), random_len: 6 };
             let drawn = self.draw_unused(&mut tx, &shape, n).await?;
@@ -171,6 +175,9 @@ impl Service {
             tx.commit().await?;
             made += n;
         }
+        let mut tx = self.db.begin_write().await?;
+        tx.set_page_cache(None).await?;
+        tx.commit().await?;
         settings::write(self.db.exec(), SettingKey::Enabled, "true", now).await?;
         tracing::info!(users = input.users, codes = made, usage_records, by = %operator.user.email, "demo data written");
         Ok(DemoOutcome { users: input.users, codes: made, usage_records, system_enabled: true })

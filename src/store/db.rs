@@ -6,7 +6,7 @@ use sqlx::postgres::PgRow;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::SqliteRow;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Connection, FromRow, PgPool, Postgres, Sqlite, SqlitePool, Transaction};
+use sqlx::{AssertSqlSafe, Connection, FromRow, PgPool, Postgres, Sqlite, SqlitePool, Transaction};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -115,6 +115,16 @@ impl Tx {
             Tx::Sqlite(_) => Backend::Sqlite,
             Tx::Postgres(_) => Backend::Postgres,
         }
+    }
+
+    /// SQLite: lets this connection keep up to `kib` KiB of pages in memory, for bulk writes whose indexes outgrow
+    /// the default 2 MB (`None`: back to the default). PostgreSQL: nothing to do.
+    pub async fn set_page_cache(&mut self, kib: Option<u32>) -> Result<()> {
+        if let Tx::Sqlite(tx) = self {
+            let pages = kib.map_or(-2000, |k| -i64::from(k));
+            sqlx::raw_sql(AssertSqlSafe(format!("PRAGMA cache_size = {pages}"))).execute(&mut **tx).await?;
+        }
+        Ok(())
     }
 
     pub async fn commit(self) -> Result<()> {
