@@ -100,26 +100,29 @@ fn status_bar(model: &Model, frame: &mut Frame, area: Rect) {
         left.push(Span::raw(format!(" {} ", SPINNER[model.spinner % SPINNER.len()])));
     }
     if let Some(offline) = &model.offline {
-        left.push(Span::styled(format!(" database unreachable, retrying: {offline}"), theme.error()));
+        left.push(Span::styled(format!(" offline, retrying: {offline}"), theme.error()));
     } else if let Some(message) = model.message() {
         let style = if message.level == Level::Error { theme.error() } else { Style::default() };
         left.push(Span::styled(format!(" {}", message.text), style));
     }
     let badge = (model.session.read_only || !model.session.can_administer).then_some(" READ-ONLY ");
-    let half = (area.width / 2) as usize - badge.map_or(0, str::len);
+    // The right side takes at most half the bar, a third while the database is offline, so its reason shows.
+    let share = if model.offline.is_some() { 3 } else { 2 };
+    let half = (area.width / share) as usize - badge.map_or(0, str::len);
     let who = clip_middle(&format!("{} ({})", model.session.operator, model.session.role), half * 3 / 5);
-    // The right side takes at most half the bar; the database label gives way first.
+    // The database label gives way first.
     let room = half.saturating_sub(who.chars().count() + 4);
-    let who = format!("{who} · ");
-    let mut right =
-        vec![Span::styled(format!("{who}{} ", clip_middle(&model.session.database, room.max(8))), theme.dim())];
+    // Too little room for a recognisable database label: the operator alone.
+    let right_text =
+        if room < 8 { format!("{who} ") } else { format!("{who} · {} ", clip_middle(&model.session.database, room)) };
+    let mut right = vec![Span::styled(right_text, theme.dim())];
     if let Some(badge) = badge {
         right.push(Span::styled(badge, theme.error().add_modifier(Modifier::REVERSED)));
     }
     let right_width: u16 = right.iter().map(|s| s.width() as u16).sum();
     // A space between the halves, and a message too long for its half ends in `…` rather than running into the
     // operator's name.
-    let [l, r] = Layout::horizontal([Constraint::Fill(1), Constraint::Length(right_width.min(area.width / 2))])
+    let [l, r] = Layout::horizontal([Constraint::Fill(1), Constraint::Length(right_width.min(area.width / share))])
         .spacing(1)
         .areas(area);
     frame.render_widget(Line::from(clip_spans(left, usize::from(l.width))), l);
