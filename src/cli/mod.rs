@@ -21,7 +21,10 @@ pub struct Setup {
 
 impl Setup {
     pub fn from_args() -> std::result::Result<Setup, ExitCode> {
-        let cli = Cli::parse();
+        let cli = match Cli::try_parse() {
+            Ok(cli) => cli,
+            Err(err) => return Err(bad_command_line(err)),
+        };
         let env: Vec<(String, String)> = std::env::vars().collect();
         match Config::load(cli.config.as_deref(), &env) {
             Ok(config) => Ok(Setup { cli, config }),
@@ -49,6 +52,24 @@ impl Setup {
         }
         Ok((service.with_operator(signed.operator.clone()), signed))
     }
+}
+
+/// A command line clap refused: with `--json` anywhere in it, the contract's JSON error on stdout and exit 2;
+/// otherwise clap's own report (help and version requests print and succeed).
+fn bad_command_line(err: clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    let asked = matches!(err.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion);
+    if asked || !std::env::args_os().any(|a| a == "--json") {
+        let _ = err.print();
+        return if asked { ExitCode::SUCCESS } else { ExitCode::from(2) };
+    }
+    // The error's first paragraph on one line, without clap's usage and tips that follow it.
+    let text = err.render().to_string();
+    let paragraph: Vec<&str> = text.lines().take_while(|l| !l.trim().is_empty()).map(str::trim).collect();
+    let joined = paragraph.join(" ");
+    let message = joined.strip_prefix("error: ").unwrap_or(&joined);
+    println!("{}", serde_json::json!({"error": "usage", "message": message}));
+    ExitCode::from(2)
 }
 
 /// Runs a command and turns the outcome into the exit status of the contract.
