@@ -57,6 +57,7 @@ impl Redeemer {
     }
 
     async fn write_batches(self: Arc<Self>) {
+        let _guard = PanicGuard(&self.queue);
         loop {
             let batch: Vec<Waiting> = {
                 let mut queue = self.queue.lock().unwrap_or_else(|e| e.into_inner());
@@ -96,5 +97,19 @@ impl Redeemer {
     async fn write(&self, batch: &[Waiting]) -> Result<Vec<(i64, CodeId, i64)>> {
         let redemptions: Vec<usage::Redemption<'_>> = batch.iter().map(|w| (w.code.as_str(), w.user, w.now)).collect();
         self.db.write_at_once(&usage::sqlite_redemptions(&redemptions)).await
+    }
+}
+
+/// Should the writing task panic, those waiting are answered (their senders dropped: `WorkerCrashed`) and the next
+/// redemption starts another task, instead of every later redemption waiting forever.
+struct PanicGuard<'a>(&'a Mutex<Queue>);
+
+impl Drop for PanicGuard<'_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            let mut queue = self.0.lock().unwrap_or_else(|e| e.into_inner());
+            queue.writing = false;
+            queue.waiting.clear();
+        }
     }
 }
