@@ -238,6 +238,9 @@ impl Db {
     /// statements that by themselves write all or nothing, in one round trip to the writer connection: each round
     /// trip to a SQLite connection's thread is a hand-off and a wake-up both ways, which cost a redemption sent as
     /// BEGIN, two statements and COMMIT most of its time on the writer. PostgreSQL takes one statement.
+    ///
+    /// Run it to the end (the redeemer does, in a task of its own): on SQLite the transaction is the script's own,
+    /// so a future dropped part way could leave it open on the writer connection until the next write's ROLLBACK.
     pub async fn write_at_once<T>(&self, script: &Sql) -> Result<Vec<T>>
     where
         T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin,
