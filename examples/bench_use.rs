@@ -23,8 +23,8 @@ use refcodes::domain::expiry::Expiration;
 use refcodes::domain::settings::SettingKey;
 use refcodes::domain::{ErrorKind, UserId};
 use refcodes::service::{GenerateInput, ServiceOptions};
-use refcodes::store::{Backend, ConnectOptions, Db, Sql};
 use refcodes::{Error, Service};
+use sqlx::{AssertSqlSafe, PgPool, SqlitePool};
 use std::collections::BTreeMap;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -138,17 +138,11 @@ async fn run(args: &Args) -> Result<ExitCode, Error> {
     };
     let service = base.with_operator(Some(operator));
     // A second, small pool for the setup's own SQL (bulk users, the hot code's limit, reading codes back).
-    let db = Db::connect(&ConnectOptions {
-        url: args.database_url.clone(),
-        max_connections: 2,
-        busy_timeout,
-        read_only: false,
-    })
-    .await?;
+    let db = Raw::connect(&args.database_url).await?;
 
     let codes = prepare_codes(&service, &db, args.codes).await?;
     println!(
-        "backend={:?} version={} spread_codes={} hot_code={HOT_CODE} setup_codes_secs={:.1}",
+        "backend={} version={} spread_codes={} hot_code={HOT_CODE} setup_codes_secs={:.1}",
         db.backend(),
         version(&db).await?,
         codes.len(),
@@ -304,7 +298,7 @@ fn failure_name(e: &Error) -> String {
 }
 
 /// Settings, the spread codes and the hot code, made once and read back after.
-async fn prepare_codes(service: &Service, db: &Db, want: usize) -> Result<Vec<String>, Error> {
+async fn prepare_codes(service: &Service, db: &Raw, want: usize) -> Result<Vec<String>, Error> {
     service.enable_system().await?;
     service.set_setting(SettingKey::MaxUsesPerCode, "10000").await?;
     let mut codes = spread_codes(db).await?;
@@ -340,47 +334,98 @@ async fn prepare_codes(service: &Service, db: &Db, want: usize) -> Result<Vec<St
         service.create_code(&input).await?;
     }
     // See HOT_MAX_USES: the service would refuse this value, so the setup writes it itself.
-    let sql = Sql::new("UPDATE phoenix_kit_referral_codes SET max_uses = ")
-        .and("", HOT_MAX_USES as i32)
-        .and(" WHERE code = ", HOT_CODE);
-    db.exec().execute(&sql).await?;
+    db.execute(&format!("UPDATE phoenix_kit_referral_codes SET max_uses = {HOT_MAX_USES} WHERE code = '{HOT_CODE}'"))
+        .await?;
     Ok(codes)
 }
 
-async fn spread_codes(db: &Db) -> Result<Vec<String>, Error> {
-    let sql = Sql::new("SELECT code FROM phoenix_kit_referral_codes WHERE description = ")
-        .and("", SPREAD_DESCRIPTION)
-        .then(" ORDER BY id");
-    Ok(db.exec().fetch_all::<(String,)>(&sql).await?.into_iter().map(|(c,)| c).collect())
+async fn spread_codes(db: &Raw) -> Result<Vec<String>, Error> {
+    let sql =
+        format!("SELECT code FROM phoenix_kit_referral_codes WHERE description = '{SPREAD_DESCRIPTION}' ORDER BY id");
+    Ok(db.strings(&sql).await?)
 }
 
 /// Inserts `n` users that have used nothing, with plain multi-row INSERTs; returns their ids in order.
-async fn make_users(db: &Db, n: usize) -> Result<Vec<UserId>, Error> {
+async fn make_users(db: &Raw, n: usize) -> Result<Vec<UserId>, Error> {
     let now = Utc::now();
+    let at = now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     let run = format!("{}-{}", now.timestamp_millis(), std::process::id());
     let mut ids = Vec::with_capacity(n);
     for start in (0..n).step_by(USER_BATCH) {
-        let mut sql = Sql::new("INSERT INTO phoenix_kit_users (email, inserted_at) VALUES ");
-        for i in start..(start + USER_BATCH).min(n) {
-            sql.push(if i == start { "(" } else { ", (" });
-            sql.bind(format!("bench-{run}-{i}@bench.invalid")).push(", ").bind(now).push(")");
-        }
-        sql.push(" RETURNING id");
-        let mut tx = db.begin_write().await?;
-        ids.extend(tx.exec().fetch_all::<(UserId,)>(&sql).await?.into_iter().map(|(id,)| id));
-        tx.commit().await?;
+        let rows: Vec<String> = (start..(start + USER_BATCH).min(n))
+            .map(|i| format!("('bench-{run}-{i}@bench.invalid', '{at}')"))
+            .collect();
+        let sql = format!("INSERT INTO phoenix_kit_users (email, inserted_at) VALUES {} RETURNING id", rows.join(", "));
+        ids.extend(db.ints(&sql).await?.into_iter().map(UserId::from));
     }
     ids.sort_unstable();
     Ok(ids)
 }
 
-/// The database's version, as the library's driver sees it (SQLite is compiled into the binary).
-async fn version(db: &Db) -> Result<String, Error> {
-    let sql = match db.backend() {
-        Backend::Sqlite => "SELECT sqlite_version()",
-        Backend::Postgres => "SHOW server_version",
+/// The database's version, as the driver sees it (SQLite is compiled into the binary).
+async fn version(db: &Raw) -> Result<String, Error> {
+    let sql = match db {
+        Raw::Sqlite(_) => "SELECT sqlite_version()",
+        Raw::Postgres(_) => "SHOW server_version",
     };
-    Ok(db.exec().fetch_one::<(String,)>(&Sql::new(sql)).await?.0)
+    Ok(db.strings(sql).await?.remove(0))
+}
+
+/// The setup's own SQL, on a small pool of its own (the library keeps its store to itself). The text is the
+/// bench's, with no outside input in it.
+enum Raw {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+impl Raw {
+    async fn connect(url: &str) -> Result<Raw, sqlx::Error> {
+        Ok(if url.starts_with("sqlite:") {
+            Raw::Sqlite(sqlx::sqlite::SqlitePoolOptions::new().max_connections(1).connect(url).await?)
+        } else {
+            Raw::Postgres(sqlx::postgres::PgPoolOptions::new().max_connections(2).connect(url).await?)
+        })
+    }
+
+    fn backend(&self) -> &'static str {
+        match self {
+            Raw::Sqlite(_) => "Sqlite",
+            Raw::Postgres(_) => "Postgres",
+        }
+    }
+
+    async fn execute(&self, sql: &str) -> Result<(), sqlx::Error> {
+        let sql = AssertSqlSafe(sql.to_string());
+        match self {
+            Raw::Sqlite(pool) => sqlx::raw_sql(sql).execute(pool).await.map(drop),
+            Raw::Postgres(pool) => sqlx::raw_sql(sql).execute(pool).await.map(drop),
+        }
+    }
+
+    async fn strings(&self, sql: &str) -> Result<Vec<String>, sqlx::Error> {
+        let sql = AssertSqlSafe(sql.to_string());
+        let rows: Vec<(String,)> = match self {
+            Raw::Sqlite(pool) => sqlx::query_as(sql).fetch_all(pool).await?,
+            Raw::Postgres(pool) => sqlx::query_as(sql).fetch_all(pool).await?,
+        };
+        Ok(rows.into_iter().map(|(s,)| s).collect())
+    }
+
+    async fn ints(&self, sql: &str) -> Result<Vec<i64>, sqlx::Error> {
+        let sql = AssertSqlSafe(sql.to_string());
+        let rows: Vec<(i64,)> = match self {
+            Raw::Sqlite(pool) => sqlx::query_as(sql).fetch_all(pool).await?,
+            Raw::Postgres(pool) => sqlx::query_as(sql).fetch_all(pool).await?,
+        };
+        Ok(rows.into_iter().map(|(n,)| n).collect())
+    }
+
+    async fn close(&self) {
+        match self {
+            Raw::Sqlite(pool) => pool.close().await,
+            Raw::Postgres(pool) => pool.close().await,
+        }
+    }
 }
 
 /// User and system CPU time of this process so far, from `/proc/self/stat` (Linux; 100 ticks a second).
@@ -392,9 +437,8 @@ fn cpu_seconds() -> Option<f64> {
 }
 
 /// Usage rows of the users with ids in `first..=last`.
-async fn usage_rows(db: &Db, first: UserId, last: UserId) -> Result<i64, Error> {
-    let sql = Sql::new("SELECT count(*) FROM phoenix_kit_referral_code_usage WHERE used_by >= ")
-        .and("", first)
-        .and(" AND used_by <= ", last);
-    Ok(db.exec().fetch_one::<(i64,)>(&sql).await?.0)
+async fn usage_rows(db: &Raw, first: UserId, last: UserId) -> Result<i64, Error> {
+    let sql =
+        format!("SELECT count(*) FROM phoenix_kit_referral_code_usage WHERE used_by >= {first} AND used_by <= {last}");
+    Ok(db.ints(&sql).await?[0])
 }

@@ -24,6 +24,7 @@ pub struct Config {
 #[serde(deny_unknown_fields)]
 pub struct DatabaseConfig {
     pub url: String,
+    pub schema: String,
     pub max_connections: u32,
     pub busy_timeout_ms: u64,
 }
@@ -72,6 +73,7 @@ impl Config {
         for (name, value) in env {
             let path: Vec<String> = match name.as_str() {
                 "REFCODES_DATABASE_URL" => vec!["database".into(), "url".into()],
+                "REFCODES_DATABASE_SCHEMA" => vec!["database".into(), "schema".into()],
                 "REFCODES_OPERATOR" => vec!["operator".into(), "email".into()],
                 other => match other.strip_prefix("REFCODES__") {
                     Some(rest) => rest.split("__").map(str::to_ascii_lowercase).collect(),

@@ -15,6 +15,10 @@ pub enum Error {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("configuration error: {0}")]
     Config(String),
+    /// The database holds tables refcodes can't use as they are (another application's, or a PhoenixKit version
+    /// without a column refcodes needs). Nothing was changed.
+    #[error("{0}")]
+    Schema(String),
     /// The command line can't be carried out as given (such as a delete with no terminal to confirm it).
     #[error("{0}")]
     Usage(String),

@@ -51,7 +51,7 @@ async fn seeded(url: &str) -> Service {
 }
 
 fn ids(rows: &[CodeRow]) -> Vec<i64> {
-    rows.iter().map(|r| r.code.id.0).collect()
+    rows.iter().map(|r| r.code.id.0.int().expect("integer ids here")).collect()
 }
 
 #[tokio::test]
@@ -131,7 +131,7 @@ async fn text_filter(service: Service) {
                     || contains(r.created_by_email.as_deref(), &t)
                     || contains(r.beneficiary_email.as_deref(), &t)
             })
-            .map(|r| r.code.id.0)
+            .map(|r| r.code.id.0.int().expect("integer ids here"))
             .collect();
         let filter = CodeFilter { text: text.clone(), status: None };
         let query = CodeQuery { filter: filter.clone(), ..everything.clone() };

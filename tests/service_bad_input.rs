@@ -157,7 +157,7 @@ async fn check_create_code_takes_no_bad_numbers_or_dates(db: &TestDb) {
         assert_eq!(refusal.fields[0].field, "expiration");
     }
     for id in [i64::MIN, -1, 0, i64::MAX] {
-        let input = CodeInput { beneficiary: Some(UserId(id)), ..base.clone() };
+        let input = CodeInput { beneficiary: Some(UserId::from(id)), ..base.clone() };
         refused(h.owner.create_code(&input).await, ErrorKind::UserNotFound, &id.to_string());
     }
     assert_eq!(h.snapshot().await, before);
@@ -244,7 +244,7 @@ async fn check_update_code_takes_no_bad_input(db: &TestDb) {
         tries.push((at.to_string(), changes, "expiration", ErrorKind::Validation));
     }
     for id in [i64::MIN, -1, 0, i64::MAX] {
-        let changes = CodeChanges { beneficiary: Some(Some(UserId(id))), ..CodeChanges::default() };
+        let changes = CodeChanges { beneficiary: Some(Some(UserId::from(id))), ..CodeChanges::default() };
         tries.push((id.to_string(), changes, "beneficiary", ErrorKind::UserNotFound));
     }
     for (what, changes, field, kind) in tries {
@@ -380,8 +380,8 @@ async fn check_use_code_takes_no_bad_input(db: &TestDb) {
         refused(h.owner.find_code(&text).await, ErrorKind::CodeNotFound, &shown(&text));
     }
     for id in [i64::MIN, -1, 0, i64::MAX] {
-        refused(h.base.use_code("GOOD", UserId(id)).await, ErrorKind::UserNotFound, &id.to_string());
-        assert!(!h.owner.user_used_code(UserId(id), code.id).await.unwrap());
+        refused(h.base.use_code("GOOD", UserId::from(id)).await, ErrorKind::UserNotFound, &id.to_string());
+        assert!(!h.owner.user_used_code(UserId::from(id), code.id).await.unwrap());
     }
     assert_eq!(h.snapshot().await, before_enabled);
     assert_eq!(before_enabled.codes, before.codes);
@@ -488,8 +488,8 @@ async fn check_list_queries_take_any_text_and_number(db: &TestDb) {
     let past_the_end = CodeQuery { offset: u64::MAX, limit: u64::MAX, ..CodeQuery::default() };
     assert!(h.owner.page(&past_the_end).await.unwrap().is_empty());
     for id in [i64::MIN, -1, 0, i64::MAX] {
-        refused(h.owner.get_code(CodeId(id)).await, ErrorKind::CodeNotFound, &id.to_string());
-        assert!(h.owner.list_usage_for_code(CodeId(id), 0, 10).await.unwrap().is_empty());
+        refused(h.owner.get_code(CodeId::from(id)).await, ErrorKind::CodeNotFound, &id.to_string());
+        assert!(h.owner.list_usage_for_code(CodeId::from(id), 0, 10).await.unwrap().is_empty());
     }
     for (offset, limit) in [(i64::MIN, i64::MAX), (i64::MAX, i64::MAX), (0, i64::MIN)] {
         let records = h.owner.list_usage_for_code(code.id, offset, limit).await.unwrap();

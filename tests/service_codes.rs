@@ -10,8 +10,8 @@ use refcodes::domain::draft::{CodeChanges, CodeInput, CodeUpdate};
 use refcodes::domain::expiry::Expiration;
 use refcodes::domain::generate::ALPHABET;
 use refcodes::domain::settings::SettingKey;
-use refcodes::domain::{CodeFilter, CodeId, CodeQuery, CodeStatus, ErrorKind, ReferralCode, Selection, SortField};
-use refcodes::service::{Deleted, GenerateInput};
+use refcodes::domain::{CodeFilter, CodeQuery, CodeStatus, ErrorKind, ReferralCode, Selection, SortField};
+use refcodes::service::{Deleted, GenerateInput, Tally};
 use std::collections::HashSet;
 
 fn in_alphabet(text: &str) -> bool {
@@ -83,8 +83,8 @@ async fn check_codes_are_found_by_id_and_by_text_without_case(db: &TestDb) {
     assert_eq!(h.owner.get_code_by_string("GET-ME-2").await.unwrap(), None);
     assert_eq!(h.owner.find_code("Get-Me").await.unwrap(), code);
     refused(h.owner.find_code("NOPE").await, ErrorKind::CodeNotFound, "find_code");
-    refused(h.owner.get_code(CodeId(code.id.0 + 1000)).await, ErrorKind::CodeNotFound, "get_code");
-    refused(h.owner.get_code_row(CodeId(code.id.0 + 1000)).await, ErrorKind::CodeNotFound, "get_code_row");
+    refused(h.owner.get_code(absent(code.id)).await, ErrorKind::CodeNotFound, "get_code");
+    refused(h.owner.get_code_row(absent(code.id)).await, ErrorKind::CodeNotFound, "get_code_row");
 
     let row = h.owner.get_code_row(code.id).await.unwrap();
     assert_eq!(row.code, code);
@@ -207,7 +207,7 @@ async fn check_delete_code_takes_its_usage_records_along(db: &TestDb) {
     h.base.use_code("KEEP", users[0].id).await.unwrap();
 
     let selection = Selection::Ids(vec![gone.id]);
-    assert_eq!(h.owner.count_selection(&selection).await.unwrap(), Deleted { codes: 1, usage_records: 3 });
+    assert_eq!(h.owner.count_selection(&selection).await.unwrap(), Tally { codes: 1, usage_records: 3 });
     assert_eq!(h.owner.delete_code(&gone).await.unwrap(), Deleted { codes: 1, usage_records: 3 });
 
     refused(h.owner.get_code(gone.id).await, ErrorKind::CodeNotFound, "deleted code");
@@ -539,7 +539,7 @@ async fn check_set_status_applies_to_a_selection(db: &TestDb) {
     );
 
     assert_eq!(h.owner.set_status(&Selection::Ids(vec![]), true).await.unwrap().codes, 0);
-    assert_eq!(h.owner.set_status(&Selection::Ids(vec![CodeId(other.id.0 + 100)]), false).await.unwrap().codes, 0);
+    assert_eq!(h.owner.set_status(&Selection::Ids(vec![absent(other.id)]), false).await.unwrap().codes, 0);
     assert!(status(other.id).await);
 }
 
@@ -594,9 +594,8 @@ async fn check_delete_codes_reports_the_usage_records_it_removes(db: &TestDb) {
         h.base.use_code(code, users[user].id).await.unwrap();
     }
     let selection = Selection::Matching(CodeFilter { text: "del-".into(), status: None });
-    let expected = Deleted { codes: 3, usage_records: 3 };
-    assert_eq!(h.owner.count_selection(&selection).await.unwrap(), expected);
-    assert_eq!(h.owner.delete_codes(&selection).await.unwrap(), expected);
+    assert_eq!(h.owner.count_selection(&selection).await.unwrap(), Tally { codes: 3, usage_records: 3 });
+    assert_eq!(h.owner.delete_codes(&selection).await.unwrap(), Deleted { codes: 3, usage_records: 3 });
     assert_eq!(codes_of(&h.owner.list_codes().await.unwrap()), ["KEEP-1"]);
     assert_eq!(db.usage_rows().await, 1);
     assert_eq!(h.owner.get_code(keep.id).await.unwrap().number_of_uses, 1);

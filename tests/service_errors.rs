@@ -13,7 +13,7 @@ use refcodes::service::{DemoInput, GenerateInput, NewUserInput, Registration};
 use refcodes::{Error, Service};
 use std::collections::HashSet;
 
-const GHOST: UserId = UserId(999_999);
+const GHOST: UserId = UserId(refcodes::domain::Key::Int(999_999));
 const GENERIC: &str = "That code can't be used.";
 
 fn registration(email: &str, code: Option<&str>) -> Registration {
@@ -349,7 +349,7 @@ async fn check_authorization_comes_before_validation(db: &TestDb) {
     refused(plain.create_code(&bad).await, ErrorKind::NotAuthorized, "bad input by a plain user");
     refused(plain.set_setting(SettingKey::Enabled, "maybe").await, ErrorKind::NotAuthorized, "bad value");
     refused(
-        plain.extend_expiry(&Selection::Ids(vec![CodeId(1)]), Duration::zero()).await,
+        plain.extend_expiry(&Selection::Ids(vec![CodeId::from(1)]), Duration::zero()).await,
         ErrorKind::NotAuthorized,
         "zero",
     );

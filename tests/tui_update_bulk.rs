@@ -7,14 +7,14 @@ use tui_common as common;
 use chrono::Duration;
 use common::*;
 use refcodes::domain::{CodeFilter, CodeId, CodeStatus, ErrorKind, ReferralCode, Selection};
-use refcodes::service::Deleted;
+use refcodes::service::Tally;
 use refcodes::tui::keymap::Mode;
 use refcodes::tui::model::{BulkAction, ConfirmState, Confirmed, Failure, Level, Model};
 use refcodes::tui::msg::{Cmd, Msg};
 use std::collections::BTreeSet;
 
 fn marks(m: &Model) -> Vec<i64> {
-    m.list.marks.iter().map(|id| id.0).collect()
+    m.list.marks.iter().map(|id| id.0.int().expect("integer ids here")).collect()
 }
 
 fn selection(from: i64, to: i64) -> Selection {
@@ -22,7 +22,7 @@ fn selection(from: i64, to: i64) -> Selection {
 }
 
 fn described(action: BulkAction, selection: Selection, codes: i64, usage_records: i64, hidden: i64) -> Msg {
-    Msg::Described { action, selection, result: Ok((Deleted { codes, usage_records }, hidden)) }
+    Msg::Described { action, selection, result: Ok((Tally { codes, usage_records }, hidden)) }
 }
 
 fn bulk(action: BulkAction, selection: Selection) -> Cmd {
@@ -90,7 +90,7 @@ fn ctrl_a_asks_for_every_matching_code_and_marks_the_answer() {
     assert_eq!(m.list.generation, 1);
 
     assert_eq!(press(&mut m, "ctrl-a"), vec![Cmd::MarkAll { generation: 1, filter: text_filter("ab") }]);
-    let found = vec![CodeId(5), CodeId(9), CodeId(40)];
+    let found = vec![CodeId::from(5), CodeId::from(9), CodeId::from(40)];
     assert_eq!(send(&mut m, Msg::MarkAll { generation: 1, result: Ok(found) }), vec![]);
     assert_eq!(marks(&m), [5, 9, 40]);
     assert_eq!(status_text(&m), Some("Marked all 3 codes that match"));
@@ -332,5 +332,5 @@ fn marks_are_a_set_of_ids_not_rows() {
     presses(&mut m, &["space", "space"]);
     let cmds = press(&mut m, "S");
     serve(&mut m, cmds, 1000);
-    assert_eq!(m.list.marks, [CodeId(1), CodeId(2)].into_iter().collect::<BTreeSet<_>>());
+    assert_eq!(m.list.marks, [CodeId::from(1), CodeId::from(2)].into_iter().collect::<BTreeSet<_>>());
 }

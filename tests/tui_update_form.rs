@@ -23,7 +23,7 @@ fn with_rows(rows: Vec<CodeRow>) -> Model {
 
 /// Code 1, whose beneficiary is bob (user 7).
 fn bobs_row() -> CodeRow {
-    let mut row = row_of(ReferralCode { beneficiary: Some(UserId(7)), ..code(1) });
+    let mut row = row_of(ReferralCode { beneficiary: Some(UserId::from(7)), ..code(1) });
     row.beneficiary_email = Some("bob@example.com".into());
     row
 }
@@ -53,11 +53,12 @@ fn in_a_week() -> Expiration {
 fn user(id: i64, email: &str) -> UserWithRole {
     UserWithRole {
         user: User {
-            id: UserId(id),
+            id: UserId::from(id),
             email: email.into(),
             username: None,
             first_name: None,
             last_name: None,
+            is_active: true,
             inserted_at: now(),
         },
         role: Some(Role::User),
@@ -378,7 +379,7 @@ fn e_edits_the_row_and_sends_only_the_changed_fields() {
     assert_eq!(value(&m, Field::Description), "Code 1");
     assert_eq!(value(&m, Field::MaxUses), "100");
     assert_eq!(value(&m, Field::Expiration), "2026-05-08 12:00");
-    assert_eq!(f.beneficiary, Some((UserId(7), "bob@example.com".into())));
+    assert_eq!(f.beneficiary, Some((UserId::from(7), "bob@example.com".into())));
 
     retype(&mut m, "Renamed");
     press(&mut m, "tab");
@@ -521,7 +522,7 @@ fn the_picker_searches_after_the_last_key_and_enter_picks() {
     assert_eq!(press(&mut m, "enter"), vec![]);
     assert!(m.picker.is_none());
     assert_eq!(m.mode(), Mode::Form);
-    assert_eq!(form(&m).beneficiary, Some((UserId(12), "adam@example.com".into())));
+    assert_eq!(form(&m).beneficiary, Some((UserId::from(12), "adam@example.com".into())));
 
     presses(&mut m, &["tab", "tab"]);
     type_text(&mut m, "Launch");
@@ -530,7 +531,7 @@ fn the_picker_searches_after_the_last_key_and_enter_picks() {
         description: "Launch".into(),
         max_uses: Some(100),
         expiration: Some(in_a_week()),
-        beneficiary: Some(UserId(12)),
+        beneficiary: Some(UserId::from(12)),
         inactive: false,
     };
     assert_eq!(press(&mut m, "ctrl-s"), vec![Cmd::Create { save: 1, input: expected }]);
@@ -572,7 +573,7 @@ fn ctrl_x_clears_the_beneficiary_in_the_picker_and_in_the_form() {
     assert_eq!(form(&m).focus, Field::Beneficiary);
     press(&mut m, "enter");
     press(&mut m, "esc");
-    assert_eq!(form(&m).beneficiary, Some((UserId(7), "bob@example.com".into())));
+    assert_eq!(form(&m).beneficiary, Some((UserId::from(7), "bob@example.com".into())));
 }
 
 #[test]
@@ -603,7 +604,7 @@ fn a_reopened_picker_ignores_the_late_answer_of_the_one_before() {
     assert_eq!(cmds, vec![Cmd::SearchUsers { generation: searching, text: "bo".into() }]);
     send(&mut m, Msg::Users { generation: searching, result: Ok(vec![user(7, "bob@example.com")]) });
     press(&mut m, "enter");
-    assert_eq!(form(&m).beneficiary, Some((UserId(7), "bob@example.com".into())));
+    assert_eq!(form(&m).beneficiary, Some((UserId::from(7), "bob@example.com".into())));
 }
 
 #[test]

@@ -16,7 +16,7 @@ use refcodes::tui::msg::{Cmd, Msg};
 
 fn usage_stats(id: i64) -> CodeUsageStats {
     CodeUsageStats {
-        code_id: CodeId(id),
+        code_id: CodeId::from(id),
         total_uses: 3,
         unique_users: 3,
         last_used: Some(now()),
@@ -28,10 +28,10 @@ fn usage_stats(id: i64) -> CodeUsageStats {
 fn usage(id: i64, n: i64) -> Vec<UsageRecord> {
     (1..=n)
         .map(|i| UsageRecord {
-            id: i,
-            code_id: CodeId(id),
+            id: i.into(),
+            code_id: CodeId::from(id),
             code: format!("CODE{id:04}"),
-            used_by: UserId(100 + i),
+            used_by: Some(UserId::from(100 + i)),
             user_email: Some(format!("user{i}@example.com")),
             date_used: now(),
         })
@@ -39,7 +39,7 @@ fn usage(id: i64, n: i64) -> Vec<UsageRecord> {
 }
 
 fn detail_msg(id: i64, records: i64) -> Msg {
-    Msg::Detail { id: CodeId(id), result: Ok((row(id), usage_stats(id), usage(id, records))) }
+    Msg::Detail { id: CodeId::from(id), result: Ok((row(id), usage_stats(id), usage(id, records))) }
 }
 
 /// The settings screen with this configuration in the header.
@@ -197,7 +197,7 @@ fn a_read_only_dashboard_still_reads() {
     let mut m = loaded_for(read_only(), 1000);
     assert_eq!(presses(&mut m, &["j", "space"]), vec![]);
     assert_eq!((m.list.cursor, marks_of(&m)), (2, vec![2]));
-    assert_eq!(press(&mut m, "enter"), vec![Cmd::LoadDetail { id: CodeId(3), usage_limit: 500 }]);
+    assert_eq!(press(&mut m, "enter"), vec![Cmd::LoadDetail { id: CodeId::from(3), usage_limit: 500 }]);
     assert_eq!(press(&mut m, "e"), vec![], "no editing from the details either");
     assert_eq!(status_text(&m), Some(READ_ONLY));
     assert!(m.form.is_none());
@@ -211,7 +211,7 @@ fn a_read_only_dashboard_still_reads() {
 }
 
 fn marks_of(m: &Model) -> Vec<i64> {
-    m.list.marks.iter().map(|id| id.0).collect()
+    m.list.marks.iter().map(|id| id.0.int().expect("integer ids here")).collect()
 }
 
 #[test]
@@ -254,7 +254,7 @@ fn question_mark_opens_the_help_which_takes_text_and_esc_closes() {
 fn enter_opens_the_details_and_answers_for_another_code_are_ignored() {
     let mut m = loaded(3);
     press(&mut m, "j");
-    assert_eq!(press(&mut m, "enter"), vec![Cmd::LoadDetail { id: CodeId(2), usage_limit: 500 }]);
+    assert_eq!(press(&mut m, "enter"), vec![Cmd::LoadDetail { id: CodeId::from(2), usage_limit: 500 }]);
     assert_eq!(m.mode(), Mode::Detail);
     assert!(m.detail.as_ref().unwrap().loading);
 
@@ -273,7 +273,12 @@ fn enter_opens_the_details_and_answers_for_another_code_are_ignored() {
     assert_eq!(m.detail.as_ref().unwrap().scroll, 2);
     assert_eq!(
         press(&mut m, "r"),
-        vec![Cmd::LoadHeader, load_count(0), load_page(0, 0), Cmd::LoadDetail { id: CodeId(2), usage_limit: 500 }]
+        vec![
+            Cmd::LoadHeader,
+            load_count(0),
+            load_page(0, 0),
+            Cmd::LoadDetail { id: CodeId::from(2), usage_limit: 500 }
+        ]
     );
 
     assert_eq!(press(&mut m, "q"), vec![]);
@@ -291,7 +296,7 @@ fn e_in_the_details_edits_the_code_shown() {
     send(&mut m, detail_msg(1, 0));
     assert_eq!(press(&mut m, "e"), vec![]);
     assert_eq!(m.mode(), Mode::Form);
-    assert_eq!(m.form.as_ref().unwrap().editing.as_ref().map(|c| c.id), Some(CodeId(1)));
+    assert_eq!(m.form.as_ref().unwrap().editing.as_ref().map(|c| c.id), Some(CodeId::from(1)));
 }
 
 #[test]

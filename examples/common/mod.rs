@@ -17,9 +17,9 @@ use refcodes::domain::stats::{CodeUsageStats, DailyUsage, SystemStats, TopCode, 
 use refcodes::domain::user::{Role, User, UserWithRole};
 use refcodes::domain::{
     CodeFilter, CodeId, CodeQuery, CodeRow, CodeStatus, ErrorKind, FieldError, ReferralCode, Selection, SortField,
-    UserId,
+    UsageId, UserId,
 };
-use refcodes::service::Deleted;
+use refcodes::service::Tally;
 use refcodes::tui::keymap::KeyMap;
 use refcodes::tui::model::{BulkAction, Failure, Model, Options, Session, StatsData};
 use refcodes::tui::msg::{Cmd, Msg};
@@ -46,11 +46,12 @@ pub fn colour_theme() -> Theme {
 fn user(id: i64, first: &str, last: &str, role: Option<Role>) -> UserWithRole {
     UserWithRole {
         user: User {
-            id: UserId(id),
+            id: UserId::from(id),
             email: format!("{first}.{last}@example.com"),
             username: Some(first.to_string()),
             first_name: Some(capitalise(first)),
             last_name: Some(capitalise(last)),
+            is_active: true,
             inserted_at: now() - Duration::days(400 - id),
         },
         role,
@@ -77,9 +78,14 @@ pub fn users() -> Vec<UserWithRole> {
     ]
 }
 
+/// The number of a sample code's id (the sample's ids are integers).
+fn int(id: CodeId) -> i64 {
+    id.0.int().expect("the sample's ids are integers")
+}
+
 fn email_of(id: Option<i64>) -> Option<String> {
     let id = id?;
-    users().into_iter().find(|u| u.user.id.0 == id).map(|u| u.user.email)
+    users().into_iter().find(|u| u.user.id == UserId::from(id)).map(|u| u.user.email)
 }
 
 /// One code of the sample: uses, limit, creator, beneficiary, days since creation, expiry from now in hours.
@@ -96,14 +102,14 @@ fn code(
 ) -> CodeRow {
     CodeRow {
         code: ReferralCode {
-            id: CodeId(id),
+            id: CodeId::from(id),
             code: code.to_string(),
             description: description.to_string(),
             status: active,
             number_of_uses: uses,
             max_uses: max,
-            created_by: created_by.map(UserId),
-            beneficiary: beneficiary.map(UserId),
+            created_by: created_by.map(UserId::from),
+            beneficiary: beneficiary.map(UserId::from),
             date_created: now() - Duration::days(created_days_ago) - Duration::minutes(37 * id),
             expiration_date: expires_in_hours.map(|h| now() + Duration::hours(h)),
         },
@@ -161,17 +167,20 @@ fn usage_of(row: &CodeRow) -> Vec<UsageRecord> {
             // A user uses a code once: the named users first, then one who is gone, then members.
             let (used_by, user_email) = match j {
                 0..10 => {
-                    let id = (c.id.0 + j) % 10 + 1;
-                    (UserId(id), email_of(Some(id)))
+                    let id = (int(c.id) + j) % 10 + 1;
+                    (UserId::from(id), email_of(Some(id)))
                 }
-                10 => (UserId(4711), None),
-                _ => (UserId(1000 + c.id.0 * 100 + j), Some(format!("member{:04}@example.org", c.id.0 * 100 + j))),
+                10 => (UserId::from(4711), None),
+                _ => (
+                    UserId::from(1000 + int(c.id) * 100 + j),
+                    Some(format!("member{:04}@example.org", int(c.id) * 100 + j)),
+                ),
             };
             UsageRecord {
-                id: c.id.0 * 1000 + j,
+                id: UsageId::from(int(c.id) * 1000 + j),
                 code_id: c.id,
                 code: c.code.clone(),
-                used_by,
+                used_by: Some(used_by),
                 user_email,
                 date_used: c.date_created + Duration::minutes(span * (n - j) / (n + 1)),
             }
@@ -369,7 +378,7 @@ impl Db {
             Cmd::LoadDetail { id, usage_limit } => {
                 let row = self.row(id)?;
                 let all = usage_of(&row);
-                let users: BTreeSet<UserId> = all.iter().map(|u| u.used_by).collect();
+                let users: BTreeSet<UserId> = all.iter().filter_map(|u| u.used_by).collect();
                 let stats = CodeUsageStats {
                     code_id: id,
                     total_uses: all.len() as i64,
@@ -411,15 +420,15 @@ impl Db {
                     });
                     return Some(Msg::Saved { save, result });
                 }
-                let id = self.rows.iter().map(|r| r.code.id.0).max().unwrap_or(0) + 1;
+                let id = self.rows.iter().map(|r| int(r.code.id)).max().unwrap_or(0) + 1;
                 let new = ReferralCode {
-                    id: CodeId(id),
+                    id: CodeId::from(id),
                     code,
                     description: input.description,
                     status: !input.inactive,
                     number_of_uses: 0,
                     max_uses: input.max_uses.unwrap_or(100) as i32,
-                    created_by: Some(UserId(1)),
+                    created_by: Some(UserId::from(1)),
                     beneficiary: input.beneficiary,
                     date_created: now(),
                     expiration_date: Some(now() + Duration::days(7)),
@@ -427,7 +436,7 @@ impl Db {
                 self.rows.push(CodeRow {
                     code: new.clone(),
                     created_by_email: email_of(Some(1)),
-                    beneficiary_email: email_of(input.beneficiary.map(|u| u.0)),
+                    beneficiary_email: email_of(input.beneficiary.and_then(|u| u.0.int())),
                 });
                 Msg::Saved { save, result: Ok(new) }
             }
@@ -438,7 +447,7 @@ impl Db {
                 Msg::Described {
                     action,
                     selection,
-                    result: Ok((Deleted { codes: chosen.len() as i64, usage_records }, hidden)),
+                    result: Ok((Tally { codes: chosen.len() as i64, usage_records }, hidden)),
                 }
             }
             Cmd::Bulk { action, selection, .. } => {

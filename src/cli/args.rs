@@ -17,6 +17,10 @@ pub struct Cli {
     #[arg(long, global = true, env = "REFCODES_DATABASE_URL", hide_env_values = true)]
     pub database_url: Option<String>,
 
+    /// PostgreSQL schema that holds the tables, such as a PhoenixKit install's prefix [default: public]
+    #[arg(long, global = true, env = "REFCODES_DATABASE_SCHEMA", value_name = "NAME")]
+    pub schema: Option<String>,
+
     /// A configuration file over the defaults
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,

@@ -63,15 +63,7 @@ pub async fn run(service: &Service, cmd: &CodesCommand, json: bool) -> Result<()
                     ],
                 );
                 println!();
-                let rows: Vec<Vec<String>> = records
-                    .iter()
-                    .map(|u| {
-                        vec![
-                            time(Some(u.date_used)),
-                            u.user_email.clone().unwrap_or_else(|| format!("user {}", u.used_by)),
-                        ]
-                    })
-                    .collect();
+                let rows: Vec<Vec<String>> = records.iter().map(|u| vec![time(Some(u.date_used)), u.who()]).collect();
                 print_table(&["USED", "BY"], &rows);
                 if stats.total_uses > records.len() as i64 {
                     println!("({} more; --limit N shows more)", stats.total_uses - records.len() as i64);

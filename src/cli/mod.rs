@@ -38,7 +38,11 @@ impl Setup {
             Some(url) if !url.trim().is_empty() => url.trim().to_string(),
             _ => self.config.database_url()?,
         };
-        let service = Service::from_config(&self.config, &url, self.cli.read_only).await?;
+        let mut config = self.config.clone();
+        if let Some(schema) = self.cli.schema.as_deref().filter(|s| !s.trim().is_empty()) {
+            config.database.schema = schema.to_string();
+        }
+        let service = Service::from_config(&config, &url, self.cli.read_only).await?;
         let email = self
             .cli
             .operator

@@ -2,7 +2,6 @@
 
 use super::args::{ExportFormat, ExportWhat};
 use super::output::{CodeView, csv_line, print_json, print_table};
-use crate::domain::CodeId;
 use crate::error::Result;
 use crate::service::{NewUserInput, Registration, Service};
 use chrono::{DateTime, Utc};
@@ -90,11 +89,11 @@ pub async fn export(service: &Service, what: ExportWhat, format: ExportFormat) -
     };
     writeln!(out, "{}", if json { "[" } else { header }).map_err(write_failed)?;
     let stamp = |t: DateTime<Utc>| t.to_rfc3339();
-    let mut after = 0i64;
+    let (mut codes_after, mut usage_after) = (None, None);
     loop {
         let read = match what {
             ExportWhat::Codes => {
-                let rows = service.codes_after(CodeId(after), EXPORT_BATCH).await?;
+                let rows = service.codes_after(codes_after, EXPORT_BATCH).await?;
                 for r in &rows {
                     let c = &r.code;
                     let csv = vec![
@@ -114,27 +113,28 @@ pub async fn export(service: &Service, what: ExportWhat, format: ExportFormat) -
                     ];
                     emit(&mut out, json_of(&CodeView::of(r, now)), csv).map_err(write_failed)?;
                 }
-                rows.last().map(|r| r.code.id.0)
+                codes_after = rows.last().map(|r| r.code.id);
+                !rows.is_empty()
             }
             ExportWhat::Usage => {
-                let rows = service.usage_after(after, EXPORT_BATCH).await?;
+                let rows = service.usage_after(usage_after, EXPORT_BATCH).await?;
                 for u in &rows {
                     let csv = vec![
                         u.id.to_string(),
                         u.code_id.to_string(),
                         u.code.clone(),
-                        u.used_by.to_string(),
+                        u.used_by.map(|id| id.to_string()).unwrap_or_default(),
                         u.user_email.clone().unwrap_or_default(),
                         stamp(u.date_used),
                     ];
                     emit(&mut out, json_of(u), csv).map_err(write_failed)?;
                 }
-                rows.last().map(|u| u.id)
+                usage_after = rows.last().map(|u| u.id);
+                !rows.is_empty()
             }
         };
-        match read {
-            Some(last) => after = last,
-            None => break,
+        if !read {
+            break;
         }
     }
     if json {

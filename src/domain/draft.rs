@@ -196,7 +196,7 @@ mod tests {
     #[test]
     fn unchanged_fields_skip_their_rules() {
         let expired = ReferralCode {
-            id: CodeId(1),
+            id: CodeId::from(1),
             code: "OLD".into(),
             description: "old".into(),
             status: true,

@@ -16,6 +16,6 @@ pub mod validate;
 
 pub use code::{CodeRow, ReferralCode};
 pub use error::{ErrorKind, FieldError, Refusal};
-pub use ids::{CodeId, UserId};
+pub use ids::{CodeId, Key, UsageId, UserId};
 pub use query::{CodeFilter, CodeQuery, Selection, SortField};
 pub use status::CodeStatus;

@@ -1,6 +1,6 @@
 //! Figures the service computes: system stats, a code's usage stats, usage records, trends.
 
-use super::{CodeId, CodeStatus, UserId};
+use super::{CodeId, CodeStatus, UsageId, UserId};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
@@ -28,12 +28,24 @@ pub struct CodeUsageStats {
 /// One redemption, with the user's email when the user still exists.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct UsageRecord {
-    pub id: i64,
+    pub id: UsageId,
     pub code_id: CodeId,
     pub code: String,
-    pub used_by: UserId,
+    /// `None` for a record without its user's key (older PhoenixKit data).
+    pub used_by: Option<UserId>,
     pub user_email: Option<String>,
     pub date_used: DateTime<Utc>,
+}
+
+impl UsageRecord {
+    /// Who used the code: their email, their id when the user is gone, or that older data kept no key.
+    pub fn who(&self) -> String {
+        match (&self.user_email, self.used_by) {
+            (Some(email), _) => email.clone(),
+            (None, Some(id)) => format!("user {id} (gone)"),
+            (None, None) => "unknown user (no key recorded)".to_string(),
+        }
+    }
 }
 
 /// Uses on one UTC day.
@@ -56,7 +68,7 @@ pub struct TopCode {
 /// The record `use_code` makes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Usage {
-    pub id: i64,
+    pub id: UsageId,
     pub code_id: CodeId,
     pub code: String,
     pub used_by: UserId,

@@ -12,6 +12,8 @@ pub struct User {
     pub username: Option<String>,
     pub first_name: Option<String>,
     pub last_name: Option<String>,
+    /// PhoenixKit's `is_active`: an inactive user can't sign in, nor be chosen as a beneficiary.
+    pub is_active: bool,
     pub inserted_at: DateTime<Utc>,
 }
 
@@ -21,11 +23,13 @@ impl User {
     }
 }
 
-/// PhoenixKit's seeded roles. Owner and Admin may administer codes.
+/// PhoenixKit's seeded roles. Owner and Admin may administer codes; the others read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub enum Role {
     Owner,
     Admin,
+    /// Seeded by PhoenixKit from V35.
+    SupportAgent,
     User,
 }
 
@@ -34,6 +38,7 @@ impl Role {
         match self {
             Role::Owner => "Owner",
             Role::Admin => "Admin",
+            Role::SupportAgent => "SupportAgent",
             Role::User => "User",
         }
     }
@@ -50,6 +55,7 @@ impl FromStr for Role {
         match s.trim().to_ascii_lowercase().as_str() {
             "owner" => Ok(Role::Owner),
             "admin" => Ok(Role::Admin),
+            "supportagent" => Ok(Role::SupportAgent),
             "user" => Ok(Role::User),
             other => Err(format!("unknown role {other:?}: use owner, admin or user")),
         }
@@ -72,7 +78,8 @@ pub struct Operator {
 }
 
 impl Operator {
+    /// An Owner or Admin who may still sign in.
     pub fn is_admin(&self) -> bool {
-        self.role.is_some_and(Role::is_admin)
+        self.user.is_active && self.role.is_some_and(Role::is_admin)
     }
 }

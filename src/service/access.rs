@@ -25,17 +25,18 @@ impl SignIn {
 }
 
 impl Service {
-    /// Finds the operator by email. A database with no admin at all gets its first Owner here (created as a
-    /// user when needed), unless the service is read-only.
+    /// Finds the operator by email. refcodes' own database with no admin at all gets its first Owner here
+    /// (created as a user when needed), unless the service is read-only. A PhoenixKit database's users and roles
+    /// are the application's: its operator must be one of its Owners or Admins already.
     pub async fn sign_in(&self, email: &str) -> Result<SignIn> {
         let email = validate::email(email)
             .map_err(|m| Refusal::new(ErrorKind::Validation, format!("operator email {m} (use --as EMAIL)")))?;
         let exec = || self.db.exec();
         let mut made_first_owner = false;
-        if !self.options.read_only && users::count_admins(exec()).await? == 0 {
+        if !self.options.read_only && !self.is_phoenix_kit() && users::count_admins(exec()).await? == 0 {
             let mut tx = self.db.begin_write().await?;
             // Checked again under the write lock, so two first runs make one Owner.
-            users::lock_first_owner(tx.exec()).await?;
+            users::lock(tx.exec(), None).await?;
             if users::count_admins(tx.exec()).await? == 0 {
                 let user = match users::find_by_email(tx.exec(), &email).await? {
                     Some(user) => user,
@@ -56,10 +57,7 @@ impl Service {
             tx.commit().await?;
         }
         let operator = match users::find_by_email(exec(), &email).await? {
-            Some(user) => {
-                let role = users::role_of(exec(), user.id).await?;
-                Some(Operator { user, role })
-            }
+            Some(user) => users::with_role(exec(), user.id).await?.map(|u| Operator { user: u.user, role: u.role }),
             None => None,
         };
         Ok(SignIn { email, operator, made_first_owner })

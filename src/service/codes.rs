@@ -5,12 +5,15 @@ use super::{Service, is_unique_violation};
 use crate::domain::draft::{self, CodeChanges, CodeInput, CodeUpdate, NewCode};
 use crate::domain::error::shown;
 use crate::domain::generate::{CodeShape, random_codes};
+use crate::domain::settings::SystemConfig;
+use crate::domain::user::Operator;
 use crate::domain::user::Role;
 use crate::domain::{
     CodeFilter, CodeId, CodeQuery, CodeRow, ErrorKind, FieldError, ReferralCode, Refusal, Selection, UserId, validate,
 };
 use crate::error::{Error, Result, refuse};
-use crate::store::{Tx, codes, settings, users};
+use crate::store::codes::BulkChange;
+use crate::store::{Tx, codes, page, settings, users};
 use chrono::Duration;
 use serde::Serialize;
 use std::collections::HashSet;
@@ -25,6 +28,13 @@ pub struct CodePage {
 /// What a delete removed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Deleted {
+    pub codes: i64,
+    pub usage_records: i64,
+}
+
+/// A selection counted before a bulk action: its codes and their usage records.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Tally {
     pub codes: i64,
     pub usage_records: i64,
 }
@@ -57,17 +67,18 @@ impl Service {
             limit: i64::MAX as u64,
             ..CodeQuery::default()
         };
-        Ok(codes::page(self.db.exec(), &query, self.now()).await?)
+        Ok(page::page(self.db.exec(), &query, self.now()).await?)
     }
 
-    /// The codes after `after`, by id, `limit` at a time: for walking every code (export) without loading all.
-    pub async fn codes_after(&self, after: CodeId, limit: i64) -> Result<Vec<CodeRow>> {
+    /// The codes after `after` (from the first with `None`), by id, `limit` at a time: for walking every code
+    /// (export) without loading all.
+    pub async fn codes_after(&self, after: Option<CodeId>, limit: i64) -> Result<Vec<CodeRow>> {
         Ok(codes::rows_after(self.db.exec(), after, limit.max(0)).await?)
     }
 
     /// One window of the filtered, sorted list.
     pub async fn page(&self, query: &CodeQuery) -> Result<Vec<CodeRow>> {
-        Ok(codes::page(self.db.exec(), query, self.now()).await?)
+        Ok(page::page(self.db.exec(), query, self.now()).await?)
     }
 
     /// The rows [`Service::page`] gives, for a caller that knows how many codes the filter matches (`total`, as
@@ -131,41 +142,65 @@ impl Service {
 
     /// The spec's `create_code`. Without a code in the input, a random unused one is drawn.
     pub async fn create_code(&self, input: &CodeInput) -> Result<ReferralCode> {
-        let operator = self.require_admin()?.clone();
-        let now = self.now();
-        let config = settings::read(self.db.exec()).await?;
+        self.require_admin()?;
         let code = match &input.code {
             Some(code) => code.clone(),
             None => self.generate_unique_code().await?,
         };
-        let new = draft::check_new(
-            input,
-            &code,
-            &self.options.defaults,
-            config.max_number_of_uses_per_code,
-            Some(operator.user.id),
-            now,
-        )
-        .map_err(Refusal::validation)?;
-        self.check_beneficiary(new.beneficiary).await?;
-        let mut tx = self.db.begin_write().await?;
-        users::lock(tx.exec(), operator.user.id).await?;
-        self.check_codes_per_user(tx.exec(), operator.role, operator.user.id, 1, config.max_number_of_codes_per_user)
-            .await?;
-        let created = codes::insert(tx.exec(), &new).await.map_err(|e| taken(e.into(), &new.code))?;
+        let (mut tx, operator) = self.begin_admin_write().await?;
+        let (new, config) = self.check_new(&mut tx, input, &code, &operator).await?;
+        codes::lock_creation(tx.exec()).await?;
+        self.check_codes_per_user(&mut tx, &operator, 1, config.max_number_of_codes_per_user).await?;
+        if !codes::existing(tx.exec(), std::slice::from_ref(&new.code)).await?.is_empty() {
+            return Err(code_taken(&new.code));
+        }
+        let created =
+            codes::insert(tx.exec(), std::slice::from_ref(&new)).await.map_err(|e| taken(e.into(), &new.code))?;
         tx.commit().await?;
+        let created = created.into_iter().next().expect("an insert of one code returns it");
         tracing::info!(code = %created.code, by = %operator.user.email, "created code");
         Ok(created)
     }
 
+    /// Checks a new code (or a generation's template, with a stand-in code) as `operator` would create it, with
+    /// the settings read in the transaction.
+    async fn check_new(
+        &self,
+        tx: &mut Tx,
+        input: &CodeInput,
+        code: &str,
+        operator: &Operator,
+    ) -> Result<(NewCode, SystemConfig)> {
+        let config = settings::read(tx.exec()).await?;
+        let new = draft::check_new(
+            input,
+            code,
+            &self.options.defaults,
+            config.max_number_of_uses_per_code,
+            Some(operator.user.id),
+            self.now(),
+        )
+        .map_err(Refusal::validation)?;
+        self.check_beneficiary(tx, new.beneficiary).await?;
+        Ok((new, config))
+    }
+
     /// The spec's `update_code`: rules apply only to the fields that change.
     pub async fn update_code(&self, current: &ReferralCode, changes: &CodeChanges) -> Result<ReferralCode> {
-        let operator = self.require_admin()?.clone();
+        self.require_admin()?;
         let update = self.change_code(current, changes).await?;
+        let (mut tx, operator) = self.begin_admin_write().await?;
         if let Some(beneficiary) = update.beneficiary {
-            self.check_beneficiary(beneficiary).await?;
+            self.check_beneficiary(&mut tx, beneficiary).await?;
         }
-        let mut tx = self.db.begin_write().await?;
+        if let Some(code) = &update.code {
+            codes::lock_creation(tx.exec()).await?;
+            let taken_by: Vec<String> = codes::existing(tx.exec(), std::slice::from_ref(code)).await?;
+            // Renaming a code to another spelling of itself is no conflict.
+            if !taken_by.is_empty() && code.to_uppercase() != current.code.to_uppercase() {
+                return Err(code_taken(code));
+            }
+        }
         let updated = codes::update(tx.exec(), current.id, &update)
             .await
             .map_err(|e| match &update.code {
@@ -188,14 +223,14 @@ impl Service {
     }
 
     /// How many codes a selection holds now, and how many usage records they have.
-    pub async fn count_selection(&self, selection: &Selection) -> Result<Deleted> {
+    pub async fn count_selection(&self, selection: &Selection) -> Result<Tally> {
         let (codes, usage_records) = codes::count_selected(self.db.exec(), selection, self.now()).await?;
-        Ok(Deleted { codes, usage_records })
+        Ok(Tally { codes, usage_records })
     }
 
     /// A selection counted before a bulk action: its codes and usage records, and how many of its codes the
     /// `visible` filter hides.
-    pub async fn describe_selection(&self, selection: &Selection, visible: &CodeFilter) -> Result<(Deleted, i64)> {
+    pub async fn describe_selection(&self, selection: &Selection, visible: &CodeFilter) -> Result<(Tally, i64)> {
         let now = self.now();
         let counted = self.count_selection(selection).await?;
         let shown = codes::count_selected_matching(self.db.exec(), selection, visible, now).await?;
@@ -207,34 +242,28 @@ impl Service {
         Ok(codes::ids_matching(self.db.exec(), filter, self.now()).await?)
     }
 
-    /// Deletes the selected codes and their usage records in one transaction.
+    /// Deletes the selected codes and their usage records in one transaction: exactly the codes selected when it
+    /// began (locked, so redemptions of them wait), counted as they are removed.
     pub async fn delete_codes(&self, selection: &Selection) -> Result<Deleted> {
-        let operator = self.require_admin()?.clone();
         let now = self.now();
-        let mut tx = self.db.begin_write().await?;
-        codes::lock_selected(tx.exec(), selection, now).await?;
-        let (codes_n, usage_records) = codes::count_selected(tx.exec(), selection, now).await?;
-        let removed = codes::delete(tx.exec(), selection, now).await?;
+        let (mut tx, operator) = self.begin_admin_write().await?;
+        let ids = codes::lock_selected(tx.exec(), selection, now).await?;
+        let usage_records = if ids.is_empty() { 0 } else { codes::delete(tx.exec(), &ids).await? };
         tx.commit().await?;
-        tracing::info!(codes = removed, usage_records, by = %operator.user.email, "deleted codes");
-        debug_assert_eq!(removed as i64, codes_n);
-        Ok(Deleted { codes: removed as i64, usage_records })
+        let deleted = Deleted { codes: ids.len() as i64, usage_records: usage_records as i64 };
+        tracing::info!(codes = deleted.codes, usage_records, by = %operator.user.email, "deleted codes");
+        Ok(deleted)
     }
 
     /// Activates or deactivates the selected codes in one statement.
     pub async fn set_status(&self, selection: &Selection, active: bool) -> Result<BulkOutcome> {
-        let operator = self.require_admin()?.clone();
-        let mut tx = self.db.begin_write().await?;
-        let changed = codes::set_status(tx.exec(), selection, active, self.now()).await?;
-        tx.commit().await?;
-        tracing::info!(codes = changed, active, by = %operator.user.email, "set status");
-        Ok(BulkOutcome { codes: changed })
+        self.change_selected(selection, BulkChange::Status(active)).await
     }
 
     /// Moves each selected expiry `by` later, counting from now for codes already expired; codes that never
     /// expire stay so.
     pub async fn extend_expiry(&self, selection: &Selection, by: Duration) -> Result<BulkOutcome> {
-        let operator = self.require_admin()?.clone();
+        self.require_admin()?;
         if by <= Duration::zero() {
             return Err(Refusal::field("expiration", "the extension must be positive (e.g. 7d)").into());
         }
@@ -242,10 +271,15 @@ impl Service {
         if by > Duration::days(36_525) {
             return Err(Refusal::field("expiration", "the extension must be at most 100 years (e.g. 7d)").into());
         }
-        let mut tx = self.db.begin_write().await?;
-        let changed = codes::extend_expiry(tx.exec(), selection, by.num_seconds(), self.now()).await?;
+        self.change_selected(selection, BulkChange::ExtendBy(by.num_seconds())).await
+    }
+
+    /// One bulk change in one transaction.
+    async fn change_selected(&self, selection: &Selection, change: BulkChange) -> Result<BulkOutcome> {
+        let (mut tx, operator) = self.begin_admin_write().await?;
+        let changed = codes::change_selected(tx.exec(), selection, change, self.now()).await?;
         tx.commit().await?;
-        tracing::info!(codes = changed, seconds = by.num_seconds(), by = %operator.user.email, "extended expiry");
+        tracing::info!(codes = changed, ?change, by = %operator.user.email, "changed codes");
         Ok(BulkOutcome { codes: changed })
     }
 
@@ -274,7 +308,7 @@ impl Service {
 
     /// Creates `count` random unused codes (an optional prefix before the random part) in one transaction.
     pub async fn generate_codes(&self, input: &GenerateInput) -> Result<Vec<ReferralCode>> {
-        let operator = self.require_admin()?.clone();
+        self.require_admin()?;
         if !(1..=GENERATE_MAX).contains(&input.count) {
             return Err(Refusal::field("count", format!("must be 1 to {GENERATE_MAX}, not {}", input.count)).into());
         }
@@ -283,39 +317,18 @@ impl Service {
             return Err(Refusal::field("length", format!("must be 3 to 50, not {random_len}")).into());
         }
         let prefix = validate::prefix(&input.prefix, random_len).map_err(|m| Refusal::field("prefix", m))?;
-        let now = self.now();
-        let config = settings::read(self.db.exec()).await?;
+        let (mut tx, operator) = self.begin_admin_write().await?;
         // The template is checked once with a stand-in code; each drawn code is valid by construction.
         let stand_in = format!("{prefix}{}", "A".repeat(random_len));
-        let template = draft::check_new(
-            &input.template,
-            &stand_in,
-            &self.options.defaults,
-            config.max_number_of_uses_per_code,
-            Some(operator.user.id),
-            now,
-        )
-        .map_err(Refusal::validation)?;
-        self.check_beneficiary(template.beneficiary).await?;
-
-        let mut tx = self.db.begin_write().await?;
-        users::lock(tx.exec(), operator.user.id).await?;
-        self.check_codes_per_user(
-            tx.exec(),
-            operator.role,
-            operator.user.id,
-            input.count as i64,
-            config.max_number_of_codes_per_user,
-        )
-        .await?;
+        let (template, config) = self.check_new(&mut tx, &input.template, &stand_in, &operator).await?;
+        codes::lock_creation(tx.exec()).await?;
+        self.check_codes_per_user(&mut tx, &operator, input.count as i64, config.max_number_of_codes_per_user).await?;
         let chosen = self.draw_unused(&mut tx, &CodeShape { prefix, random_len }, input.count).await?;
         let mut created = Vec::with_capacity(chosen.len());
         for chunk in chosen.chunks(codes::INSERT_BATCH) {
             let batch: Vec<NewCode> =
                 chunk.iter().map(|code| NewCode { code: code.clone(), ..template.clone() }).collect();
-            created.extend(
-                codes::insert_many_returning(tx.exec(), &batch).await.map_err(|e| taken(e.into(), "one drawn"))?,
-            );
+            created.extend(codes::insert(tx.exec(), &batch).await.map_err(|e| taken(e.into(), "one drawn"))?);
         }
         tx.commit().await?;
         tracing::info!(codes = created.len(), by = %operator.user.email, "generated codes");
@@ -360,28 +373,28 @@ impl Service {
         Ok(codes::valid(self.db.exec(), self.now(), i64::MAX).await?)
     }
 
-    async fn check_beneficiary(&self, beneficiary: Option<UserId>) -> Result<()> {
-        if let Some(id) = beneficiary
-            && users::get(self.db.exec(), id).await?.is_none()
-        {
-            return refuse(ErrorKind::UserNotFound, format!("no user has id {id}, so they can't be the beneficiary"));
+    /// A beneficiary must be a user who may still sign in.
+    async fn check_beneficiary(&self, tx: &mut Tx, beneficiary: Option<UserId>) -> Result<()> {
+        let Some(id) = beneficiary else { return Ok(()) };
+        match users::get(tx.exec(), id).await? {
+            None => refuse(ErrorKind::UserNotFound, format!("no user has id {id}, so they can't be the beneficiary")),
+            Some(user) if !user.is_active => Err(Refusal::field(
+                "beneficiary",
+                format!("{} is inactive (can't sign in), so they can't be a beneficiary", user.email),
+            )
+            .into()),
+            Some(_) => Ok(()),
         }
-        Ok(())
     }
 
-    /// Admins may create up to `max_number_of_codes_per_user` codes; Owners are not limited.
-    async fn check_codes_per_user(
-        &self,
-        exec: crate::store::Exec<'_>,
-        role: Option<Role>,
-        user: UserId,
-        adding: i64,
-        limit: i32,
-    ) -> Result<()> {
-        if role == Some(Role::Owner) {
+    /// Admins may create up to `max_number_of_codes_per_user` codes; Owners are not limited. Checked under the
+    /// operator's lock, so two creations at once can't both fit in the last place.
+    async fn check_codes_per_user(&self, tx: &mut Tx, operator: &Operator, adding: i64, limit: i32) -> Result<()> {
+        if operator.role == Some(Role::Owner) {
             return Ok(());
         }
-        let have = codes::count_created_by(exec, user).await?;
+        users::lock(tx.exec(), Some(operator.user.id)).await?;
+        let have = codes::count_created_by(tx.exec(), operator.user.id).await?;
         if have + adding > i64::from(limit) {
             return refuse(
                 ErrorKind::NotAuthorized,
@@ -412,16 +425,16 @@ pub(super) fn not_found(code: &str) -> Error {
 
 /// Turns a unique violation on the code into a `conflict` that names the code.
 fn taken(err: Error, code: &str) -> Error {
-    if is_unique_violation(&err) {
-        Refusal {
-            kind: ErrorKind::Conflict,
-            message: format!("code {code} exists already; choose another (e.g. {code}-2)"),
-            fields: vec![FieldError { field: "code", message: format!("{code} exists already; choose another") }],
-        }
-        .into()
-    } else {
-        err
+    if is_unique_violation(&err) { code_taken(code) } else { err }
+}
+
+fn code_taken(code: &str) -> Error {
+    Refusal {
+        kind: ErrorKind::Conflict,
+        message: format!("code {code} exists already; choose another (e.g. {code}-2)"),
+        fields: vec![FieldError { field: "code", message: format!("{code} exists already; choose another") }],
     }
+    .into()
 }
 
 fn randomness_failed(err: rand::rngs::SysError) -> Error {

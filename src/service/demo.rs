@@ -79,6 +79,7 @@ impl Service {
     /// Writes sample data and enables the system, so codes can be tried at once.
     pub async fn demo(&self, input: &DemoInput) -> Result<DemoOutcome> {
         let operator = self.require_admin()?.clone();
+        self.refuse_on_phoenix_kit("writing demo data")?;
         if input.users == 0 || input.users > 1_000_000 {
             return Err(Refusal::field("users", "must be 1 to 1000000").into());
         }
@@ -152,7 +153,7 @@ impl Service {
                     }
                 })
                 .collect();
-            let created = codes::insert_many_returning(tx.exec(), &batch).await?;
+            let created = codes::insert(tx.exec(), &batch).await?;
             let mut rows: Vec<(CodeId, UserId, DateTime<Utc>)> = Vec::new();
             for code in &created {
                 let most = (code.max_uses as usize).min(user_ids.len());
@@ -168,7 +169,7 @@ impl Service {
                 }
             }
             for chunk in rows.chunks(BATCH) {
-                usage_records += usage::insert_many(tx.exec(), chunk).await?;
+                usage_records += usage::insert_history(tx.exec(), chunk).await?;
             }
             let ids: Vec<CodeId> = created.iter().map(|c| c.id).collect();
             codes::recount_uses(tx.exec(), &ids).await?;

@@ -10,7 +10,7 @@ mod usage;
 mod users;
 
 pub use access::{SignIn, default_operator_email};
-pub use codes::{BulkOutcome, CodePage, Deleted, GenerateInput};
+pub use codes::{BulkOutcome, CodePage, Deleted, GenerateInput, Tally};
 pub use demo::{DemoInput, DemoOutcome};
 pub use registration::{Registered, Registration};
 pub use users::NewUserInput;
@@ -20,7 +20,7 @@ use crate::domain::Refusal;
 use crate::domain::draft::CodeDefaults;
 use crate::domain::user::Operator;
 use crate::error::{Error, Result};
-use crate::store::{Backend, ConnectOptions, Db, mask_url};
+use crate::store::{Backend, ConnectOptions, Db, Tx, mask_url};
 use chrono::{DateTime, SubsecRound, Utc};
 use std::sync::Arc;
 use std::time::Duration;
@@ -71,6 +71,8 @@ pub struct ServiceOptions {
     pub defaults: CodeDefaults,
     pub generate_attempts: u32,
     pub read_only: bool,
+    /// The PostgreSQL schema of the tables (`public` when `None`).
+    pub schema: Option<String>,
 }
 
 impl ServiceOptions {
@@ -83,13 +85,14 @@ impl ServiceOptions {
             },
             generate_attempts: config.codes.generate_attempts.max(1),
             read_only,
+            schema: Some(config.database.schema.clone()).filter(|s| !s.trim().is_empty()),
         }
     }
 }
 
 impl Default for ServiceOptions {
     fn default() -> Self {
-        ServiceOptions { defaults: CodeDefaults::default(), generate_attempts: 10, read_only: false }
+        ServiceOptions { defaults: CodeDefaults::default(), generate_attempts: 10, read_only: false, schema: None }
     }
 }
 
@@ -106,20 +109,26 @@ pub struct Service {
 }
 
 impl Service {
-    /// Connects to `url` and applies the migrations (unless read-only, where it checks they were applied).
+    /// Connects to `url` and learns what it holds. refcodes' own schema is created or brought up to date (unless
+    /// read-only); a PhoenixKit database is checked for every column refcodes needs and never changed in structure.
     pub async fn open(
         url: &str,
         max_connections: u32,
         busy_timeout: Duration,
         options: ServiceOptions,
     ) -> Result<Service> {
-        let connect =
-            ConnectOptions { url: url.to_string(), max_connections, busy_timeout, read_only: options.read_only };
+        let connect = ConnectOptions {
+            url: url.to_string(),
+            max_connections,
+            busy_timeout,
+            read_only: options.read_only,
+            schema: options.schema.clone(),
+        };
         let db = Db::connect(&connect).await?;
         if !options.read_only {
             db.migrate().await?;
         }
-        let redeemer = (db.backend() == Backend::Sqlite).then(|| redeemer::Redeemer::new(db.clone()));
+        let redeemer = (db.layout().backend == Backend::Sqlite).then(|| redeemer::Redeemer::new(db.clone()));
         Ok(Service { db, url: url.to_string(), clock: Arc::new(SystemClock), options, operator: None, redeemer })
     }
 
@@ -168,6 +177,21 @@ impl Service {
         mask_url(&self.url)
     }
 
+    /// What the database is: "PhoenixKit V180 · UUID keys · auth", or refcodes' own schema.
+    pub fn attached(&self) -> String {
+        self.db.layout().describe()
+    }
+
+    /// The short form for a status bar ("PhoenixKit V180 · auth"); `None` on refcodes' own schema.
+    pub fn attached_short(&self) -> Option<String> {
+        self.db.layout().short()
+    }
+
+    /// Whether the database is a PhoenixKit application's (whose users and roles refcodes only reads).
+    pub fn is_phoenix_kit(&self) -> bool {
+        self.db.layout().is_phoenix_kit()
+    }
+
     pub fn now(&self) -> DateTime<Utc> {
         self.clock.now()
     }
@@ -197,6 +221,42 @@ impl Service {
             )
             .into()),
         }
+    }
+
+    /// Begins a write transaction for an admin's change, and checks the operator's role again inside it: a role
+    /// revoked since the operator signed in (and committed before this transaction read it) refuses the change.
+    async fn begin_admin_write(&self) -> Result<(Tx, Operator)> {
+        let signed_in = self.require_admin()?;
+        let mut tx = self.db.begin_write().await?;
+        let fresh = crate::store::users::with_role(tx.exec(), signed_in.user.id).await?;
+        match fresh.map(|u| Operator { user: u.user, role: u.role }) {
+            Some(operator) if operator.is_admin() => Ok((tx, operator)),
+            _ => Err(Refusal::new(
+                crate::domain::ErrorKind::NotAuthorized,
+                format!(
+                    "{} is no longer an Owner or Admin of this database (their role changed since they signed in), \
+                     so this is read-only for them now",
+                    signed_in.user.email
+                ),
+            )
+            .into()),
+        }
+    }
+
+    /// Users and roles of a PhoenixKit database are the application's: refcodes never adds or changes them.
+    fn refuse_on_phoenix_kit(&self, what: &str) -> Result<()> {
+        if self.is_phoenix_kit() {
+            return Err(Refusal::new(
+                crate::domain::ErrorKind::NotAuthorized,
+                format!(
+                    "{what} is not possible on a PhoenixKit database ({}): users sign up through your PhoenixKit \
+                     application, and its admins give roles there",
+                    self.attached()
+                ),
+            )
+            .into());
+        }
+        Ok(())
     }
 
     /// Redemption and registration are the application's work, not an admin's: they only need a writable service.

@@ -3,10 +3,10 @@
 //! thread, and the hand-over of the connection from one task to the next, cost a redemption more time on the
 //! writer than SQLite's own work; one write transaction at a time is all SQLite allows anyway.
 
-use crate::domain::{CodeId, UserId};
+use crate::domain::{CodeId, UsageId, UserId};
 use crate::error::{Error, Result};
 use crate::store::Db;
-use crate::store::usage::{self, Redeemed};
+use crate::store::redeem::{self as usage, Redeemed};
 use chrono::{DateTime, Utc};
 use std::sync::{Arc, Mutex};
 use tokio::sync::oneshot;
@@ -94,9 +94,9 @@ impl Redeemer {
         }
     }
 
-    async fn write(&self, batch: &[Waiting]) -> Result<Vec<(i64, CodeId, i64)>> {
+    async fn write(&self, batch: &[Waiting]) -> Result<Vec<(UsageId, CodeId, i64)>> {
         let redemptions: Vec<usage::Redemption<'_>> = batch.iter().map(|w| (w.code.as_str(), w.user, w.now)).collect();
-        self.db.write_at_once(&usage::sqlite_redemptions(&redemptions)).await
+        self.db.write_script(&usage::sqlite_script(&self.db.exec(), &redemptions)).await
     }
 }
 

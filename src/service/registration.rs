@@ -57,6 +57,7 @@ impl Service {
     /// Registers a user, using the code when the system is enabled; all or nothing.
     pub async fn register(&self, registration: &Registration) -> Result<Registered> {
         self.require_writable()?;
+        self.refuse_on_phoenix_kit("registering a user")?;
         let mut input = registration.user.clone();
         input.role = None;
         let (email, [username, first_name, last_name]) = check_user(&input)?;

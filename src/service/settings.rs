@@ -36,9 +36,11 @@ impl Service {
 
     /// Writes one setting after checking the value; returns the configuration as it now is.
     pub async fn set_setting(&self, key: SettingKey, value: &str) -> Result<SystemConfig> {
-        let operator = self.require_admin()?.clone();
+        self.require_admin()?;
         let value = key.normalize(value).map_err(|m| Refusal::field("value", m))?;
-        settings::write(self.db.exec(), key, &value, self.now()).await?;
+        let (mut tx, operator) = self.begin_admin_write().await?;
+        settings::write(tx.exec(), key, &value, self.now()).await?;
+        tx.commit().await?;
         tracing::info!(key = key.key(), value, by = %operator.user.email, "setting written");
         self.get_config().await
     }

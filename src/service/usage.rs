@@ -3,9 +3,9 @@
 use super::Service;
 use super::codes::{lookup_form, not_found};
 use crate::domain::stats::{CodeUsageStats, DailyUsage, SystemStats, TopCode, Usage, UsageRecord};
-use crate::domain::{CodeId, CodeStatus, ErrorKind, Refusal, UserId};
+use crate::domain::{CodeId, CodeStatus, ErrorKind, Refusal, UsageId, UserId};
 use crate::error::{Error, Result};
-use crate::store::usage::Redeemed;
+use crate::store::redeem::{self, Redeemed};
 use crate::store::{Exec, Tx, codes, settings, stats, usage, users};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 
@@ -63,8 +63,9 @@ impl Service {
         Ok(usage::recent(self.db.exec(), limit.max(0)).await?)
     }
 
-    /// The usage records after id `after`, by id, `limit` at a time: for walking all of them (export).
-    pub async fn usage_after(&self, after: i64, limit: i64) -> Result<Vec<UsageRecord>> {
+    /// The usage records after `after` (from the first with `None`), by id, `limit` at a time: for walking all of
+    /// them (export).
+    pub async fn usage_after(&self, after: Option<UsageId>, limit: i64) -> Result<Vec<UsageRecord>> {
         Ok(usage::records_after(self.db.exec(), after, limit.max(0)).await?)
     }
 
@@ -93,7 +94,7 @@ fn day_start(day: NaiveDate) -> DateTime<Utc> {
 /// The redemption inside an open write transaction; the caller commits. On a refusal the caller drops the
 /// transaction, which rolls back whatever was taken.
 pub(super) async fn redeem(tx: &mut Tx, code: &str, user: UserId, now: DateTime<Utc>) -> Result<Usage> {
-    let redeemed = usage::redeem(tx.exec(), code, user, now).await?;
+    let redeemed = redeem::redeem(tx.exec(), code, user, now).await?;
     // On a refusal nothing was written, so the transaction still sees what the rules saw.
     used(tx.exec(), redeemed, code, user, now).await
 }

@@ -42,8 +42,9 @@ impl Service {
     /// Adds a user, with a role when one is given. Admins only.
     pub async fn add_user(&self, input: &NewUserInput) -> Result<UserWithRole> {
         self.require_admin()?;
+        self.refuse_on_phoenix_kit("adding a user")?;
         let (email, [username, first_name, last_name]) = check_user(input)?;
-        let mut tx = self.db.begin_write().await?;
+        let (mut tx, _) = self.begin_admin_write().await?;
         if users::find_by_email(tx.exec(), &email).await?.is_some() {
             return Err(email_taken(&email));
         }
@@ -75,15 +76,20 @@ impl Service {
     }
 
     pub async fn find_user_by_email(&self, email: &str) -> Result<Option<User>> {
-        // Lower-cased here as stored emails are: SQLite's lower() folds ASCII only.
+        // Lower-cased here as refcodes stores emails (SQLite's lower() folds ASCII only); citext compares as it will.
         Ok(users::find_by_email(self.db.exec(), &email.trim().to_lowercase()).await?)
     }
 
-    /// A user named by id or email, as people type it; `user_not_found` when there is none.
+    /// A user named by id (a number or a UUID, as the database keys users) or email, as people type it;
+    /// `user_not_found` when there is none.
     pub async fn resolve_user(&self, id_or_email: &str) -> Result<User> {
         let text = id_or_email.trim();
-        let found = match text.parse::<i64>() {
-            Ok(id) => self.get_user(UserId(id)).await?,
+        let found = match text.parse::<UserId>() {
+            Ok(id) if self.db.layout().uuid_keys() == matches!(id.0, crate::domain::Key::Uuid(_)) => {
+                self.get_user(id).await?
+            }
+            // An id of the other kind names nobody here.
+            Ok(_) => None,
             Err(_) => self.find_user_by_email(text).await?,
         };
         match found {

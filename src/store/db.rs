@@ -1,75 +1,16 @@
-//! Opening the database named by a URL, migrating it, and write transactions.
+//! Opening the database named by a URL, learning what it is ([`Layout`]), and write transactions.
 
 use crate::error::{Error, Result};
-use crate::store::{Exec, Sql};
+use crate::store::layout::{Backend, Layout, SchemaName};
+use crate::store::{Exec, Sql, attach};
 use sqlx::postgres::PgRow;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::SqliteRow;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{AssertSqlSafe, Connection, FromRow, PgPool, Postgres, Sqlite, SqlitePool, Transaction};
+use sqlx::{Connection, FromRow, PgPool, Postgres, Sqlite, SqlitePool, Transaction};
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
-
-static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
-static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Backend {
-    Sqlite,
-    Postgres,
-}
-
-impl Backend {
-    /// Case-insensitive LIKE.
-    pub fn ilike(self) -> &'static str {
-        match self {
-            Backend::Sqlite => "LIKE",
-            Backend::Postgres => "ILIKE",
-        }
-    }
-
-    /// The UTC day (`YYYY-MM-DD` text) of a timestamp column.
-    pub fn day_of(self, column: &str) -> String {
-        match self {
-            Backend::Sqlite => format!("substr({column}, 1, 10)"),
-            Backend::Postgres => format!("to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD')"),
-        }
-    }
-
-    /// `column IN (...)` over one JSON array bound at `param` (`$n`), so a list of any length is one argument and
-    /// a bulk action one statement. `ints` says the items are ids.
-    pub fn in_json_array(self, column: &str, param: &str, ints: bool) -> String {
-        match self {
-            Backend::Sqlite => format!("{column} IN (SELECT value FROM json_each({param}))"),
-            Backend::Postgres => {
-                let items = format!("jsonb_array_elements_text(CAST({param} AS jsonb))");
-                if ints {
-                    format!("{column} IN (SELECT ({items})::bigint)")
-                } else {
-                    format!("{column} IN (SELECT {items})")
-                }
-            }
-        }
-    }
-
-    /// The later of `column` and the time at `now_param`, plus `seconds_param` seconds, at most the last instant of
-    /// the year 9999 (the latest expiration allowed); NULL stays NULL.
-    pub fn extend_time(self, column: &str, now_param: &str, seconds_param: &str) -> String {
-        match self {
-            // strftime gives NULL past 9999, which would read as "never expires".
-            Backend::Sqlite => format!(
-                "CASE WHEN {column} IS NULL THEN NULL ELSE COALESCE(strftime('%Y-%m-%dT%H:%M:%fZ', \
-                 max({column}, {now_param}), '+' || {seconds_param} || ' seconds'), '9999-12-31T23:59:59.999Z') END"
-            ),
-            // GREATEST skips NULLs, so a code that never expires must be kept out explicitly.
-            Backend::Postgres => format!(
-                "CASE WHEN {column} IS NULL THEN NULL \
-                 ELSE LEAST(GREATEST({column}, {now_param}) + make_interval(secs => {seconds_param}), \
-                 TIMESTAMPTZ '9999-12-31 23:59:59.999+00') END"
-            ),
-        }
-    }
-}
 
 /// A PostgreSQL connection idle this long is pinged before it is handed out.
 const PING_IF_IDLE_FOR: Duration = Duration::from_secs(10);
@@ -82,11 +23,13 @@ pub struct ConnectOptions {
     pub busy_timeout: Duration,
     /// Open sessions that refuse writes, a second wall behind the service's own checks.
     pub read_only: bool,
+    /// The PostgreSQL schema that holds the tables (`public` unless set).
+    pub schema: Option<String>,
 }
 
-/// An open database.
+/// The connections of an open database.
 #[derive(Debug, Clone)]
-pub enum Db {
+enum Pools {
     /// Reads share `pool`; write transactions take turns on `writer`, its one connection (see
     /// [`Db::begin_write`]).
     Sqlite {
@@ -96,49 +39,62 @@ pub enum Db {
     Postgres(PgPool),
 }
 
+/// An open database and what it holds.
+#[derive(Debug, Clone)]
+pub struct Db {
+    layout: Arc<Layout>,
+    pools: Pools,
+}
+
 /// An open write transaction. Dropping it without [`Tx::commit`] rolls back.
-pub enum Tx {
+pub struct Tx {
+    layout: Arc<Layout>,
+    inner: TxInner,
+}
+
+enum TxInner {
     Sqlite(Transaction<'static, Sqlite>),
     Postgres(Transaction<'static, Postgres>),
 }
 
 impl Tx {
     pub fn exec(&mut self) -> Exec<'_> {
-        match self {
-            Tx::Sqlite(tx) => Exec::SqliteConn(tx),
-            Tx::Postgres(tx) => Exec::PgConn(tx),
-        }
-    }
-
-    pub fn backend(&self) -> Backend {
-        match self {
-            Tx::Sqlite(_) => Backend::Sqlite,
-            Tx::Postgres(_) => Backend::Postgres,
+        match &mut self.inner {
+            TxInner::Sqlite(tx) => Exec::SqliteConn(&self.layout, tx),
+            TxInner::Postgres(tx) => Exec::PgConn(&self.layout, tx),
         }
     }
 
     /// SQLite: lets this connection keep up to `kib` KiB of pages in memory, for bulk writes whose indexes outgrow
     /// the default 2 MB (`None`: back to the default). PostgreSQL: nothing to do.
     pub async fn set_page_cache(&mut self, kib: Option<u32>) -> Result<()> {
-        if let Tx::Sqlite(tx) = self {
+        if let TxInner::Sqlite(_) = self.inner {
             let pages = kib.map_or(-2000, |k| -i64::from(k));
-            sqlx::raw_sql(AssertSqlSafe(format!("PRAGMA cache_size = {pages}"))).execute(&mut **tx).await?;
+            let mut sql = Sql::new(&self.layout, "PRAGMA cache_size = ");
+            sql.push_int(pages);
+            self.exec().execute(&sql).await?;
         }
         Ok(())
     }
 
     pub async fn commit(self) -> Result<()> {
-        match self {
-            Tx::Sqlite(tx) => tx.commit().await?,
-            Tx::Postgres(tx) => tx.commit().await?,
+        match self.inner {
+            TxInner::Sqlite(tx) => tx.commit().await?,
+            TxInner::Postgres(tx) => tx.commit().await?,
         }
         Ok(())
     }
 }
 
 impl Db {
+    /// Connects and learns what the database holds: a PhoenixKit database (PostgreSQL with
+    /// `<schema>.phoenix_kit`), checked for every column refcodes needs, or refcodes' own schema.
     pub async fn connect(options: &ConnectOptions) -> Result<Db> {
         let url = options.url.trim();
+        let schema = match &options.schema {
+            Some(raw) => SchemaName::parse(raw).map_err(Error::Config)?,
+            None => SchemaName::default(),
+        };
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let connect =
                 PgConnectOptions::from_str(url).map_err(|e| Error::Config(format!("bad database URL: {e}")))?;
@@ -162,8 +118,16 @@ impl Db {
                 .acquire_timeout(Duration::from_secs(10))
                 .connect_with(connect.application_name("refcodes"))
                 .await?;
-            Ok(Db::Postgres(pool))
+            let layout = attach::detect(&pool, schema).await?;
+            Ok(Db { layout: Arc::new(layout), pools: Pools::Postgres(pool) })
         } else if url.starts_with("sqlite:") {
+            if options.schema.as_deref().is_some_and(|s| s.trim() != SchemaName::DEFAULT) {
+                return Err(Error::Config(
+                    "a schema (--schema, REFCODES_DATABASE_SCHEMA or database.schema) applies to PostgreSQL only; \
+                     SQLite has none"
+                        .into(),
+                ));
+            }
             let connect = SqliteConnectOptions::from_str(url)
                 .map_err(|e| Error::Config(format!("bad database URL: {e}")))?
                 .create_if_missing(!options.read_only)
@@ -191,7 +155,8 @@ impl Db {
                 .test_before_acquire(false)
                 .acquire_timeout(options.busy_timeout)
                 .connect_lazy_with(connect);
-            Ok(Db::Sqlite { pool, writer })
+            let layout = Layout::new(Backend::Sqlite, schema, crate::store::layout::Mode::Standalone);
+            Ok(Db { layout: Arc::new(layout), pools: Pools::Sqlite { pool, writer } })
         } else {
             Err(Error::Config(format!(
                 "unsupported database URL {}: use sqlite://PATH or postgres://USER@HOST/DB",
@@ -200,25 +165,25 @@ impl Db {
         }
     }
 
+    /// Creates or updates refcodes' own schema. A PhoenixKit database is never changed in structure: nothing to do.
     pub async fn migrate(&self) -> Result<()> {
-        match self {
-            Db::Sqlite { pool, .. } => SQLITE_MIGRATIONS.run(pool).await?,
-            Db::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await?,
+        if self.layout.is_phoenix_kit() {
+            return Ok(());
         }
-        Ok(())
+        match &self.pools {
+            Pools::Sqlite { pool, .. } => crate::store::migrate::sqlite(pool).await,
+            Pools::Postgres(pool) => crate::store::migrate::postgres(pool, &self.layout.schema).await,
+        }
     }
 
-    pub fn backend(&self) -> Backend {
-        match self {
-            Db::Sqlite { .. } => Backend::Sqlite,
-            Db::Postgres(_) => Backend::Postgres,
-        }
+    pub fn layout(&self) -> &Arc<Layout> {
+        &self.layout
     }
 
     pub fn exec(&self) -> Exec<'_> {
-        match self {
-            Db::Sqlite { pool, .. } => Exec::SqlitePool(pool),
-            Db::Postgres(pool) => Exec::PgPool(pool),
+        match &self.pools {
+            Pools::Sqlite { pool, .. } => Exec::SqlitePool(&self.layout, pool),
+            Pools::Postgres(pool) => Exec::PgPool(&self.layout, pool),
         }
     }
 
@@ -226,34 +191,32 @@ impl Db {
     /// lock at once (`BEGIN IMMEDIATE`), so two writers of other processes queue on the busy timeout instead of
     /// failing when one upgrades a read lock.
     pub async fn begin_write(&self) -> Result<Tx> {
-        Ok(match self {
-            Db::Sqlite { writer, .. } => {
-                Tx::Sqlite(writer.begin_with("BEGIN IMMEDIATE").await.map_err(|e| busy(e, writer))?)
+        let inner = match &self.pools {
+            Pools::Sqlite { writer, .. } => {
+                TxInner::Sqlite(writer.begin_with("BEGIN IMMEDIATE").await.map_err(|e| busy(e, writer))?)
             }
-            Db::Postgres(pool) => Tx::Postgres(pool.begin().await?),
-        })
+            Pools::Postgres(pool) => TxInner::Postgres(pool.begin().await?),
+        };
+        Ok(Tx { layout: Arc::clone(&self.layout), inner })
     }
 
-    /// Runs `script` as one write transaction and returns its rows. On SQLite, whose queries may hold several
-    /// statements that by themselves write all or nothing, in one round trip to the writer connection: each round
-    /// trip to a SQLite connection's thread is a hand-off and a wake-up both ways, which cost a redemption sent as
-    /// BEGIN, two statements and COMMIT most of its time on the writer. PostgreSQL takes one statement.
+    /// SQLite only: runs `script` as one write transaction and returns its rows, in one round trip to the writer
+    /// connection (its statements, each writing all or nothing, under one `BEGIN IMMEDIATE ... COMMIT`). Each
+    /// round trip to a SQLite connection's thread is a hand-off and a wake-up both ways, which cost a redemption
+    /// sent as BEGIN, two statements and COMMIT most of its time on the writer.
     ///
-    /// Run it to the end (the redeemer does, in a task of its own): on SQLite the transaction is the script's own,
-    /// so a future dropped part way could leave it open on the writer connection until the next write's ROLLBACK.
-    pub async fn write_at_once<T>(&self, script: &Sql) -> Result<Vec<T>>
+    /// Run it to the end (the redeemer does, in a task of its own): the transaction is the script's own, so a
+    /// future dropped part way could leave it open on the writer connection until the next write's ROLLBACK.
+    pub async fn write_script<T>(&self, script: &Sql) -> Result<Vec<T>>
     where
         T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin,
     {
-        let Db::Sqlite { writer, .. } = self else {
-            let mut tx = self.begin_write().await?;
-            let rows = tx.exec().fetch_all(script).await?;
-            tx.commit().await?;
-            return Ok(rows);
+        let Pools::Sqlite { writer, .. } = &self.pools else {
+            unreachable!("scripts of several statements are written on SQLite only");
         };
         let mut conn = writer.acquire().await.map_err(|e| busy(e, writer))?;
         let script = script.framed("BEGIN IMMEDIATE; ", "; COMMIT");
-        match Exec::SqliteConn(&mut conn).fetch_all(&script).await {
+        match Exec::SqliteConn(&self.layout, &mut conn).fetch_all(&script).await {
             Ok(rows) => Ok(rows),
             Err(e) => {
                 let e = busy(e, writer);
@@ -269,12 +232,12 @@ impl Db {
     }
 
     pub async fn close(&self) {
-        match self {
-            Db::Sqlite { pool, writer } => {
+        match &self.pools {
+            Pools::Sqlite { pool, writer } => {
                 writer.close().await;
                 pool.close().await;
             }
-            Db::Postgres(pool) => pool.close().await,
+            Pools::Postgres(pool) => pool.close().await,
         }
     }
 }

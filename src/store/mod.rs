@@ -1,14 +1,22 @@
-//! sqlx: connecting, migrating and every query. The SQL is shared between SQLite and PostgreSQL where it can be;
-//! the few places that differ ask [`Backend`] for their fragment.
+//! sqlx: connecting, learning what the database holds ([`layout`]), migrating refcodes' own schema, and every
+//! query. The SQL is shared between SQLite, PostgreSQL and every PhoenixKit generation: queries name tables and
+//! key columns through the layout's tokens, and the few places where the backends differ ask it.
 
+mod attach;
 mod db;
+mod keys;
+pub mod layout;
+mod migrate;
 mod sql;
 
 pub mod codes;
+pub mod page;
+pub mod redeem;
 pub mod settings;
 pub mod stats;
 pub mod usage;
 pub mod users;
 
-pub use db::{Backend, ConnectOptions, Db, Tx, mask_url};
+pub use db::{ConnectOptions, Db, Tx, mask_url};
+pub use layout::{Backend, Layout};
 pub use sql::{Exec, Sql};

@@ -1,12 +1,19 @@
 //! A small SQL builder with numbered `$n` placeholders (both SQLite and PostgreSQL accept them), and the
-//! executors that run it on either backend. Every query goes through here, so the per-backend dispatch is
-//! written once.
+//! executors that run it on either backend. Every query goes through here, so the per-backend dispatch is written
+//! once.
+//!
+//! Query text is only ever static text (`&'static str`), the `{name}` tokens of the [`Layout`] (table and column
+//! names), and numbers: input reaches a query as a bound argument and nothing else. Hence the one
+//! [`AssertSqlSafe`] below.
 
-use crate::store::Backend;
+use crate::domain::ids::{CodeId, Key, UsageId, UserId};
+use crate::store::layout::{Backend, Layout};
 use chrono::{DateTime, SecondsFormat, Utc};
 use sqlx::postgres::PgRow;
 use sqlx::sqlite::SqliteRow;
 use sqlx::{AssertSqlSafe, FromRow, PgConnection, PgPool, SqliteConnection, SqlitePool};
+use std::sync::Arc;
+use uuid::Uuid;
 
 /// A value to bind.
 #[derive(Debug, Clone)]
@@ -16,64 +23,63 @@ pub enum Arg {
     Bool(bool),
     Text(String),
     OptText(Option<String>),
-    OptInt(Option<i64>),
+    Key(Key),
+    OptKey(Option<Key>),
     Time(DateTime<Utc>),
     OptTime(Option<DateTime<Utc>>),
+    /// A NULL reference where references are UUIDs (see [`Sql::args_for_backend`]).
+    NullUuid,
 }
 
-impl From<i64> for Arg {
-    fn from(v: i64) -> Self {
-        Arg::Int(v)
-    }
+macro_rules! arg_from {
+    ($($t:ty => $v:expr),* $(,)?) => {$(
+        impl From<$t> for Arg {
+            fn from(v: $t) -> Self {
+                $v(v)
+            }
+        }
+    )*};
 }
-impl From<i32> for Arg {
-    fn from(v: i32) -> Self {
-        Arg::Int32(v)
-    }
+
+arg_from! {
+    i64 => Arg::Int,
+    i32 => Arg::Int32,
+    bool => Arg::Bool,
+    String => Arg::Text,
+    Option<String> => Arg::OptText,
+    Key => Arg::Key,
+    DateTime<Utc> => Arg::Time,
+    Option<DateTime<Utc>> => Arg::OptTime,
 }
-impl From<bool> for Arg {
-    fn from(v: bool) -> Self {
-        Arg::Bool(v)
-    }
-}
-impl From<String> for Arg {
-    fn from(v: String) -> Self {
-        Arg::Text(v)
-    }
-}
+
 impl From<&str> for Arg {
     fn from(v: &str) -> Self {
         Arg::Text(v.to_string())
     }
 }
-impl From<Option<i64>> for Arg {
-    fn from(v: Option<i64>) -> Self {
-        Arg::OptInt(v)
+impl From<CodeId> for Arg {
+    fn from(v: CodeId) -> Self {
+        Arg::Key(v.0)
     }
 }
-impl From<DateTime<Utc>> for Arg {
-    fn from(v: DateTime<Utc>) -> Self {
-        Arg::Time(v)
+impl From<UserId> for Arg {
+    fn from(v: UserId) -> Self {
+        Arg::Key(v.0)
     }
 }
-impl From<Option<DateTime<Utc>>> for Arg {
-    fn from(v: Option<DateTime<Utc>>) -> Self {
-        Arg::OptTime(v)
+impl From<UsageId> for Arg {
+    fn from(v: UsageId) -> Self {
+        Arg::Key(v.0)
     }
 }
-impl From<crate::domain::CodeId> for Arg {
-    fn from(v: crate::domain::CodeId) -> Self {
-        Arg::Int(v.0)
+impl From<Option<UserId>> for Arg {
+    fn from(v: Option<UserId>) -> Self {
+        Arg::OptKey(v.map(|u| u.0))
     }
 }
-impl From<crate::domain::UserId> for Arg {
-    fn from(v: crate::domain::UserId) -> Self {
-        Arg::Int(v.0)
-    }
-}
-impl From<Option<crate::domain::UserId>> for Arg {
-    fn from(v: Option<crate::domain::UserId>) -> Self {
-        Arg::OptInt(v.map(|u| u.0))
+impl From<Option<CodeId>> for Arg {
+    fn from(v: Option<CodeId>) -> Self {
+        Arg::OptKey(v.map(|c| c.0))
     }
 }
 
@@ -84,25 +90,51 @@ pub fn sqlite_time(at: DateTime<Utc>) -> String {
 }
 
 /// SQL text and its arguments, built together so placeholders and binds can't drift apart.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Sql {
+    layout: Arc<Layout>,
     text: String,
     args: Vec<Arg>,
 }
 
 impl Sql {
-    pub fn new(text: impl Into<String>) -> Sql {
-        Sql { text: text.into(), args: Vec::new() }
+    /// A query for `layout` that starts with `text` (its `{name}` tokens expanded).
+    pub fn new(layout: &Arc<Layout>, text: &'static str) -> Sql {
+        let mut sql = Sql { layout: Arc::clone(layout), text: String::new(), args: Vec::new() };
+        sql.push(text);
+        sql
+    }
+
+    pub fn layout(&self) -> &Layout {
+        &self.layout
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.layout.backend
     }
 
     /// The same statements and arguments between `before` and `after`.
-    pub fn framed(&self, before: &str, after: &str) -> Sql {
-        Sql { text: format!("{before}{}{after}", self.text), args: self.args.clone() }
+    pub fn framed(&self, before: &'static str, after: &'static str) -> Sql {
+        Sql { layout: Arc::clone(&self.layout), text: format!("{before}{}{after}", self.text), args: self.args.clone() }
     }
 
-    /// Appends SQL text.
-    pub fn push(&mut self, text: &str) -> &mut Sql {
-        self.text.push_str(text);
+    /// Appends SQL text, each `{name}` replaced by what the layout says it is.
+    pub fn push(&mut self, text: &'static str) -> &mut Sql {
+        let mut rest = text;
+        while let Some(open) = rest.find('{') {
+            let close = open + rest[open..].find('}').expect("a SQL token is closed by }");
+            self.text.push_str(&rest[..open]);
+            let layout = Arc::clone(&self.layout);
+            self.text.push_str(layout.token(&rest[open + 1..close]));
+            rest = &rest[close + 1..];
+        }
+        self.text.push_str(rest);
+        self
+    }
+
+    /// Appends a number as a literal (numbers can't carry SQL).
+    pub fn push_int(&mut self, n: i64) -> &mut Sql {
+        self.text.push_str(&n.to_string());
         self
     }
 
@@ -114,38 +146,33 @@ impl Sql {
         self
     }
 
-    /// The placeholder the next argument will get, for fragments that name it more than once or out of order.
-    pub fn next_placeholder(&self) -> String {
-        format!("${}", self.args.len() + 1)
-    }
-
-    /// Adds an argument whose placeholder the text already holds (see [`Sql::next_placeholder`]).
-    pub fn push_arg(&mut self, arg: impl Into<Arg>) -> &mut Sql {
-        self.args.push(arg.into());
-        self
-    }
-
-    /// Appends `column IN (values)`, the values bound as one JSON array (see [`Backend::in_json_array`]).
-    pub fn push_in<T: ListItem>(&mut self, backend: Backend, column: &str, values: &[T]) -> &mut Sql {
-        let json = serde_json::to_string(values).expect("plain values serialise");
-        let param = self.next_placeholder();
-        self.push(&backend.in_json_array(column, &param, T::IS_ID)).push_arg(json)
-    }
-
-    /// Builder form of [`Sql::push_arg`].
-    pub fn with_arg(mut self, arg: impl Into<Arg>) -> Sql {
-        self.push_arg(arg);
-        self
+    /// Appends `column IN (values)`, the values bound as one JSON array, so a list of any length is one argument
+    /// and a bulk action one statement.
+    pub fn push_in<T: ListItem>(&mut self, column: &'static str, values: &[T]) -> &mut Sql {
+        let json = serde_json::to_string(&values.iter().map(ListItem::json).collect::<Vec<_>>())
+            .expect("plain values serialise");
+        self.push(column);
+        match (self.backend(), T::IS_KEY) {
+            (Backend::Sqlite, _) => self.push(" IN (SELECT value FROM json_each(").bind(json).push("))"),
+            (Backend::Postgres, false) => {
+                self.push(" IN (SELECT jsonb_array_elements_text(CAST(").bind(json).push(" AS jsonb)))")
+            }
+            (Backend::Postgres, true) => {
+                let cast = if self.layout.uuid_keys() { " AS uuid))" } else { " AS bigint))" };
+                self.push(" IN (SELECT CAST(jsonb_array_elements_text(CAST(").bind(json).push(" AS jsonb))");
+                self.push(cast)
+            }
+        }
     }
 
     /// Builder form of [`Sql::push`] followed by [`Sql::bind`].
-    pub fn and(mut self, text: &str, arg: impl Into<Arg>) -> Sql {
+    pub fn and(mut self, text: &'static str, arg: impl Into<Arg>) -> Sql {
         self.push(text).bind(arg);
         self
     }
 
     /// Builder form of [`Sql::push`].
-    pub fn then(mut self, text: &str) -> Sql {
+    pub fn then(mut self, text: &'static str) -> Sql {
         self.push(text);
         self
     }
@@ -154,22 +181,18 @@ impl Sql {
         &self.text
     }
 
-    fn args_for(&self, backend: Backend) -> Vec<Arg> {
-        match backend {
-            Backend::Postgres => self.args.iter().map(without_nul).collect(),
-            Backend::Sqlite => self
-                .args
-                .iter()
-                .map(|a| match a {
-                    Arg::Time(t) => Arg::Text(sqlite_time(*t)),
-                    Arg::OptTime(t) => match t {
-                        Some(t) => Arg::Text(sqlite_time(*t)),
-                        None => Arg::OptTime(None),
-                    },
-                    other => without_nul(other),
-                })
-                .collect(),
-        }
+    fn args_for_backend(&self) -> Vec<Arg> {
+        let uuid_keys = self.layout.uuid_keys();
+        self.args
+            .iter()
+            .map(|a| match (self.backend(), a) {
+                (Backend::Sqlite, Arg::Time(t)) => Arg::Text(sqlite_time(*t)),
+                (Backend::Sqlite, Arg::OptTime(Some(t))) => Arg::Text(sqlite_time(*t)),
+                // A NULL reference has the type of the layout's keys.
+                (_, Arg::OptKey(None)) if uuid_keys => Arg::NullUuid,
+                (_, other) => without_nul(other),
+            })
+            .collect()
     }
 }
 
@@ -185,25 +208,43 @@ fn without_nul(arg: &Arg) -> Arg {
 }
 
 /// What an `IN` list may hold.
-pub trait ListItem: serde::Serialize {
-    const IS_ID: bool;
+pub trait ListItem {
+    /// Keys are cast to the layout's key type.
+    const IS_KEY: bool;
+    fn json(&self) -> serde_json::Value;
 }
-impl ListItem for i64 {
-    const IS_ID: bool = true;
+
+macro_rules! key_items {
+    ($($t:ty),*) => {$(
+        impl ListItem for $t {
+            const IS_KEY: bool = true;
+            fn json(&self) -> serde_json::Value {
+                serde_json::to_value(self).expect("keys serialise")
+            }
+        }
+    )*};
 }
+key_items!(CodeId, UserId, UsageId);
+
 impl ListItem for String {
-    const IS_ID: bool = false;
+    const IS_KEY: bool = false;
+    fn json(&self) -> serde_json::Value {
+        serde_json::Value::String(self.clone())
+    }
 }
 impl ListItem for &str {
-    const IS_ID: bool = false;
+    const IS_KEY: bool = false;
+    fn json(&self) -> serde_json::Value {
+        serde_json::Value::String(self.to_string())
+    }
 }
 
 /// Somewhere to run a query: a pool, or the connection of an open transaction.
 pub enum Exec<'a> {
-    SqlitePool(&'a SqlitePool),
-    PgPool(&'a PgPool),
-    SqliteConn(&'a mut SqliteConnection),
-    PgConn(&'a mut PgConnection),
+    SqlitePool(&'a Arc<Layout>, &'a SqlitePool),
+    PgPool(&'a Arc<Layout>, &'a PgPool),
+    SqliteConn(&'a Arc<Layout>, &'a mut SqliteConnection),
+    PgConn(&'a Arc<Layout>, &'a mut PgConnection),
 }
 
 /// Binds every argument of `$sql` onto `$query` (a sqlx query of one concrete backend).
@@ -217,7 +258,10 @@ macro_rules! bind_all {
                 Arg::Bool(v) => q.bind(v),
                 Arg::Text(v) => q.bind(v),
                 Arg::OptText(v) => q.bind(v),
-                Arg::OptInt(v) => q.bind(v),
+                Arg::Key(Key::Int(v)) | Arg::OptKey(Some(Key::Int(v))) => q.bind(v),
+                Arg::Key(Key::Uuid(v)) | Arg::OptKey(Some(Key::Uuid(v))) => q.bind(v),
+                Arg::OptKey(None) => q.bind(None::<i64>),
+                Arg::NullUuid => q.bind(None::<Uuid>),
                 Arg::Time(v) => q.bind(v),
                 Arg::OptTime(v) => q.bind(v),
             };
@@ -230,10 +274,10 @@ macro_rules! bind_all {
 macro_rules! on_exec {
     ($exec:expr, $e:ident => $body:expr) => {
         match $exec {
-            Exec::SqlitePool($e) => $body,
-            Exec::PgPool($e) => $body,
-            Exec::SqliteConn($e) => $body,
-            Exec::PgConn($e) => $body,
+            Exec::SqlitePool(_, $e) => $body,
+            Exec::PgPool(_, $e) => $body,
+            Exec::SqliteConn(_, $e) => $body,
+            Exec::PgConn(_, $e) => $body,
         }
     };
 }
@@ -242,22 +286,30 @@ impl Exec<'_> {
     /// A shorter-lived copy, for running several queries on one connection.
     pub fn reborrow(&mut self) -> Exec<'_> {
         match self {
-            Exec::SqlitePool(p) => Exec::SqlitePool(p),
-            Exec::PgPool(p) => Exec::PgPool(p),
-            Exec::SqliteConn(c) => Exec::SqliteConn(c),
-            Exec::PgConn(c) => Exec::PgConn(c),
+            Exec::SqlitePool(l, p) => Exec::SqlitePool(l, p),
+            Exec::PgPool(l, p) => Exec::PgPool(l, p),
+            Exec::SqliteConn(l, c) => Exec::SqliteConn(l, c),
+            Exec::PgConn(l, c) => Exec::PgConn(l, c),
+        }
+    }
+
+    pub fn layout(&self) -> &Arc<Layout> {
+        match self {
+            Exec::SqlitePool(l, _) | Exec::PgPool(l, _) | Exec::SqliteConn(l, _) | Exec::PgConn(l, _) => l,
         }
     }
 
     pub fn backend(&self) -> Backend {
-        match self {
-            Exec::SqlitePool(_) | Exec::SqliteConn(_) => Backend::Sqlite,
-            Exec::PgPool(_) | Exec::PgConn(_) => Backend::Postgres,
-        }
+        self.layout().backend
+    }
+
+    /// A query for this executor's database.
+    pub fn sql(&self, text: &'static str) -> Sql {
+        Sql::new(self.layout(), text)
     }
 
     pub async fn execute(self, sql: &Sql) -> Result<u64, sqlx::Error> {
-        let args = sql.args_for(self.backend());
+        let args = sql.args_for_backend();
         let text = sql.text.clone();
         on_exec!(self, e => Ok(bind_all!(sqlx::query(AssertSqlSafe(text)), args).execute(e).await?.rows_affected()))
     }
@@ -266,7 +318,7 @@ impl Exec<'_> {
     where
         T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin,
     {
-        let args = sql.args_for(self.backend());
+        let args = sql.args_for_backend();
         let text = sql.text.clone();
         on_exec!(self, e => bind_all!(sqlx::query_as::<_, T>(AssertSqlSafe(text)), args).fetch_all(e).await)
     }
@@ -275,7 +327,7 @@ impl Exec<'_> {
     where
         T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin,
     {
-        let args = sql.args_for(self.backend());
+        let args = sql.args_for_backend();
         let text = sql.text.clone();
         on_exec!(self, e => bind_all!(sqlx::query_as::<_, T>(AssertSqlSafe(text)), args).fetch_optional(e).await)
     }
@@ -284,7 +336,7 @@ impl Exec<'_> {
     where
         T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin,
     {
-        let args = sql.args_for(self.backend());
+        let args = sql.args_for_backend();
         let text = sql.text.clone();
         on_exec!(self, e => bind_all!(sqlx::query_as::<_, T>(AssertSqlSafe(text)), args).fetch_one(e).await)
     }
@@ -311,11 +363,22 @@ pub fn contains_pattern(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::layout::{Mode, SchemaName};
+
+    fn sqlite() -> Arc<Layout> {
+        Arc::new(Layout::new(Backend::Sqlite, SchemaName::default(), Mode::Standalone))
+    }
 
     #[test]
     fn placeholders_are_numbered_in_order() {
-        let sql = Sql::new("SELECT 1 WHERE a = ").and("", 1i64).and(" AND b = ", "x").then(" LIMIT 1");
+        let sql = Sql::new(&sqlite(), "SELECT 1 WHERE a = ").and("", 1i64).and(" AND b = ", "x").then(" LIMIT 1");
         assert_eq!(sql.text(), "SELECT 1 WHERE a = $1 AND b = $2 LIMIT 1");
+    }
+
+    #[test]
+    fn tokens_become_the_layouts_names() {
+        let sql = Sql::new(&sqlite(), "SELECT c.{code_key} FROM {codes} c WHERE c.{created_by} = ").and("", 1i64);
+        assert_eq!(sql.text(), "SELECT c.id FROM phoenix_kit_referral_codes c WHERE c.created_by = $1");
     }
 
     #[test]

@@ -1,20 +1,23 @@
-//! Queries on users and their roles.
+//! Queries on users and their roles. On a PhoenixKit database these are the application's and are only read.
 
 use crate::domain::UserId;
 use crate::domain::user::{Role, User, UserWithRole};
-use crate::store::sql::Arg;
-use crate::store::sql::{MAX_CONTAINS, contains_pattern};
-use crate::store::{Exec, Sql};
+use crate::store::sql::{Arg, MAX_CONTAINS, contains_pattern};
+use crate::store::{Backend, Exec, Sql};
 use chrono::{DateTime, Utc};
 
-// citext emails of real PhoenixKit databases are read as text.
-const USER_COLUMNS: &str = "u.id, CAST(u.email AS TEXT) AS email, CAST(u.username AS TEXT) AS username, u.first_name, \
-                            u.last_name, u.inserted_at";
+// citext emails and usernames of PhoenixKit databases are read as text.
+const USER_COLUMNS: &str = "u.{user_key} AS id, CAST(u.email AS TEXT) AS email, CAST(u.username AS TEXT) AS username, \
+     u.first_name, u.last_name, u.is_active, u.inserted_at{tz} AS inserted_at";
+
+/// The same columns unqualified, for `RETURNING`.
+const RETURNING: &str = " RETURNING {user_key} AS id, CAST(email AS TEXT) AS email, CAST(username AS TEXT) AS username, \
+     first_name, last_name, is_active, inserted_at{tz} AS inserted_at";
 
 /// The strongest role of `u`, by name, as PhoenixKit names them.
-const ROLE_OF_U: &str = "(SELECT r.name FROM phoenix_kit_user_role_assignments a \
-                         JOIN phoenix_kit_user_roles r ON r.id = a.role_id WHERE a.user_id = u.id \
-                         ORDER BY CASE r.name WHEN 'Owner' THEN 0 WHEN 'Admin' THEN 1 ELSE 2 END LIMIT 1)";
+const ROLE_OF_U: &str = "(SELECT r.name FROM {assignments} a JOIN {roles} r ON r.{role_key} = a.{a_role} \
+     WHERE a.{a_user} = u.{user_key} ORDER BY CASE r.name WHEN 'Owner' THEN 0 WHEN 'Admin' THEN 1 \
+     WHEN 'SupportAgent' THEN 2 ELSE 3 END LIMIT 1)";
 
 #[derive(sqlx::FromRow)]
 struct UserRoleRow {
@@ -29,6 +32,12 @@ impl From<UserRoleRow> for UserWithRole {
     }
 }
 
+fn select_users(exec: &Exec<'_>) -> Sql {
+    let mut sql = exec.sql("SELECT ");
+    sql.push(USER_COLUMNS).push(" FROM {users} u");
+    sql
+}
+
 pub struct NewUser<'a> {
     pub email: &'a str,
     pub username: Option<&'a str>,
@@ -37,14 +46,17 @@ pub struct NewUser<'a> {
     pub inserted_at: DateTime<Utc>,
 }
 
+/// Adds a user to refcodes' own schema (never to a PhoenixKit database: the service refuses before).
 pub async fn insert(exec: Exec<'_>, new: &NewUser<'_>) -> Result<User, sqlx::Error> {
-    let sql = Sql::new("INSERT INTO phoenix_kit_users (email, username, first_name, last_name, inserted_at) VALUES (")
+    let sql = exec
+        .sql("INSERT INTO {users} (email, username, first_name, last_name, inserted_at) VALUES (")
         .and("", new.email)
         .and(", ", opt_text(new.username))
         .and(", ", opt_text(new.first_name))
         .and(", ", opt_text(new.last_name))
         .and(", ", new.inserted_at)
-        .then(") RETURNING id, CAST(email AS TEXT) AS email, CAST(username AS TEXT) AS username, first_name, last_name, inserted_at");
+        .then(")")
+        .then(RETURNING);
     exec.fetch_one(&sql).await
 }
 
@@ -53,26 +65,25 @@ fn opt_text(v: Option<&str>) -> Arg {
 }
 
 pub async fn get(exec: Exec<'_>, id: UserId) -> Result<Option<User>, sqlx::Error> {
-    exec.fetch_optional(&Sql::new(format!("SELECT {USER_COLUMNS} FROM phoenix_kit_users u WHERE u.id = ")).and("", id))
-        .await
+    let sql = select_users(&exec).and(" WHERE u.{user_key} = ", id);
+    exec.fetch_optional(&sql).await
 }
 
-/// By email, without case.
+/// By email, compared as the database compares them: PhoenixKit's citext (with its unique index), else without
+/// case (SQLite's lower() folds ASCII only, so callers pass emails lower-cased as they are stored).
 pub async fn find_by_email(exec: Exec<'_>, email: &str) -> Result<Option<User>, sqlx::Error> {
-    exec.fetch_optional(
-        &Sql::new(format!(
-            "SELECT {USER_COLUMNS} FROM phoenix_kit_users u WHERE lower(CAST(u.email AS TEXT)) = lower("
-        ))
-        .and("", email)
-        .then(")"),
-    )
-    .await
+    let sql = if exec.layout().email_type.is_some() {
+        select_users(&exec).and(" WHERE u.email = CAST(", email).then(" AS {citext})")
+    } else {
+        select_users(&exec).and(" WHERE lower(CAST(u.email AS TEXT)) = lower(", email).then(")")
+    };
+    exec.fetch_optional(&sql).await
 }
 
 /// Users whose email, username or names contain `text`, by email.
 pub async fn search(exec: Exec<'_>, text: &str, limit: i64) -> Result<Vec<UserWithRole>, sqlx::Error> {
-    let like = exec.backend().ilike();
-    let mut sql = Sql::new(format!("SELECT {USER_COLUMNS}, {ROLE_OF_U} AS role FROM phoenix_kit_users u"));
+    let mut sql = exec.sql("SELECT ");
+    sql.push(USER_COLUMNS).push(", ").push(ROLE_OF_U).push(" AS role FROM {users} u");
     let text = text.trim();
     if text.chars().count() > MAX_CONTAINS {
         return Ok(Vec::new());
@@ -80,67 +91,68 @@ pub async fn search(exec: Exec<'_>, text: &str, limit: i64) -> Result<Vec<UserWi
     if !text.is_empty() {
         let pattern = contains_pattern(text);
         sql.push(" WHERE ");
-        for (i, column) in
-            ["CAST(u.email AS TEXT)", "CAST(u.username AS TEXT)", "u.first_name", "u.last_name"].iter().enumerate()
+        for (i, column) in [
+            "CAST(u.email AS TEXT) {like} ",
+            "CAST(u.username AS TEXT) {like} ",
+            "u.first_name {like} ",
+            "u.last_name {like} ",
+            // "Ada Lovelace" finds first and last name together.
+            "(COALESCE(u.first_name, '') || ' ' || COALESCE(u.last_name, '')) {like} ",
+        ]
+        .into_iter()
+        .enumerate()
         {
-            let or = if i == 0 { "" } else { " OR " };
-            sql.push(&format!("{or}{column} {like} ")).bind(pattern.clone()).push(" ESCAPE '\\'");
+            sql.push(if i == 0 { "" } else { " OR " }).push(column).bind(pattern.clone()).push(" ESCAPE '\\'");
         }
-        // "Ada Lovelace" finds first and last name together.
-        sql.push(&format!(" OR (COALESCE(u.first_name, '') || ' ' || COALESCE(u.last_name, '')) {like} "))
-            .bind(pattern)
-            .push(" ESCAPE '\\'");
     }
-    sql.push(" ORDER BY u.email LIMIT ").bind(limit);
+    sql.push(" ORDER BY CAST(u.email AS TEXT) LIMIT ").bind(limit);
     Ok(exec.fetch_all::<UserRoleRow>(&sql).await?.into_iter().map(Into::into).collect())
 }
 
-pub async fn role_of(exec: Exec<'_>, id: UserId) -> Result<Option<Role>, sqlx::Error> {
-    let sql = Sql::new(format!("SELECT {ROLE_OF_U} FROM phoenix_kit_users u WHERE u.id = ")).and("", id);
-    let row: Option<(Option<String>,)> = exec.fetch_optional(&sql).await?;
-    Ok(row.and_then(|(r,)| r).and_then(|r| r.parse().ok()))
+/// The user and their strongest role, read in one statement (inside a write transaction, so that a role revoked
+/// before it counts).
+pub async fn with_role(exec: Exec<'_>, id: UserId) -> Result<Option<UserWithRole>, sqlx::Error> {
+    let mut sql = exec.sql("SELECT ");
+    sql.push(USER_COLUMNS).push(", ").push(ROLE_OF_U).push(" AS role FROM {users} u WHERE u.{user_key} = ").bind(id);
+    Ok(exec.fetch_optional::<UserRoleRow>(&sql).await?.map(Into::into))
 }
 
+/// Gives a user a role in refcodes' own schema.
 pub async fn assign_role(exec: Exec<'_>, id: UserId, role: Role) -> Result<(), sqlx::Error> {
-    let sql = Sql::new("INSERT INTO phoenix_kit_user_role_assignments (user_id, role_id) SELECT ")
+    let sql = exec
+        .sql("INSERT INTO {assignments} ({a_user}, {a_role}) SELECT ")
         .and("", id)
-        .and(", r.id FROM phoenix_kit_user_roles r WHERE r.name = ", role.name())
-        .then(" ON CONFLICT (user_id, role_id) DO NOTHING");
+        .and(", r.{role_key} FROM {roles} r WHERE r.name = ", role.name())
+        .then(" ON CONFLICT ({a_user}, {a_role}) DO NOTHING");
     exec.execute(&sql).await?;
     Ok(())
 }
 
 /// How many users hold Owner or Admin.
 pub async fn count_admins(exec: Exec<'_>) -> Result<i64, sqlx::Error> {
-    let sql = Sql::new(
-        "SELECT count(DISTINCT a.user_id) FROM phoenix_kit_user_role_assignments a \
-         JOIN phoenix_kit_user_roles r ON r.id = a.role_id WHERE r.name IN ('Owner', 'Admin')",
+    let sql = exec.sql(
+        "SELECT count(DISTINCT a.{a_user}) FROM {assignments} a JOIN {roles} r ON r.{role_key} = a.{a_role} \
+         WHERE r.name IN ('Owner', 'Admin')",
     );
     Ok(exec.fetch_one::<(i64,)>(&sql).await?.0)
 }
 
-/// Serialises first-Owner checks until the transaction ends. SQLite's `BEGIN IMMEDIATE` already holds the only
-/// write lock; PostgreSQL takes a transaction-level advisory lock.
-pub async fn lock_first_owner(exec: Exec<'_>) -> Result<(), sqlx::Error> {
-    if exec.backend() == crate::store::Backend::Postgres {
-        exec.execute(&Sql::new("SELECT pg_advisory_xact_lock(hashtext('refcodes.first_owner'))")).await?;
-    }
-    Ok(())
-}
-
 /// How many users there are.
 pub async fn count(exec: Exec<'_>) -> Result<i64, sqlx::Error> {
-    Ok(exec.fetch_one::<(i64,)>(&Sql::new("SELECT count(*) FROM phoenix_kit_users")).await?.0)
+    let sql = exec.sql("SELECT count(*) FROM {users}");
+    Ok(exec.fetch_one::<(i64,)>(&sql).await?.0)
 }
 
-/// Serialises writers that act for one user (such as the codes-per-user limit) until the transaction ends.
-/// SQLite's `BEGIN IMMEDIATE` already holds the only write lock.
-pub async fn lock(exec: Exec<'_>, id: UserId) -> Result<(), sqlx::Error> {
-    if exec.backend() == crate::store::Backend::Postgres {
-        exec.fetch_optional::<(i64,)>(
-            &Sql::new("SELECT id FROM phoenix_kit_users WHERE id = ").and("", id).then(" FOR UPDATE"),
-        )
-        .await?;
+/// Serialises writers that act for one user (the first Owner, the codes-per-user limit) until the transaction
+/// ends: a transaction-level advisory lock, which needs no write access to the users table. SQLite's `BEGIN
+/// IMMEDIATE` already holds the only write lock.
+pub async fn lock(exec: Exec<'_>, id: Option<UserId>) -> Result<(), sqlx::Error> {
+    if exec.backend() == Backend::Postgres {
+        let sql = exec
+            .sql("SELECT pg_advisory_xact_lock(hashtext('refcodes.user:' || COALESCE(CAST(")
+            .and("", id)
+            .then(" AS TEXT), '')))");
+        exec.execute(&sql).await?;
     }
     Ok(())
 }
@@ -150,13 +162,12 @@ pub async fn insert_many(
     exec: Exec<'_>,
     rows: &[(String, String, String, String, DateTime<Utc>)],
 ) -> Result<Vec<UserId>, sqlx::Error> {
-    let mut sql =
-        Sql::new("INSERT INTO phoenix_kit_users (email, username, first_name, last_name, inserted_at) VALUES ");
+    let mut sql = exec.sql("INSERT INTO {users} (email, username, first_name, last_name, inserted_at) VALUES ");
     for (i, (email, username, first, last, at)) in rows.iter().enumerate() {
         sql.push(if i == 0 { "(" } else { ", (" });
         sql.bind(email.as_str()).push(", ").bind(username.as_str()).push(", ").bind(first.as_str());
         sql.push(", ").bind(last.as_str()).push(", ").bind(*at).push(")");
     }
-    sql.push(" RETURNING id");
+    sql.push(" RETURNING {user_key}");
     Ok(exec.fetch_all::<(UserId,)>(&sql).await?.into_iter().map(|(id,)| id).collect())
 }

@@ -6,7 +6,7 @@ use crate::domain::settings::{SettingKey, SystemConfig};
 use crate::domain::stats::{CodeUsageStats, SystemStats, UsageRecord};
 use crate::domain::user::UserWithRole;
 use crate::domain::{CodeFilter, CodeId, CodeQuery, CodeRow, ReferralCode, Selection};
-use crate::service::Deleted;
+use crate::service::Tally;
 use chrono::{DateTime, NaiveDate, Utc};
 use crossterm::event::KeyEvent;
 use std::time::Duration;
@@ -53,7 +53,7 @@ pub enum Msg {
     Described {
         action: BulkAction,
         selection: Selection,
-        result: Result<(Deleted, i64), Failure>,
+        result: Result<(Tally, i64), Failure>,
     },
     BulkDone {
         action: BulkAction,

@@ -11,7 +11,7 @@ use refcodes::domain::expiry::Expiration;
 use refcodes::domain::settings::SystemConfig;
 use refcodes::domain::stats::{SystemStats, UsageRecord};
 use refcodes::domain::user::{Role, User, UserWithRole};
-use refcodes::domain::{ErrorKind, ReferralCode, Refusal, UserId};
+use refcodes::domain::{CodeId, ErrorKind, Key, ReferralCode, Refusal, UserId};
 use refcodes::service::{ManualClock, NewUserInput, ServiceOptions};
 use refcodes::{Error, Service};
 use sqlx::{AssertSqlSafe, Connection};
@@ -386,7 +386,7 @@ impl Harness {
         Snapshot {
             stats: s.get_system_stats().await.expect("stats"),
             codes: s.list_codes().await.expect("codes").into_iter().map(|row| row.code).collect(),
-            usage: s.usage_after(0, i64::MAX).await.expect("usage"),
+            usage: s.usage_after(None, i64::MAX).await.expect("usage"),
             users: s.search_users("", i64::MAX).await.expect("users"),
             config: s.get_config().await.expect("config"),
         }
@@ -420,6 +420,14 @@ pub fn kind_of<T: std::fmt::Debug>(result: &Result<T, Error>) -> ErrorKind {
     match result {
         Ok(value) => panic!("expected a refusal, got Ok({value:?})"),
         Err(e) => e.kind().unwrap_or_else(|| panic!("expected a refusal, got a failure: {e:?}")),
+    }
+}
+
+/// An id of the same kind as `id` that names no code.
+pub fn absent(id: CodeId) -> CodeId {
+    match id.0 {
+        Key::Int(n) => CodeId::from(n + 1_000_000),
+        Key::Uuid(_) => CodeId::from(uuid::Uuid::now_v7()),
     }
 }
 

@@ -62,13 +62,13 @@ pub fn model() -> Model {
 /// The code at index `i` (0-based) of the made-up table: id `i + 1`, active, unused, expiring in a week.
 pub fn code(id: i64) -> ReferralCode {
     ReferralCode {
-        id: CodeId(id),
+        id: CodeId::from(id),
         code: format!("CODE{id:04}"),
         description: format!("Code {id}"),
         status: true,
         number_of_uses: 0,
         max_uses: 100,
-        created_by: Some(UserId(1)),
+        created_by: Some(UserId::from(1)),
         beneficiary: None,
         date_created: now() - Duration::minutes(id),
         expiration_date: Some(now() + Duration::days(7)),
@@ -213,7 +213,7 @@ pub fn loaded_for(session: Session, total: u64) -> Model {
 
 /// The ids of codes `from..=to`.
 pub fn ids(from: i64, to: i64) -> Vec<CodeId> {
-    (from..=to).map(CodeId).collect()
+    (from..=to).map(CodeId::from).collect()
 }
 
 /// The status bar's text now.
@@ -227,5 +227,5 @@ pub fn status_level(model: &Model) -> Option<Level> {
 
 /// The id under the cursor.
 pub fn current_id(model: &Model) -> Option<i64> {
-    model.list.current().map(|r| r.code.id.0)
+    model.list.current().map(|r| r.code.id.0.int().expect("integer ids here"))
 }

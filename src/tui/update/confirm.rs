@@ -2,7 +2,7 @@
 
 use super::{fail, info, list, online, refresh};
 use crate::domain::Selection;
-use crate::service::Deleted;
+use crate::service::Tally;
 use crate::tui::keymap::Action;
 use crate::tui::model::{BulkAction, ConfirmState, Confirmed, Failure, Model};
 use crate::tui::msg::Cmd;
@@ -20,7 +20,7 @@ pub fn described(
     model: &mut Model,
     action: BulkAction,
     selection: Selection,
-    result: Result<(Deleted, i64), Failure>,
+    result: Result<(Tally, i64), Failure>,
 ) -> Vec<Cmd> {
     let (counted, hidden) = match result {
         Ok(found) => {

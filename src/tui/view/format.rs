@@ -20,7 +20,7 @@ pub fn relative(at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {
 
 /// Who used a code: their email, or their id when the user is gone.
 pub fn who(usage: &UsageRecord) -> String {
-    usage.user_email.clone().unwrap_or_else(|| format!("user {} (gone)", usage.used_by))
+    usage.who()
 }
 
 pub fn date_time(at: DateTime<Utc>) -> String {

@@ -1,0 +1,161 @@
+//! One window of the filtered, sorted list of codes, and how SQLite reaches it fast.
+//!
+//! The window's ids are found first, over the codes alone (for the sorts, in a covering index), and only its rows
+//! are then read and joined to their users: skipping `offset` rows costs index steps, not row reads and joins.
+//!
+//! A text filter can't use an index. Along the sort's index SQLite finds the window at once when many codes
+//! match, but reads every code, in random order, when few do (seconds on a million codes); a scan of the table
+//! costs the same whatever matches. So on SQLite a text filter first looks through the first [`PROBE_ROWS`] codes
+//! in order: if they hold the whole window, that is the window (the first matches in order are the first matches
+//! there); if not, matches are sparse, and the trigram index gives candidates or the table is scanned. PostgreSQL
+//! plans this itself.
+
+use super::codes::{CODE_COLUMNS, EMAILS, USER_JOINS, push_where};
+use crate::domain::{CodeQuery, CodeRow, SortField};
+use crate::store::sql::contains_pattern;
+use crate::store::{Backend, Exec, Sql};
+use chrono::{DateTime, Utc};
+
+/// Rows of the sort order a text filter first looks through on SQLite.
+const PROBE_ROWS: i64 = 4096;
+/// Deepest window of a text filter that SQLite reads by scanning the table and keeping the best rows; deeper ones
+/// walk the sort's index.
+const SCAN_ROWS: u64 = 16_384;
+
+/// How [`page`] reaches the codes in its inner query.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Reach {
+    /// In the sort's order, along its index.
+    Ordered,
+    /// Only the first [`PROBE_ROWS`] codes of the sort's order.
+    Probe,
+    /// The whole table, the window kept by sorting (SQLite's top-N sorter).
+    Scan,
+    /// Only candidates (see [`push_candidates`]). The filter then decides, and the few found are sorted.
+    Search(Search),
+}
+
+/// What the trigram index can give for a text (see [`search`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Search {
+    /// An FTS5 query that finds every code whose code or description holds the text (and more).
+    Index(String),
+    /// No indexed text holds it, but a two-character text can still end a code or description.
+    EndsOnly,
+}
+
+/// One window of the filtered, sorted list. Ties are broken by key so pages never overlap.
+pub async fn page(mut exec: Exec<'_>, query: &CodeQuery, now: DateTime<Utc>) -> Result<Vec<CodeRow>, sqlx::Error> {
+    let end = query.offset.saturating_add(query.limit);
+    let text = !query.filter.text.trim().is_empty();
+    if exec.backend() == Backend::Sqlite && text && end <= SCAN_ROWS {
+        if end <= PROBE_ROWS as u64 {
+            let probe = page_sql(&exec, query, now, Reach::Probe);
+            let rows: Vec<CodeRow> = exec.reborrow().fetch_all(&probe).await?;
+            if rows.len() as u64 == query.limit {
+                return Ok(rows);
+            }
+            // Fewer than `end` matches among the first codes: few match, so few are candidates.
+            if let Some(search) = search(exec.reborrow(), query.filter.text.trim()).await? {
+                let sql = page_sql(&exec, query, now, Reach::Search(search));
+                return exec.fetch_all(&sql).await;
+            }
+        }
+        let sql = page_sql(&exec, query, now, Reach::Scan);
+        return exec.fetch_all(&sql).await;
+    }
+    let sql = page_sql(&exec, query, now, Reach::Ordered);
+    exec.fetch_all(&sql).await
+}
+
+/// Appends ` ORDER BY ...` for the query's sort, ties broken by key.
+fn push_order(sql: &mut Sql, query: &CodeQuery) {
+    let dir = if query.descending { " DESC" } else { " ASC" };
+    match query.sort {
+        SortField::Code => sql.push(" ORDER BY c.code").push(dir),
+        SortField::Created => sql.push(" ORDER BY c.date_created").push(dir).push(", c.{code_key}").push(dir),
+        SortField::Uses => sql.push(" ORDER BY c.number_of_uses").push(dir).push(", c.{code_key}").push(dir),
+        // "never" is the latest expiry of all.
+        SortField::Expires => {
+            let nulls = if query.descending { " NULLS FIRST" } else { " NULLS LAST" };
+            sql.push(" ORDER BY c.expiration_date").push(dir).push(nulls).push(", c.{code_key}").push(dir)
+        }
+    };
+}
+
+fn page_sql(exec: &Exec<'_>, query: &CodeQuery, now: DateTime<Utc>, reach: Reach) -> Sql {
+    let mut sql = exec.sql("SELECT ");
+    sql.push(CODE_COLUMNS).push(EMAILS).push(" FROM (SELECT c.{code_key} FROM ");
+    match reach {
+        Reach::Ordered | Reach::Search(_) => sql.push("{codes} c"),
+        Reach::Scan => sql.push("{codes} c NOT INDEXED"),
+        Reach::Probe => {
+            sql.push("(SELECT c.{code_key} FROM {codes} c");
+            push_order(&mut sql, query);
+            sql.push(" LIMIT ").push_int(PROBE_ROWS).push(") p JOIN {codes} c ON c.{code_key} = p.{code_key}")
+        }
+    };
+    push_where(&mut sql, &query.filter, now);
+    if let Reach::Search(search) = &reach {
+        push_candidates(&mut sql, query.filter.text.trim(), search);
+    }
+    push_order(&mut sql, query);
+    sql.push(" LIMIT ").bind(query.limit.min(i64::MAX as u64) as i64);
+    sql.push(" OFFSET ").bind(query.offset.min(i64::MAX as u64) as i64);
+    sql.push(") w JOIN {codes} c ON c.{code_key} = w.{code_key}").push(USER_JOINS);
+    push_order(&mut sql, query);
+    sql
+}
+
+/// How the trigram index can narrow a search for `text`: `None` when it can't help (one character, or two that
+/// are not ASCII, whose case folding the index and LIKE may not share).
+async fn search(exec: Exec<'_>, text: &str) -> Result<Option<Search>, sqlx::Error> {
+    // An FTS5 string: one term as a phrase, which the trigram tokenizer matches as a substring.
+    let phrase = |term: &str| format!("\"{}\"", term.replace('"', "\"\""));
+    match text.chars().count() {
+        3.. => Ok(Some(Search::Index(phrase(text)))),
+        2 if text.is_ascii() => {
+            // The index's trigrams that begin with the two characters (it keeps them in lower case).
+            let start = text.to_ascii_lowercase();
+            let sql = exec
+                .sql("SELECT term FROM refcodes_code_search_terms WHERE term >= ")
+                .and("", start.clone())
+                .and(" AND term <= ", format!("{start}{}", char::MAX));
+            let terms: Vec<(String,)> = exec.fetch_all(&sql).await?;
+            let query = terms.iter().map(|(term,)| phrase(term)).collect::<Vec<_>>().join(" OR ");
+            Ok(Some(if query.is_empty() { Search::EndsOnly } else { Search::Index(query) }))
+        }
+        _ => Ok(None),
+    }
+}
+
+/// Appends ` AND c.id IN (...)`, the candidates of [`Reach::Search`] for `text`: codes the trigram index finds,
+/// codes that end with a two-character text, and codes of users whose email matches. A superset of the codes the
+/// text filter matches (the index folds case as LIKE does for ASCII, and more), so the filter's own test, already
+/// in the WHERE, gives exactly its codes.
+fn push_candidates(sql: &mut Sql, text: &str, search: &Search) {
+    sql.push(" AND c.id IN (");
+    let mut union = "";
+    if let Search::Index(query) = search {
+        sql.push("SELECT rowid FROM refcodes_code_search WHERE refcodes_code_search MATCH ").bind(query.clone());
+        union = " UNION ";
+    }
+    if text.chars().count() == 2 {
+        for ending in [
+            "SELECT id FROM phoenix_kit_referral_codes WHERE lower(substr(code, -2)) = ",
+            "SELECT id FROM phoenix_kit_referral_codes WHERE lower(substr(description, -2)) = ",
+        ] {
+            sql.push(union).push(ending).bind(text.to_ascii_lowercase());
+            union = " UNION ";
+        }
+    }
+    for user in [
+        "SELECT id FROM phoenix_kit_referral_codes WHERE created_by IN ",
+        "SELECT id FROM phoenix_kit_referral_codes WHERE beneficiary IN ",
+    ] {
+        sql.push(union).push(user).push("(SELECT u.id FROM phoenix_kit_users u WHERE u.email LIKE ");
+        sql.bind(contains_pattern(text)).push(" ESCAPE '\\')");
+        union = " UNION ";
+    }
+    sql.push(")");
+}
