@@ -22,7 +22,7 @@ fn codes_of(rows: &[refcodes::domain::CodeRow]) -> Vec<String> {
     rows.iter().map(|r| r.code.code.clone()).collect()
 }
 
-both!(create_code_applies_the_defaults, check_create_code_applies_the_defaults);
+every!(create_code_applies_the_defaults, check_create_code_applies_the_defaults);
 async fn check_create_code_applies_the_defaults(db: &TestDb) {
     let h = db.harness().await;
     let input = CodeInput {
@@ -59,7 +59,7 @@ async fn check_create_code_applies_the_defaults(db: &TestDb) {
     assert_eq!(h.owner.get_code(quiet.id).await.unwrap(), quiet);
 }
 
-both!(create_code_without_a_code_draws_one, check_create_code_without_a_code_draws_one);
+every!(create_code_without_a_code_draws_one, check_create_code_without_a_code_draws_one);
 async fn check_create_code_without_a_code_draws_one(db: &TestDb) {
     let h = db.harness().await;
     let mut seen = HashSet::new();
@@ -73,7 +73,7 @@ async fn check_create_code_without_a_code_draws_one(db: &TestDb) {
     assert_eq!(h.owner.list_codes().await.unwrap().len(), 5);
 }
 
-both!(codes_are_found_by_id_and_by_text_without_case, check_codes_are_found_by_id_and_by_text_without_case);
+every!(codes_are_found_by_id_and_by_text_without_case, check_codes_are_found_by_id_and_by_text_without_case);
 async fn check_codes_are_found_by_id_and_by_text_without_case(db: &TestDb) {
     let h = db.harness().await;
     let ben = h.add_user("ben@example.com", None).await;
@@ -97,7 +97,7 @@ async fn check_codes_are_found_by_id_and_by_text_without_case(db: &TestDb) {
     assert_eq!(h.base.find_code("get-me").await.unwrap(), code);
 }
 
-both!(update_code_changes_only_what_it_is_given, check_update_code_changes_only_what_it_is_given);
+every!(update_code_changes_only_what_it_is_given, check_update_code_changes_only_what_it_is_given);
 async fn check_update_code_changes_only_what_it_is_given(db: &TestDb) {
     let h = db.harness().await;
     h.enable_system().await;
@@ -139,7 +139,7 @@ async fn check_update_code_changes_only_what_it_is_given(db: &TestDb) {
     assert_eq!(h.owner.update_code(&current, &CodeChanges::default()).await.unwrap(), current, "no changes, no write");
 }
 
-both!(an_expired_code_can_still_be_retired, check_an_expired_code_can_still_be_retired);
+every!(an_expired_code_can_still_be_retired, check_an_expired_code_can_still_be_retired);
 async fn check_an_expired_code_can_still_be_retired(db: &TestDb) {
     let h = db.harness().await;
     let code = h.code("OLD", 10).await;
@@ -174,7 +174,7 @@ async fn check_an_expired_code_can_still_be_retired(db: &TestDb) {
     assert_eq!(revived.status_at(h.owner.now()), CodeStatus::Active);
 }
 
-both!(change_code_checks_without_saving, check_change_code_checks_without_saving);
+every!(change_code_checks_without_saving, check_change_code_checks_without_saving);
 async fn check_change_code_checks_without_saving(db: &TestDb) {
     let h = db.harness().await;
     let code = h.code("PREVIEW", 10).await;
@@ -194,7 +194,7 @@ async fn check_change_code_checks_without_saving(db: &TestDb) {
     assert_eq!(fields, ["code", "max_uses"]);
 }
 
-both!(delete_code_takes_its_usage_records_along, check_delete_code_takes_its_usage_records_along);
+every!(delete_code_takes_its_usage_records_along, check_delete_code_takes_its_usage_records_along);
 async fn check_delete_code_takes_its_usage_records_along(db: &TestDb) {
     let h = db.harness().await;
     h.enable_system().await;
@@ -218,7 +218,7 @@ async fn check_delete_code_takes_its_usage_records_along(db: &TestDb) {
     assert_eq!(db.counter_mismatches().await, 0);
 }
 
-both!(random_codes_use_the_alphabet, check_random_codes_use_the_alphabet);
+every!(random_codes_use_the_alphabet, check_random_codes_use_the_alphabet);
 async fn check_random_codes_use_the_alphabet(db: &TestDb) {
     let h = db.harness().await;
     for _ in 0..50 {
@@ -230,7 +230,7 @@ async fn check_random_codes_use_the_alphabet(db: &TestDb) {
     assert_eq!(h.owner.get_code_by_string(&unique).await.unwrap(), None);
 }
 
-both!(generate_codes_makes_many_unused_codes, check_generate_codes_makes_many_unused_codes);
+every!(generate_codes_makes_many_unused_codes, check_generate_codes_makes_many_unused_codes);
 async fn check_generate_codes_makes_many_unused_codes(db: &TestDb) {
     let h = db.harness().await;
     let template = CodeInput { description: "VIP batch".into(), max_uses: Some(3), ..CodeInput::default() };
@@ -272,7 +272,7 @@ async fn check_generate_codes_makes_many_unused_codes(db: &TestDb) {
     assert_eq!(h.snapshot().await, before);
 }
 
-both!(generate_codes_says_so_when_the_space_is_used_up, check_generate_codes_says_so_when_the_space_is_used_up);
+every!(generate_codes_says_so_when_the_space_is_used_up, check_generate_codes_says_so_when_the_space_is_used_up);
 async fn check_generate_codes_says_so_when_the_space_is_used_up(db: &TestDb) {
     let h = db.harness().await;
     // 32^3 = 32,768 codes of three characters exist, so 40,000 can't be found.
@@ -287,7 +287,7 @@ async fn check_generate_codes_says_so_when_the_space_is_used_up(db: &TestDb) {
     assert_eq!(h.owner.get_system_stats().await.unwrap().total_codes, 0, "all or nothing");
 }
 
-both!(codes_are_unique_without_case, check_codes_are_unique_without_case);
+every!(codes_are_unique_without_case, check_codes_are_unique_without_case);
 async fn check_codes_are_unique_without_case(db: &TestDb) {
     let h = db.harness().await;
     let dup = h.code("DUP", 5).await;
@@ -353,7 +353,7 @@ async fn fixture(h: &Harness) -> Vec<ReferralCode> {
     made
 }
 
-both!(list_codes_is_every_code_by_code, check_list_codes_is_every_code_by_code);
+every!(list_codes_is_every_code_by_code, check_list_codes_is_every_code_by_code);
 async fn check_list_codes_is_every_code_by_code(db: &TestDb) {
     let h = db.harness().await;
     fixture(&h).await;
@@ -369,7 +369,7 @@ async fn check_list_codes_is_every_code_by_code(db: &TestDb) {
     assert_eq!(india.created_by_email.as_deref(), Some(ADMIN_EMAIL));
 }
 
-both!(page_sorts_by_every_field, check_page_sorts_by_every_field);
+every!(page_sorts_by_every_field, check_page_sorts_by_every_field);
 async fn check_page_sorts_by_every_field(db: &TestDb) {
     let h = db.harness().await;
     let made = fixture(&h).await;
@@ -414,7 +414,7 @@ async fn check_page_sorts_by_every_field(db: &TestDb) {
     assert_eq!(desc, expected);
 }
 
-both!(pages_cover_the_list_without_overlap, check_pages_cover_the_list_without_overlap);
+every!(pages_cover_the_list_without_overlap, check_pages_cover_the_list_without_overlap);
 async fn check_pages_cover_the_list_without_overlap(db: &TestDb) {
     let h = db.harness().await;
     fixture(&h).await;
@@ -439,7 +439,7 @@ async fn check_pages_cover_the_list_without_overlap(db: &TestDb) {
     assert!(h.owner.page(&nothing).await.unwrap().is_empty());
 }
 
-both!(filter_text_matches_codes_descriptions_and_emails, check_filter_text_matches_codes_descriptions_and_emails);
+every!(filter_text_matches_codes_descriptions_and_emails, check_filter_text_matches_codes_descriptions_and_emails);
 async fn check_filter_text_matches_codes_descriptions_and_emails(db: &TestDb) {
     let h = db.harness().await;
     fixture(&h).await;
@@ -471,7 +471,7 @@ async fn check_filter_text_matches_codes_descriptions_and_emails(db: &TestDb) {
     assert!(find("ZULU").await.is_empty());
 }
 
-both!(status_filter_follows_the_computed_status, check_status_filter_follows_the_computed_status);
+every!(status_filter_follows_the_computed_status, check_status_filter_follows_the_computed_status);
 async fn check_status_filter_follows_the_computed_status(db: &TestDb) {
     let h = db.harness().await;
     let made = fixture(&h).await;
@@ -511,7 +511,7 @@ async fn check_status_filter_follows_the_computed_status(db: &TestDb) {
     assert_eq!(h.owner.count(&active_text).await.unwrap(), 0);
 }
 
-both!(set_status_applies_to_a_selection, check_set_status_applies_to_a_selection);
+every!(set_status_applies_to_a_selection, check_set_status_applies_to_a_selection);
 async fn check_set_status_applies_to_a_selection(db: &TestDb) {
     let h = db.harness().await;
     let a = h.code("BULK-A", 5).await;
@@ -543,7 +543,7 @@ async fn check_set_status_applies_to_a_selection(db: &TestDb) {
     assert!(status(other.id).await);
 }
 
-both!(extend_expiry_counts_from_now_for_expired_codes, check_extend_expiry_counts_from_now_for_expired_codes);
+every!(extend_expiry_counts_from_now_for_expired_codes, check_extend_expiry_counts_from_now_for_expired_codes);
 async fn check_extend_expiry_counts_from_now_for_expired_codes(db: &TestDb) {
     let h = db.harness().await;
     let week = h.code("WEEK", 5).await;
@@ -581,7 +581,7 @@ async fn check_extend_expiry_counts_from_now_for_expired_codes(db: &TestDb) {
     assert_eq!(h.snapshot().await, before);
 }
 
-both!(delete_codes_reports_the_usage_records_it_removes, check_delete_codes_reports_the_usage_records_it_removes);
+every!(delete_codes_reports_the_usage_records_it_removes, check_delete_codes_reports_the_usage_records_it_removes);
 async fn check_delete_codes_reports_the_usage_records_it_removes(db: &TestDb) {
     let h = db.harness().await;
     h.enable_system().await;
@@ -605,7 +605,7 @@ async fn check_delete_codes_reports_the_usage_records_it_removes(db: &TestDb) {
     assert_eq!((stats.total_codes, stats.total_usage, stats.codes_with_usage), (1, 1, 1));
 }
 
-both!(admins_are_held_to_the_code_limit_owners_are_not, check_admins_are_held_to_the_code_limit_owners_are_not);
+every!(admins_are_held_to_the_code_limit_owners_are_not, check_admins_are_held_to_the_code_limit_owners_are_not);
 async fn check_admins_are_held_to_the_code_limit_owners_are_not(db: &TestDb) {
     let h = db.harness().await;
     let admin = h.admin().await;
@@ -642,7 +642,7 @@ async fn check_admins_are_held_to_the_code_limit_owners_are_not(db: &TestDb) {
     assert_eq!(h.owner.count(&mine).await.unwrap(), 13);
 }
 
-both!(max_uses_is_bounded_by_the_setting, check_max_uses_is_bounded_by_the_setting);
+every!(max_uses_is_bounded_by_the_setting, check_max_uses_is_bounded_by_the_setting);
 async fn check_max_uses_is_bounded_by_the_setting(db: &TestDb) {
     let h = db.harness().await;
     let input = |code: &str, max_uses| CodeInput {
@@ -670,7 +670,7 @@ async fn check_max_uses_is_bounded_by_the_setting(db: &TestDb) {
     refused(h.owner.update_code(&big, &raise).await, ErrorKind::Validation, "raise past the setting");
 }
 
-both!(list_valid_codes_includes_never_expiring_ones, check_list_valid_codes_includes_never_expiring_ones);
+every!(list_valid_codes_includes_never_expiring_ones, check_list_valid_codes_includes_never_expiring_ones);
 async fn check_list_valid_codes_includes_never_expiring_ones(db: &TestDb) {
     let h = db.harness().await;
     fixture(&h).await;

@@ -66,7 +66,7 @@ fn kinds(pairs: &[(&'static str, usize)]) -> BTreeMap<&'static str, usize> {
     pairs.iter().copied().collect()
 }
 
-both!(two_hundred_users_race_for_fifty_uses, check_two_hundred_users_race_for_fifty_uses);
+every!(two_hundred_users_race_for_fifty_uses, check_two_hundred_users_race_for_fifty_uses);
 async fn check_two_hundred_users_race_for_fifty_uses(db: &TestDb) {
     let h = db.harness_with(POOL).await;
     h.enable_system().await;
@@ -105,7 +105,7 @@ async fn check_two_hundred_users_race_for_fifty_uses(db: &TestDb) {
     assert_eq!(db.counter_mismatches().await, 0);
 }
 
-both!(one_user_racing_with_itself_counts_once, check_one_user_racing_with_itself_counts_once);
+every!(one_user_racing_with_itself_counts_once, check_one_user_racing_with_itself_counts_once);
 async fn check_one_user_racing_with_itself_counts_once(db: &TestDb) {
     let h = db.harness_with(POOL).await;
     h.enable_system().await;
@@ -127,7 +127,7 @@ async fn check_one_user_racing_with_itself_counts_once(db: &TestDb) {
     assert_eq!(db.counter_mismatches().await, 0);
 }
 
-both!(
+every!(
     set_status_racing_with_redemptions_keeps_counters_true,
     check_set_status_racing_with_redemptions_keeps_counters_true
 );
@@ -185,7 +185,7 @@ async fn check_set_status_racing_with_redemptions_keeps_counters_true(db: &TestD
     assert_eq!(db.counter_mismatches().await, 0);
 }
 
-both!(deletes_racing_with_redemptions_leave_no_orphans, check_deletes_racing_with_redemptions_leave_no_orphans);
+every!(deletes_racing_with_redemptions_leave_no_orphans, check_deletes_racing_with_redemptions_leave_no_orphans);
 async fn check_deletes_racing_with_redemptions_leave_no_orphans(db: &TestDb) {
     let h = db.harness_with(POOL).await;
     h.enable_system().await;
@@ -351,7 +351,7 @@ async fn check_first_sign_ins_at_once_make_one_owner(db: &TestDb) {
     assert_eq!(db.user_rows().await, 1);
 }
 
-both!(an_admin_creating_at_once_stops_at_the_limit, check_an_admin_creating_at_once_stops_at_the_limit);
+every!(an_admin_creating_at_once_stops_at_the_limit, check_an_admin_creating_at_once_stops_at_the_limit);
 async fn check_an_admin_creating_at_once_stops_at_the_limit(db: &TestDb) {
     let h = db.harness_with(POOL).await;
     let admin = h.admin().await;
@@ -372,7 +372,7 @@ async fn check_an_admin_creating_at_once_stops_at_the_limit(db: &TestDb) {
     assert_eq!(h.owner.get_system_stats().await.unwrap().total_codes, 10);
 }
 
-both!(one_code_created_at_once_exists_once, check_one_code_created_at_once_exists_once);
+every!(one_code_created_at_once_exists_once, check_one_code_created_at_once_exists_once);
 async fn check_one_code_created_at_once_exists_once(db: &TestDb) {
     let h = db.harness_with(POOL).await;
     let calls = (0..12)
@@ -394,7 +394,7 @@ async fn check_one_code_created_at_once_exists_once(db: &TestDb) {
     assert_eq!(h.owner.list_codes().await.unwrap().len(), 1);
 }
 
-both!(the_limit_holds_while_max_uses_is_lowered, check_the_limit_holds_while_max_uses_is_lowered);
+every!(the_limit_holds_while_max_uses_is_lowered, check_the_limit_holds_while_max_uses_is_lowered);
 async fn check_the_limit_holds_while_max_uses_is_lowered(db: &TestDb) {
     let h = db.harness_with(POOL).await;
     h.enable_system().await;

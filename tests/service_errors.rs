@@ -20,7 +20,7 @@ fn registration(email: &str, code: Option<&str>) -> Registration {
     Registration { user: NewUserInput { email: email.into(), ..NewUserInput::default() }, code: code.map(Into::into) }
 }
 
-both!(redemption_refusals_follow_the_precedence, check_redemption_refusals_follow_the_precedence);
+every!(redemption_refusals_follow_the_precedence, check_redemption_refusals_follow_the_precedence);
 async fn check_redemption_refusals_follow_the_precedence(db: &TestDb) {
     let h = db.harness().await;
     let code = h
@@ -67,7 +67,7 @@ async fn check_redemption_refusals_follow_the_precedence(db: &TestDb) {
     assert_eq!(db.usage_rows().await, 1);
 }
 
-both!(already_used_is_refused_and_rolled_back, check_already_used_is_refused_and_rolled_back);
+every!(already_used_is_refused_and_rolled_back, check_already_used_is_refused_and_rolled_back);
 async fn check_already_used_is_refused_and_rolled_back(db: &TestDb) {
     let h = db.harness().await;
     h.enable_system().await;
@@ -81,7 +81,7 @@ async fn check_already_used_is_refused_and_rolled_back(db: &TestDb) {
     assert_eq!(h.owner.get_code(code.id).await.unwrap().number_of_uses, 1);
 }
 
-both!(the_registration_check_agrees_with_use_code, check_the_registration_check_agrees_with_use_code);
+every!(the_registration_check_agrees_with_use_code, check_the_registration_check_agrees_with_use_code);
 async fn check_the_registration_check_agrees_with_use_code(db: &TestDb) {
     let h = db.harness().await;
     h.enable_system().await;
@@ -118,7 +118,7 @@ async fn check_the_registration_check_agrees_with_use_code(db: &TestDb) {
     assert!(disabled.public_message().contains("disabled"), "{}", disabled.public_message());
 }
 
-both!(code_not_found_wherever_a_code_is_named, check_code_not_found_wherever_a_code_is_named);
+every!(code_not_found_wherever_a_code_is_named, check_code_not_found_wherever_a_code_is_named);
 async fn check_code_not_found_wherever_a_code_is_named(db: &TestDb) {
     let h = db.harness().await;
     h.enable_system().await;
@@ -137,7 +137,7 @@ async fn check_code_not_found_wherever_a_code_is_named(db: &TestDb) {
     assert_eq!(h.snapshot().await, before);
 }
 
-both!(user_not_found_for_a_missing_user, check_user_not_found_for_a_missing_user);
+every!(user_not_found_for_a_missing_user, check_user_not_found_for_a_missing_user);
 async fn check_user_not_found_for_a_missing_user(db: &TestDb) {
     let h = db.harness().await;
     h.enable_system().await;
@@ -176,7 +176,7 @@ async fn check_email_taken_without_case(db: &TestDb) {
     assert_eq!(h.snapshot().await, before);
 }
 
-both!(validation_names_every_bad_field, check_validation_names_every_bad_field);
+every!(validation_names_every_bad_field, check_validation_names_every_bad_field);
 async fn check_validation_names_every_bad_field(db: &TestDb) {
     let h = db.harness().await;
     let before = h.snapshot().await;
@@ -265,7 +265,7 @@ async fn assert_not_authorized(h: &Harness, service: &Service, who: &str, code: 
     assert_eq!(service.get_config().await.unwrap(), before.config);
 }
 
-both!(writes_need_an_admin, check_writes_need_an_admin);
+every!(writes_need_an_admin, check_writes_need_an_admin);
 async fn check_writes_need_an_admin(db: &TestDb) {
     let h = db.harness().await;
     h.enable_system().await;
@@ -305,7 +305,7 @@ async fn check_writes_need_an_admin(db: &TestDb) {
     }
 }
 
-both!(a_read_only_service_refuses_every_write, check_a_read_only_service_refuses_every_write);
+every!(a_read_only_service_refuses_every_write, check_a_read_only_service_refuses_every_write);
 async fn check_a_read_only_service_refuses_every_write(db: &TestDb) {
     let h = db.harness().await;
     h.enable_system().await;
@@ -325,7 +325,7 @@ async fn check_a_read_only_service_refuses_every_write(db: &TestDb) {
     assert_eq!(read_only.find_code("reader").await.unwrap(), code);
 }
 
-both!(conflict_for_a_code_that_exists, check_conflict_for_a_code_that_exists);
+every!(conflict_for_a_code_that_exists, check_conflict_for_a_code_that_exists);
 async fn check_conflict_for_a_code_that_exists(db: &TestDb) {
     let h = db.harness().await;
     h.code("TAKEN", 5).await;
@@ -341,7 +341,7 @@ async fn check_conflict_for_a_code_that_exists(db: &TestDb) {
     assert_eq!(h.snapshot().await, before);
 }
 
-both!(authorization_comes_before_validation, check_authorization_comes_before_validation);
+every!(authorization_comes_before_validation, check_authorization_comes_before_validation);
 async fn check_authorization_comes_before_validation(db: &TestDb) {
     let h = db.harness().await;
     let plain = h.plain().await;

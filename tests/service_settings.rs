@@ -10,7 +10,7 @@ use refcodes::domain::settings::{SettingKey, SystemConfig};
 
 const SETTINGS_ROWS: &str = "SELECT count(*) FROM phoenix_kit_settings";
 
-both!(missing_rows_mean_the_defaults, check_missing_rows_mean_the_defaults);
+every!(missing_rows_mean_the_defaults, check_missing_rows_mean_the_defaults);
 async fn check_missing_rows_mean_the_defaults(db: &TestDb) {
     let h = db.harness().await;
     assert_eq!(db.count(SETTINGS_ROWS).await, 0, "a fresh database stores no settings");
@@ -34,7 +34,7 @@ async fn check_missing_rows_mean_the_defaults(db: &TestDb) {
     assert_eq!(h.base.get_config().await.unwrap(), SystemConfig::default());
 }
 
-both!(writes_are_absolute_and_stored_in_the_module, check_writes_are_absolute_and_stored_in_the_module);
+every!(writes_are_absolute_and_stored_in_the_module, check_writes_are_absolute_and_stored_in_the_module);
 async fn check_writes_are_absolute_and_stored_in_the_module(db: &TestDb) {
     let h = db.harness().await;
     for _ in 0..2 {
@@ -70,7 +70,7 @@ async fn check_writes_are_absolute_and_stored_in_the_module(db: &TestDb) {
     assert!(h.base.enabled().await.unwrap());
 }
 
-both!(typed_values_follow_the_rules, check_typed_values_follow_the_rules);
+every!(typed_values_follow_the_rules, check_typed_values_follow_the_rules);
 async fn check_typed_values_follow_the_rules(db: &TestDb) {
     let h = db.harness().await;
     let admin = h.admin().await;
@@ -121,7 +121,7 @@ async fn check_typed_values_follow_the_rules(db: &TestDb) {
     }
 }
 
-both!(odd_stored_values_read_as_the_defaults, check_odd_stored_values_read_as_the_defaults);
+every!(odd_stored_values_read_as_the_defaults, check_odd_stored_values_read_as_the_defaults);
 async fn check_odd_stored_values_read_as_the_defaults(db: &TestDb) {
     let h = db.harness().await;
     h.owner.enable_system().await.unwrap();

@@ -11,7 +11,7 @@ use refcodes::domain::expiry::Expiration;
 use refcodes::domain::stats::SystemStats;
 use refcodes::domain::{CodeStatus, ErrorKind, ReferralCode, Selection};
 
-both!(use_code_takes_one_use_and_records_it, check_use_code_takes_one_use_and_records_it);
+every!(use_code_takes_one_use_and_records_it, check_use_code_takes_one_use_and_records_it);
 async fn check_use_code_takes_one_use_and_records_it(db: &TestDb) {
     let h = db.harness().await;
     h.enable_system().await;
@@ -46,7 +46,7 @@ async fn check_use_code_takes_one_use_and_records_it(db: &TestDb) {
     assert_eq!(db.usage_rows().await, 1);
 }
 
-both!(a_code_is_used_up_at_max_uses, check_a_code_is_used_up_at_max_uses);
+every!(a_code_is_used_up_at_max_uses, check_a_code_is_used_up_at_max_uses);
 async fn check_a_code_is_used_up_at_max_uses(db: &TestDb) {
     let h = db.harness().await;
     h.enable_system().await;
@@ -67,7 +67,7 @@ async fn check_a_code_is_used_up_at_max_uses(db: &TestDb) {
     assert_eq!(db.counter_mismatches().await, 0);
 }
 
-both!(usage_stats_describe_a_code, check_usage_stats_describe_a_code);
+every!(usage_stats_describe_a_code, check_usage_stats_describe_a_code);
 async fn check_usage_stats_describe_a_code(db: &TestDb) {
     let h = db.harness().await;
     h.enable_system().await;
@@ -96,7 +96,7 @@ async fn check_usage_stats_describe_a_code(db: &TestDb) {
     refused(h.owner.get_usage_stats(absent(code.id)).await, ErrorKind::CodeNotFound, "stats of no code");
 }
 
-both!(usage_lists_are_newest_first_in_windows, check_usage_lists_are_newest_first_in_windows);
+every!(usage_lists_are_newest_first_in_windows, check_usage_lists_are_newest_first_in_windows);
 async fn check_usage_lists_are_newest_first_in_windows(db: &TestDb) {
     let h = db.harness().await;
     h.enable_system().await;
@@ -134,7 +134,7 @@ async fn check_usage_lists_are_newest_first_in_windows(db: &TestDb) {
     assert_eq!(all, ids);
 }
 
-both!(system_stats_count_codes_and_uses, check_system_stats_count_codes_and_uses);
+every!(system_stats_count_codes_and_uses, check_system_stats_count_codes_and_uses);
 async fn check_system_stats_count_codes_and_uses(db: &TestDb) {
     let h = db.harness().await;
     assert_eq!(h.owner.get_system_stats().await.unwrap(), SystemStats::default(), "an empty database is all zeros");
@@ -170,7 +170,7 @@ async fn check_system_stats_count_codes_and_uses(db: &TestDb) {
     assert_eq!(h.base.get_system_stats().await.unwrap().total_usage, 5);
 }
 
-both!(top_codes_rank_by_uses, check_top_codes_rank_by_uses);
+every!(top_codes_rank_by_uses, check_top_codes_rank_by_uses);
 async fn check_top_codes_rank_by_uses(db: &TestDb) {
     let h = db.harness().await;
     h.enable_system().await;
@@ -196,7 +196,7 @@ async fn check_top_codes_rank_by_uses(db: &TestDb) {
     assert_eq!((three.max_uses, three.description.as_str()), (10, "Test code THREE"));
 }
 
-both!(recent_usage_spans_all_codes_newest_first, check_recent_usage_spans_all_codes_newest_first);
+every!(recent_usage_spans_all_codes_newest_first, check_recent_usage_spans_all_codes_newest_first);
 async fn check_recent_usage_spans_all_codes_newest_first(db: &TestDb) {
     let h = db.harness().await;
     h.enable_system().await;
@@ -225,7 +225,7 @@ async fn check_recent_usage_spans_all_codes_newest_first(db: &TestDb) {
     assert!(h.owner.recent_usage(0).await.unwrap().is_empty());
 }
 
-both!(usage_per_day_fills_empty_days_with_zero, check_usage_per_day_fills_empty_days_with_zero);
+every!(usage_per_day_fills_empty_days_with_zero, check_usage_per_day_fills_empty_days_with_zero);
 async fn check_usage_per_day_fills_empty_days_with_zero(db: &TestDb) {
     let h = db.harness().await;
     h.enable_system().await;
@@ -255,7 +255,7 @@ async fn check_usage_per_day_fills_empty_days_with_zero(db: &TestDb) {
     assert!(h.owner.usage_per_day(day(5), day(1)).await.unwrap().is_empty(), "first after last is no days");
 }
 
-both!(an_expired_code_can_not_be_used, check_an_expired_code_can_not_be_used);
+every!(an_expired_code_can_not_be_used, check_an_expired_code_can_not_be_used);
 async fn check_an_expired_code_can_not_be_used(db: &TestDb) {
     let h = db.harness().await;
     h.enable_system().await;

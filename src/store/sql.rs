@@ -149,8 +149,9 @@ impl Sql {
     /// Appends `column IN (values)`, the values bound as one JSON array, so a list of any length is one argument
     /// and a bulk action one statement.
     pub fn push_in<T: ListItem>(&mut self, column: &'static str, values: &[T]) -> &mut Sql {
-        let json = serde_json::to_string(&values.iter().map(ListItem::json).collect::<Vec<_>>())
-            .expect("plain values serialise");
+        let uuid_keys = self.layout.uuid_keys();
+        let items: Vec<serde_json::Value> = values.iter().filter_map(|v| v.json(uuid_keys)).collect();
+        let json = serde_json::to_string(&items).expect("plain values serialise");
         self.push(column);
         match (self.backend(), T::IS_KEY) {
             (Backend::Sqlite, _) => self.push(" IN (SELECT value FROM json_each(").bind(json).push("))"),
@@ -181,19 +182,27 @@ impl Sql {
         &self.text
     }
 
+    /// The arguments as the backend takes them. A key of the other kind than the layout's (an integer id given to
+    /// a database keyed by UUIDs, or the reverse) names no row: it is bound as a NULL of the layout's key type,
+    /// which matches nothing, as is a missing reference.
     fn args_for_backend(&self) -> Vec<Arg> {
         let uuid_keys = self.layout.uuid_keys();
+        let null_key = if uuid_keys { Arg::NullUuid } else { Arg::OptKey(None) };
         self.args
             .iter()
             .map(|a| match (self.backend(), a) {
                 (Backend::Sqlite, Arg::Time(t)) => Arg::Text(sqlite_time(*t)),
                 (Backend::Sqlite, Arg::OptTime(Some(t))) => Arg::Text(sqlite_time(*t)),
-                // A NULL reference has the type of the layout's keys.
-                (_, Arg::OptKey(None)) if uuid_keys => Arg::NullUuid,
+                (_, Arg::Key(k) | Arg::OptKey(Some(k))) if is_uuid(k) != uuid_keys => null_key.clone(),
+                (_, Arg::OptKey(None)) => null_key.clone(),
                 (_, other) => without_nul(other),
             })
             .collect()
     }
+}
+
+fn is_uuid(key: &Key) -> bool {
+    matches!(key, Key::Uuid(_))
 }
 
 /// PostgreSQL text can't hold NUL, and SQLite ends a LIKE pattern at one (so it matched everything). Nothing
@@ -211,15 +220,17 @@ fn without_nul(arg: &Arg) -> Arg {
 pub trait ListItem {
     /// Keys are cast to the layout's key type.
     const IS_KEY: bool;
-    fn json(&self) -> serde_json::Value;
+    /// The item in the list's JSON array; `None` for a key of the other kind than the layout's, which names no
+    /// row (see [`Sql::args_for_backend`]).
+    fn json(&self, uuid_keys: bool) -> Option<serde_json::Value>;
 }
 
 macro_rules! key_items {
     ($($t:ty),*) => {$(
         impl ListItem for $t {
             const IS_KEY: bool = true;
-            fn json(&self) -> serde_json::Value {
-                serde_json::to_value(self).expect("keys serialise")
+            fn json(&self, uuid_keys: bool) -> Option<serde_json::Value> {
+                (is_uuid(&self.0) == uuid_keys).then(|| serde_json::to_value(self).expect("keys serialise"))
             }
         }
     )*};
@@ -228,14 +239,14 @@ key_items!(CodeId, UserId, UsageId);
 
 impl ListItem for String {
     const IS_KEY: bool = false;
-    fn json(&self) -> serde_json::Value {
-        serde_json::Value::String(self.clone())
+    fn json(&self, _: bool) -> Option<serde_json::Value> {
+        Some(serde_json::Value::String(self.clone()))
     }
 }
 impl ListItem for &str {
     const IS_KEY: bool = false;
-    fn json(&self) -> serde_json::Value {
-        serde_json::Value::String(self.to_string())
+    fn json(&self, _: bool) -> Option<serde_json::Value> {
+        Some(serde_json::Value::String(self.to_string()))
     }
 }
 

@@ -1,9 +1,14 @@
-//! Test harness for the service layer: a fresh database per test (SQLite always, PostgreSQL when
-//! `REFCODES_TEST_POSTGRES_URL` is set), services acting as an Owner, an Admin or a plain user on a fixed clock,
-//! and [`both!`] to run one test body on both backends.
+//! Test harness for the service layer: a fresh database per test (SQLite always; PostgreSQL and the PhoenixKit
+//! shapes when `REFCODES_TEST_POSTGRES_URL` is set), services acting as an Owner, an Admin or a plain user on a
+//! fixed clock, [`both!`] to run one test body on refcodes' own schema on both backends, and [`every!`] to run it
+//! on those and on every PhoenixKit shape too.
 //!
 //! Each test binary uses a different part of this module.
 #![allow(dead_code)]
+
+pub mod phoenix_kit;
+
+pub use phoenix_kit::Shape;
 
 use chrono::{DateTime, TimeZone, Utc};
 use refcodes::domain::draft::CodeInput;
@@ -56,10 +61,54 @@ macro_rules! both {
     };
 }
 
+/// Runs `$body(&TestDb)` as [`both!`] does and on every PhoenixKit [`Shape`] (`$name::pk_v39`, ...), each a fresh
+/// copy of its fixture whose referral data, settings and users other than the Owner are cleared first (see
+/// [`TestDb::harness`]).
+#[allow(unused_macros)]
+macro_rules! every {
+    ($name:ident, $body:ident) => {
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn sqlite() {
+                let db = $crate::common::TestDb::sqlite().await;
+                super::$body(&db).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn postgres() {
+                let Some(db) = $crate::common::TestDb::postgres().await else {
+                    eprintln!("skipped {}::postgres: {} is not set", stringify!($name), $crate::common::POSTGRES_ENV);
+                    return;
+                };
+                super::$body(&db).await;
+            }
+
+            $crate::common::every!(@pk $body, pk_v39, V39);
+            $crate::common::every!(@pk $body, pk_v60, V60);
+            $crate::common::every!(@pk $body, pk_v60_single_shot, V60SingleShot);
+            $crate::common::every!(@pk $body, pk_v180, V180);
+            $crate::common::every!(@pk $body, pk_v180_auth, V180Auth);
+        }
+    };
+    (@pk $body:ident, $test:ident, $shape:ident) => {
+        #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+        async fn $test() {
+            let Some(db) = $crate::common::TestDb::phoenix_kit($crate::common::Shape::$shape).await else {
+                eprintln!("skipped {}: {} is not set", stringify!($test), $crate::common::POSTGRES_ENV);
+                return;
+            };
+            super::$body(&db).await;
+        }
+    };
+}
+#[allow(unused_imports)]
+pub(crate) use every;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
     Sqlite,
     Postgres,
+    PhoenixKit(Shape),
 }
 
 /// A fresh, empty database that lives as long as this value.
@@ -68,26 +117,95 @@ pub struct TestDb {
     pub backend: Backend,
     _dir: Option<TempDir>,
     _pg: Option<PgDatabase>,
+    /// This test's share of the server's connections, held until the test ends (see [`TestDb::open_with`]).
+    connections: Mutex<Vec<tokio::sync::OwnedSemaphorePermit>>,
 }
+
+/// Connections the tests of one process may hold on the PostgreSQL server at once, below its usual
+/// `max_connections = 100` with room for the connections that create and drop databases.
+static PG_CONNECTIONS: std::sync::LazyLock<Arc<tokio::sync::Semaphore>> =
+    std::sync::LazyLock::new(|| Arc::new(tokio::sync::Semaphore::new(72)));
 
 impl TestDb {
     /// A new SQLite file in a temporary directory.
     pub async fn sqlite() -> TestDb {
         let dir = tempfile::Builder::new().prefix("refcodes-test-").tempdir().expect("temporary directory");
         let url = format!("sqlite://{}", dir.path().join("refcodes.db").display());
-        TestDb { url, backend: Backend::Sqlite, _dir: Some(dir), _pg: None }
+        TestDb { url, backend: Backend::Sqlite, _dir: Some(dir), _pg: None, connections: Mutex::default() }
     }
 
     /// A new database on the server of `REFCODES_TEST_POSTGRES_URL`, dropped with this value; `None` without it.
     pub async fn postgres() -> Option<TestDb> {
         let admin_url = std::env::var(POSTGRES_ENV).ok().filter(|u| !u.trim().is_empty())?;
-        let pg = PgDatabase::create(admin_url.trim()).await;
-        Some(TestDb { url: pg.url.clone(), backend: Backend::Postgres, _dir: None, _pg: Some(pg) })
+        let pg = PgDatabase::create(admin_url.trim(), None).await;
+        Some(TestDb {
+            url: pg.url.clone(),
+            backend: Backend::Postgres,
+            _dir: None,
+            _pg: Some(pg),
+            connections: Mutex::default(),
+        })
+    }
+
+    /// A fresh copy of a PhoenixKit fixture on that server, with its data as the fixture has it; `None` without it.
+    pub async fn phoenix_kit(shape: Shape) -> Option<TestDb> {
+        let admin_url = std::env::var(POSTGRES_ENV).ok().filter(|u| !u.trim().is_empty())?;
+        let pg = PgDatabase::create(admin_url.trim(), Some(shape)).await;
+        Some(TestDb {
+            url: pg.url.clone(),
+            backend: Backend::PhoenixKit(shape),
+            _dir: None,
+            _pg: Some(pg),
+            connections: Mutex::default(),
+        })
+    }
+
+    pub fn shape(&self) -> Option<Shape> {
+        match self.backend {
+            Backend::PhoenixKit(shape) => Some(shape),
+            _ => None,
+        }
+    }
+
+    /// The schema refcodes must be told to use (`None`: its default).
+    pub fn schema(&self) -> Option<&'static str> {
+        self.shape().map(Shape::schema).filter(|s| *s != "public")
+    }
+
+    /// Test SQL with the key columns of this database's generation: `{code_key}`, `{code_ref}`, `{used_by}`,
+    /// `{user_key}`, `{created_by}`, `{beneficiary}` become `id`, `code_id`, ... or `uuid`, `code_uuid`, ...
+    pub fn sql(&self, text: &str) -> String {
+        let uuid = self.shape().is_some_and(Shape::uuid_keys);
+        let pick = |int: &'static str, uuid_name: &'static str| if uuid { uuid_name } else { int };
+        text.replace("{code_key}", pick("id", "uuid"))
+            .replace("{user_key}", pick("id", "uuid"))
+            .replace("{code_ref}", pick("code_id", "code_uuid"))
+            .replace("{used_by}", pick("used_by", "used_by_uuid"))
+            .replace("{created_by}", pick("created_by", "created_by_uuid"))
+            .replace("{beneficiary}", pick("beneficiary", "beneficiary_uuid"))
+    }
+
+    /// A connection of its own to a PostgreSQL database, its search path on the tables' schema.
+    async fn pg_connection(&self) -> sqlx::PgConnection {
+        let mut conn = sqlx::PgConnection::connect(&self.url).await.expect("postgres connect");
+        if let Some(schema) = self.schema() {
+            sqlx::raw_sql(AssertSqlSafe(format!("SET search_path TO {schema}, public")))
+                .execute(&mut conn)
+                .await
+                .expect("search path");
+        }
+        conn
     }
 
     /// A service with no operator, `max_connections` connections, a 30 s busy timeout and a clock at [`t0`].
     pub async fn open_with(&self, max_connections: u32, options: ServiceOptions) -> (Service, Arc<ManualClock>) {
+        if self.backend != Backend::Sqlite {
+            // Tests run eight at a time, some with many connections: each waits for its share of the server's.
+            let permit = Arc::clone(&PG_CONNECTIONS).acquire_many_owned(max_connections).await.expect("never closed");
+            self.connections.lock().unwrap_or_else(|e| e.into_inner()).push(permit);
+        }
         let clock = Arc::new(ManualClock::new(t0()));
+        let options = ServiceOptions { schema: self.schema().map(str::to_string), ..options };
         let service = Service::open(&self.url, max_connections, Duration::from_secs(30), options)
             .await
             .unwrap_or_else(|e| panic!("open {}: {e}", self.url))
@@ -95,21 +213,37 @@ impl TestDb {
         (service, clock)
     }
 
-    /// The usual start of a test: migrated, `owner@example.com` signed in as the first Owner.
+    /// The usual start of a test: `owner@example.com` signed in as the Owner, no codes, no usage, the settings
+    /// at their defaults and no other user. refcodes' own schema is migrated and gets its first Owner; a
+    /// PhoenixKit fixture (whose Owner that is already) has its codes, usage, referral settings and other users
+    /// cleared first, as the application's data.
     pub async fn harness(&self) -> Harness {
         self.harness_with(4).await
     }
 
     /// [`TestDb::harness`] with a pool of `max_connections`.
     pub async fn harness_with(&self, max_connections: u32) -> Harness {
+        if self.shape().is_some() {
+            self.execute(
+                "DELETE FROM phoenix_kit_referral_code_usage; DELETE FROM phoenix_kit_referral_codes; \
+                 DELETE FROM phoenix_kit_settings WHERE module = 'referral_codes'; \
+                 DELETE FROM phoenix_kit_users WHERE email <> 'owner@example.com'",
+            )
+            .await;
+        }
         let (base, clock) = self.open_with(max_connections, ServiceOptions::default()).await;
         let sign_in = base.sign_in(OWNER_EMAIL).await.expect("owner signs in");
-        assert!(sign_in.made_first_owner, "the first sign-in on an empty database makes an Owner");
+        assert_eq!(
+            sign_in.made_first_owner,
+            self.shape().is_none(),
+            "only refcodes' own empty database makes an Owner"
+        );
         let operator = sign_in.operator.expect("the owner exists");
         assert_eq!(operator.role, Some(Role::Owner));
         let owner_user = operator.user.clone();
         let owner = base.clone().with_operator(Some(operator));
-        Harness { clock, base, owner, owner_user }
+        let raw = RawAccess { url: self.url.clone(), schema: self.schema(), shape: self.shape() };
+        Harness { clock, base, owner, owner_user, raw }
     }
 
     /// A read-only service on this (already migrated) database, acting as `email` when that user exists.
@@ -121,17 +255,25 @@ impl TestDb {
         service.with_operator(sign_in.operator)
     }
 
-    /// Runs one statement on a separate connection, behind the service's back.
+    /// Runs statements on a separate connection, behind the service's back (`{code_key}`-style names as
+    /// [`TestDb::sql`] expands them).
     pub async fn execute(&self, sql: &str) {
+        let sql = self.sql(sql);
         match self.backend {
             Backend::Sqlite => {
                 let mut conn = sqlx::SqliteConnection::connect(&self.url).await.expect("sqlite connect");
-                sqlx::raw_sql(AssertSqlSafe(sql)).execute(&mut conn).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+                sqlx::raw_sql(AssertSqlSafe(sql.clone()))
+                    .execute(&mut conn)
+                    .await
+                    .unwrap_or_else(|e| panic!("{sql}: {e}"));
                 conn.close().await.ok();
             }
-            Backend::Postgres => {
-                let mut conn = sqlx::PgConnection::connect(&self.url).await.expect("postgres connect");
-                sqlx::raw_sql(AssertSqlSafe(sql)).execute(&mut conn).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+            Backend::Postgres | Backend::PhoenixKit(_) => {
+                let mut conn = self.pg_connection().await;
+                sqlx::raw_sql(AssertSqlSafe(sql.clone()))
+                    .execute(&mut conn)
+                    .await
+                    .unwrap_or_else(|e| panic!("{sql}: {e}"));
                 conn.close().await.ok();
             }
         }
@@ -139,26 +281,23 @@ impl TestDb {
 
     /// One `count(*)`-like integer, read on a separate connection.
     pub async fn count(&self, sql: &str) -> i64 {
-        match self.backend {
+        let sql = self.sql(sql);
+        let (n,): (i64,) = match self.backend {
             Backend::Sqlite => {
                 let mut conn = sqlx::SqliteConnection::connect(&self.url).await.expect("sqlite connect");
-                let (n,): (i64,) = sqlx::query_as(AssertSqlSafe(sql))
-                    .fetch_one(&mut conn)
-                    .await
-                    .unwrap_or_else(|e| panic!("{sql}: {e}"));
+                let row = sqlx::query_as(AssertSqlSafe(sql.clone())).fetch_one(&mut conn).await;
                 conn.close().await.ok();
-                n
+                row
             }
-            Backend::Postgres => {
-                let mut conn = sqlx::PgConnection::connect(&self.url).await.expect("postgres connect");
-                let (n,): (i64,) = sqlx::query_as(AssertSqlSafe(sql))
-                    .fetch_one(&mut conn)
-                    .await
-                    .unwrap_or_else(|e| panic!("{sql}: {e}"));
+            Backend::Postgres | Backend::PhoenixKit(_) => {
+                let mut conn = self.pg_connection().await;
+                let row = sqlx::query_as(AssertSqlSafe(sql.clone())).fetch_one(&mut conn).await;
                 conn.close().await.ok();
-                n
+                row
             }
         }
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+        n
     }
 
     /// Rows of the usage table, counted directly.
@@ -176,9 +315,18 @@ impl TestDb {
     pub async fn counter_mismatches(&self) -> i64 {
         self.count(
             "SELECT (SELECT count(*) FROM phoenix_kit_referral_codes c WHERE c.number_of_uses <> \
-             (SELECT count(*) FROM phoenix_kit_referral_code_usage u WHERE u.code_id = c.id)) + \
+             (SELECT count(*) FROM phoenix_kit_referral_code_usage u WHERE u.{code_ref} = c.{code_key})) + \
              (SELECT count(*) FROM phoenix_kit_referral_code_usage u WHERE NOT EXISTS \
-             (SELECT 1 FROM phoenix_kit_referral_codes c WHERE c.id = u.code_id))",
+             (SELECT 1 FROM phoenix_kit_referral_codes c WHERE c.{code_key} = u.{code_ref}))",
+        )
+        .await
+    }
+
+    /// Pairs of (code, user) with more than one usage record. Zero when each user used each code at most once.
+    pub async fn double_uses(&self) -> i64 {
+        self.count(
+            "SELECT count(*) FROM (SELECT 1 FROM phoenix_kit_referral_code_usage \
+             GROUP BY {code_ref}, {used_by} HAVING count(*) > 1) d",
         )
         .await
     }
@@ -192,14 +340,19 @@ struct PgDatabase {
 }
 
 impl PgDatabase {
-    async fn create(admin_url: &str) -> PgDatabase {
+    /// An empty database, or a copy of a PhoenixKit fixture.
+    async fn create(admin_url: &str, shape: Option<Shape>) -> PgDatabase {
         wait_for_drops_at_exit();
         let name = format!("refcodes_t_{:016x}", rand::random::<u64>());
         let url = database_url(admin_url, &name);
         let mut last_error = String::new();
         // CREATE DATABASE can fail transiently when many tests create databases at once; try a few times.
         for attempt in 0..5 {
-            match create_database(admin_url, &name).await {
+            let created = match shape {
+                None => create_database(admin_url, &name).await,
+                Some(shape) => phoenix_kit::create_database(admin_url, shape, &name).await,
+            };
+            match created {
                 Ok(()) => return PgDatabase { admin_url: admin_url.to_string(), name, url },
                 Err(e) => {
                     last_error = e.to_string();
@@ -211,7 +364,7 @@ impl PgDatabase {
     }
 }
 
-async fn create_database(admin_url: &str, name: &str) -> Result<(), sqlx::Error> {
+pub async fn create_database(admin_url: &str, name: &str) -> Result<(), sqlx::Error> {
     let mut conn = sqlx::PgConnection::connect(admin_url).await?;
     let result = sqlx::raw_sql(AssertSqlSafe(format!("CREATE DATABASE \"{name}\""))).execute(&mut conn).await;
     conn.close().await.ok();
@@ -317,22 +470,57 @@ pub struct Harness {
     /// Acting as `owner@example.com`, the first Owner.
     pub owner: Service,
     pub owner_user: User,
+    raw: RawAccess,
+}
+
+/// Where the harness writes what the application, not refcodes, writes on a PhoenixKit database.
+struct RawAccess {
+    url: String,
+    schema: Option<&'static str>,
+    shape: Option<Shape>,
 }
 
 impl Harness {
-    /// Adds a user as the Owner.
+    /// Adds a user: as the Owner through refcodes on its own schema; on a PhoenixKit database as the application
+    /// does, since refcodes adds no users there.
     pub async fn add_user(&self, email: &str, role: Option<Role>) -> User {
-        let input = NewUserInput { email: email.into(), role, ..NewUserInput::default() };
-        self.owner.add_user(&input).await.unwrap_or_else(|e| panic!("add user {email}: {e}")).user
+        self.add_all(&[(email.to_string(), role)]).await.remove(0)
     }
 
     /// `n` plain users `{prefix}{i}@example.com`, in order.
     pub async fn add_users(&self, prefix: &str, n: usize) -> Vec<User> {
-        let mut users = Vec::with_capacity(n);
-        for i in 0..n {
-            users.push(self.add_user(&format!("{prefix}{i}@example.com"), None).await);
+        self.add_all(&(0..n).map(|i| (format!("{prefix}{i}@example.com"), None)).collect::<Vec<_>>()).await
+    }
+
+    async fn add_all(&self, users: &[(String, Option<Role>)]) -> Vec<User> {
+        let Some(shape) = self.raw.shape else {
+            let mut added = Vec::with_capacity(users.len());
+            for (email, role) in users {
+                let input = NewUserInput { email: email.clone(), role: *role, ..NewUserInput::default() };
+                added.push(self.owner.add_user(&input).await.unwrap_or_else(|e| panic!("add user {email}: {e}")).user);
+            }
+            return added;
+        };
+        let mut conn = sqlx::PgConnection::connect(&self.raw.url).await.expect("postgres connect");
+        if let Some(schema) = self.raw.schema {
+            sqlx::raw_sql(AssertSqlSafe(format!("SET search_path TO {schema}, public")))
+                .execute(&mut conn)
+                .await
+                .unwrap();
         }
-        users
+        for (email, role) in users {
+            phoenix_kit::insert_user(&mut conn, shape, email, role.map(Role::name))
+                .await
+                .unwrap_or_else(|e| panic!("add user {email}: {e}"));
+        }
+        conn.close().await.ok();
+        let mut added = Vec::with_capacity(users.len());
+        for (email, _) in users {
+            added.push(
+                self.base.find_user_by_email(email).await.unwrap().unwrap_or_else(|| panic!("{email} was added")),
+            );
+        }
+        added
     }
 
     /// A service acting as `email` (who must exist).
