@@ -6,7 +6,8 @@ use crate::domain::settings::SystemConfig;
 use crate::domain::stats::{CodeUsageStats, DailyUsage, SystemStats, TopCode, UsageRecord};
 use crate::domain::user::UserWithRole;
 use crate::domain::{
-    CodeFilter, CodeId, CodeQuery, CodeRow, CodeStatus, ErrorKind, FieldError, ReferralCode, SortField, UserId,
+    CodeFilter, CodeId, CodeQuery, CodeRow, CodeStatus, ErrorKind, FieldError, ReferralCode, Selection, SortField,
+    UserId,
 };
 use chrono::{DateTime, Utc};
 use std::collections::{BTreeSet, HashMap};
@@ -132,6 +133,15 @@ impl ListState {
 
     pub fn current(&self) -> Option<&CodeRow> {
         self.row(self.cursor)
+    }
+
+    /// The codes an action applies to: the marked ones, or the cursor row when none is marked.
+    pub fn selection(&self) -> Option<Selection> {
+        if self.marks.is_empty() {
+            self.current().map(|row| Selection::Ids(vec![row.code.id]))
+        } else {
+            Some(Selection::Ids(self.marks.iter().copied().collect()))
+        }
     }
 
     pub fn len(&self) -> u64 {
@@ -327,7 +337,7 @@ pub enum BulkAction {
 /// What a confirmed dialog does.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Confirmed {
-    Bulk { action: BulkAction, selection: crate::domain::Selection, codes: i64 },
+    Bulk { action: BulkAction, selection: Selection, codes: i64 },
     DiscardForm,
 }
 

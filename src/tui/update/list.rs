@@ -1,6 +1,7 @@
 //! The codes list: moving, paging the window through the database, filtering, sorting, marking.
 
-use super::{confirm, fail, form, info, online, overlays};
+use super::notify::{fail, info, online};
+use super::open;
 use crate::domain::{CodeId, CodeRow, CodeStatus, Selection};
 use crate::tui::keymap::Action;
 use crate::tui::model::{BulkAction, Failure, Model, PAGE_SIZE};
@@ -20,19 +21,19 @@ pub fn action(model: &mut Model, action: Action) -> Vec<Cmd> {
         Action::HalfUp => move_to(model, model.list.cursor.saturating_sub(height / 2)),
         Action::HalfDown => move_to(model, model.list.cursor.saturating_add(height / 2)),
         Action::Open => match model.list.current() {
-            Some(row) => overlays::open_detail(model, row.code.id),
+            Some(row) => open::open_detail(model, row.code.id),
             None => Vec::new(),
         },
-        Action::New => form::open_new(model),
+        Action::New => open::open_new(model),
         Action::Edit => match model.list.current().cloned() {
-            Some(row) => form::open_edit(model, &row),
+            Some(row) => open::open_edit(model, &row),
             None => Vec::new(),
         },
         Action::Toggle => toggle(model),
-        Action::Delete => confirm::describe(model, BulkAction::Delete),
-        Action::Activate => confirm::describe(model, BulkAction::Activate),
-        Action::Deactivate => confirm::describe(model, BulkAction::Deactivate),
-        Action::Extend => confirm::describe(model, BulkAction::Extend { days: model.options.defaults.expiry_days }),
+        Action::Delete => open::describe(model, BulkAction::Delete),
+        Action::Activate => open::describe(model, BulkAction::Activate),
+        Action::Deactivate => open::describe(model, BulkAction::Deactivate),
+        Action::Extend => open::describe(model, BulkAction::Extend { days: model.options.defaults.expiry_days }),
         Action::Mark => {
             if let Some(id) = model.list.current().map(|r| r.code.id)
                 && !model.list.marks.remove(&id)
@@ -66,15 +67,6 @@ pub fn action(model: &mut Model, action: Action) -> Vec<Cmd> {
             new_query(model)
         }
         _ => Vec::new(),
-    }
-}
-
-/// The codes an action applies to: the marked ones, or the cursor row when none is marked.
-pub fn selection(model: &Model) -> Option<Selection> {
-    if model.list.marks.is_empty() {
-        model.list.current().map(|row| Selection::Ids(vec![row.code.id]))
-    } else {
-        Some(Selection::Ids(model.list.marks.iter().copied().collect()))
     }
 }
 

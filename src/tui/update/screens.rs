@@ -1,6 +1,6 @@
 //! The stats and settings screens.
 
-use super::{fail, info, online};
+use super::notify::{self, fail, info, online};
 use crate::domain::settings::{SettingKey, SystemConfig};
 use crate::tui::keymap::Action;
 use crate::tui::model::{Failure, Model, StatsData};
@@ -89,7 +89,7 @@ pub fn settings_key(model: &mut Model, action: Option<Action>, key: &KeyEvent) -
         Some(Action::Down) => model.settings.cursor = (model.settings.cursor + 1).min(SETTINGS.len() - 1),
         Some(Action::Accept) => {
             if !model.session.can_administer {
-                info(model, super::read_only_reason(model));
+                notify::read_only(model);
                 return Vec::new();
             }
             let Some(config) = model.header.config else {
