@@ -17,7 +17,6 @@ mod refresh;
 mod screens;
 
 pub use overlays::PICKER_RESULTS;
-pub use screens::{SETTINGS, value_of};
 
 use super::keymap::{Action, Mode};
 use super::model::{Model, Screen};

@@ -3,7 +3,6 @@
 use super::format::{count, date_time, fit, who};
 use crate::domain::settings::SettingKey;
 use crate::tui::model::Model;
-use crate::tui::update::{SETTINGS, value_of};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
@@ -104,15 +103,11 @@ pub fn settings(model: &Model, frame: &mut Frame, area: Rect) {
         return;
     };
     let [table_area, note] = Layout::vertical([Constraint::Length(6), Constraint::Fill(1)]).areas(inner);
-    let rows = SETTINGS.iter().enumerate().map(|(i, key)| {
+    let rows = SettingKey::ALL.iter().enumerate().map(|(i, key)| {
         let (name, help) = describe(*key);
         let value = match (&model.settings.editing, i == model.settings.cursor) {
             (Some(input), true) => format!("{}▏", input.value()),
-            _ => match value_of(&config, *key).as_str() {
-                "true" => "on".to_string(),
-                "false" => "off".to_string(),
-                other => other.to_string(),
-            },
+            _ => config.value(*key).to_string(),
         };
         Row::new(vec![name.to_string(), value, help.to_string()])
     });
