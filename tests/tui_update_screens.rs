@@ -251,6 +251,28 @@ fn question_mark_opens_the_help_which_takes_text_and_esc_closes() {
 }
 
 #[test]
+fn the_help_scrolls_no_further_than_its_last_line() {
+    let mut m = loaded(3);
+    press(&mut m, "?");
+    let scroll = |m: &Model| m.help.as_ref().unwrap().scroll;
+    let last = m.keymap.help("", true).len() - 1;
+    for _ in 0..20 {
+        press(&mut m, "pagedown");
+    }
+    assert_eq!(scroll(&m), last);
+    press(&mut m, "up");
+    assert_eq!(scroll(&m), last - 1, "one key up moves the text at once");
+
+    type_text(&mut m, "quit");
+    assert_eq!(m.keymap.help("quit", true).len(), 2, "the global mode's name and its quit key");
+    presses(&mut m, &["down", "down", "down", "pagedown"]);
+    assert_eq!(scroll(&m), 1);
+    type_text(&mut m, "xyz");
+    press(&mut m, "down");
+    assert_eq!(scroll(&m), 0, "no key matches: one line, which stays at the top");
+}
+
+#[test]
 fn enter_opens_the_details_and_answers_for_another_code_are_ignored() {
     let mut m = loaded(3);
     press(&mut m, "j");

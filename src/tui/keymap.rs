@@ -288,6 +288,34 @@ impl KeyMap {
         by_action.into_iter().collect()
     }
 
+    /// The help overlay's lines: each mode's bindings whose keys or description contain `filter` (without case);
+    /// without `mutating`, the actions that change data are left out, as they would do nothing.
+    pub fn help(&self, filter: &str, mutating: bool) -> Vec<HelpLine> {
+        let filter = filter.trim().to_lowercase();
+        let mut lines = Vec::new();
+        for mode in Mode::ALL {
+            let entries: Vec<HelpLine> = self
+                .bindings(mode)
+                .into_iter()
+                .filter(|(action, _)| mutating || !action.is_mutating())
+                .map(|(action, keys)| {
+                    (keys.iter().map(ToString::to_string).collect::<Vec<_>>().join(" "), action.description())
+                })
+                .filter(|(keys, description)| {
+                    filter.is_empty()
+                        || keys.to_lowercase().contains(&filter)
+                        || description.to_lowercase().contains(&filter)
+                })
+                .map(|(keys, description)| HelpLine::Keys { keys, description })
+                .collect();
+            if !entries.is_empty() {
+                lines.push(HelpLine::Mode(mode.name()));
+                lines.extend(entries);
+            }
+        }
+        lines
+    }
+
     /// The key to name in hints such as "press n to create": of the keys bound to `action`, a letter or chord
     /// before arrows and other named keys.
     pub fn key_for(&self, mode: Mode, action: Action) -> Option<Key> {
@@ -299,6 +327,15 @@ impl KeyMap {
         };
         self.modes.get(&mode)?.iter().filter(|(_, a)| **a == action).map(|(k, _)| *k).min_by_key(rank)
     }
+}
+
+/// A line of the help overlay.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HelpLine {
+    /// A mode's name, over its keys.
+    Mode(&'static str),
+    /// The keys of one action, and what it does.
+    Keys { keys: String, description: &'static str },
 }
 
 /// Deserialises the `[keys]` section of the configuration.

@@ -7,6 +7,7 @@ use crate::domain::CodeRow;
 use crate::domain::stats::{CodeUsageStats, UsageRecord};
 use crate::domain::user::UserWithRole;
 use crate::tui::keymap::Action;
+use crate::tui::layout::DETAIL_FACTS;
 use crate::tui::model::{Failure, Model};
 use crate::tui::msg::{Cmd, Wake};
 use crossterm::event::{Event, KeyEvent};
@@ -48,7 +49,7 @@ pub fn detail_loaded(
 }
 
 pub fn detail_key(model: &mut Model, action: Option<Action>) -> Vec<Cmd> {
-    let page = model.visible_rows().saturating_sub(8).max(1) as usize;
+    let page = model.visible_rows().saturating_sub(u64::from(DETAIL_FACTS)).max(1) as usize;
     let Some(detail) = model.detail.as_mut() else { return Vec::new() };
     let last = detail.usage.len().saturating_sub(1);
     match action {
@@ -134,12 +135,14 @@ pub fn users_found(model: &mut Model, generation: u64, result: Result<Vec<UserWi
 
 pub fn help_key(model: &mut Model, action: Option<Action>, key: &KeyEvent) -> Vec<Cmd> {
     let Some(help) = model.help.as_mut() else { return Vec::new() };
+    // The last line can come to the top, no further.
+    let last = model.keymap.help(help.filter.value(), model.session.can_administer).len().saturating_sub(1);
     match action {
         Some(Action::Cancel) => model.help = None,
         Some(Action::Up) => help.scroll = help.scroll.saturating_sub(1),
-        Some(Action::Down) => help.scroll += 1,
+        Some(Action::Down) => help.scroll = (help.scroll + 1).min(last),
         Some(Action::PageUp) => help.scroll = help.scroll.saturating_sub(10),
-        Some(Action::PageDown) => help.scroll += 10,
+        Some(Action::PageDown) => help.scroll = (help.scroll + 10).min(last),
         _ => {
             if help.filter.handle_event(&Event::Key(*key)).is_some_and(|c| c.value) {
                 help.scroll = 0;

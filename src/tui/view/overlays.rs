@@ -2,7 +2,8 @@
 
 use super::format::{count, date_time, relative, who};
 use super::popup;
-use crate::tui::keymap::{Action, Mode};
+use crate::tui::keymap::{Action, HelpLine, Mode};
+use crate::tui::layout::DETAIL_FACTS;
 use crate::tui::model::{ConfirmState, DetailState, HelpState, Model, PickerState};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -28,7 +29,7 @@ pub fn detail(model: &Model, detail: &DetailState, frame: &mut Frame, area: Rect
     };
     let c = &row.code;
     // One fact a line, so each fits the 80-column screen.
-    let [facts, records] = Layout::vertical([Constraint::Length(8), Constraint::Fill(1)]).areas(inner);
+    let [facts, records] = Layout::vertical([Constraint::Length(DETAIL_FACTS), Constraint::Fill(1)]).areas(inner);
     let last_used =
         stats.last_used.map_or("never".to_string(), |t| format!("{} ({})", date_time(t), relative(Some(t), model.now)));
     let expires = c
@@ -134,40 +135,22 @@ pub fn help(model: &Model, help: &HelpState, frame: &mut Frame, area: Rect) {
         search,
     );
     let lines = help_lines(model, help.filter.value());
-    let scroll = help.scroll.min(lines.len().saturating_sub(1));
-    frame.render_widget(Paragraph::new(lines).scroll((scroll as u16, 0)), body);
+    frame.render_widget(Paragraph::new(lines).scroll((help.scroll as u16, 0)), body);
 }
 
 /// The help text: every mode's bindings in force, read-only ones left out where they do nothing.
-pub fn help_lines(model: &Model, filter: &str) -> Vec<Line<'static>> {
+fn help_lines(model: &Model, filter: &str) -> Vec<Line<'static>> {
     let theme = &model.options.theme;
-    let filter = filter.trim().to_lowercase();
-    let mut lines = Vec::new();
-    for mode in Mode::ALL {
-        let entries: Vec<(String, String)> = model
-            .keymap
-            .bindings(mode)
-            .into_iter()
-            .filter(|(action, _)| model.session.can_administer || !action.is_mutating())
-            .map(|(action, keys)| {
-                (keys.iter().map(ToString::to_string).collect::<Vec<_>>().join(" "), action.description().to_string())
-            })
-            .filter(|(keys, text)| {
-                filter.is_empty() || keys.to_lowercase().contains(&filter) || text.to_lowercase().contains(&filter)
-            })
-            .collect();
-        if entries.is_empty() {
-            continue;
-        }
-        lines.push(Line::styled(mode.name().to_string(), theme.accent()));
-        for (keys, text) in entries {
-            lines.push(Line::raw(format!("  {keys:<22} {text}")));
-        }
-    }
-    if lines.is_empty() {
-        lines.push(Line::styled("No key matches the filter.", theme.dim()));
-    }
-    lines
+    let lines: Vec<Line<'static>> = model
+        .keymap
+        .help(filter, model.session.can_administer)
+        .into_iter()
+        .map(|line| match line {
+            HelpLine::Mode(name) => Line::styled(name, theme.accent()),
+            HelpLine::Keys { keys, description } => Line::raw(format!("  {keys:<22} {description}")),
+        })
+        .collect();
+    if lines.is_empty() { vec![Line::styled("No key matches the filter.", theme.dim())] } else { lines }
 }
 
 pub fn confirm(model: &Model, confirm: &ConfirmState, frame: &mut Frame, area: Rect) {
