@@ -30,6 +30,8 @@ pub enum Role {
 }
 
 impl Role {
+    pub const ALL: [Role; 3] = [Role::Owner, Role::Admin, Role::User];
+
     pub fn name(self) -> &'static str {
         match self {
             Role::Owner => "Owner",
@@ -41,18 +43,26 @@ impl Role {
     pub fn is_admin(self) -> bool {
         matches!(self, Role::Owner | Role::Admin)
     }
+
+    /// The command-line spelling.
+    pub fn as_arg(self) -> &'static str {
+        match self {
+            Role::Owner => "owner",
+            Role::Admin => "admin",
+            Role::User => "user",
+        }
+    }
 }
 
 impl FromStr for Role {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "owner" => Ok(Role::Owner),
-            "admin" => Ok(Role::Admin),
-            "user" => Ok(Role::User),
-            other => Err(format!("unknown role {other:?}: use owner, admin or user")),
-        }
+        let wanted = s.trim().to_ascii_lowercase();
+        Role::ALL
+            .into_iter()
+            .find(|r| r.as_arg() == wanted)
+            .ok_or_else(|| format!("unknown role {wanted:?}: use owner, admin or user"))
     }
 }
 
