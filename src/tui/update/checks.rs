@@ -1,6 +1,7 @@
 //! The code form's fields, checked as they are typed with the service's own rules.
 
 use crate::domain::expiry::{self, Expiration};
+use crate::domain::text::date_time;
 use crate::domain::validate;
 use crate::tui::model::{Field, Model};
 
@@ -43,7 +44,7 @@ pub fn check(model: &mut Model, field: Field) {
     if field == Field::Expiration {
         state.expiration_hint = match expiry::parse(&values.expiration, now) {
             Ok(Expiration::Never) => Some("never expires".to_string()),
-            Ok(Expiration::At(at)) => Some(format!("→ {} UTC", at.format("%Y-%m-%d %H:%M"))),
+            Ok(Expiration::At(at)) => Some(format!("→ {} UTC", date_time(at))),
             Err(_) => None,
         };
     }

@@ -4,6 +4,7 @@
 
 use super::checks::check;
 use super::notify::info;
+use crate::domain::text::date_time_or_never;
 use crate::domain::{CodeId, CodeRow, ReferralCode, UserId};
 use crate::tui::model::{
     BulkAction, ConfirmState, Confirmed, DetailState, Field, FormState, FormValues, Model, PickerState,
@@ -14,11 +15,6 @@ use tui_input::Input;
 
 /// Usage records a detail view loads, newest first.
 pub const DETAIL_USAGE: i64 = 500;
-
-/// How an expiration is written back into the field.
-fn expiration_text(at: Option<chrono::DateTime<chrono::Utc>>) -> String {
-    at.map_or_else(|| "never".to_string(), |t| t.format("%Y-%m-%d %H:%M").to_string())
-}
 
 fn form(editing: Option<ReferralCode>, values: FormValues, beneficiary: Option<(UserId, String)>) -> FormState {
     FormState {
@@ -60,7 +56,8 @@ pub fn open_edit(model: &mut Model, row: &CodeRow) -> Vec<Cmd> {
         code: c.code.clone(),
         description: c.description.clone(),
         max_uses: c.max_uses.to_string(),
-        expiration: expiration_text(c.expiration_date),
+        // `never` and the minute both read back as the expiry field takes them.
+        expiration: date_time_or_never(c.expiration_date),
         active: c.status,
         beneficiary: c.beneficiary,
     };

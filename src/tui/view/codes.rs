@@ -1,6 +1,7 @@
 //! The codes list: query line, a table built only for the visible window, and a scrollbar over the whole set.
 
-use super::format::{bar, count, date_time, fit, relative};
+use super::format::{bar, relative, thousands};
+use crate::domain::text::{date_time, fit};
 use crate::domain::{CodeRow, CodeStatus};
 use crate::tui::keymap::{Action, Mode};
 use crate::tui::model::Model;
@@ -81,10 +82,10 @@ fn codes_table(model: &Model, frame: &mut Frame, area: Rect) {
     let height = model.visible_rows();
     let position = match list.total {
         Some(0) | None => String::new(),
-        Some(total) => format!(" row {} of {} ", count(list.cursor as i64 + 1), count(total)),
+        Some(total) => format!(" row {} of {} ", thousands(list.cursor as i64 + 1), thousands(total)),
     };
     let title = match list.total {
-        Some(total) => format!(" Codes ({}) ", count(total)),
+        Some(total) => format!(" Codes ({}) ", thousands(total)),
         None => " Codes ".to_string(),
     };
     let block =

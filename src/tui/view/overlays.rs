@@ -1,7 +1,8 @@
 //! Popups: a code's details, the beneficiary picker, the help and the confirm dialog.
 
-use super::format::{count, date_time, relative, who};
-use super::popup;
+use super::format::{relative, thousands, who};
+use super::{key_names, popup};
+use crate::domain::text::date_time;
 use crate::tui::keymap::{Action, HelpLine, Mode};
 use crate::tui::layout::DETAIL_FACTS;
 use crate::tui::model::{ConfirmState, DetailState, HelpState, Model, PickerState};
@@ -15,7 +16,7 @@ pub fn detail(model: &Model, detail: &DetailState, frame: &mut Frame, area: Rect
     let theme = &model.options.theme;
     let rect = popup(frame, area, area.width.saturating_sub(4), area.height);
     let title = detail.row.as_ref().map_or(" Code ".to_string(), |r| format!(" {} ", r.code.code));
-    let key = |a: Action| model.keymap.key_for(Mode::Detail, a).map_or_else(|| "-".to_string(), |k| k.to_string());
+    let key = key_names(model, Mode::Detail);
     let block = Block::bordered().title(Line::styled(title, theme.accent())).title_bottom(Line::styled(
         format!(" {} close · {} edit ", key(Action::Cancel), key(Action::Edit)),
         theme.dim(),
@@ -42,10 +43,10 @@ pub fn detail(model: &Model, detail: &DetailState, frame: &mut Frame, area: Rect
         ]),
         Line::raw(format!(
             "Uses {} of {} · {} left · {} unique users",
-            count(i64::from(c.number_of_uses)),
-            count(i64::from(c.max_uses)),
-            count(i64::from(stats.remaining_uses)),
-            count(stats.unique_users)
+            thousands(i64::from(c.number_of_uses)),
+            thousands(i64::from(c.max_uses)),
+            thousands(i64::from(stats.remaining_uses)),
+            thousands(stats.unique_users)
         )),
         Line::raw(format!("Last used {last_used}")),
         Line::raw(format!("Expires {expires} · created {}", date_time(c.date_created))),
@@ -53,9 +54,9 @@ pub fn detail(model: &Model, detail: &DetailState, frame: &mut Frame, area: Rect
         Line::raw(format!("Beneficiary {}", row.beneficiary_email.as_deref().unwrap_or("none"))),
         Line::styled(
             if stats.total_uses > detail.usage.len() as i64 {
-                format!("Usage records: newest {} of {}", detail.usage.len(), count(stats.total_uses))
+                format!("Usage records: newest {} of {}", detail.usage.len(), thousands(stats.total_uses))
             } else {
-                format!("Usage records: {}", count(stats.total_uses))
+                format!("Usage records: {}", thousands(stats.total_uses))
             },
             Style::default().add_modifier(Modifier::BOLD),
         ),
@@ -76,7 +77,7 @@ pub fn detail(model: &Model, detail: &DetailState, frame: &mut Frame, area: Rect
 pub fn picker(model: &Model, picker: &PickerState, frame: &mut Frame, area: Rect) {
     let theme = &model.options.theme;
     let rect = popup(frame, area, 70, 16);
-    let key = |a: Action| model.keymap.key_for(Mode::Picker, a).map_or_else(|| "-".to_string(), |k| k.to_string());
+    let key = key_names(model, Mode::Picker);
     let block = Block::bordered().title(Line::styled(" Beneficiary ", theme.accent())).title_bottom(Line::styled(
         format!(
             " {} pick · {} clear · {} close ",
@@ -163,7 +164,7 @@ pub fn confirm(model: &Model, confirm: &ConfirmState, frame: &mut Frame, area: R
     frame.render_widget(Paragraph::new(confirm.message.as_str()).wrap(Wrap { trim: true }), text);
     let chosen = Style::default().add_modifier(Modifier::REVERSED | Modifier::BOLD);
     let (yes, no) = if confirm.on_confirm { (chosen, Style::default()) } else { (Style::default(), chosen) };
-    let key = |a: Action| model.keymap.key_for(Mode::Confirm, a).map_or_else(|| "-".to_string(), |k| k.to_string());
+    let key = key_names(model, Mode::Confirm);
     let line = Line::from(vec![
         Span::styled(format!(" Cancel ({}) ", key(Action::No)), no),
         Span::raw("   "),

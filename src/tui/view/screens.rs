@@ -1,7 +1,8 @@
 //! The stats and settings screens.
 
-use super::format::{count, date_time, fit, who};
+use super::format::{figures, thousands, who};
 use crate::domain::settings::SettingKey;
+use crate::domain::text::{date_time, fit};
 use crate::tui::model::Model;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -19,19 +20,11 @@ pub fn stats(model: &Model, frame: &mut Frame, area: Rect) {
         );
         return;
     };
-    let [figures, chart, lists] =
+    let [system, chart, lists] =
         Layout::vertical([Constraint::Length(3), Constraint::Percentage(45), Constraint::Fill(1)]).areas(area);
-    let s = data.system;
-    let line = format!(
-        "Codes {} · active {} · uses {} · codes used {}",
-        count(s.total_codes),
-        count(s.active_codes),
-        count(s.total_usage),
-        count(s.codes_with_usage)
-    );
     frame.render_widget(
-        Paragraph::new(line).block(Block::bordered().title(Line::styled(" System ", theme.accent()))),
-        figures,
+        Paragraph::new(figures(&data.system)).block(Block::bordered().title(Line::styled(" System ", theme.accent()))),
+        system,
     );
 
     let total: i64 = data.per_day.iter().map(|d| d.uses).sum();
@@ -49,16 +42,15 @@ pub fn stats(model: &Model, frame: &mut Frame, area: Rect) {
         .collect();
     let first = data.per_day.first().map_or(String::new(), |d| d.day.to_string());
     let last = data.per_day.last().map_or(String::new(), |d| d.day.to_string());
-    let chart_widget =
-        BarChart::default()
-            .block(Block::bordered().title(Line::styled(
-                format!(" Uses per day, {first} to {last} (UTC): {} ", count(total)),
-                theme.accent(),
-            )))
-            .data(BarGroup::default().bars(&bars))
-            .bar_width(bar_width)
-            .bar_gap(1)
-            .bar_style(Style::default().fg(theme.accent.unwrap_or_default()));
+    let chart_widget = BarChart::default()
+        .block(Block::bordered().title(Line::styled(
+            format!(" Uses per day, {first} to {last} (UTC): {} ", thousands(total)),
+            theme.accent(),
+        )))
+        .data(BarGroup::default().bars(&bars))
+        .bar_width(bar_width)
+        .bar_gap(1)
+        .bar_style(Style::default().fg(theme.accent.unwrap_or_default()));
     frame.render_widget(chart_widget, chart);
 
     let [top, recent] = Layout::horizontal([Constraint::Percentage(40), Constraint::Fill(1)]).areas(lists);
