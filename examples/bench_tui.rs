@@ -141,7 +141,7 @@ fn window_loaded(model: &Model) -> bool {
 
 /// Whether the typed filter is the one the list shows rows for.
 fn filter_applied(model: &Model) -> bool {
-    model.list.applied_filter == model.list.filter.value().trim()
+    model.list.applied_filter == model.list.filter_input.value().trim()
 }
 
 type Bench = App<TestBackend>;
@@ -160,7 +160,7 @@ async fn until(app: &mut Bench, done: impl Fn(&Model) -> bool) {
                 panic!(
                     "no answer for {STUCK:?}: filter {:?} (applied {:?}), total {:?}, cursor {}, offset {}, pages {:?}, \
                      requested {:?}, in flight {}",
-                    list.filter.value(),
+                    list.filter_input.value(),
                     list.applied_filter,
                     list.total,
                     list.cursor,
@@ -297,7 +297,7 @@ async fn bench(args: &Args, config: &Config, db: &Path) {
         until(&mut app, |m| m.in_flight == 0).await;
         eprintln!(
             "bench: filter {:?}: rows drawn {:.1} ms, count {:.1} ms ({} match)",
-            app.model.list.filter.value(),
+            app.model.list.filter_input.value(),
             ms(took),
             ms(counted),
             app.model.list.total.unwrap_or(0)

@@ -171,7 +171,7 @@ fn the_filter_waits_for_the_last_key_before_asking() {
     let typed = type_text(&mut m, "sp");
     let wake = |seq| vec![Cmd::WakeAfter { after: DEBOUNCE, wake: Wake::Filter(seq) }];
     assert_eq!(typed, vec![wake(1), wake(2)]);
-    assert_eq!(m.list.filter.value(), "sp");
+    assert_eq!(m.list.filter_input.value(), "sp");
     assert_eq!(m.list.generation, 0, "typing alone asks the database nothing");
 
     assert_eq!(send(&mut m, Msg::Wake(Wake::Filter(1))), vec![], "a key came after this wake");
@@ -244,7 +244,7 @@ fn esc_in_the_filter_clears_it_and_asks_for_everything_again() {
 
     assert_eq!(press(&mut m, "esc"), vec![load_count(2), load_page(2, 0)]);
     assert_eq!(m.mode(), Mode::List);
-    assert_eq!(m.list.filter.value(), "");
+    assert_eq!(m.list.filter_input.value(), "");
     assert_eq!(m.list.filter(), CodeFilter::default());
 }
 

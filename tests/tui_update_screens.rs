@@ -264,7 +264,7 @@ fn the_help_scrolls_no_further_than_its_last_line() {
     assert_eq!(scroll(&m), last - 1, "one key up moves the text at once");
 
     type_text(&mut m, "quit");
-    assert_eq!(m.keymap.help("quit", true).len(), 2, "the global mode's name and its quit key");
+    assert_eq!(m.keymap.help("quit", true).len(), 2, "the global section's name and its quit key");
     presses(&mut m, &["down", "down", "down", "pagedown"]);
     assert_eq!(scroll(&m), 1);
     type_text(&mut m, "xyz");

@@ -90,7 +90,8 @@ pub struct Message {
 /// The codes list: the query, a cache of fetched pages, cursor, window and marks.
 #[derive(Debug, Clone, Default)]
 pub struct ListState {
-    pub filter: Input,
+    /// The filter text as typed; [`ListState::filter`] is the filter in force.
+    pub filter_input: Input,
     pub filtering: bool,
     pub status: Option<CodeStatus>,
     pub sort: SortField,
@@ -112,6 +113,7 @@ pub struct ListState {
 }
 
 impl ListState {
+    /// The filter the list was last asked for: the applied text and the status.
     pub fn filter(&self) -> CodeFilter {
         CodeFilter { text: self.applied_filter.clone(), status: self.status }
     }

@@ -103,8 +103,8 @@ fn clear(model: &mut Model) -> Vec<Cmd> {
     } else if !model.list.marks.is_empty() {
         model.list.marks.clear();
         Vec::new()
-    } else if !model.list.filter.value().is_empty() || model.list.status.is_some() {
-        model.list.filter.reset();
+    } else if !model.list.filter_input.value().is_empty() || model.list.status.is_some() {
+        model.list.filter_input.reset();
         model.list.status = None;
         model.list.applied_filter.clear();
         new_query(model)
@@ -121,7 +121,7 @@ pub fn filter_key(model: &mut Model, action: Option<Action>, key: &KeyEvent) -> 
         }
         Some(Action::Cancel) => {
             model.list.filtering = false;
-            model.list.filter.reset();
+            model.list.filter_input.reset();
             apply_filter(model)
         }
         Some(a @ (Action::Up | Action::Down)) => {
@@ -130,7 +130,7 @@ pub fn filter_key(model: &mut Model, action: Option<Action>, key: &KeyEvent) -> 
             cmds.extend(self::action(model, a));
             cmds
         }
-        _ => match model.list.filter.handle_event(&Event::Key(*key)) {
+        _ => match model.list.filter_input.handle_event(&Event::Key(*key)) {
             Some(change) if change.value => {
                 model.list.filter_seq += 1;
                 vec![Cmd::WakeAfter { after: model.options.debounce, wake: Wake::Filter(model.list.filter_seq) }]
@@ -144,7 +144,7 @@ pub fn filter_key(model: &mut Model, action: Option<Action>, key: &KeyEvent) -> 
 pub fn apply_filter(model: &mut Model) -> Vec<Cmd> {
     // The filter is applied now: a debounce wake still pending has nothing left to do.
     model.list.filter_seq += 1;
-    let text = model.list.filter.value().trim().to_string();
+    let text = model.list.filter_input.value().trim().to_string();
     if text == model.list.applied_filter && model.list.total.is_some() {
         return Vec::new();
     }

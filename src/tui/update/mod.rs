@@ -142,7 +142,6 @@ fn keys(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
         Mode::Confirm => confirm::key(model, action),
         Mode::Stats => screens::stats_key(model, action),
         Mode::Settings => screens::settings_key(model, action, &key),
-        Mode::Global => Vec::new(),
     }
 }
 

@@ -51,7 +51,7 @@ fn query_line(model: &Model, frame: &mut Frame, area: Rect) {
     let theme = &model.options.theme;
     let list = &model.list;
     let mut spans = vec![Span::raw(" Filter: ")];
-    let text = list.filter.value();
+    let text = list.filter_input.value();
     if list.filtering {
         spans.push(Span::styled(format!("{text}▏"), theme.accent()));
     } else if text.is_empty() {
@@ -70,7 +70,7 @@ fn query_line(model: &Model, frame: &mut Frame, area: Rect) {
     frame.render_widget(Line::from(spans), area);
     if list.filtering {
         // The terminal cursor sits in the filter, where typing goes.
-        let x = area.x + 9 + list.filter.visual_cursor() as u16;
+        let x = area.x + 9 + list.filter_input.visual_cursor() as u16;
         frame.set_cursor_position((x.min(area.right().saturating_sub(1)), area.y));
     }
 }

@@ -139,7 +139,7 @@ pub fn help(model: &Model, help: &HelpState, frame: &mut Frame, area: Rect) {
     frame.render_widget(Paragraph::new(lines).scroll((help.scroll as u16, 0)), body);
 }
 
-/// The help text: every mode's bindings in force, read-only ones left out where they do nothing.
+/// The help text: every section's bindings in force, read-only ones left out where they do nothing.
 fn help_lines(model: &Model, filter: &str) -> Vec<Line<'static>> {
     let theme = &model.options.theme;
     let lines: Vec<Line<'static>> = model
@@ -147,7 +147,7 @@ fn help_lines(model: &Model, filter: &str) -> Vec<Line<'static>> {
         .help(filter, model.session.can_administer)
         .into_iter()
         .map(|line| match line {
-            HelpLine::Mode(name) => Line::styled(name, theme.accent()),
+            HelpLine::Section(name) => Line::styled(name, theme.accent()),
             HelpLine::Keys { keys, description } => Line::raw(format!("  {keys:<22} {description}")),
         })
         .collect();
