@@ -7,6 +7,7 @@ use tui_common as common;
 use common::*;
 use refcodes::domain::{CodeFilter, CodeStatus, SortField};
 use refcodes::tui::keymap::Mode;
+use refcodes::tui::model::Marks;
 use refcodes::tui::msg::{Cmd, Msg, Wake};
 use refcodes::tui::update;
 
@@ -138,7 +139,7 @@ fn r_reloads_what_is_shown_and_keeps_marks_and_cursor() {
     assert_eq!(serve(&mut m, cmds, 1000), vec![]);
 
     assert_eq!(m.list.cursor, 2);
-    assert_eq!(m.list.marks, ids(1, 1).into_iter().collect());
+    assert_eq!(m.list.marks, Marks::Ids(ids(1, 1).into_iter().collect()));
     assert_eq!(m.in_flight, 0);
 }
 
@@ -158,7 +159,7 @@ fn a_tick_past_the_refresh_interval_reloads() {
     serve(&mut m, cmds, 1);
     assert_eq!(m.list.total, Some(1));
     assert_eq!(m.list.cursor, 0);
-    assert_eq!(m.list.marks, ids(1, 1).into_iter().collect());
+    assert_eq!(m.list.marks, Marks::Ids(ids(1, 1).into_iter().collect()));
     assert_eq!(current_id(&m), Some(1));
 }
 

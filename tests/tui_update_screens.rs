@@ -11,7 +11,7 @@ use refcodes::domain::settings::{SettingKey, SystemConfig};
 use refcodes::domain::stats::{CodeUsageStats, UsageRecord};
 use refcodes::domain::{CodeFilter, CodeId, CodeStatus, ErrorKind, UserId};
 use refcodes::tui::keymap::Mode;
-use refcodes::tui::model::{Failure, Model, Screen};
+use refcodes::tui::model::{Failure, Marks, Model, Screen};
 use refcodes::tui::msg::{Cmd, Msg};
 
 fn usage_stats(id: i64) -> CodeUsageStats {
@@ -202,7 +202,8 @@ fn a_read_only_dashboard_still_reads() {
     assert_eq!(status_text(&m), Some(READ_ONLY));
     assert!(m.form.is_none());
     press(&mut m, "esc");
-    assert_eq!(press(&mut m, "ctrl-a"), vec![Cmd::MarkAll { generation: 0, filter: CodeFilter::default() }]);
+    assert_eq!(press(&mut m, "ctrl-a"), vec![]);
+    assert_eq!(m.list.marks, Marks::Matching { filter: CodeFilter::default(), count: 1000 });
     assert_eq!(press(&mut m, "s").len(), 2);
     assert_eq!(m.list.generation, 1);
     assert_eq!(press(&mut m, "r")[0], Cmd::LoadHeader);
@@ -211,7 +212,10 @@ fn a_read_only_dashboard_still_reads() {
 }
 
 fn marks_of(m: &Model) -> Vec<i64> {
-    m.list.marks.iter().map(|id| id.0).collect()
+    match &m.list.marks {
+        Marks::Ids(ids) => ids.iter().map(|id| id.0).collect(),
+        all => panic!("codes marked one by one, not {all:?}"),
+    }
 }
 
 #[test]

@@ -455,10 +455,6 @@ impl Db {
                 }
                 Msg::BulkDone { action, result: Ok(ids.len() as i64) }
             }
-            Cmd::MarkAll { generation, filter } => Msg::MarkAll {
-                generation,
-                result: Ok(self.rows.iter().filter(|r| self.matches(r, &filter)).map(|r| r.code.id).collect()),
-            },
             Cmd::SetSetting { key, value } => {
                 match key {
                     SettingKey::Enabled => self.config.enabled = value == "true",

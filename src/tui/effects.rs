@@ -143,9 +143,6 @@ async fn perform(service: &Service, counted: &Mutex<Counted>, writes_at_start: u
             };
             Msg::BulkDone { action, result: result.map_err(failure) }
         }
-        Cmd::MarkAll { generation, filter } => {
-            Msg::MarkAll { generation, result: service.ids_matching(&filter).await.map_err(failure) }
-        }
         Cmd::SetSetting { key, value } => Msg::SettingSaved(service.set_setting(key, &value).await.map_err(failure)),
         Cmd::WakeAfter { after, wake } => {
             tokio::time::sleep(after).await;

@@ -107,7 +107,7 @@ pub struct ListState {
     pub requested: BTreeSet<u64>,
     pub cursor: u64,
     pub offset: u64,
-    pub marks: BTreeSet<CodeId>,
+    pub marks: Marks,
     pub range_anchor: Option<u64>,
     pub error: Option<String>,
 }
@@ -139,10 +139,19 @@ impl ListState {
 
     /// The codes an action applies to: the marked ones, or the cursor row when none is marked.
     pub fn selection(&self) -> Option<Selection> {
-        if self.marks.is_empty() {
-            self.current().map(|row| Selection::Ids(vec![row.code.id]))
-        } else {
-            Some(Selection::Ids(self.marks.iter().copied().collect()))
+        match &self.marks {
+            Marks::Ids(ids) if ids.is_empty() => self.current().map(|row| Selection::Ids(vec![row.code.id])),
+            Marks::Ids(ids) => Some(Selection::Ids(ids.iter().copied().collect())),
+            Marks::Matching { filter, .. } => Some(Selection::Matching(filter.clone())),
+        }
+    }
+
+    /// Whether a shown code is marked. Codes marked as matching a filter show as marked while that filter is
+    /// the one shown (every row then matches it); under another filter only the status bar's count tells.
+    pub fn is_marked(&self, id: CodeId) -> bool {
+        match &self.marks {
+            Marks::Ids(ids) => ids.contains(&id),
+            Marks::Matching { filter, .. } => *filter == self.filter(),
         }
     }
 
@@ -152,6 +161,43 @@ impl ListState {
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+}
+
+/// The codes marked for a bulk action.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Marks {
+    /// Marked one by one (space, V); they stay marked under another filter.
+    Ids(BTreeSet<CodeId>),
+    /// Every code that matches `filter` (Ctrl-a), `count` of them when marked. The database finds them when an
+    /// action runs, so a million matches never travel to the dashboard and back.
+    Matching { filter: CodeFilter, count: i64 },
+}
+
+impl Default for Marks {
+    fn default() -> Self {
+        Marks::Ids(BTreeSet::new())
+    }
+}
+
+impl Marks {
+    pub fn is_empty(&self) -> bool {
+        match self {
+            Marks::Ids(ids) => ids.is_empty(),
+            Marks::Matching { .. } => false,
+        }
+    }
+
+    /// How many codes are marked, as the status bar says.
+    pub fn count(&self) -> i64 {
+        match self {
+            Marks::Ids(ids) => ids.len() as i64,
+            Marks::Matching { count, .. } => *count,
+        }
+    }
+
+    pub fn clear(&mut self) {
+        *self = Marks::default();
     }
 }
 

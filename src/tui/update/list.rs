@@ -4,7 +4,7 @@ use super::notify::{fail, info, online};
 use super::open;
 use crate::domain::{CodeId, CodeRow, CodeStatus, Selection};
 use crate::tui::keymap::Action;
-use crate::tui::model::{BulkAction, Failure, Model, PAGE_SIZE};
+use crate::tui::model::{BulkAction, Failure, Marks, Model, PAGE_SIZE};
 use crate::tui::msg::{Cmd, Wake};
 use crossterm::event::{Event, KeyEvent};
 use tui_input::backend::crossterm::EventHandler;
@@ -35,17 +35,19 @@ pub fn action(model: &mut Model, action: Action) -> Vec<Cmd> {
         Action::Deactivate => open::describe(model, BulkAction::Deactivate),
         Action::Extend => open::describe(model, BulkAction::Extend { days: model.options.defaults.expiry_days }),
         Action::Mark => {
+            if all_marked(model) {
+                return Vec::new();
+            }
             if let Some(id) = model.list.current().map(|r| r.code.id)
-                && !model.list.marks.remove(&id)
+                && let Marks::Ids(ids) = &mut model.list.marks
+                && !ids.remove(&id)
             {
-                model.list.marks.insert(id);
+                ids.insert(id);
             }
             move_to(model, model.list.cursor + 1)
         }
         Action::MarkRange => mark_range(model),
-        Action::MarkAll => {
-            vec![Cmd::MarkAll { generation: model.list.generation, filter: model.list.filter() }]
-        }
+        Action::MarkAll => mark_all(model),
         Action::Clear => clear(model),
         Action::Filter => {
             model.list.filtering = true;
@@ -82,7 +84,34 @@ fn toggle(model: &mut Model) -> Vec<Cmd> {
     vec![Cmd::Bulk { action, selection }]
 }
 
+/// While every matching code is marked, single codes can't be marked or unmarked: says so.
+fn all_marked(model: &mut Model) -> bool {
+    let all = matches!(model.list.marks, Marks::Matching { .. });
+    if all {
+        info(model, "Every code that matches is marked; Esc clears the marks to pick codes one by one");
+    }
+    all
+}
+
+/// Marks every code the filter matches, as many as the list counted; no ids are fetched (see [`Marks`]).
+fn mark_all(model: &mut Model) -> Vec<Cmd> {
+    match model.list.total {
+        None => info(model, "The codes are still being counted; press Ctrl-a again in a moment"),
+        Some(0) => info(model, "No code matches, so none is marked"),
+        Some(count) => {
+            let replaced = !model.list.marks.is_empty();
+            model.list.marks = Marks::Matching { filter: model.list.filter(), count };
+            let note = if replaced { " (the earlier marks are replaced)" } else { "" };
+            info(model, format!("Marked all {count} codes that match{note}"));
+        }
+    }
+    Vec::new()
+}
+
 fn mark_range(model: &mut Model) -> Vec<Cmd> {
+    if all_marked(model) {
+        return Vec::new();
+    }
     let Some(anchor) = model.list.range_anchor.take() else {
         model.list.range_anchor = Some(model.list.cursor);
         info(model, "Range starts here: move to its end and press V again (Esc cancels)");
@@ -91,7 +120,9 @@ fn mark_range(model: &mut Model) -> Vec<Cmd> {
     let (from, to) = (anchor.min(model.list.cursor), anchor.max(model.list.cursor));
     let ids: Vec<CodeId> = (from..=to).filter_map(|i| model.list.row(i)).map(|r| r.code.id).collect();
     let marked = ids.len();
-    model.list.marks.extend(ids);
+    if let Marks::Ids(marks) = &mut model.list.marks {
+        marks.extend(ids);
+    }
     info(model, format!("Marked {marked} codes"));
     Vec::new()
 }
@@ -262,18 +293,4 @@ pub fn count_loaded(model: &mut Model, generation: u64, result: Result<i64, Fail
             Vec::new()
         }
     }
-}
-
-pub fn marked_all(model: &mut Model, generation: u64, result: Result<Vec<CodeId>, Failure>) -> Vec<Cmd> {
-    match result {
-        Ok(ids) if generation == model.list.generation => {
-            online(model);
-            let n = ids.len();
-            model.list.marks.extend(ids);
-            info(model, format!("Marked all {n} codes that match"));
-        }
-        Ok(_) => info(model, "The filter changed before the codes were counted; press Ctrl-a again"),
-        Err(failure) => fail(model, &failure),
-    }
-    Vec::new()
 }

@@ -76,7 +76,6 @@ fn dispatch(model: &mut Model, msg: Msg) -> Vec<Cmd> {
         Msg::Saved { save, result } => form::saved(model, save, result),
         Msg::Described { action, selection, result } => confirm::described(model, action, selection, result),
         Msg::BulkDone { action, result } => confirm::bulk_done(model, action, result),
-        Msg::MarkAll { generation, result } => list::marked_all(model, generation, result),
         Msg::SettingSaved(result) => screens::setting_saved(model, result),
     }
 }

@@ -155,7 +155,7 @@ fn code_row(model: &Model, row: &CodeRow, wide: bool, cells: &[usize]) -> Row<'s
     let theme = &model.options.theme;
     let c = &row.code;
     let status = c.status_at(model.now);
-    let marked = model.list.marks.contains(&c.id);
+    let marked = model.list.is_marked(c.id);
     let uses = if wide {
         format!(
             "{:>5}/{:<5} {}",

@@ -86,7 +86,7 @@ fn status_bar(model: &Model, frame: &mut Frame, area: Rect) {
     let mode = model.mode().name().to_uppercase();
     let mut left = vec![Span::styled(format!(" {mode} "), Style::default().add_modifier(Modifier::REVERSED))];
     if !model.list.marks.is_empty() {
-        left.push(Span::styled(format!(" {} marked ", thousands(model.list.marks.len() as i64)), theme.marked()));
+        left.push(Span::styled(format!(" {} marked ", thousands(model.list.marks.count())), theme.marked()));
     }
     if model.in_flight > 0 {
         left.push(Span::raw(format!(" {} ", SPINNER[model.spinner % SPINNER.len()])));
