@@ -14,7 +14,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use refcodes::Service;
-use refcodes::config::Config;
+use refcodes::config::{Config, Sources};
 use refcodes::service::DemoInput;
 use refcodes::tui::model::{Model, PAGE_SIZE};
 use refcodes::tui::msg::Msg;
@@ -61,7 +61,8 @@ fn main() {
     let temp = tempfile::tempdir().expect("a temporary directory");
     let config_path = temp.path().join("bench.toml");
     std::fs::write(&config_path, BENCH_CONFIG).expect("the bench config is written");
-    let config = Config::load(Some(&config_path), &[]).expect("the bench config loads");
+    let sources = Sources { file: Some(config_path), ..Sources::default() };
+    let config = Config::load(&sources).expect("the bench config loads");
     let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime");
     if args.prepare {
         let db = args.db.clone().expect("--prepare needs --db");
@@ -222,7 +223,7 @@ fn peak_rss_mb() -> f64 {
 
 async fn bench(args: &Args, config: &Config, db: &Path) {
     let service = open(config, db).await;
-    let model = tui::initial_model(&service, config, (WIDTH, HEIGHT), false).expect("the model");
+    let model = tui::initial_model(&service, &config.dashboard, (WIDTH, HEIGHT), false);
     let terminal = Terminal::new(TestBackend::new(WIDTH, HEIGHT)).expect("a TestBackend terminal");
     let mut app = App::new(terminal, model, service.clone());
 

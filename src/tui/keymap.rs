@@ -2,7 +2,6 @@
 //! from the map in force, so it can't disagree with what the keys do.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
@@ -293,13 +292,6 @@ impl KeyMap {
         self.sections.get(&section).and_then(|m| m.get(&key)).copied()
     }
 
-    /// The keys of `config/default.toml`.
-    pub fn defaults() -> KeyMap {
-        let table: toml::Table = crate::config::DEFAULTS.parse().expect("config/default.toml is valid TOML");
-        let keys = table.get("keys").and_then(|k| k.as_table()).cloned().unwrap_or_default();
-        keys_config(&keys).and_then(|k| KeyMap::from_config(&k)).expect("the default keys are valid")
-    }
-
     /// Every binding of a section, for the help overlay, with keys of one action together.
     pub fn bindings(&self, section: Section) -> Vec<(Action, Vec<Key>)> {
         let mut by_action: BTreeMap<Action, Vec<Key>> = BTreeMap::new();
@@ -359,11 +351,6 @@ pub enum HelpLine {
     Keys { keys: String, description: &'static str },
 }
 
-/// Deserialises the `[keys]` section of the configuration.
-pub fn keys_config(value: &toml::Table) -> Result<KeysConfig, String> {
-    KeysConfig::deserialize(toml::Value::Table(value.clone())).map_err(|e| format!("[keys]: {e}"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -402,7 +389,7 @@ mod tests {
 
     #[test]
     fn the_default_keys_load() {
-        let map = KeyMap::defaults();
+        let map = crate::config::Config::defaults().dashboard.keymap;
         assert_eq!(map.key_for(Mode::List, Action::New).map(|k| k.to_string()).as_deref(), Some("n"));
         assert_eq!(map.key_for(Mode::Form, Action::NextField).map(|k| k.to_string()).as_deref(), Some("Tab"));
     }
