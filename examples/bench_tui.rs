@@ -14,7 +14,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use refcodes::Service;
-use refcodes::config::Config;
+use refcodes::config::{Config, Sources};
 use refcodes::service::DemoInput;
 use refcodes::tui::model::{Model, PAGE_SIZE};
 use refcodes::tui::msg::Msg;
@@ -61,7 +61,8 @@ fn main() {
     let temp = tempfile::tempdir().expect("a temporary directory");
     let config_path = temp.path().join("bench.toml");
     std::fs::write(&config_path, BENCH_CONFIG).expect("the bench config is written");
-    let config = Config::load(Some(&config_path), &[]).expect("the bench config loads");
+    let sources = Sources { file: Some(config_path), ..Sources::default() };
+    let config = Config::load(&sources).expect("the bench config loads");
     let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime");
     if args.prepare {
         let db = args.db.clone().expect("--prepare needs --db");
@@ -141,7 +142,7 @@ fn window_loaded(model: &Model) -> bool {
 
 /// Whether the typed filter is the one the list shows rows for.
 fn filter_applied(model: &Model) -> bool {
-    model.list.applied_filter == model.list.filter.value().trim()
+    model.list.applied_filter == model.list.filter_input.value().trim()
 }
 
 type Bench = App<TestBackend>;
@@ -160,7 +161,7 @@ async fn until(app: &mut Bench, done: impl Fn(&Model) -> bool) {
                 panic!(
                     "no answer for {STUCK:?}: filter {:?} (applied {:?}), total {:?}, cursor {}, offset {}, pages {:?}, \
                      requested {:?}, in flight {}",
-                    list.filter.value(),
+                    list.filter_input.value(),
                     list.applied_filter,
                     list.total,
                     list.cursor,
@@ -222,7 +223,7 @@ fn peak_rss_mb() -> f64 {
 
 async fn bench(args: &Args, config: &Config, db: &Path) {
     let service = open(config, db).await;
-    let model = tui::initial_model(&service, config, (WIDTH, HEIGHT), false).expect("the model");
+    let model = tui::initial_model(&service, &config.dashboard, (WIDTH, HEIGHT), false);
     let terminal = Terminal::new(TestBackend::new(WIDTH, HEIGHT)).expect("a TestBackend terminal");
     let mut app = App::new(terminal, model, service.clone());
 
@@ -297,7 +298,7 @@ async fn bench(args: &Args, config: &Config, db: &Path) {
         until(&mut app, |m| m.in_flight == 0).await;
         eprintln!(
             "bench: filter {:?}: rows drawn {:.1} ms, count {:.1} ms ({} match)",
-            app.model.list.filter.value(),
+            app.model.list.filter_input.value(),
             ms(took),
             ms(counted),
             app.model.list.total.unwrap_or(0)

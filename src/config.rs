@@ -1,23 +1,31 @@
 //! Configuration: the defaults of `config/default.toml`, a user file over them, environment variables over both.
+//! Every section is checked here, the dashboard's too, so a bad value stops any command before a database is
+//! opened, and the error names the file or variable that brought it in.
 
 use crate::error::{Error, Result};
+use crate::tui::keymap::{KeyMap, KeysConfig};
+use crate::tui::theme::{Theme, ThemeConfig};
 use serde::Deserialize;
-use std::path::{Path, PathBuf};
+use std::ffi::OsString;
+use std::path::PathBuf;
+use std::time::Duration;
 
-pub const DEFAULTS: &str = include_str!("../config/default.toml");
+const DEFAULTS: &str = include_str!("../config/default.toml");
 
-/// Sections outside the core ones; anything else is a typo worth an error.
-const DASHBOARD_SECTIONS: [&str; 3] = ["dashboard", "theme", "keys"];
+/// The sections of the file; anything else is a typo worth an error.
+const SECTIONS: [&str; 7] = ["database", "codes", "operator", "log", "dashboard", "theme", "keys"];
 
-#[derive(Debug, Clone, Deserialize)]
+/// Levels `[log] level` takes (as tracing spells them; `off` too).
+const LOG_LEVELS: [&str; 6] = ["error", "warn", "info", "debug", "trace", "off"];
+
+#[derive(Debug, Clone)]
 pub struct Config {
     pub database: DatabaseConfig,
     pub codes: CodesConfig,
     pub operator: OperatorConfig,
     pub log: LogConfig,
-    /// Sections that belong to the dashboard (keys, theme, refresh), read by it with [`Config::section`].
-    #[serde(flatten)]
-    pub rest: toml::Table,
+    /// `[dashboard]`, `[theme]` and `[keys]`, read into what the dashboard uses.
+    pub dashboard: DashboardConfig,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -51,27 +59,77 @@ pub struct LogConfig {
     pub level: String,
 }
 
-impl Config {
-    /// Loads the configuration. `file` is `--config`; without it `$REFCODES_CONFIG`, then the user's config
-    /// directory, are tried. `env` is the process environment (passed in so tests can give their own).
-    pub fn load(file: Option<&Path>, env: &[(String, String)]) -> Result<Config> {
-        let mut table: toml::Table = DEFAULTS.parse().expect("config/default.toml is valid TOML");
-        let var = |name: &str| env.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
-        let user_file = match (file, var("REFCODES_CONFIG")) {
-            (Some(path), _) => Some(path.to_path_buf()),
-            (None, Some(path)) if !path.is_empty() => Some(PathBuf::from(path)),
-            _ => user_config_path().filter(|p| p.exists()),
-        };
-        if let Some(path) = user_file {
+/// What the dashboard's sections say, checked.
+#[derive(Debug, Clone)]
+pub struct DashboardConfig {
+    pub refresh: Duration,
+    pub debounce: Duration,
+    /// The configured colours; NO_COLOR drops them when the dashboard starts.
+    pub theme: Theme,
+    pub keymap: KeyMap,
+}
+
+/// The file as written, before the dashboard's sections are read.
+#[derive(Deserialize)]
+struct File {
+    database: DatabaseConfig,
+    codes: CodesConfig,
+    operator: OperatorConfig,
+    log: LogConfig,
+    dashboard: DashboardSection,
+    theme: ThemeConfig,
+    keys: KeysConfig,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DashboardSection {
+    refresh_seconds: u64,
+    filter_debounce_ms: u64,
+}
+
+/// Where the configuration comes from, over the defaults.
+#[derive(Debug, Clone, Default)]
+pub struct Sources {
+    /// `--config FILE`; it wins over `$REFCODES_CONFIG` and `user_file`.
+    pub file: Option<PathBuf>,
+    /// The user's own file, read when it exists and no other is named. `None` reads none (as tests do).
+    pub user_file: Option<PathBuf>,
+    /// The process environment. Only refcodes' own variables are read; others, whatever their bytes, are not.
+    pub env: Vec<(OsString, OsString)>,
+}
+
+impl Sources {
+    /// This process's: `--config`, the file in the user's config directory, and the environment.
+    pub fn of_process(file: Option<PathBuf>) -> Sources {
+        Sources { file, user_file: user_config_path(), env: std::env::vars_os().collect() }
+    }
+
+    /// The file to read, if any: `--config`, else `$REFCODES_CONFIG` (unless empty), else the user's file if it
+    /// exists.
+    fn config_file(&self) -> Option<PathBuf> {
+        let named = self.env.iter().find(|(k, _)| k == "REFCODES_CONFIG").map(|(_, v)| v).filter(|v| !v.is_empty());
+        match (&self.file, named) {
+            (Some(path), _) => Some(path.clone()),
+            (None, Some(path)) => Some(PathBuf::from(path)),
+            (None, None) => self.user_file.clone().filter(|p| p.exists()),
+        }
+    }
+
+    /// What each source sets, in the order they apply, with how errors name it.
+    fn layers(&self) -> Result<Vec<(String, toml::Table)>> {
+        let mut layers = Vec::new();
+        if let Some(path) = self.config_file() {
             let text = std::fs::read_to_string(&path)
                 .map_err(|e| Error::Config(format!("can't read config file {}: {e}", path.display())))?;
-            let user: toml::Table = text
+            let table: toml::Table = text
                 .parse()
                 .map_err(|e| Error::Config(format!("config file {} is not valid TOML: {e}", path.display())))?;
-            merge(&mut table, user);
+            layers.push((format!("config file {}", path.display()), table));
         }
-        for (name, value) in env {
-            let path: Vec<String> = match name.as_str() {
+        for (name, value) in &self.env {
+            let shown = name.to_string_lossy();
+            let path: Vec<String> = match shown.as_ref() {
                 "REFCODES_DATABASE_URL" => vec!["database".into(), "url".into()],
                 "REFCODES_DATABASE_SCHEMA" => vec!["database".into(), "schema".into()],
                 "REFCODES_OPERATOR" => vec!["operator".into(), "email".into()],
@@ -80,35 +138,75 @@ impl Config {
                     None => continue,
                 },
             };
+            let (Some(_), Some(value)) = (name.to_str(), value.to_str()) else {
+                return Err(Error::Config(format!("environment variable {shown} is not valid UTF-8")));
+            };
+            let mut table = toml::Table::new();
             set_path(&mut table, &path, env_value(value))
-                .map_err(|e| Error::Config(format!("environment variable {name}: {e}")))?;
+                .map_err(|e| Error::Config(format!("environment variable {shown}: {e}")))?;
+            layers.push((format!("environment variable {shown}"), table));
         }
-        let config: Config = table.try_into().map_err(|e| Error::Config(format!("{e}")))?;
-        config.check()?;
-        Ok(config)
+        Ok(layers)
+    }
+}
+
+impl Config {
+    /// Loads and checks the configuration from `sources` over the defaults.
+    pub fn load(sources: &Sources) -> Result<Config> {
+        let layers = sources.layers()?;
+        let mut table = defaults();
+        for (_, layer) in &layers {
+            merge(&mut table, layer.clone());
+        }
+        Config::from_table(table).map_err(|message| {
+            // The defaults are good, so a source brought the error in: the first one after which it shows.
+            let mut table = defaults();
+            let source = layers.iter().find(|(_, layer)| {
+                merge(&mut table, layer.clone());
+                Config::from_table(table.clone()).err().as_ref() == Some(&message)
+            });
+            Error::Config(match source {
+                Some((name, _)) => format!("{message} (from {name})"),
+                None => message,
+            })
+        })
     }
 
-    fn check(&self) -> Result<()> {
-        let bad = |m: String| Err(Error::Config(m));
-        if let Some(unknown) = self.rest.keys().find(|k| !DASHBOARD_SECTIONS.contains(&k.as_str())) {
-            return bad(format!(
-                "unknown section [{unknown}]: the sections are database, codes, operator, log, {}",
-                DASHBOARD_SECTIONS.join(", ")
-            ));
+    /// Only the defaults, as `config/default.toml` has them.
+    pub fn defaults() -> Config {
+        Config::from_table(defaults()).expect("config/default.toml is valid")
+    }
+
+    fn from_table(table: toml::Table) -> std::result::Result<Config, String> {
+        if let Some(unknown) = table.keys().find(|k| !SECTIONS.contains(&k.as_str())) {
+            return Err(format!("unknown section [{unknown}]: the sections are {}", SECTIONS.join(", ")));
         }
-        if !(3..=50).contains(&self.codes.length) {
-            return bad(format!("codes.length must be 3 to 50, not {}", self.codes.length));
+        // toml puts the key on a line of its own; one line reads better after "configuration error:".
+        let file: File =
+            table.try_into().map_err(|e| e.to_string().split_whitespace().collect::<Vec<_>>().join(" "))?;
+        let codes = &file.codes;
+        if !(3..=50).contains(&codes.length) {
+            return Err(format!("codes.length must be 3 to 50, not {}", codes.length));
         }
-        if !(1..=36_500).contains(&self.codes.expiry_days) {
-            return bad(format!("codes.expiry_days must be 1 to 36500, not {}", self.codes.expiry_days));
+        if !(1..=36_500).contains(&codes.expiry_days) {
+            return Err(format!("codes.expiry_days must be 1 to 36500, not {}", codes.expiry_days));
         }
-        if !(1..=10_000).contains(&self.codes.max_uses) {
-            return bad(format!("codes.max_uses must be 1 to 10000, not {}", self.codes.max_uses));
+        if !(1..=10_000).contains(&codes.max_uses) {
+            return Err(format!("codes.max_uses must be 1 to 10000, not {}", codes.max_uses));
         }
-        if self.database.max_connections == 0 {
-            return bad("database.max_connections must be at least 1".into());
+        if file.database.max_connections == 0 {
+            return Err("database.max_connections must be at least 1".into());
         }
-        Ok(())
+        if !LOG_LEVELS.contains(&file.log.level.to_ascii_lowercase().as_str()) {
+            return Err(format!("log.level must be one of {}, not {:?}", LOG_LEVELS.join(", "), file.log.level));
+        }
+        let dashboard = DashboardConfig {
+            refresh: Duration::from_secs(file.dashboard.refresh_seconds.max(1)),
+            debounce: Duration::from_millis(file.dashboard.filter_debounce_ms),
+            theme: Theme::from_config(&file.theme)?,
+            keymap: KeyMap::from_config(&file.keys)?,
+        };
+        Ok(Config { database: file.database, codes: file.codes, operator: file.operator, log: file.log, dashboard })
     }
 
     /// The database URL in force: the configured one, or the SQLite file in the data directory.
@@ -128,12 +226,10 @@ impl Config {
             Some(self.log.file.clone().into())
         }
     }
+}
 
-    /// A section outside the core ones (such as the dashboard's), deserialised on demand.
-    pub fn section<T: for<'de> Deserialize<'de>>(&self, name: &str) -> Result<T> {
-        let value = self.rest.get(name).cloned().unwrap_or(toml::Value::Table(toml::Table::new()));
-        value.try_into().map_err(|e| Error::Config(format!("[{name}]: {e}")))
-    }
+fn defaults() -> toml::Table {
+    DEFAULTS.parse().expect("config/default.toml is valid TOML")
 }
 
 pub fn data_dir() -> Option<PathBuf> {
@@ -186,34 +282,51 @@ fn env_value(raw: &str) -> toml::Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tui::keymap::{Action, Mode};
+    use std::os::unix::ffi::OsStringExt;
 
-    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    fn env(pairs: &[(&str, &str)]) -> Sources {
+        Sources { env: pairs.iter().map(|(k, v)| (k.into(), v.into())).collect(), ..Sources::default() }
+    }
+
+    fn file(text: &str) -> (tempfile::TempDir, PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        std::fs::write(&path, text).unwrap();
+        (dir, path)
     }
 
     #[test]
     fn defaults_load() {
-        let c = Config::load(None, &env(&[("REFCODES_CONFIG", "/nonexistent/none.toml")])).unwrap_err();
-        assert!(c.to_string().contains("can't read config file"));
-        let dir = tempfile::tempdir().unwrap();
-        let file = dir.path().join("c.toml");
-        std::fs::write(&file, "[codes]\nlength = 8\n").unwrap();
-        let c = Config::load(Some(&file), &[]).unwrap();
+        let err = Config::load(&env(&[("REFCODES_CONFIG", "/nonexistent/none.toml")])).unwrap_err();
+        assert!(err.to_string().contains("can't read config file"));
+        let (_dir, path) = file("[codes]\nlength = 8\n");
+        let c = Config::load(&Sources { file: Some(path), ..Sources::default() }).unwrap();
         assert_eq!(c.codes.length, 8);
         assert_eq!(c.codes.max_uses, 100);
     }
 
     #[test]
+    fn without_a_named_file_the_user_file_is_read_if_it_exists() {
+        let (_dir, path) = file("[codes]\nlength = 9\n");
+        let user = |p: &std::path::Path| Sources { user_file: Some(p.to_path_buf()), ..Sources::default() };
+        assert_eq!(Config::load(&user(&path)).unwrap().codes.length, 9);
+        assert_eq!(Config::load(&user(&path.with_extension("gone"))).unwrap().codes.length, 5);
+        let empty = Sources { env: vec![("REFCODES_CONFIG".into(), "".into())], ..user(&path) };
+        assert_eq!(Config::load(&empty).unwrap().codes.length, 9, "an empty REFCODES_CONFIG names no file");
+    }
+
+    #[test]
     fn environment_wins_over_files() {
-        let c = Config::load(
-            None,
-            &env(&[
-                ("REFCODES_CONFIG", ""),
+        let (_dir, path) = file("[codes]\nexpiry_days = 3\n");
+        let c = Config::load(&Sources {
+            file: Some(path),
+            ..env(&[
                 ("REFCODES_DATABASE_URL", "sqlite://x.db"),
                 ("REFCODES__CODES__EXPIRY_DAYS", "30"),
                 ("REFCODES_OPERATOR", "ops@example.com"),
-            ]),
-        )
+            ])
+        })
         .unwrap();
         assert_eq!(c.database.url, "sqlite://x.db");
         assert_eq!(c.codes.expiry_days, 30);
@@ -221,12 +334,46 @@ mod tests {
     }
 
     #[test]
-    fn bad_values_are_named() {
-        let err = Config::load(None, &env(&[("REFCODES__CODES__LENGTH", "2")])).unwrap_err();
-        assert!(err.to_string().contains("codes.length"), "{err}");
-        let err = Config::load(None, &env(&[("REFCODES__CODES__LENGHT", "8")])).unwrap_err();
+    fn bad_values_are_named_with_their_source() {
+        let err = Config::load(&env(&[("REFCODES__CODES__LENGTH", "2")])).unwrap_err().to_string();
+        assert!(err.contains("codes.length") && err.contains("REFCODES__CODES__LENGTH"), "{err}");
+        let err = Config::load(&env(&[("REFCODES__CODES__LENGHT", "8")])).unwrap_err();
         assert!(err.to_string().contains("lenght"), "{err}");
-        let err = Config::load(None, &env(&[("REFCODES__DATABSE__URL", "x")])).unwrap_err();
+        let err = Config::load(&env(&[("REFCODES__DATABSE__URL", "x")])).unwrap_err();
         assert!(err.to_string().contains("[databse]"), "{err}");
+        let (_dir, path) = file("[log]\nlevel = \"loud\"\n");
+        let err = Config::load(&Sources { file: Some(path.clone()), ..Sources::default() }).unwrap_err().to_string();
+        assert!(err.contains("log.level") && err.contains(&path.display().to_string()), "{err}");
+    }
+
+    #[test]
+    fn a_value_put_right_by_a_later_source_is_no_error() {
+        let (_dir, path) = file("[codes]\nlength = 2\n");
+        let c = Config::load(&Sources { file: Some(path), ..env(&[("REFCODES__CODES__LENGTH", "6")]) }).unwrap();
+        assert_eq!(c.codes.length, 6);
+    }
+
+    #[test]
+    fn the_dashboard_sections_are_checked_at_load() {
+        let (_dir, path) = file("[keys.list]\n\"x\" = \"explode\"\n");
+        let err = Config::load(&Sources { file: Some(path.clone()), ..Sources::default() }).unwrap_err().to_string();
+        assert!(err.contains("explode") && err.contains(&path.display().to_string()), "{err}");
+        let err = Config::load(&env(&[("REFCODES__THEME__ACCENT", "glitter")])).unwrap_err().to_string();
+        assert!(err.contains("glitter") && err.contains("REFCODES__THEME__ACCENT"), "{err}");
+        let err = Config::load(&env(&[("REFCODES__DASHBOARD__REFRESH", "5")])).unwrap_err().to_string();
+        assert!(err.contains("refresh"), "{err}");
+
+        let c = Config::load(&env(&[("REFCODES__KEYS__LIST__Z", "quit")])).unwrap();
+        assert_eq!(c.dashboard.keymap.key_for(Mode::List, Action::Quit).unwrap().to_string(), "z");
+    }
+
+    #[test]
+    fn only_our_variables_are_read_and_they_must_be_utf8() {
+        let junk = (OsString::from_vec(b"FOO".to_vec()), OsString::from_vec(vec![0xff]));
+        let odd_name = (OsString::from_vec(b"X\xff".to_vec()), OsString::from("1"));
+        assert!(Config::load(&Sources { env: vec![junk, odd_name], ..Sources::default() }).is_ok());
+        let ours = (OsString::from("REFCODES_OPERATOR"), OsString::from_vec(vec![b'a', 0xff]));
+        let err = Config::load(&Sources { env: vec![ours], ..Sources::default() }).unwrap_err().to_string();
+        assert!(err.contains("REFCODES_OPERATOR is not valid UTF-8"), "{err}");
     }
 }

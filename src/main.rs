@@ -31,7 +31,7 @@ async fn dashboard(setup: &Setup) -> ExitCode {
         Ok(opened) => opened,
         Err(err) => return cli::output::report(&err, false),
     };
-    let outcome = refcodes::tui::run(service.clone(), &setup.config, &signed).await;
+    let outcome = refcodes::tui::run(service.clone(), &setup.config.dashboard, &signed).await;
     service.close().await;
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -127,6 +127,43 @@ fn a_bad_configuration_exits_two() {
 }
 
 #[test]
+fn the_dashboards_sections_are_checked_before_any_command_opens_the_database() {
+    let env = Env::new();
+    let db = env.path().join("refcodes.db");
+    let keys = env.write_file("keys.toml", "[keys.list]\n\"x\" = \"explode\"\n");
+    let out = env.run(&["--json", "--config", keys.to_str().unwrap(), "stats"]).status(2);
+    let doc = out.json();
+    assert_eq!(doc["error"], "config");
+    let message = doc["message"].as_str().unwrap();
+    assert!(message.contains("explode") && message.contains("keys.toml"), "names the entry and its file: {doc}");
+
+    let theme = env.write_file("theme.toml", "[theme]\naccent = \"glitter\"\n");
+    let out = env.run(&["--config", theme.to_str().unwrap(), "codes", "list"]).status(2);
+    assert!(out.stderr.contains("[theme] accent = \"glitter\" is not a colour"), "{}", out.stderr);
+    assert!(!db.exists(), "no database was opened, so none was made");
+}
+
+#[test]
+fn environment_variables_not_ours_may_hold_any_bytes_and_ours_must_be_utf8() {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt;
+    let env = Env::new();
+    let mut cmd = env.command(&["--json", "stats"]);
+    cmd.env("FOO", OsStr::from_bytes(b"\xff"));
+    let stats = Out::of(cmd.output().unwrap(), &["stats"]).success().json();
+    assert_eq!(stats["total_codes"], 0);
+
+    let env = Env::new();
+    let mut cmd = env.command(&["--json", "stats"]);
+    cmd.env("REFCODES_OPERATOR", OsStr::from_bytes(b"ops\xff@example.com"));
+    let out = Out::of(cmd.output().unwrap(), &["stats"]).status(2);
+    let doc = out.json();
+    assert_eq!(doc["error"], "config");
+    assert!(doc["message"].as_str().unwrap().contains("REFCODES_OPERATOR is not valid UTF-8"), "{doc}");
+    assert!(!env.path().join("refcodes.db").exists());
+}
+
+#[test]
 fn a_configuration_file_is_read() {
     let env = Env::new();
     let db = env.path().join("from-config.db");

@@ -8,7 +8,9 @@ use common::*;
 use refcodes::domain::ErrorKind;
 use refcodes::domain::settings::{SettingKey, SystemConfig};
 
-const SETTINGS_ROWS: &str = "SELECT count(*) FROM phoenix_kit_settings";
+/// Rows of this module's settings (a PhoenixKit database holds the application's other settings beside them).
+const SETTINGS_ROWS: &str = "SELECT count(*) FROM phoenix_kit_settings WHERE key IN ('referral_codes_enabled', \
+                             'referral_codes_required', 'max_number_of_uses_per_code', 'max_number_of_codes_per_user')";
 
 every!(missing_rows_mean_the_defaults, check_missing_rows_mean_the_defaults);
 async fn check_missing_rows_mean_the_defaults(db: &TestDb) {
@@ -30,7 +32,7 @@ async fn check_missing_rows_mean_the_defaults(db: &TestDb) {
     // Written, then removed again: the default is back.
     h.owner.enable_system().await.unwrap();
     h.owner.set_setting(SettingKey::MaxUsesPerCode, "700").await.unwrap();
-    db.execute("DELETE FROM phoenix_kit_settings").await;
+    db.execute("DELETE FROM phoenix_kit_settings WHERE module = 'referral_codes'").await;
     assert_eq!(h.base.get_config().await.unwrap(), SystemConfig::default());
 }
 

@@ -46,7 +46,7 @@ fn codes_empty() {
 fn codes_marked_cursor_mid_list() {
     snap("codes_marked", common::codes_marked, |m| {
         settled(m);
-        assert_eq!(m.list.marks.len(), 3);
+        assert_eq!(m.list.marks.count(), 3);
         assert_eq!(m.list.cursor, 9);
     });
 }

@@ -7,6 +7,7 @@ use tui_common as common;
 use common::*;
 use refcodes::domain::{CodeFilter, CodeStatus, SortField};
 use refcodes::tui::keymap::Mode;
+use refcodes::tui::model::Marks;
 use refcodes::tui::msg::{Cmd, Msg, Wake};
 use refcodes::tui::update;
 
@@ -138,7 +139,7 @@ fn r_reloads_what_is_shown_and_keeps_marks_and_cursor() {
     assert_eq!(serve(&mut m, cmds, 1000), vec![]);
 
     assert_eq!(m.list.cursor, 2);
-    assert_eq!(m.list.marks, ids(1, 1).into_iter().collect());
+    assert_eq!(m.list.marks, Marks::Ids(ids(1, 1).into_iter().collect()));
     assert_eq!(m.in_flight, 0);
 }
 
@@ -158,7 +159,7 @@ fn a_tick_past_the_refresh_interval_reloads() {
     serve(&mut m, cmds, 1);
     assert_eq!(m.list.total, Some(1));
     assert_eq!(m.list.cursor, 0);
-    assert_eq!(m.list.marks, ids(1, 1).into_iter().collect());
+    assert_eq!(m.list.marks, Marks::Ids(ids(1, 1).into_iter().collect()));
     assert_eq!(current_id(&m), Some(1));
 }
 
@@ -171,7 +172,7 @@ fn the_filter_waits_for_the_last_key_before_asking() {
     let typed = type_text(&mut m, "sp");
     let wake = |seq| vec![Cmd::WakeAfter { after: DEBOUNCE, wake: Wake::Filter(seq) }];
     assert_eq!(typed, vec![wake(1), wake(2)]);
-    assert_eq!(m.list.filter.value(), "sp");
+    assert_eq!(m.list.filter_input.value(), "sp");
     assert_eq!(m.list.generation, 0, "typing alone asks the database nothing");
 
     assert_eq!(send(&mut m, Msg::Wake(Wake::Filter(1))), vec![], "a key came after this wake");
@@ -244,7 +245,7 @@ fn esc_in_the_filter_clears_it_and_asks_for_everything_again() {
 
     assert_eq!(press(&mut m, "esc"), vec![load_count(2), load_page(2, 0)]);
     assert_eq!(m.mode(), Mode::List);
-    assert_eq!(m.list.filter.value(), "");
+    assert_eq!(m.list.filter_input.value(), "");
     assert_eq!(m.list.filter(), CodeFilter::default());
 }
 

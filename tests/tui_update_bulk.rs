@@ -9,12 +9,17 @@ use common::*;
 use refcodes::domain::{CodeFilter, CodeId, CodeStatus, ErrorKind, ReferralCode, Selection};
 use refcodes::service::Tally;
 use refcodes::tui::keymap::Mode;
-use refcodes::tui::model::{BulkAction, ConfirmState, Confirmed, Failure, Level, Model};
+use refcodes::tui::model::{BulkAction, ConfirmState, Confirmed, Failure, Level, Marks, Model};
 use refcodes::tui::msg::{Cmd, Msg};
+use refcodes::tui::update;
 use std::collections::BTreeSet;
 
+/// The codes marked one by one.
 fn marks(m: &Model) -> Vec<i64> {
-    m.list.marks.iter().map(|id| id.0.int().expect("integer ids here")).collect()
+    match &m.list.marks {
+        Marks::Ids(ids) => ids.iter().map(|id| id.0.int().expect("integer ids here")).collect(),
+        all => panic!("codes marked one by one, not {all:?}"),
+    }
 }
 
 fn selection(from: i64, to: i64) -> Selection {
@@ -81,30 +86,93 @@ fn esc_cancels_a_range_then_clears_the_marks() {
 }
 
 #[test]
-fn ctrl_a_asks_for_every_matching_code_and_marks_the_answer() {
+fn ctrl_a_marks_every_matching_code_without_fetching_one() {
     let mut m = loaded(1000);
     press(&mut m, "/");
     type_text(&mut m, "ab");
     let cmds = press(&mut m, "enter");
-    serve(&mut m, cmds, 3);
-    assert_eq!(m.list.generation, 1);
+    serve(&mut m, cmds, 37);
+    let ab = text_filter("ab");
 
-    assert_eq!(press(&mut m, "ctrl-a"), vec![Cmd::MarkAll { generation: 1, filter: text_filter("ab") }]);
-    let found = vec![CodeId::from(5), CodeId::from(9), CodeId::from(40)];
-    assert_eq!(send(&mut m, Msg::MarkAll { generation: 1, result: Ok(found) }), vec![]);
-    assert_eq!(marks(&m), [5, 9, 40]);
-    assert_eq!(status_text(&m), Some("Marked all 3 codes that match"));
+    assert_eq!(press(&mut m, "ctrl-a"), vec![], "the count the list has is enough; no ids travel");
+    assert_eq!(m.list.marks, Marks::Matching { filter: ab.clone(), count: 37 });
+    assert_eq!(m.list.marks.count(), 37, "what the status bar says");
+    assert!(m.list.is_marked(CodeId::from(5)) && m.list.is_marked(CodeId::from(37)), "every row shown matches");
+    assert_eq!(status_text(&m), Some("Marked all 37 codes that match"));
+
+    // The action and its question go to the database as "all that match", counted there.
+    let all = Selection::Matching(ab.clone());
+    assert_eq!(
+        press(&mut m, "x"),
+        vec![Cmd::Describe { action: BulkAction::Deactivate, selection: all.clone(), visible: ab.clone() }]
+    );
+    assert_eq!(send(&mut m, described(BulkAction::Deactivate, all.clone(), 38, 0, 0)), vec![]);
+    let confirm = m.confirm.clone().expect("a question");
+    assert_eq!(confirm.message, "Deactivate 38 marked codes?", "the count of the moment, one code more by now");
+    assert_eq!(confirm.then, Confirmed::Bulk { action: BulkAction::Deactivate, selection: all.clone(), codes: 38 });
+    assert_eq!(press(&mut m, "y"), vec![bulk(BulkAction::Deactivate, all)]);
+    send(&mut m, Msg::BulkDone { action: BulkAction::Deactivate, result: Ok(38) });
+    assert!(m.list.marks.is_empty());
 }
 
 #[test]
-fn a_mark_all_answer_for_an_older_query_is_not_applied() {
+fn every_matching_code_stays_marked_under_a_new_filter_which_the_question_counts() {
     let mut m = loaded(1000);
-    assert_eq!(press(&mut m, "ctrl-a"), vec![Cmd::MarkAll { generation: 0, filter: CodeFilter::default() }]);
-    press(&mut m, "f");
-    assert_eq!(m.list.generation, 1);
-    assert_eq!(send(&mut m, Msg::MarkAll { generation: 0, result: Ok(ids(1, 1000)) }), vec![]);
+    press(&mut m, "ctrl-a");
+    assert_eq!(m.list.marks, Marks::Matching { filter: CodeFilter::default(), count: 1000 });
+    let cmds = press(&mut m, "f");
+    serve(&mut m, cmds, 600);
+    let active = CodeFilter { text: String::new(), status: Some(CodeStatus::Active) };
+    assert_eq!(m.list.marks.count(), 1000);
+    assert!(!m.list.is_marked(CodeId::from(1)), "rows of another filter can't tell; the status bar's count does");
+
+    let all = Selection::Matching(CodeFilter::default());
+    assert_eq!(
+        press(&mut m, "d"),
+        vec![Cmd::Describe { action: BulkAction::Delete, selection: all.clone(), visible: active }]
+    );
+    send(&mut m, described(BulkAction::Delete, all, 1000, 12, 400));
+    let message = &m.confirm.as_ref().expect("a question").message;
+    assert!(
+        message.starts_with("Delete 1000 marked codes and their 12 usage records, 400 of them hidden"),
+        "{message}"
+    );
+}
+
+#[test]
+fn with_every_matching_code_marked_single_marks_wait_for_esc() {
+    let mut m = loaded(1000);
+    presses(&mut m, &["space", "space"]);
+    press(&mut m, "ctrl-a");
+    assert_eq!(status_text(&m), Some("Marked all 1000 codes that match (the earlier marks are replaced)"));
+    for key in ["space", "V"] {
+        assert_eq!(press(&mut m, key), vec![]);
+        assert_eq!(
+            status_text(&m),
+            Some("Every code that matches is marked; Esc clears the marks to pick codes one by one"),
+            "{key}"
+        );
+        assert_eq!((m.list.cursor, m.list.range_anchor), (2, None), "{key}");
+        assert_eq!(m.list.marks.count(), 1000, "{key}");
+    }
+    press(&mut m, "esc");
     assert!(m.list.marks.is_empty());
-    assert_eq!(status_text(&m), Some("The filter changed before the codes were counted; press Ctrl-a again"));
+    press(&mut m, "space");
+    assert_eq!(marks(&m), [3]);
+}
+
+#[test]
+fn ctrl_a_waits_for_the_count_and_marks_nothing_when_nothing_matches() {
+    let mut m = model();
+    update::start(&mut m);
+    assert_eq!(press(&mut m, "ctrl-a"), vec![]);
+    assert!(m.list.marks.is_empty());
+    assert_eq!(status_text(&m), Some("The codes are still being counted; press Ctrl-a again in a moment"));
+
+    let mut m = loaded(0);
+    press(&mut m, "ctrl-a");
+    assert!(m.list.marks.is_empty());
+    assert_eq!(status_text(&m), Some("No code matches, so none is marked"));
 }
 
 #[test]
@@ -332,5 +400,5 @@ fn marks_are_a_set_of_ids_not_rows() {
     presses(&mut m, &["space", "space"]);
     let cmds = press(&mut m, "S");
     serve(&mut m, cmds, 1000);
-    assert_eq!(m.list.marks, [CodeId::from(1), CodeId::from(2)].into_iter().collect::<BTreeSet<_>>());
+    assert_eq!(m.list.marks, Marks::Ids([CodeId::from(1), CodeId::from(2)].into_iter().collect::<BTreeSet<_>>()));
 }

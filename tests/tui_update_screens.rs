@@ -11,7 +11,7 @@ use refcodes::domain::settings::{SettingKey, SystemConfig};
 use refcodes::domain::stats::{CodeUsageStats, UsageRecord};
 use refcodes::domain::{CodeFilter, CodeId, CodeStatus, ErrorKind, UserId};
 use refcodes::tui::keymap::Mode;
-use refcodes::tui::model::{Failure, Model, Screen};
+use refcodes::tui::model::{Failure, Marks, Model, Screen};
 use refcodes::tui::msg::{Cmd, Msg};
 
 fn usage_stats(id: i64) -> CodeUsageStats {
@@ -202,7 +202,8 @@ fn a_read_only_dashboard_still_reads() {
     assert_eq!(status_text(&m), Some(READ_ONLY));
     assert!(m.form.is_none());
     press(&mut m, "esc");
-    assert_eq!(press(&mut m, "ctrl-a"), vec![Cmd::MarkAll { generation: 0, filter: CodeFilter::default() }]);
+    assert_eq!(press(&mut m, "ctrl-a"), vec![]);
+    assert_eq!(m.list.marks, Marks::Matching { filter: CodeFilter::default(), count: 1000 });
     assert_eq!(press(&mut m, "s").len(), 2);
     assert_eq!(m.list.generation, 1);
     assert_eq!(press(&mut m, "r")[0], Cmd::LoadHeader);
@@ -211,7 +212,10 @@ fn a_read_only_dashboard_still_reads() {
 }
 
 fn marks_of(m: &Model) -> Vec<i64> {
-    m.list.marks.iter().map(|id| id.0.int().expect("integer ids here")).collect()
+    match &m.list.marks {
+        Marks::Ids(ids) => ids.iter().map(|id| id.0.int().expect("integer ids here")).collect(),
+        all => panic!("codes marked one by one, not {all:?}"),
+    }
 }
 
 #[test]
@@ -248,6 +252,28 @@ fn question_mark_opens_the_help_which_takes_text_and_esc_closes() {
     type_text(&mut m, "?");
     assert!(m.help.is_none());
     assert_eq!(m.form.as_ref().unwrap().description.value(), "?");
+}
+
+#[test]
+fn the_help_scrolls_no_further_than_its_last_line() {
+    let mut m = loaded(3);
+    press(&mut m, "?");
+    let scroll = |m: &Model| m.help.as_ref().unwrap().scroll;
+    let last = m.keymap.help("", true).len() - 1;
+    for _ in 0..20 {
+        press(&mut m, "pagedown");
+    }
+    assert_eq!(scroll(&m), last);
+    press(&mut m, "up");
+    assert_eq!(scroll(&m), last - 1, "one key up moves the text at once");
+
+    type_text(&mut m, "quit");
+    assert_eq!(m.keymap.help("quit", true).len(), 2, "the global section's name and its quit key");
+    presses(&mut m, &["down", "down", "down", "pagedown"]);
+    assert_eq!(scroll(&m), 1);
+    type_text(&mut m, "xyz");
+    press(&mut m, "down");
+    assert_eq!(scroll(&m), 0, "no key matches: one line, which stays at the top");
 }
 
 #[test]

@@ -11,6 +11,7 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
+use refcodes::config::Config;
 use refcodes::domain::draft::CodeDefaults;
 use refcodes::domain::settings::{SettingKey, SystemConfig};
 use refcodes::domain::stats::{CodeUsageStats, DailyUsage, SystemStats, TopCode, UsageRecord};
@@ -20,10 +21,9 @@ use refcodes::domain::{
     UsageId, UserId,
 };
 use refcodes::service::Tally;
-use refcodes::tui::keymap::KeyMap;
 use refcodes::tui::model::{BulkAction, Failure, Model, Options, Session, StatsData};
 use refcodes::tui::msg::{Cmd, Msg};
-use refcodes::tui::theme::{Theme, ThemeConfig};
+use refcodes::tui::theme::Theme;
 use refcodes::tui::{update, view};
 use std::collections::{BTreeSet, VecDeque};
 
@@ -38,9 +38,7 @@ pub fn now() -> DateTime<Utc> {
 
 /// The colours of `config/default.toml`.
 pub fn colour_theme() -> Theme {
-    let table: toml::Table = refcodes::config::DEFAULTS.parse().expect("config/default.toml is valid TOML");
-    let config: ThemeConfig = table["theme"].clone().try_into().expect("the default [theme] is valid");
-    Theme::from_config(&config, false).expect("the default colours parse")
+    Config::defaults().dashboard.theme
 }
 
 fn user(id: i64, first: &str, last: &str, role: Option<Role>) -> UserWithRole {
@@ -464,10 +462,6 @@ impl Db {
                 }
                 Msg::BulkDone { action, result: Ok(ids.len() as i64) }
             }
-            Cmd::MarkAll { generation, filter } => Msg::MarkAll {
-                generation,
-                result: Ok(self.rows.iter().filter(|r| self.matches(r, &filter)).map(|r| r.code.id).collect()),
-            },
             Cmd::SetSetting { key, value } => {
                 match key {
                     SettingKey::Enabled => self.config.enabled = value == "true",
@@ -518,7 +512,7 @@ impl Dash {
             defaults: CodeDefaults::default(),
             theme,
         };
-        let model = Model::new(session, options, KeyMap::defaults(), now(), size);
+        let model = Model::new(session, options, Config::defaults().dashboard.keymap, now(), size);
         let mut dash = Dash { model, db };
         let cmds = update::start(&mut dash.model);
         dash.run(cmds);

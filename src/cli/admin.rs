@@ -37,16 +37,9 @@ pub async fn settings(service: &Service, cmd: &SettingsCommand, json: bool) -> R
 }
 
 fn print_config(config: &SystemConfig) {
-    let on = |b: bool| if b { "on" } else { "off" };
-    print_table(
-        &["SETTING", "VALUE"],
-        &[
-            vec![SettingKey::Enabled.key().into(), on(config.enabled).into()],
-            vec![SettingKey::Required.key().into(), on(config.required).into()],
-            vec![SettingKey::MaxUsesPerCode.key().into(), config.max_number_of_uses_per_code.to_string()],
-            vec![SettingKey::MaxCodesPerUser.key().into(), config.max_number_of_codes_per_user.to_string()],
-        ],
-    );
+    let rows: Vec<Vec<String>> =
+        SettingKey::ALL.iter().map(|key| vec![key.key().to_string(), config.value(*key).to_string()]).collect();
+    print_table(&["SETTING", "VALUE"], &rows);
 }
 
 pub async fn users(service: &Service, cmd: &UsersCommand, json: bool) -> Result<()> {

@@ -1,5 +1,8 @@
 //! The command line, as clap reads it.
 
+use crate::domain::user::Role;
+use crate::domain::{CodeStatus, SortField};
+use clap::builder::PossibleValuesParser;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
@@ -113,7 +116,7 @@ pub enum UsersCommand {
     /// Add a user
     Add {
         email: String,
-        #[arg(long, value_parser = ["owner", "admin", "user"])]
+        #[arg(long, value_parser = PossibleValuesParser::new(Role::GRANTABLE.map(Role::as_arg)))]
         role: Option<String>,
         #[command(flatten)]
         names: UserNames,
@@ -156,9 +159,13 @@ pub enum CodesCommand {
         /// Part of a code, description, or creator's or beneficiary's email
         #[arg(long, default_value = "")]
         filter: String,
-        #[arg(long, value_parser = ["active", "inactive", "expired", "limit-reached"])]
+        #[arg(long, value_parser = PossibleValuesParser::new(CodeStatus::ALL.map(CodeStatus::as_arg)))]
         status: Option<String>,
-        #[arg(long, value_parser = ["code", "created", "expires", "uses"], default_value = "created")]
+        #[arg(
+            long,
+            value_parser = PossibleValuesParser::new(SortField::ALL.map(SortField::label)),
+            default_value = SortField::default().label()
+        )]
         sort: String,
         /// Largest first
         #[arg(long)]

@@ -2,9 +2,10 @@
 
 use super::args::{CodeFields, CodesCommand};
 use super::bad_value;
-use super::output::{CODE_HEADER, CodeView, code_table_row, csv_line, print_json, print_table, time};
+use super::output::{CODE_HEADER, CodeView, code_table_row, csv_line, print_json, print_table};
 use crate::domain::draft::{CodeChanges, CodeInput};
 use crate::domain::expiry::{self, Expiration};
+use crate::domain::text::date_time_or_never as time;
 use crate::domain::{CodeFilter, CodeQuery, UserId};
 use crate::error::{Error, Result};
 use crate::service::{GenerateInput, Service};

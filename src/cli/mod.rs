@@ -6,7 +6,7 @@ mod codes;
 pub mod output;
 mod usage;
 
-use crate::config::Config;
+use crate::config::{Config, Sources};
 use crate::error::{Error, Result};
 use crate::service::{NewUserInput, Service, SignIn, default_operator_email};
 use args::{Cli, Command};
@@ -25,8 +25,8 @@ impl Setup {
             Ok(cli) => cli,
             Err(err) => return Err(bad_command_line(err)),
         };
-        let env: Vec<(String, String)> = std::env::vars().collect();
-        match Config::load(cli.config.as_deref(), &env) {
+        // Before any database is opened: a bad configuration stops every command with exit 2.
+        match Config::load(&Sources::of_process(cli.config.clone())) {
             Ok(config) => Ok(Setup { cli, config }),
             Err(err) => Err(output::report(&err, cli.json)),
         }

@@ -1,6 +1,7 @@
 //! How the CLI prints: aligned tables for people, one JSON document for scripts, CSV for exports, and errors
 //! with stable exit codes.
 
+use crate::domain::text::{date_time_or_never, fit};
 use crate::domain::{CodeRow, CodeStatus, ReferralCode};
 use crate::error::Error;
 use chrono::{DateTime, Utc};
@@ -68,21 +69,6 @@ impl<'a> CodeView<'a> {
     }
 }
 
-pub fn time(at: Option<DateTime<Utc>>) -> String {
-    at.map_or_else(|| "never".to_string(), |t| t.format("%Y-%m-%d %H:%M").to_string())
-}
-
-/// Cuts text to `width` characters, marking the cut.
-pub fn clip(text: &str, width: usize) -> String {
-    if text.chars().count() <= width {
-        text.to_string()
-    } else {
-        let mut out: String = text.chars().take(width.saturating_sub(1)).collect();
-        out.push('…');
-        out
-    }
-}
-
 /// Prints rows under a header, each column as wide as its widest cell.
 pub fn print_table(header: &[&str], rows: &[Vec<String>]) {
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
@@ -106,9 +92,9 @@ pub fn code_table_row(row: &CodeRow, now: DateTime<Utc>) -> Vec<String> {
     let c = &row.code;
     vec![
         c.code.clone(),
-        clip(&c.description, 36),
+        fit(&c.description, 36),
         format!("{}/{}", c.number_of_uses, c.max_uses),
-        time(c.expiration_date),
+        date_time_or_never(c.expiration_date),
         c.status_at(now).label().to_string(),
         row.created_by_email.clone().unwrap_or_else(|| "unknown".into()),
         row.beneficiary_email.clone().unwrap_or_else(|| "none".into()),
@@ -133,11 +119,5 @@ mod tests {
     #[test]
     fn csv_quotes_only_when_needed() {
         assert_eq!(csv_line(&["a".into(), "b,c".into(), "say \"hi\"".into()]), "a,\"b,c\",\"say \"\"hi\"\"\"");
-    }
-
-    #[test]
-    fn clip_marks_the_cut() {
-        assert_eq!(clip("abcdef", 4), "abc…");
-        assert_eq!(clip("abc", 4), "abc");
     }
 }

@@ -11,6 +11,7 @@ pub mod query;
 pub mod settings;
 pub mod stats;
 pub mod status;
+pub mod text;
 pub mod user;
 pub mod validate;
 

@@ -1,6 +1,7 @@
 //! The module's settings in `phoenix_kit_settings`: keys, defaults, and how stored text reads back.
 
 use serde::Serialize;
+use std::fmt;
 
 pub const MODULE: &str = "referral_codes";
 
@@ -13,6 +14,7 @@ pub enum SettingKey {
 }
 
 impl SettingKey {
+    /// Every setting, in the order listings show them.
     pub const ALL: [SettingKey; 4] =
         [SettingKey::Enabled, SettingKey::Required, SettingKey::MaxUsesPerCode, SettingKey::MaxCodesPerUser];
 
@@ -84,6 +86,15 @@ impl Default for SystemConfig {
 }
 
 impl SystemConfig {
+    pub fn value(&self, key: SettingKey) -> SettingValue {
+        match key {
+            SettingKey::Enabled => SettingValue::Switch(self.enabled),
+            SettingKey::Required => SettingValue::Switch(self.required),
+            SettingKey::MaxUsesPerCode => SettingValue::Limit(self.max_number_of_uses_per_code),
+            SettingKey::MaxCodesPerUser => SettingValue::Limit(self.max_number_of_codes_per_user),
+        }
+    }
+
     /// Builds the configuration from `(key, value)` rows as stored. Booleans are exactly `'true'`/`'false'`.
     pub fn from_rows<'a>(rows: impl IntoIterator<Item = (&'a str, &'a str)>) -> SystemConfig {
         let mut config = SystemConfig::default();
@@ -105,6 +116,23 @@ impl SystemConfig {
             }
         }
         config
+    }
+}
+
+/// A setting's value in force.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SettingValue {
+    Switch(bool),
+    Limit(i32),
+}
+
+/// As people read it: `on`/`off` for a switch, the number for a limit.
+impl fmt::Display for SettingValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SettingValue::Switch(on) => f.write_str(if *on { "on" } else { "off" }),
+            SettingValue::Limit(n) => write!(f, "{n}"),
+        }
     }
 }
 
@@ -141,6 +169,13 @@ mod tests {
         ]);
         assert!(c.enabled && c.required);
         assert_eq!((c.max_number_of_uses_per_code, c.max_number_of_codes_per_user), (500, 20));
+    }
+
+    #[test]
+    fn values_read_as_people_write_them() {
+        let c = SystemConfig { enabled: true, ..SystemConfig::default() };
+        let shown: Vec<String> = SettingKey::ALL.iter().map(|k| c.value(*k).to_string()).collect();
+        assert_eq!(shown, ["on", "off", "100", "10"]);
     }
 
     #[test]

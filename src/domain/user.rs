@@ -34,6 +34,10 @@ pub enum Role {
 }
 
 impl Role {
+    pub const ALL: [Role; 4] = [Role::Owner, Role::Admin, Role::SupportAgent, Role::User];
+    /// The roles refcodes' own schema has, and so can give (`users add --role`).
+    pub const GRANTABLE: [Role; 3] = [Role::Owner, Role::Admin, Role::User];
+
     pub fn name(self) -> &'static str {
         match self {
             Role::Owner => "Owner",
@@ -46,19 +50,27 @@ impl Role {
     pub fn is_admin(self) -> bool {
         matches!(self, Role::Owner | Role::Admin)
     }
+
+    /// The command-line spelling.
+    pub fn as_arg(self) -> &'static str {
+        match self {
+            Role::Owner => "owner",
+            Role::Admin => "admin",
+            Role::SupportAgent => "supportagent",
+            Role::User => "user",
+        }
+    }
 }
 
 impl FromStr for Role {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "owner" => Ok(Role::Owner),
-            "admin" => Ok(Role::Admin),
-            "supportagent" => Ok(Role::SupportAgent),
-            "user" => Ok(Role::User),
-            other => Err(format!("unknown role {other:?}: use owner, admin or user")),
-        }
+        let wanted = s.trim().to_ascii_lowercase();
+        Role::ALL
+            .into_iter()
+            .find(|r| r.as_arg() == wanted)
+            .ok_or_else(|| format!("unknown role {wanted:?}: use owner, admin or user"))
     }
 }
 

@@ -65,46 +65,37 @@ impl Effects {
         }
         let writes_at_start = Counted::lock(&counted).writes;
         tokio::spawn(async move {
-            let msg = match cmd {
-                Cmd::LoadPage { generation, page, query } => {
-                    let known = Counted::lock(&counted).last.clone().filter(|(f, _)| *f == query.filter);
-                    let result = match known {
-                        Some((_, total)) => service.page_with_known_total(&query, total).await,
-                        None => service.page(&query).await,
-                    };
-                    Some(Msg::Page { generation, page, result: result.map_err(failure) })
-                }
-                Cmd::LoadCount { generation, filter } => {
-                    let result = service.count(&filter).await;
-                    if let Ok(total) = result {
-                        let mut c = Counted::lock(&counted);
-                        if c.writes == writes_at_start {
-                            c.last = Some((filter, total));
-                        }
-                    }
-                    Some(Msg::Count { generation, result: result.map_err(failure) })
-                }
-                cmd => perform(&service, cmd).await,
-            };
+            let msg = perform(&service, &counted, writes_at_start, cmd).await;
             if writes {
                 Counted::forget(&counted);
             }
-            if let Some(msg) = msg {
-                // The dashboard may have quit meanwhile; then nobody needs the answer.
-                let _ = tx.send(msg);
-            }
+            // The dashboard may have quit meanwhile; then nobody needs the answer.
+            let _ = tx.send(msg);
         });
     }
 }
 
-/// Runs one command to its answer.
-pub async fn perform(service: &Service, cmd: Cmd) -> Option<Msg> {
-    Some(match cmd {
+/// Runs one command to its answer. `writes_at_start` is [`Counted::writes`] when the command started: a count is
+/// kept only if no write of this dashboard started or ended meanwhile.
+async fn perform(service: &Service, counted: &Mutex<Counted>, writes_at_start: u64, cmd: Cmd) -> Msg {
+    match cmd {
         Cmd::LoadPage { generation, page, query } => {
-            Msg::Page { generation, page, result: service.page(&query).await.map_err(failure) }
+            let known = Counted::lock(counted).last.clone().filter(|(f, _)| *f == query.filter);
+            let result = match known {
+                Some((_, total)) => service.page_with_known_total(&query, total).await,
+                None => service.page(&query).await,
+            };
+            Msg::Page { generation, page, result: result.map_err(failure) }
         }
         Cmd::LoadCount { generation, filter } => {
-            Msg::Count { generation, result: service.count(&filter).await.map_err(failure) }
+            let result = service.count(&filter).await;
+            if let Ok(total) = result {
+                let mut c = Counted::lock(counted);
+                if c.writes == writes_at_start {
+                    c.last = Some((filter, total));
+                }
+            }
+            Msg::Count { generation, result: result.map_err(failure) }
         }
         Cmd::LoadHeader => {
             Msg::Header(tokio::try_join!(service.get_config(), service.get_system_stats()).map_err(failure))
@@ -152,13 +143,10 @@ pub async fn perform(service: &Service, cmd: Cmd) -> Option<Msg> {
             };
             Msg::BulkDone { action, result: result.map_err(failure) }
         }
-        Cmd::MarkAll { generation, filter } => {
-            Msg::MarkAll { generation, result: service.ids_matching(&filter).await.map_err(failure) }
-        }
         Cmd::SetSetting { key, value } => Msg::SettingSaved(service.set_setting(key, &value).await.map_err(failure)),
         Cmd::WakeAfter { after, wake } => {
             tokio::time::sleep(after).await;
             Msg::Wake(wake)
         }
-    })
+    }
 }

@@ -2,14 +2,12 @@
 //! from the map in force, so it can't disagree with what the keys do.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
 /// Where a key is read. Text inputs take the keys no action of their mode claims.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Mode {
-    Global,
     List,
     Filter,
     Form,
@@ -22,22 +20,8 @@ pub enum Mode {
 }
 
 impl Mode {
-    pub const ALL: [Mode; 10] = [
-        Mode::Global,
-        Mode::List,
-        Mode::Filter,
-        Mode::Form,
-        Mode::Picker,
-        Mode::Detail,
-        Mode::Stats,
-        Mode::Settings,
-        Mode::Help,
-        Mode::Confirm,
-    ];
-
     pub fn name(self) -> &'static str {
         match self {
-            Mode::Global => "global",
             Mode::List => "list",
             Mode::Filter => "filter",
             Mode::Form => "form",
@@ -47,6 +31,37 @@ impl Mode {
             Mode::Settings => "settings",
             Mode::Help => "help",
             Mode::Confirm => "confirm",
+        }
+    }
+}
+
+/// A `[keys.*]` section of the configuration: the global keys (read where the mode leaves a key to them, see
+/// `update`), or the keys of one mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Section {
+    Global,
+    Mode(Mode),
+}
+
+impl Section {
+    /// In the order the help lists them.
+    pub const ALL: [Section; 10] = [
+        Section::Global,
+        Section::Mode(Mode::List),
+        Section::Mode(Mode::Filter),
+        Section::Mode(Mode::Form),
+        Section::Mode(Mode::Picker),
+        Section::Mode(Mode::Detail),
+        Section::Mode(Mode::Stats),
+        Section::Mode(Mode::Settings),
+        Section::Mode(Mode::Help),
+        Section::Mode(Mode::Confirm),
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Section::Global => "global",
+            Section::Mode(mode) => mode.name(),
         }
     }
 }
@@ -64,7 +79,8 @@ macro_rules! actions {
                 match self { $(Action::$variant => $name),* }
             }
 
-            /// Whether the action changes data; read-only dashboards don't bind these.
+            /// Whether the action changes data. A read-only dashboard (or one whose operator is not an admin)
+            /// keeps these keys bound but answers them with why changes are off, and its help leaves them out.
             pub fn is_mutating(self) -> bool {
                 match self { $(Action::$variant => $mutating),* }
             }
@@ -233,7 +249,7 @@ impl fmt::Display for Key {
 /// The keymap in force.
 #[derive(Debug, Clone, Default)]
 pub struct KeyMap {
-    modes: HashMap<Mode, BTreeMap<Key, Action>>,
+    sections: HashMap<Section, BTreeMap<Key, Action>>,
 }
 
 /// The `[keys]` section: per mode, key to action name (`"none"` unbinds a key).
@@ -241,13 +257,13 @@ pub type KeysConfig = BTreeMap<String, BTreeMap<String, String>>;
 
 impl KeyMap {
     pub fn from_config(config: &KeysConfig) -> Result<KeyMap, String> {
-        let mut modes: HashMap<Mode, BTreeMap<Key, Action>> = HashMap::new();
+        let mut sections: HashMap<Section, BTreeMap<Key, Action>> = HashMap::new();
         for (mode_name, keys) in config {
-            let mode = Mode::ALL
+            let section = Section::ALL
                 .into_iter()
-                .find(|m| m.name() == mode_name)
+                .find(|s| s.name() == mode_name)
                 .ok_or_else(|| format!("[keys.{mode_name}] is not a mode: use global, list, filter, form, picker, detail, stats, settings, help or confirm"))?;
-            let map = modes.entry(mode).or_default();
+            let map = sections.entry(section).or_default();
             for (key_text, action_name) in keys {
                 let key = Key::parse(key_text).map_err(|e| format!("[keys.{mode_name}]: {e}"))?;
                 if action_name == "none" {
@@ -259,33 +275,58 @@ impl KeyMap {
                 map.insert(key, action);
             }
         }
-        Ok(KeyMap { modes })
+        Ok(KeyMap { sections })
     }
 
     /// The action of `event` in `mode`; global keys apply where the mode does not claim the key.
     pub fn action(&self, mode: Mode, event: &KeyEvent) -> Option<Action> {
-        let key = Key::from_event(event)?;
-        self.modes.get(&mode).and_then(|m| m.get(&key)).copied()
+        self.lookup(Section::Mode(mode), event)
     }
 
     pub fn global(&self, event: &KeyEvent) -> Option<Action> {
-        self.action(Mode::Global, event)
+        self.lookup(Section::Global, event)
     }
 
-    /// The keys of `config/default.toml`.
-    pub fn defaults() -> KeyMap {
-        let table: toml::Table = crate::config::DEFAULTS.parse().expect("config/default.toml is valid TOML");
-        let keys = table.get("keys").and_then(|k| k.as_table()).cloned().unwrap_or_default();
-        keys_config(&keys).and_then(|k| KeyMap::from_config(&k)).expect("the default keys are valid")
+    fn lookup(&self, section: Section, event: &KeyEvent) -> Option<Action> {
+        let key = Key::from_event(event)?;
+        self.sections.get(&section).and_then(|m| m.get(&key)).copied()
     }
 
-    /// Every binding of a mode, for the help overlay, with keys of one action together.
-    pub fn bindings(&self, mode: Mode) -> Vec<(Action, Vec<Key>)> {
+    /// Every binding of a section, for the help overlay, with keys of one action together.
+    pub fn bindings(&self, section: Section) -> Vec<(Action, Vec<Key>)> {
         let mut by_action: BTreeMap<Action, Vec<Key>> = BTreeMap::new();
-        for (key, action) in self.modes.get(&mode).into_iter().flatten() {
+        for (key, action) in self.sections.get(&section).into_iter().flatten() {
             by_action.entry(*action).or_default().push(*key);
         }
         by_action.into_iter().collect()
+    }
+
+    /// The help overlay's lines: each section's bindings whose keys or description contain `filter` (without case);
+    /// without `mutating`, the actions that change data are left out, as they would do nothing.
+    pub fn help(&self, filter: &str, mutating: bool) -> Vec<HelpLine> {
+        let filter = filter.trim().to_lowercase();
+        let mut lines = Vec::new();
+        for section in Section::ALL {
+            let entries: Vec<HelpLine> = self
+                .bindings(section)
+                .into_iter()
+                .filter(|(action, _)| mutating || !action.is_mutating())
+                .map(|(action, keys)| {
+                    (keys.iter().map(ToString::to_string).collect::<Vec<_>>().join(" "), action.description())
+                })
+                .filter(|(keys, description)| {
+                    filter.is_empty()
+                        || keys.to_lowercase().contains(&filter)
+                        || description.to_lowercase().contains(&filter)
+                })
+                .map(|(keys, description)| HelpLine::Keys { keys, description })
+                .collect();
+            if !entries.is_empty() {
+                lines.push(HelpLine::Section(section.name()));
+                lines.extend(entries);
+            }
+        }
+        lines
     }
 
     /// The key to name in hints such as "press n to create": of the keys bound to `action`, a letter or chord
@@ -297,13 +338,17 @@ impl KeyMap {
             KeyCodeOrd::Named("up" | "down" | "left" | "right") => 3,
             KeyCodeOrd::Named(_) => 1,
         };
-        self.modes.get(&mode)?.iter().filter(|(_, a)| **a == action).map(|(k, _)| *k).min_by_key(rank)
+        self.sections.get(&Section::Mode(mode))?.iter().filter(|(_, a)| **a == action).map(|(k, _)| *k).min_by_key(rank)
     }
 }
 
-/// Deserialises the `[keys]` section of the configuration.
-pub fn keys_config(value: &toml::Table) -> Result<KeysConfig, String> {
-    KeysConfig::deserialize(toml::Value::Table(value.clone())).map_err(|e| format!("[keys]: {e}"))
+/// A line of the help overlay.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HelpLine {
+    /// A section's name, over its keys.
+    Section(&'static str),
+    /// The keys of one action, and what it does.
+    Keys { keys: String, description: &'static str },
 }
 
 #[cfg(test)]
@@ -344,7 +389,7 @@ mod tests {
 
     #[test]
     fn the_default_keys_load() {
-        let map = KeyMap::defaults();
+        let map = crate::config::Config::defaults().dashboard.keymap;
         assert_eq!(map.key_for(Mode::List, Action::New).map(|k| k.to_string()).as_deref(), Some("n"));
         assert_eq!(map.key_for(Mode::Form, Action::NextField).map(|k| k.to_string()).as_deref(), Some("Tab"));
     }

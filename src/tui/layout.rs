@@ -8,6 +8,9 @@ pub const MIN_HEIGHT: u16 = 24;
 /// and column header.
 const CHROME: u16 = 3 + 1 + 3;
 
+/// Lines of a code's details above its usage records: `view` draws them, `update` pages the records below.
+pub const DETAIL_FACTS: u16 = 8;
+
 pub fn fits((width, height): (u16, u16)) -> bool {
     width >= MIN_WIDTH && height >= MIN_HEIGHT
 }

@@ -12,36 +12,21 @@ pub mod theme;
 pub mod update;
 pub mod view;
 
-use crate::config::Config;
+use crate::config::DashboardConfig;
 use crate::service::Service;
 use chrono::{SubsecRound, Utc};
 use effects::Effects;
-use keymap::KeyMap;
 use model::{Model, Options, Session};
 use msg::Msg;
 use ratatui::Terminal;
 use ratatui::backend::Backend;
-use serde::Deserialize;
-use std::time::Duration;
-use theme::{Theme, ThemeConfig};
+use theme::Theme;
 use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
 
 pub use terminal::run;
 
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct DashboardConfig {
-    refresh_seconds: u64,
-    filter_debounce_ms: u64,
-}
-
-/// The model for a service and configuration, before the first load.
-pub fn initial_model(service: &Service, config: &Config, size: (u16, u16), no_color: bool) -> crate::Result<Model> {
-    let dashboard: DashboardConfig = config.section("dashboard")?;
-    let theme_config: ThemeConfig = config.section("theme")?;
-    let theme = Theme::from_config(&theme_config, no_color).map_err(crate::Error::Config)?;
-    let keys = config.rest.get("keys").and_then(|k| k.as_table()).cloned().unwrap_or_default();
-    let keymap = keymap::keys_config(&keys).and_then(|k| KeyMap::from_config(&k)).map_err(crate::Error::Config)?;
+/// The model for a service and the dashboard's configuration, before the first load.
+pub fn initial_model(service: &Service, config: &DashboardConfig, size: (u16, u16), no_color: bool) -> Model {
     let (operator, role) = match service.operator() {
         Some(op) => (op.user.email.clone(), op.role.map_or("no role", |r| r.name()).to_string()),
         None => ("nobody".to_string(), "not a user".to_string()),
@@ -54,12 +39,12 @@ pub fn initial_model(service: &Service, config: &Config, size: (u16, u16), no_co
         can_administer: service.can_administer(),
     };
     let options = Options {
-        refresh: Duration::from_secs(dashboard.refresh_seconds.max(1)),
-        debounce: Duration::from_millis(dashboard.filter_debounce_ms),
+        refresh: config.refresh,
+        debounce: config.debounce,
         defaults: service.defaults(),
-        theme,
+        theme: if no_color { Theme::plain() } else { config.theme },
     };
-    Ok(Model::new(session, options, keymap, service.now(), size))
+    Model::new(session, options, config.keymap.clone(), service.now(), size)
 }
 
 /// The running dashboard on any backend: the real terminal, or a `TestBackend` in tests and benchmarks.

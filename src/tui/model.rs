@@ -6,7 +6,8 @@ use crate::domain::settings::SystemConfig;
 use crate::domain::stats::{CodeUsageStats, DailyUsage, SystemStats, TopCode, UsageRecord};
 use crate::domain::user::UserWithRole;
 use crate::domain::{
-    CodeFilter, CodeId, CodeQuery, CodeRow, CodeStatus, ErrorKind, FieldError, ReferralCode, SortField, UserId,
+    CodeFilter, CodeId, CodeQuery, CodeRow, CodeStatus, ErrorKind, FieldError, ReferralCode, Selection, SortField,
+    UserId,
 };
 use chrono::{DateTime, Utc};
 use std::collections::{BTreeSet, HashMap};
@@ -89,7 +90,8 @@ pub struct Message {
 /// The codes list: the query, a cache of fetched pages, cursor, window and marks.
 #[derive(Debug, Clone, Default)]
 pub struct ListState {
-    pub filter: Input,
+    /// The filter text as typed; [`ListState::filter`] is the filter in force.
+    pub filter_input: Input,
     pub filtering: bool,
     pub status: Option<CodeStatus>,
     pub sort: SortField,
@@ -105,12 +107,13 @@ pub struct ListState {
     pub requested: BTreeSet<u64>,
     pub cursor: u64,
     pub offset: u64,
-    pub marks: BTreeSet<CodeId>,
+    pub marks: Marks,
     pub range_anchor: Option<u64>,
     pub error: Option<String>,
 }
 
 impl ListState {
+    /// The filter the list was last asked for: the applied text and the status.
     pub fn filter(&self) -> CodeFilter {
         CodeFilter { text: self.applied_filter.clone(), status: self.status }
     }
@@ -134,12 +137,67 @@ impl ListState {
         self.row(self.cursor)
     }
 
+    /// The codes an action applies to: the marked ones, or the cursor row when none is marked.
+    pub fn selection(&self) -> Option<Selection> {
+        match &self.marks {
+            Marks::Ids(ids) if ids.is_empty() => self.current().map(|row| Selection::Ids(vec![row.code.id])),
+            Marks::Ids(ids) => Some(Selection::Ids(ids.iter().copied().collect())),
+            Marks::Matching { filter, .. } => Some(Selection::Matching(filter.clone())),
+        }
+    }
+
+    /// Whether a shown code is marked. Codes marked as matching a filter show as marked while that filter is
+    /// the one shown (every row then matches it); under another filter only the status bar's count tells.
+    pub fn is_marked(&self, id: CodeId) -> bool {
+        match &self.marks {
+            Marks::Ids(ids) => ids.contains(&id),
+            Marks::Matching { filter, .. } => *filter == self.filter(),
+        }
+    }
+
     pub fn len(&self) -> u64 {
         self.total.unwrap_or(0).max(0) as u64
     }
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+}
+
+/// The codes marked for a bulk action.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Marks {
+    /// Marked one by one (space, V); they stay marked under another filter.
+    Ids(BTreeSet<CodeId>),
+    /// Every code that matches `filter` (Ctrl-a), `count` of them when marked. The database finds them when an
+    /// action runs, so a million matches never travel to the dashboard and back.
+    Matching { filter: CodeFilter, count: i64 },
+}
+
+impl Default for Marks {
+    fn default() -> Self {
+        Marks::Ids(BTreeSet::new())
+    }
+}
+
+impl Marks {
+    pub fn is_empty(&self) -> bool {
+        match self {
+            Marks::Ids(ids) => ids.is_empty(),
+            Marks::Matching { .. } => false,
+        }
+    }
+
+    /// How many codes are marked, as the status bar says.
+    pub fn count(&self) -> i64 {
+        match self {
+            Marks::Ids(ids) => ids.len() as i64,
+            Marks::Matching { count, .. } => *count,
+        }
+    }
+
+    pub fn clear(&mut self) {
+        *self = Marks::default();
     }
 }
 
@@ -327,7 +385,7 @@ pub enum BulkAction {
 /// What a confirmed dialog does.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Confirmed {
-    Bulk { action: BulkAction, selection: crate::domain::Selection, codes: i64 },
+    Bulk { action: BulkAction, selection: Selection, codes: i64 },
     DiscardForm,
 }
 

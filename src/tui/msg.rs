@@ -59,10 +59,6 @@ pub enum Msg {
         action: BulkAction,
         result: Result<i64, Failure>,
     },
-    MarkAll {
-        generation: u64,
-        result: Result<Vec<CodeId>, Failure>,
-    },
     SettingSaved(Result<SystemConfig, Failure>),
 }
 
@@ -109,10 +105,6 @@ pub enum Cmd {
     Bulk {
         action: BulkAction,
         selection: Selection,
-    },
-    MarkAll {
-        generation: u64,
-        filter: CodeFilter,
     },
     SetSetting {
         key: SettingKey,

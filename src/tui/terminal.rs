@@ -4,7 +4,7 @@
 use super::App;
 use super::model::{Level, Message};
 use super::msg::Msg;
-use crate::config::Config;
+use crate::config::DashboardConfig;
 use crate::service::{Service, SignIn};
 use crossterm::event::{Event, EventStream, KeyCode, KeyEventKind, KeyModifiers};
 use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
@@ -20,10 +20,10 @@ const FRAME: Duration = Duration::from_millis(16);
 const TICK: Duration = Duration::from_millis(250);
 
 /// Opens the dashboard on the terminal and runs it until the user quits or a signal ends it.
-pub async fn run(service: Service, config: &Config, signed: &SignIn) -> color_eyre::Result<()> {
+pub async fn run(service: Service, config: &DashboardConfig, signed: &SignIn) -> color_eyre::Result<()> {
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let size = crossterm::terminal::size()?;
-    let mut model = super::initial_model(&service, config, size, no_color)?;
+    let mut model = super::initial_model(&service, config, size, no_color);
     if signed.operator.is_none() {
         model.session.operator = signed.email.clone();
     }

@@ -29,12 +29,9 @@ pub struct Theme {
 }
 
 impl Theme {
-    /// Reads the colours; `no_color` drops them all.
-    pub fn from_config(config: &ThemeConfig, no_color: bool) -> Result<Theme, String> {
+    /// Reads the colours.
+    pub fn from_config(config: &ThemeConfig) -> Result<Theme, String> {
         let color = |name: &str, value: &str| -> Result<Option<Color>, String> {
-            if no_color {
-                return Ok(None);
-            }
             Color::from_str(value).map(Some).map_err(|_| format!("[theme] {name} = {value:?} is not a colour"))
         };
         Ok(Theme {

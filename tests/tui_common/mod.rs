@@ -6,11 +6,11 @@
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use refcodes::config::Config;
 use refcodes::domain::draft::CodeDefaults;
 use refcodes::domain::settings::SystemConfig;
 use refcodes::domain::stats::SystemStats;
 use refcodes::domain::{CodeFilter, CodeId, CodeQuery, CodeRow, ReferralCode, SortField, UserId};
-use refcodes::tui::keymap::KeyMap;
 use refcodes::tui::model::{Level, Model, Options, PAGE_SIZE, Session};
 use refcodes::tui::msg::{Cmd, Msg};
 use refcodes::tui::theme::Theme;
@@ -51,7 +51,7 @@ pub fn not_admin() -> Session {
 pub fn model_for(session: Session) -> Model {
     let options =
         Options { theme: Theme::plain(), defaults: CodeDefaults::default(), refresh: REFRESH, debounce: DEBOUNCE };
-    Model::new(session, options, KeyMap::defaults(), now(), (80, 24))
+    Model::new(session, options, Config::defaults().dashboard.keymap, now(), (80, 24))
 }
 
 /// An admin's dashboard at 80x24 before the first load.

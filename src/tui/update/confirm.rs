@@ -1,20 +1,13 @@
 //! Confirmation before anything destructive or bulk: count first, say exactly what will happen, default to no.
+//! The count is asked for in `open::describe`.
 
-use super::{fail, info, list, online, refresh};
+use super::notify::{fail, info, online};
+use super::refresh::refresh;
 use crate::domain::Selection;
 use crate::service::Tally;
 use crate::tui::keymap::Action;
 use crate::tui::model::{BulkAction, ConfirmState, Confirmed, Failure, Model};
 use crate::tui::msg::Cmd;
-
-/// Starts a bulk action: counts its codes (and usage records) before asking.
-pub fn describe(model: &mut Model, action: BulkAction) -> Vec<Cmd> {
-    let Some(selection) = list::selection(model) else {
-        info(model, "No code here to act on");
-        return Vec::new();
-    };
-    vec![Cmd::Describe { action, selection, visible: model.list.filter() }]
-}
 
 pub fn described(
     model: &mut Model,
@@ -79,18 +72,6 @@ pub fn described(
         confirm_label: label.to_string(),
         on_confirm: false,
         then: Confirmed::Bulk { action, selection, codes: n },
-    });
-    Vec::new()
-}
-
-/// Asks before a form with typed changes is closed.
-pub fn discard_form(model: &mut Model) -> Vec<Cmd> {
-    model.confirm = Some(ConfirmState {
-        title: "Discard".into(),
-        message: "Close the form and lose what was typed?".into(),
-        confirm_label: "Discard".into(),
-        on_confirm: false,
-        then: Confirmed::DiscardForm,
     });
     Vec::new()
 }

@@ -1,78 +1,17 @@
-//! The create/edit form: fields checked as they are typed with the service's own rules, and saving.
+//! The create/edit form: typing (each field checked as it changes, see `checks`), and saving.
 
-use super::{confirm, fail, info, online, overlays, refresh};
+use super::checks::{check, check_all, parse_expiration};
+use super::notify::{fail, info, online};
+use super::open;
+use super::refresh::refresh;
 use crate::domain::draft::{CodeChanges, CodeInput};
-use crate::domain::expiry::{self, Expiration};
-use crate::domain::{CodeRow, ReferralCode, validate};
+use crate::domain::{ReferralCode, validate};
 use crate::tui::keymap::Action;
-use crate::tui::model::{Failure, Field, FormState, FormValues, Model};
+use crate::tui::model::{Failure, Field, Model};
 use crate::tui::msg::Cmd;
 use crossterm::event::{Event, KeyEvent};
-use std::collections::HashMap;
 use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
-
-/// How an expiration is written back into the field.
-fn expiration_text(at: Option<chrono::DateTime<chrono::Utc>>) -> String {
-    at.map_or_else(|| "never".to_string(), |t| t.format("%Y-%m-%d %H:%M").to_string())
-}
-
-fn form(
-    editing: Option<ReferralCode>,
-    values: FormValues,
-    beneficiary: Option<(crate::domain::UserId, String)>,
-) -> FormState {
-    FormState {
-        editing,
-        code: Input::new(values.code.clone()),
-        description: Input::new(values.description.clone()),
-        max_uses: Input::new(values.max_uses.clone()),
-        expiration: Input::new(values.expiration.clone()),
-        active: values.active,
-        beneficiary,
-        initial: values,
-        focus: Field::Code,
-        errors: HashMap::new(),
-        expiration_hint: None,
-        failure: None,
-        saving: None,
-    }
-}
-
-pub fn open_new(model: &mut Model) -> Vec<Cmd> {
-    let defaults = model.options.defaults;
-    let values = FormValues {
-        code: String::new(),
-        description: String::new(),
-        max_uses: defaults.max_uses.to_string(),
-        expiration: format!("{}d", defaults.expiry_days),
-        active: true,
-        beneficiary: None,
-    };
-    model.form = Some(form(None, values, None));
-    // Only the expiration's resolved time shows at first; other checks wait for typing or saving.
-    check(model, Field::Expiration);
-    Vec::new()
-}
-
-pub fn open_edit(model: &mut Model, row: &CodeRow) -> Vec<Cmd> {
-    let c = &row.code;
-    let values = FormValues {
-        code: c.code.clone(),
-        description: c.description.clone(),
-        max_uses: c.max_uses.to_string(),
-        expiration: expiration_text(c.expiration_date),
-        active: c.status,
-        beneficiary: c.beneficiary,
-    };
-    let beneficiary =
-        c.beneficiary.map(|id| (id, row.beneficiary_email.clone().unwrap_or_else(|| format!("user {id}"))));
-    let mut state = form(Some(c.clone()), values, beneficiary);
-    state.focus = Field::Description;
-    model.form = Some(state);
-    check(model, Field::Expiration);
-    Vec::new()
-}
 
 pub fn key(model: &mut Model, action: Option<Action>, key: &KeyEvent) -> Vec<Cmd> {
     let Some(state) = model.form.as_mut() else { return Vec::new() };
@@ -82,7 +21,7 @@ pub fn key(model: &mut Model, action: Option<Action>, key: &KeyEvent) -> Vec<Cmd
         Some(Action::Save) => return save(model),
         Some(Action::Cancel) => {
             if state.is_dirty() {
-                return confirm::discard_form(model);
+                return open::discard_form(model);
             }
             model.form = None;
         }
@@ -94,7 +33,7 @@ pub fn key(model: &mut Model, action: Option<Action>, key: &KeyEvent) -> Vec<Cmd
             state.beneficiary = None;
         }
         Some(Action::Pick) => match state.focus {
-            Field::Beneficiary => return overlays::open_picker(model),
+            Field::Beneficiary => return open::open_picker(model),
             Field::Active => state.active = !state.active,
             // Enter in a text field moves on, as in most forms.
             _ => state.focus = step(state.focus, 1),
@@ -115,63 +54,6 @@ pub fn key(model: &mut Model, action: Option<Action>, key: &KeyEvent) -> Vec<Cmd
 fn step(field: Field, by: usize) -> Field {
     let i = Field::ALL.iter().position(|f| *f == field).unwrap_or(0);
     Field::ALL[(i + by) % Field::ALL.len()]
-}
-
-/// Checks every field, as before saving.
-fn check_all(model: &mut Model) {
-    for field in Field::ALL {
-        check(model, field);
-    }
-}
-
-/// Checks one field with the service's rules; on edit, a field left as it was is not checked.
-fn check(model: &mut Model, field: Field) {
-    let limit = model.header.config.map_or(100, |c| c.max_number_of_uses_per_code);
-    let now = model.now;
-    let Some(state) = model.form.as_mut() else { return };
-    let editing = state.editing.is_some();
-    let values = state.values();
-    let unchanged = editing
-        && match field {
-            Field::Code => values.code == state.initial.code,
-            Field::Description => values.description == state.initial.description,
-            Field::MaxUses => values.max_uses == state.initial.max_uses,
-            Field::Expiration => values.expiration == state.initial.expiration,
-            Field::Active | Field::Beneficiary => true,
-        };
-    let result: Result<(), String> = if unchanged {
-        Ok(())
-    } else {
-        match field {
-            Field::Code if !editing && values.code.trim().is_empty() => Ok(()),
-            Field::Code => validate::code(&values.code).map(drop),
-            Field::Description => validate::description(&values.description).map(drop),
-            Field::MaxUses => {
-                validate::whole_number(&values.max_uses).and_then(|n| validate::max_uses(n, limit)).map(drop)
-            }
-            Field::Expiration => parse_expiration(&values.expiration, now).map(drop),
-            Field::Active | Field::Beneficiary => Ok(()),
-        }
-    };
-    if field == Field::Expiration {
-        state.expiration_hint = match expiry::parse(&values.expiration, now) {
-            Ok(Expiration::Never) => Some("never expires".to_string()),
-            Ok(Expiration::At(at)) => Some(format!("→ {} UTC", at.format("%Y-%m-%d %H:%M"))),
-            Err(_) => None,
-        };
-    }
-    match result {
-        Ok(()) => state.errors.remove(&field),
-        Err(message) => state.errors.insert(field, message),
-    };
-}
-
-fn parse_expiration(text: &str, now: chrono::DateTime<chrono::Utc>) -> Result<Expiration, String> {
-    let expiration = expiry::parse(text, now)?;
-    if let Expiration::At(at) = expiration {
-        validate::expiration(at, now)?;
-    }
-    Ok(expiration)
 }
 
 fn save(model: &mut Model) -> Vec<Cmd> {

@@ -1,9 +1,10 @@
 //! The codes list: moving, paging the window through the database, filtering, sorting, marking.
 
-use super::{confirm, fail, form, info, online, overlays};
+use super::notify::{fail, info, online};
+use super::open;
 use crate::domain::{CodeId, CodeRow, CodeStatus, Selection};
 use crate::tui::keymap::Action;
-use crate::tui::model::{BulkAction, Failure, Model, PAGE_SIZE};
+use crate::tui::model::{BulkAction, Failure, Marks, Model, PAGE_SIZE};
 use crate::tui::msg::{Cmd, Wake};
 use crossterm::event::{Event, KeyEvent};
 use tui_input::backend::crossterm::EventHandler;
@@ -20,31 +21,33 @@ pub fn action(model: &mut Model, action: Action) -> Vec<Cmd> {
         Action::HalfUp => move_to(model, model.list.cursor.saturating_sub(height / 2)),
         Action::HalfDown => move_to(model, model.list.cursor.saturating_add(height / 2)),
         Action::Open => match model.list.current() {
-            Some(row) => overlays::open_detail(model, row.code.id),
+            Some(row) => open::open_detail(model, row.code.id),
             None => Vec::new(),
         },
-        Action::New => form::open_new(model),
+        Action::New => open::open_new(model),
         Action::Edit => match model.list.current().cloned() {
-            Some(row) => form::open_edit(model, &row),
+            Some(row) => open::open_edit(model, &row),
             None => Vec::new(),
         },
         Action::Toggle => toggle(model),
-        Action::Delete => confirm::describe(model, BulkAction::Delete),
-        Action::Activate => confirm::describe(model, BulkAction::Activate),
-        Action::Deactivate => confirm::describe(model, BulkAction::Deactivate),
-        Action::Extend => confirm::describe(model, BulkAction::Extend { days: model.options.defaults.expiry_days }),
+        Action::Delete => open::describe(model, BulkAction::Delete),
+        Action::Activate => open::describe(model, BulkAction::Activate),
+        Action::Deactivate => open::describe(model, BulkAction::Deactivate),
+        Action::Extend => open::describe(model, BulkAction::Extend { days: model.options.defaults.expiry_days }),
         Action::Mark => {
+            if all_marked(model) {
+                return Vec::new();
+            }
             if let Some(id) = model.list.current().map(|r| r.code.id)
-                && !model.list.marks.remove(&id)
+                && let Marks::Ids(ids) = &mut model.list.marks
+                && !ids.remove(&id)
             {
-                model.list.marks.insert(id);
+                ids.insert(id);
             }
             move_to(model, model.list.cursor + 1)
         }
         Action::MarkRange => mark_range(model),
-        Action::MarkAll => {
-            vec![Cmd::MarkAll { generation: model.list.generation, filter: model.list.filter() }]
-        }
+        Action::MarkAll => mark_all(model),
         Action::Clear => clear(model),
         Action::Filter => {
             model.list.filtering = true;
@@ -69,15 +72,6 @@ pub fn action(model: &mut Model, action: Action) -> Vec<Cmd> {
     }
 }
 
-/// The codes an action applies to: the marked ones, or the cursor row when none is marked.
-pub fn selection(model: &Model) -> Option<Selection> {
-    if model.list.marks.is_empty() {
-        model.list.current().map(|row| Selection::Ids(vec![row.code.id]))
-    } else {
-        Some(Selection::Ids(model.list.marks.iter().copied().collect()))
-    }
-}
-
 fn toggle(model: &mut Model) -> Vec<Cmd> {
     if !model.list.marks.is_empty() {
         info(model, "With codes marked, a activates and x deactivates them");
@@ -90,7 +84,34 @@ fn toggle(model: &mut Model) -> Vec<Cmd> {
     vec![Cmd::Bulk { action, selection }]
 }
 
+/// While every matching code is marked, single codes can't be marked or unmarked: says so.
+fn all_marked(model: &mut Model) -> bool {
+    let all = matches!(model.list.marks, Marks::Matching { .. });
+    if all {
+        info(model, "Every code that matches is marked; Esc clears the marks to pick codes one by one");
+    }
+    all
+}
+
+/// Marks every code the filter matches, as many as the list counted; no ids are fetched (see [`Marks`]).
+fn mark_all(model: &mut Model) -> Vec<Cmd> {
+    match model.list.total {
+        None => info(model, "The codes are still being counted; press Ctrl-a again in a moment"),
+        Some(0) => info(model, "No code matches, so none is marked"),
+        Some(count) => {
+            let replaced = !model.list.marks.is_empty();
+            model.list.marks = Marks::Matching { filter: model.list.filter(), count };
+            let note = if replaced { " (the earlier marks are replaced)" } else { "" };
+            info(model, format!("Marked all {count} codes that match{note}"));
+        }
+    }
+    Vec::new()
+}
+
 fn mark_range(model: &mut Model) -> Vec<Cmd> {
+    if all_marked(model) {
+        return Vec::new();
+    }
     let Some(anchor) = model.list.range_anchor.take() else {
         model.list.range_anchor = Some(model.list.cursor);
         info(model, "Range starts here: move to its end and press V again (Esc cancels)");
@@ -99,7 +120,9 @@ fn mark_range(model: &mut Model) -> Vec<Cmd> {
     let (from, to) = (anchor.min(model.list.cursor), anchor.max(model.list.cursor));
     let ids: Vec<CodeId> = (from..=to).filter_map(|i| model.list.row(i)).map(|r| r.code.id).collect();
     let marked = ids.len();
-    model.list.marks.extend(ids);
+    if let Marks::Ids(marks) = &mut model.list.marks {
+        marks.extend(ids);
+    }
     info(model, format!("Marked {marked} codes"));
     Vec::new()
 }
@@ -111,8 +134,8 @@ fn clear(model: &mut Model) -> Vec<Cmd> {
     } else if !model.list.marks.is_empty() {
         model.list.marks.clear();
         Vec::new()
-    } else if !model.list.filter.value().is_empty() || model.list.status.is_some() {
-        model.list.filter.reset();
+    } else if !model.list.filter_input.value().is_empty() || model.list.status.is_some() {
+        model.list.filter_input.reset();
         model.list.status = None;
         model.list.applied_filter.clear();
         new_query(model)
@@ -129,7 +152,7 @@ pub fn filter_key(model: &mut Model, action: Option<Action>, key: &KeyEvent) -> 
         }
         Some(Action::Cancel) => {
             model.list.filtering = false;
-            model.list.filter.reset();
+            model.list.filter_input.reset();
             apply_filter(model)
         }
         Some(a @ (Action::Up | Action::Down)) => {
@@ -138,7 +161,7 @@ pub fn filter_key(model: &mut Model, action: Option<Action>, key: &KeyEvent) -> 
             cmds.extend(self::action(model, a));
             cmds
         }
-        _ => match model.list.filter.handle_event(&Event::Key(*key)) {
+        _ => match model.list.filter_input.handle_event(&Event::Key(*key)) {
             Some(change) if change.value => {
                 model.list.filter_seq += 1;
                 vec![Cmd::WakeAfter { after: model.options.debounce, wake: Wake::Filter(model.list.filter_seq) }]
@@ -152,7 +175,7 @@ pub fn filter_key(model: &mut Model, action: Option<Action>, key: &KeyEvent) -> 
 pub fn apply_filter(model: &mut Model) -> Vec<Cmd> {
     // The filter is applied now: a debounce wake still pending has nothing left to do.
     model.list.filter_seq += 1;
-    let text = model.list.filter.value().trim().to_string();
+    let text = model.list.filter_input.value().trim().to_string();
     if text == model.list.applied_filter && model.list.total.is_some() {
         return Vec::new();
     }
@@ -270,18 +293,4 @@ pub fn count_loaded(model: &mut Model, generation: u64, result: Result<i64, Fail
             Vec::new()
         }
     }
-}
-
-pub fn marked_all(model: &mut Model, generation: u64, result: Result<Vec<CodeId>, Failure>) -> Vec<Cmd> {
-    match result {
-        Ok(ids) if generation == model.list.generation => {
-            online(model);
-            let n = ids.len();
-            model.list.marks.extend(ids);
-            info(model, format!("Marked all {n} codes that match"));
-        }
-        Ok(_) => info(model, "The filter changed before the codes were counted; press Ctrl-a again"),
-        Err(failure) => fail(model, &failure),
-    }
-    Vec::new()
 }

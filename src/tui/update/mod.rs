@@ -1,23 +1,30 @@
 //! `update`: the only place the model changes. Pure: no I/O and no clock; it answers with commands for the
 //! effects runner.
+//!
+//! This file routes keys by mode and answers by kind to one handler per part of the screen (`list`, `form`,
+//! `overlays`, `confirm`, `screens`). Handlers never call each other: moving between layers is `open`, reloading is
+//! `refresh`, field checks are `checks` and status messages `notify`, so imports point one way:
+//! `mod` → handlers → `refresh` → `list`, `screens`, `open` → `checks`, `notify`.
 
+mod checks;
 mod confirm;
 mod form;
 mod list;
+mod notify;
+mod open;
 mod overlays;
+mod refresh;
 mod screens;
 
 pub use overlays::PICKER_RESULTS;
-pub use screens::{SETTINGS, value_of};
 
 use super::keymap::{Action, Mode};
-use super::model::{Failure, Level, Message, Model, Screen};
+use super::model::{Model, Screen};
 use super::msg::{Cmd, Msg, Wake};
 use chrono::Duration;
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
-
-/// How long a status message stays.
-const MESSAGE_SECONDS: i64 = 5;
+use notify::fail;
+use refresh::refresh;
 
 /// Applies one message; returns what to run.
 pub fn update(model: &mut Model, msg: Msg) -> Vec<Cmd> {
@@ -69,7 +76,6 @@ fn dispatch(model: &mut Model, msg: Msg) -> Vec<Cmd> {
         Msg::Saved { save, result } => form::saved(model, save, result),
         Msg::Described { action, selection, result } => confirm::described(model, action, selection, result),
         Msg::BulkDone { action, result } => confirm::bulk_done(model, action, result),
-        Msg::MarkAll { generation, result } => list::marked_all(model, generation, result),
         Msg::SettingSaved(result) => screens::setting_saved(model, result),
     }
 }
@@ -82,20 +88,6 @@ fn tick(model: &mut Model, now: chrono::DateTime<chrono::Utc>) -> Vec<Cmd> {
     }
     let due = Duration::from_std(model.options.refresh).unwrap_or(Duration::seconds(5));
     if now - model.last_refresh >= due { refresh(model) } else { Vec::new() }
-}
-
-/// Reloads what is on screen: the visible page, the count, the header, and an open detail or stats screen.
-pub fn refresh(model: &mut Model) -> Vec<Cmd> {
-    model.last_refresh = model.now;
-    let mut cmds = vec![Cmd::LoadHeader];
-    cmds.extend(list::reload(model));
-    if let Some(detail) = &model.detail {
-        cmds.push(overlays::load_detail(detail.id));
-    }
-    if model.screen == Screen::Stats {
-        cmds.push(screens::load_stats(model));
-    }
-    cmds
 }
 
 /// The first load: everything `refresh` loads, counted as under way like any other request.
@@ -132,8 +124,7 @@ fn keys(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
     };
     if let Some(action) = action {
         if action.is_mutating() && !model.session.can_administer {
-            let why = read_only_reason(model);
-            info(model, why);
+            notify::read_only(model);
             return Vec::new();
         }
         if let Some(cmds) = global_action(model, action) {
@@ -150,7 +141,6 @@ fn keys(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
         Mode::Confirm => confirm::key(model, action),
         Mode::Stats => screens::stats_key(model, action),
         Mode::Settings => screens::settings_key(model, action, &key),
-        Mode::Global => Vec::new(),
     }
 }
 
@@ -196,37 +186,4 @@ fn reads_globals(model: &Model, mode: Mode) -> bool {
 
 fn is_plain_char(key: &KeyEvent) -> bool {
     matches!(key.code, KeyCode::Char(_)) && !key.modifiers.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
-}
-
-fn read_only_reason(model: &Model) -> String {
-    if model.session.read_only {
-        "Read-only (--read-only): changes are off".to_string()
-    } else {
-        format!("{} is not an admin, so changes are off here", model.session.operator)
-    }
-}
-
-pub(super) fn info(model: &mut Model, text: impl Into<String>) {
-    say(model, text.into(), Level::Info);
-}
-
-fn say(model: &mut Model, text: String, level: Level) {
-    let until = model.now + Duration::seconds(MESSAGE_SECONDS);
-    model.messages.push(Message { text, level, until });
-    if model.messages.len() > 20 {
-        model.messages.remove(0);
-    }
-}
-
-/// Shows a failure; one of the database (no kind) also marks the dashboard offline until an answer comes.
-pub(super) fn fail(model: &mut Model, failure: &Failure) {
-    if failure.kind.is_none() {
-        model.offline = Some(failure.message.clone());
-    }
-    say(model, failure.message.clone(), Level::Error);
-}
-
-/// Any successful answer shows the database is reachable again.
-pub(super) fn online(model: &mut Model) {
-    model.offline = None;
 }

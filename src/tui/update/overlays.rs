@@ -1,30 +1,20 @@
 //! The layers over a screen: a code's details, the beneficiary picker and the help.
 
-use super::{fail, form, online};
+use super::notify::{fail, online};
+use super::open;
 use crate::domain::CodeId;
 use crate::domain::CodeRow;
 use crate::domain::stats::{CodeUsageStats, UsageRecord};
 use crate::domain::user::UserWithRole;
 use crate::tui::keymap::Action;
-use crate::tui::model::{DetailState, Failure, Model, PickerState};
+use crate::tui::layout::DETAIL_FACTS;
+use crate::tui::model::{Failure, Model};
 use crate::tui::msg::{Cmd, Wake};
 use crossterm::event::{Event, KeyEvent};
 use tui_input::backend::crossterm::EventHandler;
 
-/// Usage records a detail view loads, newest first.
-pub const DETAIL_USAGE: i64 = 500;
 /// Users a picker search shows.
 pub const PICKER_RESULTS: i64 = 50;
-
-pub fn load_detail(id: CodeId) -> Cmd {
-    Cmd::LoadDetail { id, usage_limit: DETAIL_USAGE }
-}
-
-pub fn open_detail(model: &mut Model, id: CodeId) -> Vec<Cmd> {
-    model.detail =
-        Some(DetailState { id, row: None, stats: None, usage: Vec::new(), scroll: 0, loading: true, error: None });
-    vec![load_detail(id)]
-}
 
 pub fn detail_loaded(
     model: &mut Model,
@@ -59,7 +49,7 @@ pub fn detail_loaded(
 }
 
 pub fn detail_key(model: &mut Model, action: Option<Action>) -> Vec<Cmd> {
-    let page = model.visible_rows().saturating_sub(8).max(1) as usize;
+    let page = model.visible_rows().saturating_sub(u64::from(DETAIL_FACTS)).max(1) as usize;
     let Some(detail) = model.detail.as_mut() else { return Vec::new() };
     let last = detail.usage.len().saturating_sub(1);
     match action {
@@ -72,20 +62,12 @@ pub fn detail_key(model: &mut Model, action: Option<Action>) -> Vec<Cmd> {
         Some(Action::Bottom) => detail.scroll = last,
         Some(Action::Edit) => {
             if let Some(row) = detail.row.clone() {
-                return form::open_edit(model, &row);
+                return open::open_edit(model, &row);
             }
         }
         _ => {}
     }
     Vec::new()
-}
-
-pub fn open_picker(model: &mut Model) -> Vec<Cmd> {
-    model.picker_generation += 1;
-    let generation = model.picker_generation;
-    let picker = PickerState { generation, loading: true, ..PickerState::default() };
-    model.picker = Some(picker);
-    vec![Cmd::SearchUsers { generation, text: String::new() }]
 }
 
 /// The debounce of the picker's search ran out: search if no newer key came.
@@ -153,12 +135,14 @@ pub fn users_found(model: &mut Model, generation: u64, result: Result<Vec<UserWi
 
 pub fn help_key(model: &mut Model, action: Option<Action>, key: &KeyEvent) -> Vec<Cmd> {
     let Some(help) = model.help.as_mut() else { return Vec::new() };
+    // The last line can come to the top, no further.
+    let last = model.keymap.help(help.filter.value(), model.session.can_administer).len().saturating_sub(1);
     match action {
         Some(Action::Cancel) => model.help = None,
         Some(Action::Up) => help.scroll = help.scroll.saturating_sub(1),
-        Some(Action::Down) => help.scroll += 1,
+        Some(Action::Down) => help.scroll = (help.scroll + 1).min(last),
         Some(Action::PageUp) => help.scroll = help.scroll.saturating_sub(10),
-        Some(Action::PageDown) => help.scroll += 10,
+        Some(Action::PageDown) => help.scroll = (help.scroll + 10).min(last),
         _ => {
             if help.filter.handle_event(&Event::Key(*key)).is_some_and(|c| c.value) {
                 help.scroll = 0;

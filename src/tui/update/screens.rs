@@ -1,7 +1,7 @@
 //! The stats and settings screens.
 
-use super::{fail, info, online};
-use crate::domain::settings::{SettingKey, SystemConfig};
+use super::notify::{self, fail, info, online};
+use crate::domain::settings::{SettingKey, SettingValue, SystemConfig};
 use crate::tui::keymap::Action;
 use crate::tui::model::{Failure, Model, StatsData};
 use crate::tui::msg::Cmd;
@@ -46,21 +46,8 @@ pub fn stats_key(model: &mut Model, action: Option<Action>) -> Vec<Cmd> {
     Vec::new()
 }
 
-/// The settings in the order the screen lists them.
-pub const SETTINGS: [SettingKey; 4] =
-    [SettingKey::Enabled, SettingKey::Required, SettingKey::MaxUsesPerCode, SettingKey::MaxCodesPerUser];
-
-pub fn value_of(config: &SystemConfig, key: SettingKey) -> String {
-    match key {
-        SettingKey::Enabled => config.enabled.to_string(),
-        SettingKey::Required => config.required.to_string(),
-        SettingKey::MaxUsesPerCode => config.max_number_of_uses_per_code.to_string(),
-        SettingKey::MaxCodesPerUser => config.max_number_of_codes_per_user.to_string(),
-    }
-}
-
 pub fn settings_key(model: &mut Model, action: Option<Action>, key: &KeyEvent) -> Vec<Cmd> {
-    let key_at_cursor = SETTINGS[model.settings.cursor.min(SETTINGS.len() - 1)];
+    let key_at_cursor = SettingKey::ALL[model.settings.cursor.min(SettingKey::ALL.len() - 1)];
     if let Some(input) = model.settings.editing.as_mut() {
         match action {
             Some(Action::Cancel) => {
@@ -86,26 +73,23 @@ pub fn settings_key(model: &mut Model, action: Option<Action>, key: &KeyEvent) -
     }
     match action {
         Some(Action::Up) => model.settings.cursor = model.settings.cursor.saturating_sub(1),
-        Some(Action::Down) => model.settings.cursor = (model.settings.cursor + 1).min(SETTINGS.len() - 1),
+        Some(Action::Down) => model.settings.cursor = (model.settings.cursor + 1).min(SettingKey::ALL.len() - 1),
         Some(Action::Accept) => {
             if !model.session.can_administer {
-                info(model, super::read_only_reason(model));
+                notify::read_only(model);
                 return Vec::new();
             }
             let Some(config) = model.header.config else {
                 info(model, "The settings are still loading");
                 return Vec::new();
             };
-            match key_at_cursor {
+            match config.value(key_at_cursor) {
                 // An absolute value: the opposite of what the screen shows, never a blind flip.
-                SettingKey::Enabled | SettingKey::Required => {
-                    let shown = value_of(&config, key_at_cursor) == "true";
+                SettingValue::Switch(shown) => {
                     model.settings.saving = true;
                     return vec![Cmd::SetSetting { key: key_at_cursor, value: (!shown).to_string() }];
                 }
-                SettingKey::MaxUsesPerCode | SettingKey::MaxCodesPerUser => {
-                    model.settings.editing = Some(Input::new(value_of(&config, key_at_cursor)));
-                }
+                SettingValue::Limit(n) => model.settings.editing = Some(Input::new(n.to_string())),
             }
         }
         _ => {}

@@ -1,6 +1,7 @@
 //! The codes list: query line, a table built only for the visible window, and a scrollbar over the whole set.
 
-use super::format::{bar, count, date_time, fit, relative};
+use super::format::{bar, relative, thousands};
+use crate::domain::text::{date_time, fit};
 use crate::domain::{CodeRow, CodeStatus};
 use crate::tui::keymap::{Action, Mode};
 use crate::tui::model::Model;
@@ -50,7 +51,7 @@ fn query_line(model: &Model, frame: &mut Frame, area: Rect) {
     let theme = &model.options.theme;
     let list = &model.list;
     let mut spans = vec![Span::raw(" Filter: ")];
-    let text = list.filter.value();
+    let text = list.filter_input.value();
     if list.filtering {
         spans.push(Span::styled(format!("{text}▏"), theme.accent()));
     } else if text.is_empty() {
@@ -69,7 +70,7 @@ fn query_line(model: &Model, frame: &mut Frame, area: Rect) {
     frame.render_widget(Line::from(spans), area);
     if list.filtering {
         // The terminal cursor sits in the filter, where typing goes.
-        let x = area.x + 9 + list.filter.visual_cursor() as u16;
+        let x = area.x + 9 + list.filter_input.visual_cursor() as u16;
         frame.set_cursor_position((x.min(area.right().saturating_sub(1)), area.y));
     }
 }
@@ -81,10 +82,10 @@ fn codes_table(model: &Model, frame: &mut Frame, area: Rect) {
     let height = model.visible_rows();
     let position = match list.total {
         Some(0) | None => String::new(),
-        Some(total) => format!(" row {} of {} ", count(list.cursor as i64 + 1), count(total)),
+        Some(total) => format!(" row {} of {} ", thousands(list.cursor as i64 + 1), thousands(total)),
     };
     let title = match list.total {
-        Some(total) => format!(" Codes ({}) ", count(total)),
+        Some(total) => format!(" Codes ({}) ", thousands(total)),
         None => " Codes ".to_string(),
     };
     let block =
@@ -154,7 +155,7 @@ fn code_row(model: &Model, row: &CodeRow, wide: bool, cells: &[usize]) -> Row<'s
     let theme = &model.options.theme;
     let c = &row.code;
     let status = c.status_at(model.now);
-    let marked = model.list.marks.contains(&c.id);
+    let marked = model.list.is_marked(c.id);
     let uses = if wide {
         format!(
             "{:>5}/{:<5} {}",

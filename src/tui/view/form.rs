@@ -1,7 +1,7 @@
 //! The create/edit form: one line per field, its check or hint right under it.
 
 use super::format::wrapped_lines;
-use super::popup;
+use super::{key_names, popup};
 use crate::tui::keymap::{Action, Mode};
 use crate::tui::model::{Field, FormState, Model};
 use ratatui::Frame;
@@ -44,7 +44,7 @@ pub fn draw(model: &Model, form: &FormState, frame: &mut Frame, area: Rect) {
     } else if form.saving.is_some() {
         frame.render_widget(Line::styled("Saving…", theme.dim()), failure_area);
     }
-    let key = |a: Action| model.keymap.key_for(Mode::Form, a).map_or_else(|| "-".to_string(), |k| k.to_string());
+    let key = key_names(model, Mode::Form);
     let help = format!(
         "{} save · {} next field · {} random code · {} cancel",
         key(Action::Save),
@@ -91,7 +91,7 @@ fn draw_field(model: &Model, form: &FormState, field: Field, frame: &mut Frame, 
         }
     }
     let note_area = Rect { x: note.x + LABEL, width: note.width.saturating_sub(LABEL), ..note };
-    let key = |a: Action| model.keymap.key_for(Mode::Form, a).map_or_else(|| "-".to_string(), |k| k.to_string());
+    let key = key_names(model, Mode::Form);
     let hint = match field {
         Field::Code if form.editing.is_none() && form.code.value().trim().is_empty() => {
             Some(format!("empty: a random code is drawn ({} draws one now)", key(Action::RandomCode)))

@@ -1,6 +1,7 @@
-//! Small text helpers for the views: relative times, counts with separators, bars.
+//! Small text helpers for the views: relative times, numbers with thousands separators, bars.
+//! (Helpers the command line shares are in `domain::text`.)
 
-use crate::domain::stats::UsageRecord;
+use crate::domain::stats::{SystemStats, UsageRecord};
 use chrono::{DateTime, Utc};
 
 /// `in 6d`, `3h ago`, `never`.
@@ -23,12 +24,8 @@ pub fn who(usage: &UsageRecord) -> String {
     usage.who()
 }
 
-pub fn date_time(at: DateTime<Utc>) -> String {
-    at.format("%Y-%m-%d %H:%M").to_string()
-}
-
 /// 1234567 as `1,234,567`.
-pub fn count(n: i64) -> String {
+pub fn thousands(n: i64) -> String {
     let digits = n.unsigned_abs().to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
@@ -40,20 +37,21 @@ pub fn count(n: i64) -> String {
     if n < 0 { format!("-{out}") } else { out }
 }
 
+/// The system's figures in one line, as the header and the stats screen show them.
+pub fn figures(s: &SystemStats) -> String {
+    format!(
+        "{} codes · {} active · {} uses · {} codes used",
+        thousands(s.total_codes),
+        thousands(s.active_codes),
+        thousands(s.total_usage),
+        thousands(s.codes_with_usage)
+    )
+}
+
 /// A bar of `width` cells filled in proportion to `part / whole`.
 pub fn bar(part: i64, whole: i64, width: usize) -> String {
     let filled = if whole <= 0 { 0 } else { ((part.clamp(0, whole) * width as i64 + whole - 1) / whole) as usize };
     format!("{}{}", "▰".repeat(filled), "▱".repeat(width - filled.min(width)))
-}
-
-/// `text` cut to `width` characters, ending with `…` when something was cut, so a clipped code or email never
-/// passes for a whole one.
-pub fn fit(text: &str, width: usize) -> String {
-    if text.chars().count() <= width {
-        return text.to_string();
-    }
-    let kept: String = text.chars().take(width.saturating_sub(1)).collect();
-    if width == 0 { kept } else { format!("{kept}…") }
 }
 
 /// The lines `text` takes word-wrapped at `width`, near enough to what `Wrap { trim: true }` draws.
@@ -93,19 +91,16 @@ mod tests {
     }
 
     #[test]
-    fn counts_and_bars() {
-        assert_eq!(count(1_234_567), "1,234,567");
-        assert_eq!(count(12), "12");
+    fn thousands_and_bars() {
+        assert_eq!(thousands(1_234_567), "1,234,567");
+        assert_eq!(thousands(12), "12");
         assert_eq!(bar(0, 100, 3), "▱▱▱");
         assert_eq!(bar(1, 100, 3), "▰▱▱");
         assert_eq!(bar(100, 100, 3), "▰▰▰");
     }
 
     #[test]
-    fn fitting_and_wrapping() {
-        assert_eq!(fit("PARTNER-INITECH", 14), "PARTNER-INITE…");
-        assert_eq!(fit("WELCOME", 14), "WELCOME");
-        assert_eq!(fit("abc", 0), "");
+    fn wrapping() {
         assert_eq!(wrapped_lines("short", 10), 1);
         assert_eq!(wrapped_lines("one two three", 7), 2);
         assert_eq!(wrapped_lines("one two three four", 7), 3);

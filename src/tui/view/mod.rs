@@ -6,9 +6,10 @@ pub mod format;
 mod overlays;
 mod screens;
 
+use super::keymap::{Action, Mode};
 use super::layout::{MIN_HEIGHT, MIN_WIDTH};
 use super::model::{Level, Model, Screen};
-use format::count;
+use format::{figures, thousands};
 use ratatui::Frame;
 use ratatui::layout::{Alignment, Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
@@ -76,17 +77,8 @@ fn header(model: &Model, frame: &mut Frame, top: Rect, second: Rect) {
         None => spans.push(Span::styled("loading…", theme.dim())),
     }
     frame.render_widget(Line::from(spans), top);
-    let figures = match model.header.stats {
-        Some(s) => format!(
-            " {} codes · {} active · {} uses · {} codes used",
-            count(s.total_codes),
-            count(s.active_codes),
-            count(s.total_usage),
-            count(s.codes_with_usage)
-        ),
-        None => String::new(),
-    };
-    frame.render_widget(Line::styled(figures, theme.dim()), second);
+    let line = model.header.stats.map_or_else(String::new, |s| format!(" {}", figures(&s)));
+    frame.render_widget(Line::styled(line, theme.dim()), second);
 }
 
 fn status_bar(model: &Model, frame: &mut Frame, area: Rect) {
@@ -94,7 +86,7 @@ fn status_bar(model: &Model, frame: &mut Frame, area: Rect) {
     let mode = model.mode().name().to_uppercase();
     let mut left = vec![Span::styled(format!(" {mode} "), Style::default().add_modifier(Modifier::REVERSED))];
     if !model.list.marks.is_empty() {
-        left.push(Span::styled(format!(" {} marked ", count(model.list.marks.len() as i64)), theme.marked()));
+        left.push(Span::styled(format!(" {} marked ", thousands(model.list.marks.count())), theme.marked()));
     }
     if model.in_flight > 0 {
         left.push(Span::raw(format!(" {} ", SPINNER[model.spinner % SPINNER.len()])));
@@ -127,6 +119,11 @@ fn status_bar(model: &Model, frame: &mut Frame, area: Rect) {
         .areas(area);
     frame.render_widget(Line::from(clip_spans(left, usize::from(l.width))), l);
     frame.render_widget(Line::from(right).alignment(Alignment::Right), r);
+}
+
+/// Names keys for hints such as "Esc close": the key `mode` binds to an action, `-` when none is.
+fn key_names(model: &Model, mode: Mode) -> impl Fn(Action) -> String + '_ {
+    move |action| model.keymap.key_for(mode, action).map_or_else(|| "-".to_string(), |k| k.to_string())
 }
 
 /// A centred box of at most `width` x `height` inside `area`, cleared for a popup.

@@ -1,8 +1,10 @@
 //! Popups: a code's details, the beneficiary picker, the help and the confirm dialog.
 
-use super::format::{count, date_time, relative, who};
-use super::popup;
-use crate::tui::keymap::{Action, Mode};
+use super::format::{relative, thousands, who};
+use super::{key_names, popup};
+use crate::domain::text::date_time;
+use crate::tui::keymap::{Action, HelpLine, Mode};
+use crate::tui::layout::DETAIL_FACTS;
 use crate::tui::model::{ConfirmState, DetailState, HelpState, Model, PickerState};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -14,7 +16,7 @@ pub fn detail(model: &Model, detail: &DetailState, frame: &mut Frame, area: Rect
     let theme = &model.options.theme;
     let rect = popup(frame, area, area.width.saturating_sub(4), area.height);
     let title = detail.row.as_ref().map_or(" Code ".to_string(), |r| format!(" {} ", r.code.code));
-    let key = |a: Action| model.keymap.key_for(Mode::Detail, a).map_or_else(|| "-".to_string(), |k| k.to_string());
+    let key = key_names(model, Mode::Detail);
     let block = Block::bordered().title(Line::styled(title, theme.accent())).title_bottom(Line::styled(
         format!(" {} close · {} edit ", key(Action::Cancel), key(Action::Edit)),
         theme.dim(),
@@ -28,7 +30,7 @@ pub fn detail(model: &Model, detail: &DetailState, frame: &mut Frame, area: Rect
     };
     let c = &row.code;
     // One fact a line, so each fits the 80-column screen.
-    let [facts, records] = Layout::vertical([Constraint::Length(8), Constraint::Fill(1)]).areas(inner);
+    let [facts, records] = Layout::vertical([Constraint::Length(DETAIL_FACTS), Constraint::Fill(1)]).areas(inner);
     let last_used =
         stats.last_used.map_or("never".to_string(), |t| format!("{} ({})", date_time(t), relative(Some(t), model.now)));
     let expires = c
@@ -41,10 +43,10 @@ pub fn detail(model: &Model, detail: &DetailState, frame: &mut Frame, area: Rect
         ]),
         Line::raw(format!(
             "Uses {} of {} · {} left · {} unique users",
-            count(i64::from(c.number_of_uses)),
-            count(i64::from(c.max_uses)),
-            count(i64::from(stats.remaining_uses)),
-            count(stats.unique_users)
+            thousands(i64::from(c.number_of_uses)),
+            thousands(i64::from(c.max_uses)),
+            thousands(i64::from(stats.remaining_uses)),
+            thousands(stats.unique_users)
         )),
         Line::raw(format!("Last used {last_used}")),
         Line::raw(format!("Expires {expires} · created {}", date_time(c.date_created))),
@@ -52,9 +54,9 @@ pub fn detail(model: &Model, detail: &DetailState, frame: &mut Frame, area: Rect
         Line::raw(format!("Beneficiary {}", row.beneficiary_email.as_deref().unwrap_or("none"))),
         Line::styled(
             if stats.total_uses > detail.usage.len() as i64 {
-                format!("Usage records: newest {} of {}", detail.usage.len(), count(stats.total_uses))
+                format!("Usage records: newest {} of {}", detail.usage.len(), thousands(stats.total_uses))
             } else {
-                format!("Usage records: {}", count(stats.total_uses))
+                format!("Usage records: {}", thousands(stats.total_uses))
             },
             Style::default().add_modifier(Modifier::BOLD),
         ),
@@ -75,7 +77,7 @@ pub fn detail(model: &Model, detail: &DetailState, frame: &mut Frame, area: Rect
 pub fn picker(model: &Model, picker: &PickerState, frame: &mut Frame, area: Rect) {
     let theme = &model.options.theme;
     let rect = popup(frame, area, 70, 16);
-    let key = |a: Action| model.keymap.key_for(Mode::Picker, a).map_or_else(|| "-".to_string(), |k| k.to_string());
+    let key = key_names(model, Mode::Picker);
     let block = Block::bordered().title(Line::styled(" Beneficiary ", theme.accent())).title_bottom(Line::styled(
         format!(
             " {} pick · {} clear · {} close ",
@@ -134,40 +136,22 @@ pub fn help(model: &Model, help: &HelpState, frame: &mut Frame, area: Rect) {
         search,
     );
     let lines = help_lines(model, help.filter.value());
-    let scroll = help.scroll.min(lines.len().saturating_sub(1));
-    frame.render_widget(Paragraph::new(lines).scroll((scroll as u16, 0)), body);
+    frame.render_widget(Paragraph::new(lines).scroll((help.scroll as u16, 0)), body);
 }
 
-/// The help text: every mode's bindings in force, read-only ones left out where they do nothing.
-pub fn help_lines(model: &Model, filter: &str) -> Vec<Line<'static>> {
+/// The help text: every section's bindings in force, read-only ones left out where they do nothing.
+fn help_lines(model: &Model, filter: &str) -> Vec<Line<'static>> {
     let theme = &model.options.theme;
-    let filter = filter.trim().to_lowercase();
-    let mut lines = Vec::new();
-    for mode in Mode::ALL {
-        let entries: Vec<(String, String)> = model
-            .keymap
-            .bindings(mode)
-            .into_iter()
-            .filter(|(action, _)| model.session.can_administer || !action.is_mutating())
-            .map(|(action, keys)| {
-                (keys.iter().map(ToString::to_string).collect::<Vec<_>>().join(" "), action.description().to_string())
-            })
-            .filter(|(keys, text)| {
-                filter.is_empty() || keys.to_lowercase().contains(&filter) || text.to_lowercase().contains(&filter)
-            })
-            .collect();
-        if entries.is_empty() {
-            continue;
-        }
-        lines.push(Line::styled(mode.name().to_string(), theme.accent()));
-        for (keys, text) in entries {
-            lines.push(Line::raw(format!("  {keys:<22} {text}")));
-        }
-    }
-    if lines.is_empty() {
-        lines.push(Line::styled("No key matches the filter.", theme.dim()));
-    }
-    lines
+    let lines: Vec<Line<'static>> = model
+        .keymap
+        .help(filter, model.session.can_administer)
+        .into_iter()
+        .map(|line| match line {
+            HelpLine::Section(name) => Line::styled(name, theme.accent()),
+            HelpLine::Keys { keys, description } => Line::raw(format!("  {keys:<22} {description}")),
+        })
+        .collect();
+    if lines.is_empty() { vec![Line::styled("No key matches the filter.", theme.dim())] } else { lines }
 }
 
 pub fn confirm(model: &Model, confirm: &ConfirmState, frame: &mut Frame, area: Rect) {
@@ -180,7 +164,7 @@ pub fn confirm(model: &Model, confirm: &ConfirmState, frame: &mut Frame, area: R
     frame.render_widget(Paragraph::new(confirm.message.as_str()).wrap(Wrap { trim: true }), text);
     let chosen = Style::default().add_modifier(Modifier::REVERSED | Modifier::BOLD);
     let (yes, no) = if confirm.on_confirm { (chosen, Style::default()) } else { (Style::default(), chosen) };
-    let key = |a: Action| model.keymap.key_for(Mode::Confirm, a).map_or_else(|| "-".to_string(), |k| k.to_string());
+    let key = key_names(model, Mode::Confirm);
     let line = Line::from(vec![
         Span::styled(format!(" Cancel ({}) ", key(Action::No)), no),
         Span::raw("   "),

@@ -1,9 +1,9 @@
 //! The stats and settings screens.
 
-use super::format::{count, date_time, fit, who};
+use super::format::{figures, thousands, who};
 use crate::domain::settings::SettingKey;
+use crate::domain::text::{date_time, fit};
 use crate::tui::model::Model;
-use crate::tui::update::{SETTINGS, value_of};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
@@ -20,19 +20,11 @@ pub fn stats(model: &Model, frame: &mut Frame, area: Rect) {
         );
         return;
     };
-    let [figures, chart, lists] =
+    let [system, chart, lists] =
         Layout::vertical([Constraint::Length(3), Constraint::Percentage(45), Constraint::Fill(1)]).areas(area);
-    let s = data.system;
-    let line = format!(
-        "Codes {} · active {} · uses {} · codes used {}",
-        count(s.total_codes),
-        count(s.active_codes),
-        count(s.total_usage),
-        count(s.codes_with_usage)
-    );
     frame.render_widget(
-        Paragraph::new(line).block(Block::bordered().title(Line::styled(" System ", theme.accent()))),
-        figures,
+        Paragraph::new(figures(&data.system)).block(Block::bordered().title(Line::styled(" System ", theme.accent()))),
+        system,
     );
 
     let total: i64 = data.per_day.iter().map(|d| d.uses).sum();
@@ -50,16 +42,15 @@ pub fn stats(model: &Model, frame: &mut Frame, area: Rect) {
         .collect();
     let first = data.per_day.first().map_or(String::new(), |d| d.day.to_string());
     let last = data.per_day.last().map_or(String::new(), |d| d.day.to_string());
-    let chart_widget =
-        BarChart::default()
-            .block(Block::bordered().title(Line::styled(
-                format!(" Uses per day, {first} to {last} (UTC): {} ", count(total)),
-                theme.accent(),
-            )))
-            .data(BarGroup::default().bars(&bars))
-            .bar_width(bar_width)
-            .bar_gap(1)
-            .bar_style(Style::default().fg(theme.accent.unwrap_or_default()));
+    let chart_widget = BarChart::default()
+        .block(Block::bordered().title(Line::styled(
+            format!(" Uses per day, {first} to {last} (UTC): {} ", thousands(total)),
+            theme.accent(),
+        )))
+        .data(BarGroup::default().bars(&bars))
+        .bar_width(bar_width)
+        .bar_gap(1)
+        .bar_style(Style::default().fg(theme.accent.unwrap_or_default()));
     frame.render_widget(chart_widget, chart);
 
     let [top, recent] = Layout::horizontal([Constraint::Percentage(40), Constraint::Fill(1)]).areas(lists);
@@ -104,15 +95,11 @@ pub fn settings(model: &Model, frame: &mut Frame, area: Rect) {
         return;
     };
     let [table_area, note] = Layout::vertical([Constraint::Length(6), Constraint::Fill(1)]).areas(inner);
-    let rows = SETTINGS.iter().enumerate().map(|(i, key)| {
+    let rows = SettingKey::ALL.iter().enumerate().map(|(i, key)| {
         let (name, help) = describe(*key);
         let value = match (&model.settings.editing, i == model.settings.cursor) {
             (Some(input), true) => format!("{}▏", input.value()),
-            _ => match value_of(&config, *key).as_str() {
-                "true" => "on".to_string(),
-                "false" => "off".to_string(),
-                other => other.to_string(),
-            },
+            _ => config.value(*key).to_string(),
         };
         Row::new(vec![name.to_string(), value, help.to_string()])
     });

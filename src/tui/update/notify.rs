@@ -1,0 +1,42 @@
+//! The status bar's messages: what happened, what failed, and whether the database answers.
+
+use crate::tui::model::{Failure, Level, Message, Model};
+use chrono::Duration;
+
+/// How long a status message stays.
+const MESSAGE_SECONDS: i64 = 5;
+
+pub fn info(model: &mut Model, text: impl Into<String>) {
+    say(model, text.into(), Level::Info);
+}
+
+fn say(model: &mut Model, text: String, level: Level) {
+    let until = model.now + Duration::seconds(MESSAGE_SECONDS);
+    model.messages.push(Message { text, level, until });
+    if model.messages.len() > 20 {
+        model.messages.remove(0);
+    }
+}
+
+/// Shows a failure; one of the database (no kind) also marks the dashboard offline until an answer comes.
+pub fn fail(model: &mut Model, failure: &Failure) {
+    if failure.kind.is_none() {
+        model.offline = Some(failure.message.clone());
+    }
+    say(model, failure.message.clone(), Level::Error);
+}
+
+/// Any successful answer shows the database is reachable again.
+pub fn online(model: &mut Model) {
+    model.offline = None;
+}
+
+/// Says why a change was refused: read-only, or an operator who is not an admin.
+pub fn read_only(model: &mut Model) {
+    let why = if model.session.read_only {
+        "Read-only (--read-only): changes are off".to_string()
+    } else {
+        format!("{} is not an admin, so changes are off here", model.session.operator)
+    };
+    info(model, why);
+}

@@ -1,0 +1,19 @@
+//! Reloading what is on screen, by the clock, by key, or after a change.
+
+use super::{list, open, screens};
+use crate::tui::model::{Model, Screen};
+use crate::tui::msg::Cmd;
+
+/// Reloads what is on screen: the visible page, the count, the header, and an open detail or stats screen.
+pub fn refresh(model: &mut Model) -> Vec<Cmd> {
+    model.last_refresh = model.now;
+    let mut cmds = vec![Cmd::LoadHeader];
+    cmds.extend(list::reload(model));
+    if let Some(detail) = &model.detail {
+        cmds.push(open::load_detail(detail.id));
+    }
+    if model.screen == Screen::Stats {
+        cmds.push(screens::load_stats(model));
+    }
+    cmds
+}
