@@ -1,6 +1,7 @@
 //! Field rules shared by the CLI, the dashboard's live checks and the service. Each returns the clean value or a
 //! message that names the rule and gives an example.
 
+use super::settings::SettingKey;
 use chrono::{DateTime, Datelike, Utc};
 
 pub const CODE_MIN: usize = 3;
@@ -114,10 +115,17 @@ pub fn max_uses(n: i64, limit: i32) -> Result<i32, String> {
         return Err(format!("must be a whole number from 1 to {limit}, not {n} (e.g. 100)"));
     }
     if n > i64::from(limit) {
-        return Err(format!(
-            "must be at most {limit}, the max_number_of_uses_per_code setting; raise it with \
-             `refcodes settings set max_number_of_uses_per_code {n}` (up to 10000)"
-        ));
+        let key = SettingKey::MaxUsesPerCode;
+        // The hint proposes only a value the setting itself accepts.
+        let most = key.range().map_or(limit, |(_, hi)| hi);
+        let hint = if n <= i64::from(most) {
+            format!("raise it with `refcodes settings set {} {n}` (up to {most})", key.key())
+        } else if limit < most {
+            format!("it goes up to {most} (`refcodes settings set {} {most}`)", key.key())
+        } else {
+            "no code may allow more".to_string()
+        };
+        return Err(format!("must be at most {limit}, the {} setting; {hint}", key.key()));
     }
     Ok(n as i32)
 }
@@ -224,6 +232,16 @@ mod tests {
         assert!(max_uses(0, 100).is_err());
         assert!(max_uses(-5, 100).is_err());
         assert!(max_uses(i64::MAX, 100).unwrap_err().contains("max_number_of_uses_per_code"));
+    }
+
+    #[test]
+    fn the_max_uses_hint_proposes_only_what_the_setting_accepts() {
+        assert!(max_uses(500, 100).unwrap_err().contains("`refcodes settings set max_number_of_uses_per_code 500`"));
+        let err = max_uses(2_147_483_648, 100).unwrap_err();
+        assert!(err.contains("`refcodes settings set max_number_of_uses_per_code 10000`"), "{err}");
+        assert!(!err.contains("2147483648"), "{err}");
+        let err = max_uses(10_001, 10_000).unwrap_err();
+        assert!(!err.contains("settings set"), "the setting is at its top already: {err}");
     }
 
     #[test]
