@@ -1,5 +1,6 @@
 //! The command line, as clap reads it.
 
+use clap::builder::{RangedI64ValueParser, RangedU64ValueParser};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
@@ -119,7 +120,7 @@ pub enum UsersCommand {
         /// Part of an email, username or name
         #[arg(long, default_value = "")]
         filter: String,
-        #[arg(long, default_value_t = 100)]
+        #[arg(long, default_value_t = 100, value_parser = count_i64())]
         limit: i64,
     },
 }
@@ -159,16 +160,16 @@ pub enum CodesCommand {
         /// Largest first
         #[arg(long)]
         desc: bool,
-        #[arg(long, default_value_t = 50)]
+        #[arg(long, default_value_t = 50, value_parser = count_u64())]
         limit: u64,
-        #[arg(long, default_value_t = 0)]
+        #[arg(long, default_value_t = 0, value_parser = count_u64())]
         offset: u64,
     },
     /// A code, its usage stats and its usage records
     Show {
         code: String,
         /// How many usage records to show, newest first
-        #[arg(long, default_value_t = 50)]
+        #[arg(long, default_value_t = 50, value_parser = count_i64())]
         limit: i64,
     },
     /// Create a code (a random one without --code)
@@ -240,4 +241,14 @@ pub enum ExportWhat {
 pub enum ExportFormat {
     Csv,
     Json,
+}
+
+/// A limit or an offset: not negative, and within what the databases take (a signed 64-bit integer).
+fn count_i64() -> RangedI64ValueParser<i64> {
+    clap::value_parser!(i64).range(0..)
+}
+
+/// As [`count_i64`], for the list's window, which is unsigned.
+fn count_u64() -> RangedU64ValueParser<u64> {
+    clap::value_parser!(u64).range(..=i64::MAX as u64)
 }
