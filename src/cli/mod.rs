@@ -32,12 +32,17 @@ impl Setup {
         }
     }
 
+    /// The database to act on: `--database-url` (or its variable), else the configuration's.
+    pub fn database_url(&self) -> Result<String> {
+        match &self.cli.database_url {
+            Some(url) if !url.trim().is_empty() => Ok(url.trim().to_string()),
+            _ => self.config.database_url(),
+        }
+    }
+
     /// Opens the service and signs the operator in.
     pub async fn open_service(&self) -> Result<(Service, SignIn)> {
-        let url = match &self.cli.database_url {
-            Some(url) if !url.trim().is_empty() => url.trim().to_string(),
-            _ => self.config.database_url()?,
-        };
+        let url = self.database_url()?;
         let service = Service::from_config(&self.config, &url, self.cli.read_only).await?;
         let email = self
             .cli
