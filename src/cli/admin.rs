@@ -1,23 +1,22 @@
 //! `migrate`, `settings`, `users` and `demo`.
 
 use super::args::{SettingsCommand, UsersCommand};
-use super::output::{print_json, print_table};
+use super::output::{Out, Outcome};
 use crate::domain::settings::{SettingKey, SystemConfig};
 use crate::domain::user::Role;
-use crate::error::Result;
 use crate::service::{DemoInput, Service};
 
-pub fn migrate(service: &Service, json: bool) -> Result<()> {
+pub fn migrate(service: &Service, out: &mut Out, json: bool) -> Outcome {
     // Opening the service applied the migrations.
     if json {
-        print_json(&serde_json::json!({"migrated": true, "database": service.database_label()}));
+        out.json(&serde_json::json!({"migrated": true, "database": service.database_label()}))?;
     } else {
-        println!("The schema of {} is up to date.", service.database_label());
+        out.line(format_args!("The schema of {} is up to date.", service.database_label()))?;
     }
     Ok(())
 }
 
-pub async fn settings(service: &Service, cmd: &SettingsCommand, json: bool) -> Result<()> {
+pub async fn settings(service: &Service, out: &mut Out, cmd: &SettingsCommand, json: bool) -> Outcome {
     let config = match cmd {
         SettingsCommand::Show => service.get_config().await?,
         SettingsCommand::Enable => service.enable_system().await?,
@@ -29,16 +28,16 @@ pub async fn settings(service: &Service, cmd: &SettingsCommand, json: bool) -> R
         }
     };
     if json {
-        print_json(&config);
+        out.json(&config)?;
     } else {
-        print_config(&config);
+        print_config(out, &config)?;
     }
     Ok(())
 }
 
-fn print_config(config: &SystemConfig) {
+fn print_config(out: &mut Out, config: &SystemConfig) -> std::io::Result<()> {
     let on = |b: bool| if b { "on" } else { "off" };
-    print_table(
+    out.table(
         &["SETTING", "VALUE"],
         &[
             vec![SettingKey::Enabled.key().into(), on(config.enabled).into()],
@@ -46,26 +45,26 @@ fn print_config(config: &SystemConfig) {
             vec![SettingKey::MaxUsesPerCode.key().into(), config.max_number_of_uses_per_code.to_string()],
             vec![SettingKey::MaxCodesPerUser.key().into(), config.max_number_of_codes_per_user.to_string()],
         ],
-    );
+    )
 }
 
-pub async fn users(service: &Service, cmd: &UsersCommand, json: bool) -> Result<()> {
+pub async fn users(service: &Service, out: &mut Out, cmd: &UsersCommand, json: bool) -> Outcome {
     match cmd {
         UsersCommand::Add { email, role, names } => {
             let role = role.as_deref().map(str::parse::<Role>).transpose().map_err(|m| super::bad_value("role", m))?;
             let input = super::user_input(email, names, role);
             let added = service.add_user(&input).await?;
             if json {
-                print_json(&added);
+                out.json(&added)?;
             } else {
                 let role = added.role.map_or(String::new(), |r| format!(" as {}", r.name()));
-                println!("Added user {} (id {}){role}.", added.user.email, added.user.id);
+                out.line(format_args!("Added user {} (id {}){role}.", added.user.email, added.user.id))?;
             }
         }
         UsersCommand::List { filter, limit } => {
             let users = service.search_users(filter, *limit).await?;
             if json {
-                print_json(&users);
+                out.json(&users)?;
             } else {
                 let rows: Vec<Vec<String>> = users
                     .iter()
@@ -79,22 +78,22 @@ pub async fn users(service: &Service, cmd: &UsersCommand, json: bool) -> Result<
                         ]
                     })
                     .collect();
-                print_table(&["ID", "EMAIL", "USERNAME", "NAME", "ROLE"], &rows);
+                out.table(&["ID", "EMAIL", "USERNAME", "NAME", "ROLE"], &rows)?;
             }
         }
     }
     Ok(())
 }
 
-pub async fn demo(service: &Service, users: usize, codes: usize, days: i64, json: bool) -> Result<()> {
-    let outcome = service.demo(&DemoInput { users, codes, days }).await?;
+pub async fn demo(service: &Service, out: &mut Out, input: &DemoInput, json: bool) -> Outcome {
+    let outcome = service.demo(input).await?;
     if json {
-        print_json(&outcome);
+        out.json(&outcome)?;
     } else {
-        println!(
-            "Wrote {} users, {} codes and {} usage records over the last {days} days, and enabled the system.",
-            outcome.users, outcome.codes, outcome.usage_records
-        );
+        out.line(format_args!(
+            "Wrote {} users, {} codes and {} usage records over the last {} days, and enabled the system.",
+            outcome.users, outcome.codes, outcome.usage_records, input.days
+        ))?;
     }
     Ok(())
 }
