@@ -226,3 +226,33 @@ fn demo_defaults_to_200_users_and_500_codes() {
     }
     assert_eq!(seen, 500, "every code is in exactly one state");
 }
+
+#[test]
+fn exported_cells_never_start_a_spreadsheet_formula() {
+    let env = Env::new().enabled();
+    // Anyone can register an email like this one.
+    env.json(&["register", "=2+3@example.com"]);
+    env.json(&[
+        "codes",
+        "create",
+        "--code",
+        "SUM",
+        "--description",
+        "@SUM(A1:A9)",
+        "--beneficiary",
+        "=2+3@example.com",
+    ]);
+    env.json(&["use", "SUM", "--user", "=2+3@example.com"]);
+    let codes = csv_records(&env.ok(&["export", "codes"]).stdout);
+    assert_eq!(codes[0]["description"], "'@SUM(A1:A9)");
+    assert_eq!(codes[0]["beneficiary_email"], "'=2+3@example.com");
+    let usage = csv_records(&env.ok(&["export", "usage"]).stdout);
+    assert_eq!(usage[0]["user_email"], "'=2+3@example.com");
+    // JSON is for programs, not spreadsheets: the values are as they are.
+    assert_eq!(env.json(&["export", "codes"])[0]["description"], "@SUM(A1:A9)");
+
+    let generated = env.ok(&["codes", "generate", "2", "--description=-1 day sale", "--csv"]);
+    let rows = csv_records(&generated.stdout);
+    assert_eq!(rows.len(), 2);
+    assert!(rows.iter().all(|r| r["description"] == "'-1 day sale"), "{rows:?}");
+}

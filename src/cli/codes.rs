@@ -1,7 +1,7 @@
 //! `codes list | show | create | update | delete | generate`.
 
 use super::args::{CodeFields, CodesCommand};
-use super::output::{CODE_HEADER, CodeView, Failure, Out, Outcome, code_table_row, csv_line, note, time};
+use super::output::{CODE_HEADER, CodeView, Failure, Out, Outcome, code_table_row, note, time};
 use super::{bad_value, confirm};
 use crate::domain::draft::{CodeChanges, CodeInput};
 use crate::domain::expiry::{self, Expiration};
@@ -215,12 +215,13 @@ async fn generate(service: &Service, out: &mut Out, input: &GenerateInput, csv: 
 }
 
 fn write_csv(out: &mut Out, created: &[ReferralCode]) -> std::io::Result<()> {
-    out.line("code,description,max_uses,expiration_date")?;
+    let mut csv = out.csv();
+    csv.row(["code", "description", "max_uses", "expiration_date"])?;
     for c in created {
         let expires = c.expiration_date.map(|t| t.to_rfc3339()).unwrap_or_default();
-        out.line(csv_line(&[c.code.clone(), c.description.clone(), c.max_uses.to_string(), expires]))?;
+        csv.row([c.code.as_str(), &c.description, &c.max_uses.to_string(), &expires])?;
     }
-    Ok(())
+    csv.finish()
 }
 
 /// What a generation saved, and the command that lists it again when its output was lost.

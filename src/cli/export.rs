@@ -1,12 +1,12 @@
 //! `export codes|usage`: every row, as CSV or as one JSON array, written as it is read.
 
 use super::args::{ExportFormat, ExportWhat};
-use super::output::{CodeView, Out, Outcome, csv_line};
+use super::output::{CodeView, Csv, Out, Outcome};
 use crate::domain::CodeId;
 use crate::service::Service;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use std::io::Write;
+use std::io::{Stdout, Write};
 
 /// Rows an export reads at a time; it writes as it reads, so memory stays flat however many there are.
 const EXPORT_BATCH: i64 = 5000;
@@ -30,14 +30,14 @@ const USAGE_COLUMNS: [&str; 6] = ["id", "code_id", "code", "used_by", "user_emai
 
 /// Where the rows go: CSV rows, or the items of one JSON array (one per line).
 enum Sink<'a> {
-    Csv(&'a mut Out),
+    Csv(Box<Csv<'a, Stdout>>),
     Json { out: &'a mut Out, first: bool },
 }
 
 impl Sink<'_> {
     fn item(&mut self, json: &impl Serialize, csv: &[String]) -> std::io::Result<()> {
         match self {
-            Sink::Csv(out) => out.line(csv_line(csv)),
+            Sink::Csv(writer) => writer.row(csv),
             Sink::Json { out, first } => {
                 out.write_all(if *first { b"" } else { b"," })?;
                 *first = false;
@@ -49,7 +49,7 @@ impl Sink<'_> {
 
     fn finish(self) -> std::io::Result<()> {
         match self {
-            Sink::Csv(_) => Ok(()),
+            Sink::Csv(writer) => writer.finish(),
             Sink::Json { out, .. } => out.line("]"),
         }
     }
@@ -63,11 +63,12 @@ pub async fn export(service: &Service, out: &mut Out, what: ExportWhat, format: 
             Sink::Json { out, first: true }
         }
         ExportFormat::Csv => {
-            out.line(match what {
-                ExportWhat::Codes => CODE_COLUMNS.join(","),
-                ExportWhat::Usage => USAGE_COLUMNS.join(","),
+            let mut csv = out.csv();
+            csv.row(match what {
+                ExportWhat::Codes => &CODE_COLUMNS[..],
+                ExportWhat::Usage => &USAGE_COLUMNS[..],
             })?;
-            Sink::Csv(out)
+            Sink::Csv(Box::new(csv))
         }
     };
     let stamp = |t: DateTime<Utc>| t.to_rfc3339();

@@ -6,6 +6,7 @@ use crate::domain::{CodeRow, CodeStatus, ReferralCode};
 use crate::error::Error;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use std::borrow::Cow;
 use std::fmt::Display;
 use std::io::{self, BufWriter, Stdout, Write};
 use std::process::ExitCode;
@@ -148,6 +149,11 @@ impl<W: Write> Out<W> {
         }
         Ok(())
     }
+
+    /// CSV on this output, a [`Csv::row`] at a time.
+    pub fn csv(&mut self) -> Csv<'_, W> {
+        Csv(csv::Writer::from_writer(&mut self.0))
+    }
 }
 
 impl<W: Write> Write for Out<W> {
@@ -157,6 +163,38 @@ impl<W: Write> Write for Out<W> {
 
     fn flush(&mut self) -> io::Result<()> {
         self.0.flush()
+    }
+}
+
+/// CSV rows whose cells can't start a spreadsheet formula. OWASP's advice against CSV injection: a cell that starts
+/// with `=`, `+`, `-`, `@`, a tab or a carriage return gets a `'` in front. Otherwise an email that anyone can
+/// register, or a description, runs as a formula in the spreadsheet of the admin who opens the export.
+pub struct Csv<'a, W: Write>(csv::Writer<&'a mut BufWriter<W>>);
+
+impl<W: Write> Csv<'_, W> {
+    pub fn row<S: AsRef<str>>(&mut self, cells: impl IntoIterator<Item = S>) -> io::Result<()> {
+        self.0.write_record(cells.into_iter().map(|c| inert(c.as_ref()).into_owned())).map_err(csv_io)
+    }
+
+    /// Hands what the CSV writer holds to the output.
+    pub fn finish(mut self) -> io::Result<()> {
+        self.0.flush()
+    }
+}
+
+fn inert(cell: &str) -> Cow<'_, str> {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        Cow::Owned(format!("'{cell}"))
+    } else {
+        Cow::Borrowed(cell)
+    }
+}
+
+/// The I/O error inside a CSV error, kind and all (so a closed pipe stays one).
+fn csv_io(err: csv::Error) -> io::Error {
+    match err.into_kind() {
+        csv::ErrorKind::Io(err) => err,
+        other => io::Error::other(format!("{other:?}")),
     }
 }
 
@@ -215,22 +253,38 @@ pub fn code_table_row(row: &CodeRow, now: DateTime<Utc>) -> Vec<String> {
 
 pub const CODE_HEADER: [&str; 7] = ["CODE", "DESCRIPTION", "USES", "EXPIRES", "STATUS", "CREATED BY", "BENEFICIARY"];
 
-/// One CSV field, quoted when it must be.
-pub fn csv_field(text: &str) -> String {
-    if text.contains([',', '"', '\n', '\r']) { format!("\"{}\"", text.replace('"', "\"\"")) } else { text.to_string() }
-}
-
-pub fn csv_line(fields: &[String]) -> String {
-    fields.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(",")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn csv_of(rows: &[&[&str]]) -> String {
+        let mut buffer = Vec::new();
+        let mut out = Out::new(&mut buffer);
+        let mut csv = out.csv();
+        for row in rows {
+            csv.row(row.iter()).unwrap();
+        }
+        csv.finish().unwrap();
+        out.flush().unwrap();
+        drop(out);
+        String::from_utf8(buffer).unwrap()
+    }
+
     #[test]
     fn csv_quotes_only_when_needed() {
-        assert_eq!(csv_line(&["a".into(), "b,c".into(), "say \"hi\"".into()]), "a,\"b,c\",\"say \"\"hi\"\"\"");
+        assert_eq!(csv_of(&[&["a", "b,c", "say \"hi\""], &["1", "", "x"]]), "a,\"b,c\",\"say \"\"hi\"\"\"\n1,,x\n");
+    }
+
+    #[test]
+    fn csv_cells_never_start_a_formula() {
+        let cells = ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx", "a=b", "'quoted", "ok, =no"];
+        let written = csv_of(&[&cells]);
+        let mut reader = csv::ReaderBuilder::new().has_headers(false).from_reader(written.as_bytes());
+        let read = reader.records().next().unwrap().unwrap();
+        assert_eq!(
+            read.iter().collect::<Vec<_>>(),
+            ["'=1+1", "'+1", "'-1", "'@SUM(A1)", "'\tx", "'\rx", "a=b", "'quoted", "ok, =no"]
+        );
     }
 
     #[test]
