@@ -1,9 +1,11 @@
 //! `migrate`, `settings`, `users` and `demo`.
 
 use super::args::{SettingsCommand, UsersCommand};
-use super::output::{Out, Outcome};
+use super::confirm;
+use super::output::{Out, Outcome, note};
 use crate::domain::settings::{SettingKey, SystemConfig};
 use crate::domain::user::Role;
+use crate::error::Result;
 use crate::service::{DemoInput, Service};
 
 pub fn migrate(service: &Service, out: &mut Out, json: bool) -> Outcome {
@@ -85,7 +87,31 @@ pub async fn users(service: &Service, out: &mut Out, cmd: &UsersCommand, json: b
     Ok(())
 }
 
-pub async fn demo(service: &Service, out: &mut Out, input: &DemoInput, json: bool) -> Outcome {
+/// Writes sample data, after asking when the database holds data already: the demo's users and codes mix with
+/// the real ones, and it enables the system.
+pub async fn demo(service: &Service, out: &mut Out, input: &DemoInput, yes: bool, json: bool) -> Outcome {
+    // Only an operator who may write is asked; anyone else hears why not from the service.
+    if !yes
+        && service.can_administer()
+        && let Some(held) = held_data(service).await?
+    {
+        let DemoInput { users, codes, .. } = input;
+        let label = service.database_label();
+        let question = format!(
+            "{label} holds {held} already. Add {users} sample users and {codes} sample codes with their usage to \
+             it, and enable the referral code system?"
+        );
+        let needs_yes = || {
+            format!(
+                "{label} holds {held} already: adding sample data to it (which also enables the referral code \
+                 system) needs --yes when no terminal can ask"
+            )
+        };
+        if !confirm::ask(&question, needs_yes)? {
+            note("No sample data written.");
+            return Ok(());
+        }
+    }
     let outcome = service.demo(input).await?;
     if json {
         out.json(&outcome)?;
@@ -96,4 +122,17 @@ pub async fn demo(service: &Service, out: &mut Out, input: &DemoInput, json: boo
         ))?;
     }
     Ok(())
+}
+
+/// What the database holds besides the operator, said for people; `None` when it holds nothing.
+async fn held_data(service: &Service) -> Result<Option<String>> {
+    let stats = service.get_system_stats().await?;
+    let operator = service.operator().map(|o| o.user.id);
+    // Two users at most: the operator, and one more is enough to know.
+    let others = service.search_users("", 2).await?.iter().any(|u| Some(u.user.id) != operator);
+    Ok(match (stats.total_codes, others) {
+        (0, false) => None,
+        (0, true) => Some("users".to_string()),
+        (codes, _) => Some(format!("{codes} codes and {} usage records", stats.total_usage)),
+    })
 }

@@ -84,6 +84,9 @@ pub enum Command {
         /// Spread creation and usage over this many past days
         #[arg(long, default_value_t = 30)]
         days: i64,
+        /// Don't ask when the database holds data already
+        #[arg(long)]
+        yes: bool,
     },
 }
 

@@ -107,8 +107,8 @@ async fn dispatch(service: &Service, out: &mut Out, command: &Command, json: boo
         Command::Migrate => admin::migrate(service, out, json),
         Command::Settings(cmd) => admin::settings(service, out, cmd, json).await,
         Command::Users(cmd) => admin::users(service, out, cmd, json).await,
-        Command::Demo { users, codes, days } => {
-            admin::demo(service, out, &DemoInput { users: *users, codes: *codes, days: *days }, json).await
+        Command::Demo { users, codes, days, yes } => {
+            admin::demo(service, out, &DemoInput { users: *users, codes: *codes, days: *days }, *yes, json).await
         }
         Command::Codes(cmd) => codes::run(service, out, cmd, json).await,
         Command::Use { code, user } => usage::use_code(service, out, code, user, json).await,
