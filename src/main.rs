@@ -11,7 +11,7 @@ fn main() -> ExitCode {
         Ok(setup) => setup,
         Err(code) => return code,
     };
-    let _log = refcodes::logging::init(&setup.config);
+    let _log = refcodes::logging::init(&setup.config, setup.database_url().ok().as_deref());
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(err) => {

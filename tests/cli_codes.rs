@@ -155,6 +155,40 @@ fn create_refuses_every_bad_field_at_once_and_writes_nothing() {
 }
 
 #[test]
+fn the_default_max_uses_is_capped_by_the_setting() {
+    let env = Env::new().enabled();
+    env.ok(&["settings", "set", "max_number_of_uses_per_code", "50"]);
+    assert_eq!(env.json(&["codes", "create", "--description", "x"])["max_uses"], 50, "not the default 100");
+    let made = env.json(&["codes", "generate", "3", "--description", "y"]);
+    assert!(made.as_array().unwrap().iter().all(|c| c["max_uses"] == 50), "{made}");
+    // Typed by the user, a value over the setting is still refused.
+    env.refused_as("validation", &["codes", "create", "--description", "x", "--max-uses", "51"]);
+}
+
+#[test]
+fn a_max_uses_hint_proposes_only_what_the_setting_accepts() {
+    let env = Env::new().enabled();
+    let doc = env.refusal(&["codes", "create", "--description", "x", "--max-uses", "2147483648"]);
+    let message = doc["fields"][0]["message"].as_str().unwrap();
+    assert!(message.contains("`refcodes settings set max_number_of_uses_per_code 10000`"), "{message}");
+    assert!(!message.contains("2147483648"), "{message}");
+    env.ok(&["settings", "set", "max_number_of_uses_per_code", "10000"]);
+    let doc = env.refusal(&["codes", "create", "--description", "x", "--max-uses", "10001"]);
+    assert!(!doc["fields"][0]["message"].as_str().unwrap().contains("settings set"), "{doc}");
+}
+
+#[test]
+fn a_leap_second_is_refused_not_stored() {
+    let env = Env::new().enabled();
+    for leap in ["2030-01-31 18:00:60", "2030-01-31T18:00:60Z"] {
+        let doc = env.refusal(&["codes", "create", "--code", "LEAP", "--description", "x", "--expires", leap]);
+        assert_eq!(doc["fields"][0]["field"], "expiration", "{doc}");
+        assert!(doc["message"].as_str().unwrap().contains("second 60"), "{doc}");
+    }
+    assert_eq!(env.json(&["codes", "list"])["total"], 0);
+}
+
+#[test]
 fn create_refuses_a_taken_code_and_an_unknown_beneficiary() {
     let env = Env::new().enabled();
     env.create_code("TAKEN", &[]);

@@ -77,6 +77,12 @@ fn a_bad_command_line_exits_two_and_says_why() {
         (&["settings", "require", "sometimes"], "sometimes"),
         (&["export", "everything"], "everything"),
         (&["--no-such-option", "stats"], "--no-such-option"),
+        // Limits and offsets are counts within what the databases take (a signed 64-bit integer).
+        (&["users", "list", "--limit=-5"], "-5"),
+        (&["codes", "list", "--limit=-1"], "-1"),
+        (&["codes", "list", "--offset", "18446744073709551615"], "18446744073709551615"),
+        (&["codes", "list", "--limit", "9223372036854775808"], "9223372036854775808"),
+        (&["codes", "show", "THERE", "--limit=-1"], "-1"),
     ];
     for (args, named) in cases {
         let out = env.run(args).status(2);

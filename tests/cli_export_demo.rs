@@ -187,7 +187,7 @@ fn demo_numbers_agree_with_stats_and_exports() {
     let users = env.json(&["users", "list", "--limit", "1000"]);
     assert_eq!(users.as_array().unwrap().len(), 41, "forty users and the operator");
 
-    let out = env.ok(&["demo", "--users", "3", "--codes", "2", "--days", "1"]);
+    let out = env.ok(&["demo", "--users", "3", "--codes", "2", "--days", "1", "--yes"]);
     assert!(out.stdout.starts_with("Wrote 3 users, 2 codes and "), "{}", out.stdout);
     assert!(
         out.stdout.trim().ends_with("usage records over the last 1 days, and enabled the system."),
@@ -197,7 +197,7 @@ fn demo_numbers_agree_with_stats_and_exports() {
     assert_eq!(env.stats()["total_codes"], 62);
 
     for bad in [["--users", "0"], ["--days", "0"]] {
-        let doc = env.refusal(&[&["demo"], &bad[..]].concat());
+        let doc = env.refusal(&[&["demo", "--yes"], &bad[..]].concat());
         assert_eq!(doc["error"], "validation", "{bad:?}: {doc}");
     }
     assert_eq!(env.stats()["total_codes"], 62);
@@ -225,4 +225,62 @@ fn demo_defaults_to_200_users_and_500_codes() {
         seen += exported;
     }
     assert_eq!(seen, 500, "every code is in exactly one state");
+}
+
+#[test]
+fn demo_asks_before_adding_to_a_database_that_has_data() {
+    for (setup, held) in [
+        (&["users", "add", "ada@example.com"][..], "holds users"),
+        (&["codes", "create", "--description", "x"], "holds 1 codes"),
+    ] {
+        let env = Env::new();
+        env.ok(setup);
+        let before = env.stats();
+        let users = env.json(&["users", "list"]);
+        // No terminal to ask and no --yes: a usage error, and nothing written.
+        let out = env.run(&["demo", "--users", "3", "--codes", "2"]).status(2);
+        assert!(out.stderr.contains(held), "{}", out.stderr);
+        assert!(
+            out.stderr.contains("--yes") && out.stderr.contains("enables the referral code system"),
+            "{}",
+            out.stderr
+        );
+        let doc = env.run(&["--json", "demo"]).status(2).json();
+        assert_eq!(doc["error"], "usage", "{doc}");
+        assert_eq!(env.stats(), before);
+        assert_eq!(env.json(&["users", "list"]), users);
+        // --yes is the script's answer.
+        env.ok(&["demo", "--users", "3", "--codes", "2", "--yes"]);
+        assert_eq!(env.stats()["enabled"], true);
+    }
+}
+
+#[test]
+fn exported_cells_never_start_a_spreadsheet_formula() {
+    let env = Env::new().enabled();
+    // Anyone can register an email like this one.
+    env.json(&["register", "=2+3@example.com"]);
+    env.json(&[
+        "codes",
+        "create",
+        "--code",
+        "SUM",
+        "--description",
+        "@SUM(A1:A9)",
+        "--beneficiary",
+        "=2+3@example.com",
+    ]);
+    env.json(&["use", "SUM", "--user", "=2+3@example.com"]);
+    let codes = csv_records(&env.ok(&["export", "codes"]).stdout);
+    assert_eq!(codes[0]["description"], "'@SUM(A1:A9)");
+    assert_eq!(codes[0]["beneficiary_email"], "'=2+3@example.com");
+    let usage = csv_records(&env.ok(&["export", "usage"]).stdout);
+    assert_eq!(usage[0]["user_email"], "'=2+3@example.com");
+    // JSON is for programs, not spreadsheets: the values are as they are.
+    assert_eq!(env.json(&["export", "codes"])[0]["description"], "@SUM(A1:A9)");
+
+    let generated = env.ok(&["codes", "generate", "2", "--description=-1 day sale", "--csv"]);
+    let rows = csv_records(&generated.stdout);
+    assert_eq!(rows.len(), 2);
+    assert!(rows.iter().all(|r| r["description"] == "'-1 day sale"), "{rows:?}");
 }

@@ -150,3 +150,31 @@ fn a_refused_registration_adds_no_user() {
     assert_eq!(env.json(&["users", "list"]).as_array().unwrap().len(), users_before + 1);
     assert_eq!(env.show("ONCE")["code"]["number_of_uses"], 1);
 }
+
+#[test]
+fn hidden_characters_are_refused_with_their_position() {
+    let env = Env::new().enabled();
+    env.create_code("SPRING", &[]);
+    let cases: &[(&[&str], &str, &str)] = &[
+        // Looks exactly like the Owner's address in the dashboard.
+        (&["register", "tester\u{200b}@localhost"], "email", "U+200B at character 7"),
+        (&["users", "add", "ada@example.com\u{2060}"], "email", "U+2060 at character 16"),
+        (
+            &["users", "add", "ada@example.com", "--first-name", "Ada\u{202e}ecalevol"],
+            "first_name",
+            "U+202E at character 4",
+        ),
+        (&["register", "bob@example.com", "--username", "\u{feff}bob"], "username", "U+FEFF at character 1"),
+        (&["codes", "create", "--description", "Spring \u{2066}sale"], "description", "U+2066 at character 8"),
+        (&["codes", "update", "SPRING", "--description", "\u{061c}x"], "description", "U+061C at character 1"),
+    ];
+    for (args, field, said) in cases {
+        let doc = env.refusal(args);
+        assert_eq!(doc["error"], "validation", "{args:?}: {doc}");
+        assert_eq!(doc["fields"][0]["field"], *field, "{args:?}: {doc}");
+        assert!(doc["fields"][0]["message"].as_str().unwrap().contains(said), "{args:?}: {doc}");
+    }
+    assert_eq!(env.json(&["users", "list"]).as_array().unwrap().len(), 1, "only the operator");
+    assert_eq!(env.show("SPRING")["code"]["description"], "Test code");
+    assert_eq!(env.json(&["codes", "list"])["total"], 1);
+}

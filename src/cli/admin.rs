@@ -1,23 +1,24 @@
 //! `migrate`, `settings`, `users` and `demo`.
 
 use super::args::{SettingsCommand, UsersCommand};
-use super::output::{print_json, print_table};
+use super::confirm;
+use super::output::{Out, Outcome, note};
 use crate::domain::settings::{SettingKey, SystemConfig};
 use crate::domain::user::Role;
 use crate::error::Result;
 use crate::service::{DemoInput, Service};
 
-pub fn migrate(service: &Service, json: bool) -> Result<()> {
+pub fn migrate(service: &Service, out: &mut Out, json: bool) -> Outcome {
     // Opening the service applied the migrations.
     if json {
-        print_json(&serde_json::json!({"migrated": true, "database": service.database_label()}));
+        out.json(&serde_json::json!({"migrated": true, "database": service.database_label()}))?;
     } else {
-        println!("The schema of {} is up to date.", service.database_label());
+        out.line(format_args!("The schema of {} is up to date.", service.database_label()))?;
     }
     Ok(())
 }
 
-pub async fn settings(service: &Service, cmd: &SettingsCommand, json: bool) -> Result<()> {
+pub async fn settings(service: &Service, out: &mut Out, cmd: &SettingsCommand, json: bool) -> Outcome {
     let config = match cmd {
         SettingsCommand::Show => service.get_config().await?,
         SettingsCommand::Enable => service.enable_system().await?,
@@ -29,36 +30,36 @@ pub async fn settings(service: &Service, cmd: &SettingsCommand, json: bool) -> R
         }
     };
     if json {
-        print_json(&config);
+        out.json(&config)?;
     } else {
-        print_config(&config);
+        print_config(out, &config)?;
     }
     Ok(())
 }
 
-fn print_config(config: &SystemConfig) {
+fn print_config(out: &mut Out, config: &SystemConfig) -> std::io::Result<()> {
     let rows: Vec<Vec<String>> =
         SettingKey::ALL.iter().map(|key| vec![key.key().to_string(), config.value(*key).to_string()]).collect();
-    print_table(&["SETTING", "VALUE"], &rows);
+    out.table(&["SETTING", "VALUE"], &rows)
 }
 
-pub async fn users(service: &Service, cmd: &UsersCommand, json: bool) -> Result<()> {
+pub async fn users(service: &Service, out: &mut Out, cmd: &UsersCommand, json: bool) -> Outcome {
     match cmd {
         UsersCommand::Add { email, role, names } => {
             let role = role.as_deref().map(str::parse::<Role>).transpose().map_err(|m| super::bad_value("role", m))?;
             let input = super::user_input(email, names, role);
             let added = service.add_user(&input).await?;
             if json {
-                print_json(&added);
+                out.json(&added)?;
             } else {
                 let role = added.role.map_or(String::new(), |r| format!(" as {}", r.name()));
-                println!("Added user {} (id {}){role}.", added.user.email, added.user.id);
+                out.line(format_args!("Added user {} (id {}){role}.", added.user.email, added.user.id))?;
             }
         }
         UsersCommand::List { filter, limit } => {
             let users = service.search_users(filter, *limit).await?;
             if json {
-                print_json(&users);
+                out.json(&users)?;
             } else {
                 let rows: Vec<Vec<String>> = users
                     .iter()
@@ -72,22 +73,59 @@ pub async fn users(service: &Service, cmd: &UsersCommand, json: bool) -> Result<
                         ]
                     })
                     .collect();
-                print_table(&["ID", "EMAIL", "USERNAME", "NAME", "ROLE"], &rows);
+                out.table(&["ID", "EMAIL", "USERNAME", "NAME", "ROLE"], &rows)?;
             }
         }
     }
     Ok(())
 }
 
-pub async fn demo(service: &Service, users: usize, codes: usize, days: i64, json: bool) -> Result<()> {
-    let outcome = service.demo(&DemoInput { users, codes, days }).await?;
-    if json {
-        print_json(&outcome);
-    } else {
-        println!(
-            "Wrote {} users, {} codes and {} usage records over the last {days} days, and enabled the system.",
-            outcome.users, outcome.codes, outcome.usage_records
+/// Writes sample data, after asking when the database holds data already: the demo's users and codes mix with
+/// the real ones, and it enables the system.
+pub async fn demo(service: &Service, out: &mut Out, input: &DemoInput, yes: bool, json: bool) -> Outcome {
+    // Only an operator who may write is asked; anyone else hears why not from the service.
+    if !yes
+        && service.can_administer()
+        && let Some(held) = held_data(service).await?
+    {
+        let DemoInput { users, codes, .. } = input;
+        let label = service.database_label();
+        let question = format!(
+            "{label} holds {held} already. Add {users} sample users and {codes} sample codes with their usage to \
+             it, and enable the referral code system?"
         );
+        let needs_yes = || {
+            format!(
+                "{label} holds {held} already: adding sample data to it (which also enables the referral code \
+                 system) needs --yes when no terminal can ask"
+            )
+        };
+        if !confirm::ask(&question, needs_yes)? {
+            note("No sample data written.");
+            return Ok(());
+        }
+    }
+    let outcome = service.demo(input).await?;
+    if json {
+        out.json(&outcome)?;
+    } else {
+        out.line(format_args!(
+            "Wrote {} users, {} codes and {} usage records over the last {} days, and enabled the system.",
+            outcome.users, outcome.codes, outcome.usage_records, input.days
+        ))?;
     }
     Ok(())
+}
+
+/// What the database holds besides the operator, said for people; `None` when it holds nothing.
+async fn held_data(service: &Service) -> Result<Option<String>> {
+    let stats = service.get_system_stats().await?;
+    let operator = service.operator().map(|o| o.user.id);
+    // Two users at most: the operator, and one more is enough to know.
+    let others = service.search_users("", 2).await?.iter().any(|u| Some(u.user.id) != operator);
+    Ok(match (stats.total_codes, others) {
+        (0, false) => None,
+        (0, true) => Some("users".to_string()),
+        (codes, _) => Some(format!("{codes} codes and {} usage records", stats.total_usage)),
+    })
 }

@@ -3,6 +3,7 @@
 use crate::domain::user::Role;
 use crate::domain::{CodeStatus, SortField};
 use clap::builder::PossibleValuesParser;
+use clap::builder::{RangedI64ValueParser, RangedU64ValueParser};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
@@ -90,6 +91,9 @@ pub enum Command {
         /// Spread creation and usage over this many past days
         #[arg(long, default_value_t = 30)]
         days: i64,
+        /// Don't ask when the database holds data already
+        #[arg(long)]
+        yes: bool,
     },
 }
 
@@ -126,7 +130,7 @@ pub enum UsersCommand {
         /// Part of an email, username or name
         #[arg(long, default_value = "")]
         filter: String,
-        #[arg(long, default_value_t = 100)]
+        #[arg(long, default_value_t = 100, value_parser = count_i64())]
         limit: i64,
     },
 }
@@ -170,16 +174,16 @@ pub enum CodesCommand {
         /// Largest first
         #[arg(long)]
         desc: bool,
-        #[arg(long, default_value_t = 50)]
+        #[arg(long, default_value_t = 50, value_parser = count_u64())]
         limit: u64,
-        #[arg(long, default_value_t = 0)]
+        #[arg(long, default_value_t = 0, value_parser = count_u64())]
         offset: u64,
     },
     /// A code, its usage stats and its usage records
     Show {
         code: String,
         /// How many usage records to show, newest first
-        #[arg(long, default_value_t = 50)]
+        #[arg(long, default_value_t = 50, value_parser = count_i64())]
         limit: i64,
     },
     /// Create a code (a random one without --code)
@@ -251,4 +255,14 @@ pub enum ExportWhat {
 pub enum ExportFormat {
     Csv,
     Json,
+}
+
+/// A limit or an offset: not negative, and within what the databases take (a signed 64-bit integer).
+fn count_i64() -> RangedI64ValueParser<i64> {
+    clap::value_parser!(i64).range(0..)
+}
+
+/// As [`count_i64`], for the list's window, which is unsigned.
+fn count_u64() -> RangedU64ValueParser<u64> {
+    clap::value_parser!(u64).range(..=i64::MAX as u64)
 }

@@ -3,14 +3,18 @@
 mod admin;
 pub mod args;
 mod codes;
+mod confirm;
+mod export;
 pub mod output;
 mod usage;
 
 use crate::config::{Config, Sources};
 use crate::error::{Error, Result};
-use crate::service::{NewUserInput, Service, SignIn, default_operator_email};
+use crate::service::{DemoInput, NewUserInput, Service, SignIn, default_operator_email};
 use args::{Cli, Command};
 use clap::Parser;
+use output::{Out, Outcome};
+use std::io::Write;
 use std::process::ExitCode;
 
 /// What the binary does with a parsed command line; `None` as the command opens the dashboard.
@@ -32,12 +36,17 @@ impl Setup {
         }
     }
 
+    /// The database to act on: `--database-url` (or its variable), else the configuration's.
+    pub fn database_url(&self) -> Result<String> {
+        match &self.cli.database_url {
+            Some(url) if !url.trim().is_empty() => Ok(url.trim().to_string()),
+            _ => self.config.database_url(),
+        }
+    }
+
     /// Opens the service and signs the operator in.
     pub async fn open_service(&self) -> Result<(Service, SignIn)> {
-        let url = match &self.cli.database_url {
-            Some(url) if !url.trim().is_empty() => url.trim().to_string(),
-            _ => self.config.database_url()?,
-        };
+        let url = self.database_url()?;
         let mut config = self.config.clone();
         if let Some(schema) = self.cli.schema.as_deref().filter(|s| !s.trim().is_empty()) {
             config.database.schema = schema.to_string();
@@ -72,7 +81,7 @@ fn bad_command_line(err: clap::Error) -> ExitCode {
     let paragraph: Vec<&str> = text.lines().take_while(|l| !l.trim().is_empty()).map(str::trim).collect();
     let joined = paragraph.join(" ");
     let message = joined.strip_prefix("error: ").unwrap_or(&joined);
-    println!("{}", serde_json::json!({"error": "usage", "message": message}));
+    output::print_error_doc(&serde_json::json!({"error": "usage", "message": message}));
     ExitCode::from(2)
 }
 
@@ -82,35 +91,39 @@ pub async fn run(setup: &Setup, command: &Command) -> ExitCode {
     let result = async {
         let (service, signed) = setup.open_service().await?;
         if let Some(notice) = signed.notice() {
-            eprintln!("refcodes: {notice}");
+            output::note(&format!("refcodes: {notice}"));
         }
-        let outcome = dispatch(&service, command, json).await;
+        let mut out = Out::stdout();
+        let outcome = dispatch(&service, &mut out, command, json).await;
         service.close().await;
-        outcome
+        outcome?;
+        Ok(out.flush()?)
     }
     .await;
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(err) => output::report(&err, json),
+        Err(failure) => output::report_failure(&failure, json),
     }
 }
 
-async fn dispatch(service: &Service, command: &Command, json: bool) -> Result<()> {
+async fn dispatch(service: &Service, out: &mut Out, command: &Command, json: bool) -> Outcome {
     match command {
-        Command::Migrate => admin::migrate(service, json),
-        Command::Settings(cmd) => admin::settings(service, cmd, json).await,
-        Command::Users(cmd) => admin::users(service, cmd, json).await,
-        Command::Demo { users, codes, days } => admin::demo(service, *users, *codes, *days, json).await,
-        Command::Codes(cmd) => codes::run(service, cmd, json).await,
-        Command::Use { code, user } => usage::use_code(service, code, user, json).await,
-        Command::Register { email, code, names } => {
-            usage::register(service, user_input(email, names, None), code.as_deref(), json).await
+        Command::Migrate => admin::migrate(service, out, json),
+        Command::Settings(cmd) => admin::settings(service, out, cmd, json).await,
+        Command::Users(cmd) => admin::users(service, out, cmd, json).await,
+        Command::Demo { users, codes, days, yes } => {
+            admin::demo(service, out, &DemoInput { users: *users, codes: *codes, days: *days }, *yes, json).await
         }
-        Command::Stats => usage::stats(service, json).await,
+        Command::Codes(cmd) => codes::run(service, out, cmd, json).await,
+        Command::Use { code, user } => usage::use_code(service, out, code, user, json).await,
+        Command::Register { email, code, names } => {
+            usage::register(service, out, user_input(email, names, None), code.as_deref(), json).await
+        }
+        Command::Stats => usage::stats(service, out, json).await,
         Command::Export { what, format } => {
             // --json promises one JSON document on stdout, whatever --format says.
             let format = if json { args::ExportFormat::Json } else { *format };
-            usage::export(service, *what, format).await
+            export::export(service, out, *what, format).await
         }
     }
 }

@@ -95,10 +95,12 @@ pub fn check_new(
     let mut errors = Vec::new();
     let code = push(&mut errors, "code", validate::code(code));
     let description = push(&mut errors, "description", validate::description(&input.description));
+    // The configured default is a wish within the setting, not a value the user typed: the setting caps it.
+    let default_max_uses = defaults.max_uses.min(max_uses_limit);
     let max_uses = push(
         &mut errors,
         "max_uses",
-        validate::max_uses(input.max_uses.unwrap_or(i64::from(defaults.max_uses)), max_uses_limit),
+        validate::max_uses(input.max_uses.unwrap_or(i64::from(default_max_uses)), max_uses_limit),
     );
     let default_expiry =
         now.checked_add_signed(Duration::days(defaults.expiry_days)).map_or(Expiration::Never, Expiration::At);
@@ -178,6 +180,17 @@ mod tests {
         assert_eq!(new.max_uses, 100);
         assert!(new.status);
         assert_eq!(new.expiration_date, Some(now() + Duration::days(7)));
+    }
+
+    #[test]
+    fn the_setting_caps_the_default_max_uses() {
+        let new = check_new(&input(), "spring", &CodeDefaults::default(), 50, None, now()).unwrap();
+        assert_eq!(new.max_uses, 50, "the default (100) is over the setting (50)");
+        let typed = CodeInput { max_uses: Some(80), ..input() };
+        assert_eq!(
+            check_new(&typed, "spring", &CodeDefaults::default(), 50, None, now()).unwrap_err()[0].field,
+            "max_uses"
+        );
     }
 
     #[test]

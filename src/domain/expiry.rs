@@ -1,6 +1,6 @@
 //! Expiration input as people type it: `never`, a span from now (`7d`, `12h`, `30m`, `2w`), a date, or RFC 3339.
 
-use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, Utc};
+use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, Timelike, Utc};
 
 /// A chosen expiration: never, or an instant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,13 +33,19 @@ pub fn parse(raw: &str, now: DateTime<Utc>) -> Result<Expiration, String> {
         let span = span?;
         return now.checked_add_signed(span).map(Expiration::At).ok_or_else(|| format!("{text:?} is too far ahead"));
     }
-    if let Ok(at) = DateTime::parse_from_rfc3339(text) {
-        return Ok(Expiration::At(at.with_timezone(&Utc)));
-    }
-    for format in ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"] {
-        if let Ok(naive) = NaiveDateTime::parse_from_str(text, format) {
-            return Ok(Expiration::At(naive.and_utc()));
+    let instant = DateTime::parse_from_rfc3339(text).map(|at| at.with_timezone(&Utc)).ok().or_else(|| {
+        ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"]
+            .iter()
+            .find_map(|format| NaiveDateTime::parse_from_str(text, format).ok())
+            .map(|naive| naive.and_utc())
+    });
+    if let Some(at) = instant {
+        // chrono reads second 60 as a leap second, which the databases store as second 60 (SQLite) or not at all,
+        // and later arithmetic on it goes astray. An expiry needs no such precision: refuse it rather than move it.
+        if at.nanosecond() >= 1_000_000_000 {
+            return Err(format!("{text:?} has second 60 (a leap second): use :59 or the next minute"));
         }
+        return Ok(Expiration::At(at));
     }
     if let Ok(date) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
         return Ok(Expiration::At(date.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc()));
@@ -95,6 +101,18 @@ mod tests {
         assert_eq!(parse("2030-01-31 18:00", now()), Ok(Expiration::At(at)));
         assert_eq!(parse("2030-01-31T20:00:00+02:00", now()), Ok(Expiration::At(at)));
         assert_eq!(parse("2030-01-31", now()), Ok(Expiration::At(at - Duration::hours(18))));
+    }
+
+    #[test]
+    fn leap_seconds_are_refused() {
+        for leap in
+            ["2030-01-31 18:00:60", "2030-01-31T18:00:60", "2030-01-31T18:00:60Z", "2030-01-31T18:00:60.5+02:00"]
+        {
+            let err = parse(leap, now()).unwrap_err();
+            assert!(err.contains("second 60"), "{leap}: {err}");
+        }
+        let at = Utc.with_ymd_and_hms(2030, 1, 31, 18, 0, 59).unwrap();
+        assert_eq!(parse("2030-01-31 18:00:59", now()), Ok(Expiration::At(at)));
     }
 
     #[test]

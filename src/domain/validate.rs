@@ -1,6 +1,7 @@
 //! Field rules shared by the CLI, the dashboard's live checks and the service. Each returns the clean value or a
 //! message that names the rule and gives an example.
 
+use super::settings::SettingKey;
 use chrono::{DateTime, Datelike, Utc};
 
 pub const CODE_MIN: usize = 3;
@@ -42,8 +43,58 @@ pub fn prefix(raw: &str, random_len: usize) -> Result<String, String> {
     Ok(prefix)
 }
 
-/// Trims a description; 1 to 255 characters, no control characters.
+/// Unicode's format characters (general category Cf, Unicode 18.0), inclusive ranges in order. They are invisible
+/// yet change what text shows: zero-width spaces and joiners make `admin\u{200b}@example.com` look like
+/// `admin@example.com`, and the bidi controls (U+061C, U+200E-U+200F, U+202A-U+202E, U+2066-U+2069, all Cf)
+/// reverse or reorder what follows them.
+const FORMAT_CHARS: [(u32, u32); 21] = [
+    (0x00AD, 0x00AD),
+    (0x0600, 0x0605),
+    (0x061C, 0x061C),
+    (0x06DD, 0x06DD),
+    (0x070F, 0x070F),
+    (0x0890, 0x0891),
+    (0x08E2, 0x08E2),
+    (0x180E, 0x180E),
+    (0x200B, 0x200F),
+    (0x202A, 0x202E),
+    (0x2060, 0x2064),
+    (0x2066, 0x206F),
+    (0xFEFF, 0xFEFF),
+    (0xFFF9, 0xFFFB),
+    (0x110BD, 0x110BD),
+    (0x110CD, 0x110CD),
+    (0x13430, 0x1343F),
+    (0x1BCA0, 0x1BCA3),
+    (0x1D173, 0x1D17A),
+    (0xE0001, 0xE0001),
+    (0xE0020, 0xE007F),
+];
+
+/// Whether `c` is a format character (see [`FORMAT_CHARS`]).
+fn is_format_char(c: char) -> bool {
+    let c = u32::from(c);
+    let at = FORMAT_CHARS.partition_point(|&(_, hi)| hi < c);
+    FORMAT_CHARS.get(at).is_some_and(|&(lo, _)| lo <= c)
+}
+
+/// Refuses text that holds a format character, naming the first one and its position (counting characters from
+/// 1, in the text as typed), so that what a field shows is all that it holds.
+fn no_hidden_chars(raw: &str) -> Result<(), String> {
+    match raw.chars().enumerate().find(|(_, c)| is_format_char(*c)) {
+        Some((at, c)) => Err(format!(
+            "holds the invisible character U+{:04X} at character {}: remove it (hidden characters can make text \
+             look like other text)",
+            u32::from(c),
+            at + 1
+        )),
+        None => Ok(()),
+    }
+}
+
+/// Trims a description; 1 to 255 characters, no control or format characters.
 pub fn description(raw: &str) -> Result<String, String> {
+    no_hidden_chars(raw)?;
     let text = raw.trim();
     let len = text.chars().count();
     if len == 0 {
@@ -64,10 +115,17 @@ pub fn max_uses(n: i64, limit: i32) -> Result<i32, String> {
         return Err(format!("must be a whole number from 1 to {limit}, not {n} (e.g. 100)"));
     }
     if n > i64::from(limit) {
-        return Err(format!(
-            "must be at most {limit}, the max_number_of_uses_per_code setting; raise it with \
-             `refcodes settings set max_number_of_uses_per_code {n}` (up to 10000)"
-        ));
+        let key = SettingKey::MaxUsesPerCode;
+        // The hint proposes only a value the setting itself accepts.
+        let most = key.range().map_or(limit, |(_, hi)| hi);
+        let hint = if n <= i64::from(most) {
+            format!("raise it with `refcodes settings set {} {n}` (up to {most})", key.key())
+        } else if limit < most {
+            format!("it goes up to {most} (`refcodes settings set {} {most}`)", key.key())
+        } else {
+            "no code may allow more".to_string()
+        };
+        return Err(format!("must be at most {limit}, the {} setting; {hint}", key.key()));
     }
     Ok(n as i32)
 }
@@ -98,6 +156,7 @@ pub fn expiration(at: DateTime<Utc>, now: DateTime<Utc>) -> Result<(), String> {
 
 /// Trims and lower-cases an email and checks its shape (one @, a dot in the domain, no spaces).
 pub fn email(raw: &str) -> Result<String, String> {
+    no_hidden_chars(raw)?;
     let email = raw.trim().to_lowercase();
     let shape_ok = match email.split_once('@') {
         Some((local, domain)) => {
@@ -121,9 +180,15 @@ pub fn email(raw: &str) -> Result<String, String> {
     Ok(email)
 }
 
-/// An optional name (username, first or last name): trimmed, empty becomes `None`.
+/// An optional name (username, first or last name): trimmed, empty becomes `None`; no control or format
+/// characters.
 pub fn optional_name(raw: Option<&str>) -> Result<Option<String>, String> {
-    let Some(text) = raw.map(str::trim).filter(|t| !t.is_empty()) else { return Ok(None) };
+    let Some(raw) = raw else { return Ok(None) };
+    no_hidden_chars(raw)?;
+    let text = raw.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
     if text.chars().count() > NAME_MAX {
         return Err(format!("must be at most {NAME_MAX} characters"));
     }
@@ -170,11 +235,63 @@ mod tests {
     }
 
     #[test]
+    fn the_max_uses_hint_proposes_only_what_the_setting_accepts() {
+        assert!(max_uses(500, 100).unwrap_err().contains("`refcodes settings set max_number_of_uses_per_code 500`"));
+        let err = max_uses(2_147_483_648, 100).unwrap_err();
+        assert!(err.contains("`refcodes settings set max_number_of_uses_per_code 10000`"), "{err}");
+        assert!(!err.contains("2147483648"), "{err}");
+        let err = max_uses(10_001, 10_000).unwrap_err();
+        assert!(!err.contains("settings set"), "the setting is at its top already: {err}");
+    }
+
+    #[test]
     fn emails_are_normalised() {
         assert_eq!(email(" Ada@Example.COM ").unwrap(), "ada@example.com");
         for bad in ["", "ada", "@x.com", "ada@", "a b@x.com", "a@b@c"] {
             assert!(email(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn format_chars_are_exactly_unicodes_category_cf() {
+        use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
+        // The oracle's tables must be of the Unicode version ours follow; a later one may add format characters.
+        assert_eq!(unicode_properties::UNICODE_VERSION, (18, 0, 0), "update FORMAT_CHARS to the new version");
+        for c in (0..=0x10FFFF).filter_map(char::from_u32) {
+            let cf = c.general_category() == GeneralCategory::Format;
+            assert_eq!(is_format_char(c), cf, "U+{:04X}", u32::from(c));
+        }
+    }
+
+    #[test]
+    fn bidi_controls_are_refused() {
+        // UAX #9, table 1: ALM, LRM, RLM, LRE, RLE, PDF, LRO, RLO, LRI, RLI, FSI, PDI.
+        let controls = [
+            '\u{061C}', '\u{200E}', '\u{200F}', '\u{202A}', '\u{202B}', '\u{202C}', '\u{202D}', '\u{202E}', '\u{2066}',
+            '\u{2067}', '\u{2068}', '\u{2069}',
+        ];
+        for c in controls {
+            assert!(is_format_char(c), "U+{:04X}", u32::from(c));
+        }
+    }
+
+    #[test]
+    fn hidden_chars_are_refused_in_every_text_field_with_their_position() {
+        fn message<T: std::fmt::Debug>(r: Result<T, String>) -> String {
+            r.unwrap_err()
+        }
+        let err = message(email("admin\u{200b}@example.com"));
+        assert!(err.contains("U+200B at character 6"), "{err}");
+        // Counted in the text as typed, before trimming.
+        let err = message(description("  Sale \u{202E}gnirps"));
+        assert!(err.contains("U+202E at character 8"), "{err}");
+        let err = message(optional_name(Some("\u{2066}Ada")));
+        assert!(err.contains("U+2066 at character 1"), "{err}");
+        let err = message(optional_name(Some("\u{feff}")));
+        assert!(err.contains("U+FEFF at character 1"), "a name of nothing but a hidden character: {err}");
+        assert_eq!(email("ada@example.com"), Ok("ada@example.com".into()));
+        assert_eq!(description("Café – spring"), Ok("Café – spring".into()));
+        assert_eq!(optional_name(Some("Zoë")), Ok(Some("Zoë".into())));
     }
 
     #[test]
