@@ -9,9 +9,19 @@ use crate::error::Result;
 use crate::service::{DemoInput, Service};
 
 pub fn migrate(service: &Service, out: &mut Out, json: bool) -> Outcome {
-    // Opening the service applied the migrations.
+    // Opening the service applied the migrations to refcodes' own schema; a PhoenixKit database is left as it is.
+    let phoenix_kit = service.is_phoenix_kit();
     if json {
-        out.json(&serde_json::json!({"migrated": true, "database": service.database_label()}))?;
+        out.json(&serde_json::json!({
+            "migrated": !phoenix_kit,
+            "database": service.database_label(),
+            "attached": service.attached(),
+        }))?;
+    } else if phoenix_kit {
+        out.line(format_args!(
+            "{}: nothing to do (refcodes never changes a PhoenixKit database's structure).",
+            service.attached()
+        ))?;
     } else {
         out.line(format_args!("The schema of {} is up to date.", service.database_label()))?;
     }

@@ -95,6 +95,19 @@ pub enum Command {
         #[arg(long)]
         yes: bool,
     },
+    /// What the database is and what is odd in its data (read-only unless --fix)
+    Doctor {
+        /// Recount each code's number_of_uses from its usage records (asks first)
+        #[arg(long, value_name = "WHAT", value_parser = ["counters"])]
+        fix: Option<String>,
+        /// Don't ask before --fix
+        #[arg(long, requires = "fix")]
+        yes: bool,
+        /// Print the CREATE INDEX CONCURRENTLY statements that would make a PhoenixKit database fast, for its
+        /// owner to run (refcodes never runs them)
+        #[arg(long, conflicts_with = "fix")]
+        indexes: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

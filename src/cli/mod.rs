@@ -4,6 +4,7 @@ mod admin;
 pub mod args;
 mod codes;
 mod confirm;
+mod doctor;
 mod export;
 pub mod output;
 mod usage;
@@ -120,6 +121,13 @@ async fn dispatch(service: &Service, out: &mut Out, command: &Command, json: boo
             usage::register(service, out, user_input(email, names, None), code.as_deref(), json).await
         }
         Command::Stats => usage::stats(service, out, json).await,
+        Command::Doctor { fix, yes, indexes } => {
+            if *indexes {
+                doctor::indexes(service, out, json).await
+            } else {
+                doctor::doctor(service, out, fix.is_some(), *yes, json).await
+            }
+        }
         Command::Export { what, format } => {
             // --json promises one JSON document on stdout, whatever --format says.
             let format = if json { args::ExportFormat::Json } else { *format };

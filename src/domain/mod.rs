@@ -2,6 +2,7 @@
 //! No I/O and no clock reads: every rule that depends on time takes `now` as an argument.
 
 pub mod code;
+pub mod doctor;
 pub mod draft;
 pub mod error;
 pub mod expiry;

@@ -3,6 +3,7 @@
 mod access;
 mod codes;
 mod demo;
+mod doctor;
 mod redeemer;
 mod registration;
 mod settings;
@@ -12,6 +13,7 @@ mod users;
 pub use access::{SignIn, default_operator_email};
 pub use codes::{BulkOutcome, CodePage, Deleted, GenerateInput, Tally};
 pub use demo::{DemoInput, DemoOutcome};
+pub use doctor::SuggestedIndex;
 pub use registration::{Registered, Registration};
 pub use users::NewUserInput;
 
@@ -177,7 +179,7 @@ impl Service {
         mask_url(&self.url)
     }
 
-    /// What the database is: "PhoenixKit V180 · UUID keys · auth", or refcodes' own schema.
+    /// What the database is: "PhoenixKit V180 · UUID keys · schema auth", or refcodes' own schema.
     pub fn attached(&self) -> String {
         self.db.layout().describe()
     }

@@ -33,6 +33,15 @@ impl Generation {
         }
     }
 
+    /// The stable name (`doctor --json`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Generation::Integer => "integer",
+            Generation::Dual => "dual",
+            Generation::Uuid => "uuid",
+        }
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             Generation::Integer => "integer keys",
@@ -253,7 +262,7 @@ impl Layout {
         }
     }
 
-    /// "PhoenixKit V180 · UUID keys · auth", or the backend of refcodes' own schema.
+    /// "PhoenixKit V180 · UUID keys · schema auth", or the backend of refcodes' own schema.
     pub fn describe(&self) -> String {
         match self.mode {
             Mode::Standalone => match self.backend {
@@ -261,7 +270,7 @@ impl Layout {
                 Backend::Postgres => format!("refcodes schema · {}", self.schema),
             },
             Mode::PhoenixKit { version, generation } => {
-                format!("PhoenixKit V{version} · {} · {}", generation.label(), self.schema)
+                format!("PhoenixKit V{version} · {} · schema {}", generation.label(), self.schema)
             }
         }
     }

@@ -10,6 +10,7 @@ mod migrate;
 mod sql;
 
 pub mod codes;
+pub mod doctor;
 pub mod page;
 pub mod redeem;
 pub mod settings;

@@ -104,6 +104,23 @@ macro_rules! every {
 #[allow(unused_imports)]
 pub(crate) use every;
 
+/// Runs `$body(&TestDb)` on every PhoenixKit [`Shape`] alone, each a fresh copy of its fixture with its data as
+/// the fixture has it.
+#[allow(unused_macros)]
+macro_rules! pk_shapes {
+    ($name:ident, $body:ident) => {
+        mod $name {
+            $crate::common::every!(@pk $body, v39, V39);
+            $crate::common::every!(@pk $body, v60, V60);
+            $crate::common::every!(@pk $body, v60_single_shot, V60SingleShot);
+            $crate::common::every!(@pk $body, v180, V180);
+            $crate::common::every!(@pk $body, v180_auth, V180Auth);
+        }
+    };
+}
+#[allow(unused_imports)]
+pub(crate) use pk_shapes;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
     Sqlite,
@@ -173,12 +190,15 @@ impl TestDb {
     }
 
     /// Test SQL with the key columns of this database's generation: `{code_key}`, `{code_ref}`, `{used_by}`,
-    /// `{user_key}`, `{created_by}`, `{beneficiary}` become `id`, `code_id`, ... or `uuid`, `code_uuid`, ...
+    /// `{user_key}`, `{role_key}`, `{a_user}`, `{a_role}`, `{created_by}`, `{beneficiary}` become `id`, `code_id`, ... or `uuid`, `code_uuid`, ...
     pub fn sql(&self, text: &str) -> String {
         let uuid = self.shape().is_some_and(Shape::uuid_keys);
         let pick = |int: &'static str, uuid_name: &'static str| if uuid { uuid_name } else { int };
         text.replace("{code_key}", pick("id", "uuid"))
             .replace("{user_key}", pick("id", "uuid"))
+            .replace("{role_key}", pick("id", "uuid"))
+            .replace("{a_user}", pick("user_id", "user_uuid"))
+            .replace("{a_role}", pick("role_id", "role_uuid"))
             .replace("{code_ref}", pick("code_id", "code_uuid"))
             .replace("{used_by}", pick("used_by", "used_by_uuid"))
             .replace("{created_by}", pick("created_by", "created_by_uuid"))

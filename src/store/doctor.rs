@@ -1,0 +1,116 @@
+//! What is odd in the data: the findings of `refcodes doctor`, read-only; and the recount that `doctor --fix
+//! counters` makes. Older PhoenixKit data holds what refcodes' rules now prevent (repeated uses, counters that
+//! disagree with the records, codes that differ only in case), and rows of users deleted since.
+
+use crate::domain::doctor::{Finding, FindingKind};
+use crate::store::layout::{Layout, Table};
+use crate::store::{Exec, Sql};
+
+/// Examples kept per finding.
+const EXAMPLES: i64 = 5;
+
+/// Each finding's rows: one text per odd thing, the worst first. Every query names the layout's tables and keys.
+fn finding_sql(exec: &Exec<'_>, kind: FindingKind) -> Sql {
+    let rows = match kind {
+        FindingKind::DuplicateUsage => {
+            "SELECT COALESCE(c.code, '?') || ' used ' || CAST(d.n AS TEXT) || ' times by ' || \
+             COALESCE(CAST(p.email AS TEXT), 'user ' || CAST(d.used_by AS TEXT)) AS example, d.n AS weight \
+             FROM (SELECT u.{code_ref} AS code_ref, u.{used_by} AS used_by, count(*) AS n FROM {usage} u \
+             WHERE u.{code_ref} IS NOT NULL AND u.{used_by} IS NOT NULL GROUP BY u.{code_ref}, u.{used_by} \
+             HAVING count(*) > 1) d LEFT JOIN {codes} c ON c.{code_key} = d.code_ref \
+             LEFT JOIN {users} p ON p.{user_key} = d.used_by"
+        }
+        FindingKind::CounterMismatch => {
+            "SELECT c.code || ': number_of_uses ' || CAST(c.number_of_uses AS TEXT) || ', usage records ' || \
+             CAST(COALESCE(k.n, 0) AS TEXT) AS example, abs(c.number_of_uses - COALESCE(k.n, 0)) AS weight \
+             FROM {codes} c LEFT JOIN (SELECT u.{code_ref} AS code_ref, count(*) AS n FROM {usage} u \
+             GROUP BY u.{code_ref}) k ON k.code_ref = c.{code_key} WHERE c.number_of_uses <> COALESCE(k.n, 0)"
+        }
+        FindingKind::OverLimit => {
+            "SELECT c.code || ': ' || CAST(c.number_of_uses AS TEXT) || ' uses of ' || CAST(c.max_uses AS TEXT) \
+             AS example, c.number_of_uses - c.max_uses AS weight FROM {codes} c \
+             WHERE c.number_of_uses > c.max_uses"
+        }
+        FindingKind::CaseDuplicateCodes => {
+            "SELECT upper(c.code) || ' (' || CAST(count(*) AS TEXT) || ' codes)' AS example, count(*) AS weight \
+             FROM {codes} c GROUP BY upper(c.code) HAVING count(*) > 1"
+        }
+        FindingKind::LowercaseCodes => {
+            "SELECT c.code AS example, 1 AS weight FROM {codes} c WHERE c.code <> upper(c.code)"
+        }
+        FindingKind::OrphanUsage => {
+            "SELECT 'a usage record of missing code ' || CAST(u.{code_ref} AS TEXT) AS example, 1 AS weight \
+             FROM {usage} u WHERE u.{code_ref} IS NOT NULL AND NOT EXISTS \
+             (SELECT 1 FROM {codes} c WHERE c.{code_key} = u.{code_ref})"
+        }
+        FindingKind::UnknownUsers => {
+            "SELECT c.code || ': created_by ' || CAST(c.{created_by} AS TEXT) AS example, 1 AS weight FROM {codes} c \
+             WHERE c.{created_by} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {users} x WHERE x.{user_key} = c.{created_by}) \
+             UNION ALL SELECT c.code || ': beneficiary ' || CAST(c.{beneficiary} AS TEXT), 1 FROM {codes} c \
+             WHERE c.{beneficiary} IS NOT NULL AND NOT EXISTS \
+             (SELECT 1 FROM {users} x WHERE x.{user_key} = c.{beneficiary}) \
+             UNION ALL SELECT COALESCE(c.code, '?') || ': used by ' || CAST(u.{used_by} AS TEXT), 1 FROM {usage} u \
+             LEFT JOIN {codes} c ON c.{code_key} = u.{code_ref} WHERE u.{used_by} IS NOT NULL AND NOT EXISTS \
+             (SELECT 1 FROM {users} x WHERE x.{user_key} = u.{used_by})"
+        }
+        FindingKind::NullKeys => {
+            "SELECT c.code || ': no creator' AS example, 1 AS weight FROM {codes} c WHERE c.{created_by} IS NULL \
+             UNION ALL SELECT 'a usage record without its code', 1 FROM {usage} u WHERE u.{code_ref} IS NULL \
+             UNION ALL SELECT COALESCE(c.code, '?') || ': a usage record without its user', 1 FROM {usage} u \
+             LEFT JOIN {codes} c ON c.{code_key} = u.{code_ref} WHERE u.{used_by} IS NULL"
+        }
+    };
+    let mut sql = exec.sql("SELECT f.example, count(*) OVER () AS total FROM (");
+    sql.push(rows).push(") f ORDER BY f.weight DESC, f.example LIMIT ").push_int(EXAMPLES);
+    sql
+}
+
+/// Every finding, in the order of [`FindingKind::ALL`]; kinds with nothing to report are left out.
+pub async fn findings(mut exec: Exec<'_>) -> Result<Vec<Finding>, sqlx::Error> {
+    let mut found = Vec::new();
+    for kind in FindingKind::ALL {
+        let sql = finding_sql(&exec, kind);
+        let rows: Vec<(String, i64)> = exec.reborrow().fetch_all(&sql).await?;
+        if let Some((_, total)) = rows.first() {
+            found.push(Finding { kind, count: *total, examples: rows.iter().map(|(e, _)| e.clone()).collect() });
+        }
+    }
+    Ok(found)
+}
+
+/// Sets `number_of_uses` of every code whose counter disagrees with its usage records to their count; returns how
+/// many codes changed.
+pub async fn recount_all(exec: Exec<'_>) -> Result<u64, sqlx::Error> {
+    let sql = exec.sql(
+        "UPDATE {codes} AS c SET number_of_uses = (SELECT count(*) FROM {usage} u WHERE u.{code_ref} = c.{code_key}) \
+         WHERE c.number_of_uses <> (SELECT count(*) FROM {usage} u WHERE u.{code_ref} = c.{code_key})",
+    );
+    exec.execute(&sql).await
+}
+
+/// Indexes that would make the dashboard's list, sorts and case-insensitive lookups fast on a PhoenixKit
+/// database, which has only a unique index on the code as written (refcodes never creates them itself), each
+/// with the name it would get. Keys break ties in the list's order, so they close each index.
+pub fn suggested_indexes(layout: &Layout) -> Vec<(String, String)> {
+    let codes = layout.table(Table::Codes);
+    let key = layout.token("code_key");
+    [
+        ("refcodes_codes_upper_code", "(upper(code))".to_string(), "lookups without case (every redemption)"),
+        ("refcodes_codes_date_created", format!("(date_created, {key})"), "the list by creation (its default)"),
+        ("refcodes_codes_uses", format!("(number_of_uses, {key})"), "the list by uses, and top codes"),
+        ("refcodes_codes_expiration", format!("(expiration_date, {key})"), "the list by expiry"),
+    ]
+    .into_iter()
+    .map(|(name, columns, why)| {
+        (name.to_string(), format!("-- {why}\nCREATE INDEX CONCURRENTLY IF NOT EXISTS {name} ON {codes} {columns};"))
+    })
+    .collect()
+}
+
+/// Which of `names` exist as indexes in the layout's schema.
+pub async fn existing_indexes(exec: Exec<'_>, names: &[String]) -> Result<Vec<String>, sqlx::Error> {
+    let mut sql = exec.sql("SELECT indexname::text FROM pg_indexes WHERE schemaname = ");
+    sql.bind(exec.layout().schema.as_str().to_string()).push(" AND ");
+    sql.push_in("indexname", names);
+    Ok(exec.fetch_all::<(String,)>(&sql).await?.into_iter().map(|(n,)| n).collect())
+}
