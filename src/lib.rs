@@ -1,7 +1,25 @@
 //! refcodes: the PhoenixKit referral codes system as a library, a scriptable CLI and a terminal dashboard,
-//! over SQLite (embedded default) or PostgreSQL.
+//! over SQLite (embedded default), PostgreSQL, or a PhoenixKit application's own database.
 //!
-//! Dependencies point one way: `cli`/`tui` → `service` → `store` → `domain`.
+//! Dependencies point one way: `cli`/`tui` → `service` → `store` → `domain`. The library's surface is `domain`,
+//! `service` and what configuring a service needs (`config`, `error`); the store is reached only through the service.
+//!
+//! # Where things are
+//! - `domain/`: the rules, pure (no I/O; time is passed in). A code and its computed status (`code.rs`,
+//!   `status.rs`), the field rules (`validate.rs`), new and changed codes checked (`draft.rs`), expiry as typed
+//!   (`expiry.rs`), random codes (`generate.rs`), row ids (`ids.rs`), settings, error kinds, doctor's findings,
+//!   text helpers shared by the faces (`text.rs`).
+//! - `store/`: every SQL statement. `layout.rs` describes the database (refcodes' own schema or a PhoenixKit
+//!   generation) and names its tables and keys; `attach.rs` recognises and checks a PhoenixKit database;
+//!   `migrate.rs` keeps refcodes' own schema; `sql.rs` builds and runs queries; `db.rs` opens pools and write
+//!   transactions. Then one file per job: `codes.rs`, `page.rs` (the list's window), `redeem.rs` (a redemption's
+//!   writes), `usage.rs`, `users.rs`, `settings.rs`, `stats.rs`, `doctor.rs`.
+//! - `service/`: the API, one file per area, and who may do what (`access.rs`, `mod.rs`); SQLite redemptions in
+//!   batches (`redeemer.rs`).
+//! - `cli/`: the command line (`args.rs`), one file per group of commands, output and exit codes (`output.rs`).
+//! - `tui/`: the dashboard in the Elm architecture: `model.rs`, `msg.rs`, `update/`, `view/`, `effects.rs` (the only
+//!   I/O), `terminal.rs` (the loop), `keymap.rs`, `theme.rs`, `layout.rs`.
+//! - `config.rs` (defaults, file, environment), `logging.rs`, `error.rs`.
 
 pub mod cli;
 pub mod config;
@@ -9,7 +27,7 @@ pub mod domain;
 pub mod error;
 pub mod logging;
 pub mod service;
-pub mod store;
+mod store;
 pub mod tui;
 
 pub use error::{Error, Result};

@@ -507,3 +507,46 @@ async fn sqlite_one_failing_redemption_in_a_batch_leaves_the_others_written() {
     assert_eq!(db.usage_rows().await, 19);
     assert_eq!(db.counter_mismatches().await, 0);
 }
+
+every!(sixty_four_clients_never_over_redeem_nor_double_use, check_sixty_four_clients_never_over_redeem_nor_double_use);
+/// 64 clients on 64 connections at once, 24 of their 40 users racing with themselves: on a limited code exactly the
+/// limit is taken, on an ample one each user exactly once. PhoenixKit's usage table has no unique (code, user)
+/// index, so there the code's row lock alone keeps a user from counting twice.
+async fn check_sixty_four_clients_never_over_redeem_nor_double_use(db: &TestDb) {
+    const CLIENTS: usize = 64;
+    let h = db.harness_with(CLIENTS as u32).await;
+    h.enable_system().await;
+    h.code("SCARCE", 20).await;
+    h.code("AMPLE", 100).await;
+    let users = h.add_users("sixtyfour", 40).await;
+    for (code, winners, refusals) in [
+        ("SCARCE", 20, vec![("already_used", 0), ("usage_limit_reached", 44)]),
+        ("AMPLE", 40, vec![("already_used", 24)]),
+    ] {
+        let calls = (0..CLIENTS)
+            .map(|i| {
+                let (service, id) = (h.base.clone(), users[i % users.len()].id);
+                async move { (id, service.use_code(code, id).await) }
+            })
+            .collect();
+        let (ids, results): (Vec<UserId>, Vec<_>) = all_at_once(calls).await.into_iter().unzip();
+        let (ok, refused) = tally(&results);
+        assert_eq!(ok, winners, "{code}: exactly the winners a serial order allows");
+        let mut winners_seen = HashSet::new();
+        for (id, result) in ids.iter().zip(&results) {
+            if result.is_ok() {
+                assert!(winners_seen.insert(*id), "{code}: user {id} won twice");
+            }
+        }
+        let expected: BTreeMap<&str, usize> = refusals.into_iter().filter(|(_, n)| *n > 0).collect();
+        // On the scarce code a user racing with itself may lose either way: to the limit or to itself.
+        if code == "SCARCE" {
+            assert_eq!(refused.values().sum::<usize>(), CLIENTS - winners, "{code}: {refused:?}");
+        } else {
+            assert_eq!(refused, expected, "{code}");
+        }
+    }
+    assert_eq!(db.double_uses().await, 0, "no user used a code twice");
+    assert_eq!(db.counter_mismatches().await, 0, "counters equal the usage rows");
+    assert_eq!(db.usage_rows().await, 60);
+}

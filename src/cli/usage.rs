@@ -40,9 +40,11 @@ pub async fn stats(service: &Service, out: &mut Out, json: bool) -> Outcome {
             "codes_with_usage": stats.codes_with_usage,
             "enabled": config.enabled,
             "required": config.required,
+            "attached": service.attached(),
         }))?;
     } else {
         let on = |b: bool| if b { "yes" } else { "no" };
+        out.line(service.attached())?;
         out.table(
             &["STAT", "VALUE"],
             &[

@@ -237,11 +237,6 @@ impl Service {
         Ok((counted, counted.codes - shown))
     }
 
-    /// The ids of every code that matches, for marking them all.
-    pub async fn ids_matching(&self, filter: &CodeFilter) -> Result<Vec<CodeId>> {
-        Ok(codes::ids_matching(self.db.exec(), filter, self.now()).await?)
-    }
-
     /// Deletes the selected codes and their usage records in one transaction: exactly the codes selected when it
     /// began (locked, so redemptions of them wait), counted as they are removed.
     pub async fn delete_codes(&self, selection: &Selection) -> Result<Deleted> {

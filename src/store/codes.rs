@@ -260,13 +260,6 @@ pub async fn count_selected_matching(
     Ok(exec.fetch_one::<(i64,)>(&sql).await?.0)
 }
 
-/// The ids of every code that matches `filter`.
-pub async fn ids_matching(exec: Exec<'_>, filter: &CodeFilter, now: DateTime<Utc>) -> Result<Vec<CodeId>, sqlx::Error> {
-    let mut sql = exec.sql("SELECT c.{code_key} FROM {codes} c");
-    push_where(&mut sql, filter, now);
-    Ok(exec.fetch_all::<(CodeId,)>(&sql).await?.into_iter().map(|(id,)| id).collect())
-}
-
 /// A change a bulk action makes to every selected code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BulkChange {

@@ -19,5 +19,5 @@ pub mod usage;
 pub mod users;
 
 pub use db::{ConnectOptions, Db, Tx, mask_url};
-pub use layout::{Backend, Layout};
+pub use layout::Backend;
 pub use sql::{Exec, Sql};

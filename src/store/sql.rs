@@ -105,10 +105,6 @@ impl Sql {
         sql
     }
 
-    pub fn layout(&self) -> &Layout {
-        &self.layout
-    }
-
     pub fn backend(&self) -> Backend {
         self.layout.backend
     }
@@ -178,7 +174,8 @@ impl Sql {
         self
     }
 
-    pub fn text(&self) -> &str {
+    #[cfg(test)]
+    fn text(&self) -> &str {
         &self.text
     }
 

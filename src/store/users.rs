@@ -137,12 +137,6 @@ pub async fn count_admins(exec: Exec<'_>) -> Result<i64, sqlx::Error> {
     Ok(exec.fetch_one::<(i64,)>(&sql).await?.0)
 }
 
-/// How many users there are.
-pub async fn count(exec: Exec<'_>) -> Result<i64, sqlx::Error> {
-    let sql = exec.sql("SELECT count(*) FROM {users}");
-    Ok(exec.fetch_one::<(i64,)>(&sql).await?.0)
-}
-
 /// Serialises writers that act for one user (the first Owner, the codes-per-user limit) until the transaction
 /// ends: a transaction-level advisory lock, which needs no write access to the users table. SQLite's `BEGIN
 /// IMMEDIATE` already holds the only write lock.

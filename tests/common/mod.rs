@@ -8,7 +8,7 @@
 
 pub mod phoenix_kit;
 
-pub use phoenix_kit::Shape;
+pub use phoenix_kit::{Shape, database_url};
 
 use chrono::{DateTime, TimeZone, Utc};
 use refcodes::domain::draft::CodeInput;
@@ -135,7 +135,7 @@ pub struct TestDb {
     _dir: Option<TempDir>,
     _pg: Option<PgDatabase>,
     /// This test's share of the server's connections, held until the test ends (see [`TestDb::open_with`]).
-    connections: Mutex<Vec<tokio::sync::OwnedSemaphorePermit>>,
+    connections: Mutex<Option<tokio::sync::OwnedSemaphorePermit>>,
 }
 
 /// Connections the tests of one process may hold on the PostgreSQL server at once, below its usual
@@ -220,9 +220,19 @@ impl TestDb {
     /// A service with no operator, `max_connections` connections, a 30 s busy timeout and a clock at [`t0`].
     pub async fn open_with(&self, max_connections: u32, options: ServiceOptions) -> (Service, Arc<ManualClock>) {
         if self.backend != Backend::Sqlite {
-            // Tests run eight at a time, some with many connections: each waits for its share of the server's.
-            let permit = Arc::clone(&PG_CONNECTIONS).acquire_many_owned(max_connections).await.expect("never closed");
-            self.connections.lock().unwrap_or_else(|e| e.into_inner()).push(permit);
+            // Tests run eight at a time, some with many connections: each holds a share of the server's as large as
+            // its largest pool. Its services' pools open connections as they need them, so pools of one test share
+            // the share; a test never holds some while waiting for more, so none waits forever.
+            let held = self.connections.lock().unwrap_or_else(|e| e.into_inner()).take();
+            let have = held.as_ref().map_or(0, |p| p.num_permits() as u32);
+            let permit = match held {
+                Some(held) if have >= max_connections => held,
+                held => {
+                    drop(held);
+                    Arc::clone(&PG_CONNECTIONS).acquire_many_owned(max_connections).await.expect("never closed")
+                }
+            };
+            *self.connections.lock().unwrap_or_else(|e| e.into_inner()) = Some(permit);
         }
         let clock = Arc::new(ManualClock::new(t0()));
         let options = ServiceOptions { schema: self.schema().map(str::to_string), ..options };
@@ -464,22 +474,6 @@ pub fn finish_pending_drops() {
     for handle in handles {
         let _ = handle.join();
     }
-}
-
-/// `admin_url` with its database replaced by `name` (query parameters kept).
-pub fn database_url(admin_url: &str, name: &str) -> String {
-    let (base, query) = match admin_url.split_once('?') {
-        Some((base, query)) => (base, Some(query)),
-        None => (admin_url, None),
-    };
-    let scheme_end = base.find("://").map_or(0, |i| i + 3);
-    let authority_end = base[scheme_end..].find('/').map_or(base.len(), |i| scheme_end + i);
-    let mut url = format!("{}/{name}", &base[..authority_end]);
-    if let Some(query) = query {
-        url.push('?');
-        url.push_str(query);
-    }
-    url
 }
 
 /// A migrated database with its first Owner, and the clock all services of it read.

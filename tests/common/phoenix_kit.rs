@@ -1,4 +1,4 @@
-//! PhoenixKit databases for tests: the fixtures of `tests/fixtures/phoenixkit/` loaded (without psql) into template
+//! PhoenixKit databases for tests (a module of its own, so the CLI tests include it too): the fixtures of `tests/fixtures/phoenixkit/` loaded (without psql) into template
 //! databases once per server, and a fresh copy of one for each test.
 
 use sqlx::{AssertSqlSafe, Connection, PgConnection};
@@ -142,7 +142,7 @@ async fn build_template(
         .execute(&mut *admin)
         .await?;
     sqlx::raw_sql(AssertSqlSafe(format!("CREATE DATABASE \"{building}\""))).execute(&mut *admin).await?;
-    let mut conn = PgConnection::connect(&super::database_url(admin_url, &building)).await?;
+    let mut conn = PgConnection::connect(&database_url(admin_url, &building)).await?;
     sqlx::raw_sql(AssertSqlSafe(shape.sql())).execute(&mut conn).await?;
     conn.close().await?;
     sqlx::raw_sql(AssertSqlSafe(format!("ALTER DATABASE \"{building}\" RENAME TO \"{template}\"")))
@@ -185,4 +185,20 @@ pub async fn insert_user(
     };
     sqlx::query(AssertSqlSafe(assign)).bind(email).bind(role).execute(&mut *conn).await?;
     Ok(())
+}
+
+/// `admin_url` with its database replaced by `name` (query parameters kept).
+pub fn database_url(admin_url: &str, name: &str) -> String {
+    let (base, query) = match admin_url.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (admin_url, None),
+    };
+    let scheme_end = base.find("://").map_or(0, |i| i + 3);
+    let authority_end = base[scheme_end..].find('/').map_or(base.len(), |i| scheme_end + i);
+    let mut url = format!("{}/{name}", &base[..authority_end]);
+    if let Some(query) = query {
+        url.push('?');
+        url.push_str(query);
+    }
+    url
 }
