@@ -220,6 +220,14 @@ fn settings_read_only() {
 }
 
 #[test]
+fn settings_phoenix_kit() {
+    snap("settings_phoenix_kit", common::settings_phoenix_kit, |m| {
+        settled(m);
+        assert!(m.session.phoenix_kit);
+    });
+}
+
+#[test]
 fn help() {
     snap("help", common::help, |m| assert!(m.help.is_some()));
 }

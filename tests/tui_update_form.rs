@@ -538,6 +538,24 @@ fn the_picker_searches_after_the_last_key_and_enter_picks() {
 }
 
 #[test]
+fn an_inactive_user_shows_in_the_picker_but_can_not_be_picked() {
+    let mut m = loaded(3);
+    press(&mut m, "n");
+    press(&mut m, "shift-tab");
+    press(&mut m, "enter");
+    let mut gone = user(13, "gone@example.com");
+    gone.user.is_active = false;
+    send(&mut m, Msg::Users { generation: 1, result: Ok(vec![gone, user(14, "here@example.com")]) });
+    assert_eq!(press(&mut m, "enter"), vec![]);
+    assert!(m.picker.is_some(), "the picker stays open");
+    assert_eq!(form(&m).beneficiary, None);
+    assert!(status_text(&m).is_some_and(|t| t.contains("gone@example.com is inactive")), "{:?}", status_text(&m));
+    press(&mut m, "down");
+    press(&mut m, "enter");
+    assert_eq!(form(&m).beneficiary, Some((UserId::from(14), "here@example.com".into())));
+}
+
+#[test]
 fn the_picker_takes_j_and_k_as_text_and_enter_without_results_picks_nothing() {
     let mut m = loaded(3);
     press(&mut m, "n");

@@ -483,6 +483,7 @@ pub fn owner() -> Session {
         operator: "ada.lovelace@example.com".to_string(),
         role: "Owner".to_string(),
         database: "postgres://refcodes:***@db.internal:5432/phoenix".to_string(),
+        phoenix_kit: false,
         read_only: false,
         can_administer: true,
     }
@@ -755,6 +756,14 @@ pub fn settings_edit_error(size: (u16, u16)) -> Dash {
 /// The settings screen of a read-only dashboard.
 pub fn settings_read_only(size: (u16, u16)) -> Dash {
     let mut dash = Dash::with(size, Db::sample(), read_only(), colour_theme());
+    dash.times(2, KeyCode::Tab);
+    dash
+}
+
+/// Attached to a PhoenixKit database: the status bar says so, and Settings that the application caches them.
+pub fn settings_phoenix_kit(size: (u16, u16)) -> Dash {
+    let session = Session { database: "PhoenixKit V180 · auth".to_string(), phoenix_kit: true, ..owner() };
+    let mut dash = Dash::with(size, Db::sample(), session, colour_theme());
     dash.times(2, KeyCode::Tab);
     dash
 }

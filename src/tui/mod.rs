@@ -34,7 +34,8 @@ pub fn initial_model(service: &Service, config: &DashboardConfig, size: (u16, u1
     let session = Session {
         operator,
         role,
-        database: service.database_label(),
+        database: service.attached_short().unwrap_or_else(|| service.database_label()),
+        phoenix_kit: service.is_phoenix_kit(),
         read_only: service.is_read_only(),
         can_administer: service.can_administer(),
     };

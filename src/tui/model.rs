@@ -22,7 +22,10 @@ pub const PAGE_SIZE: u64 = 64;
 pub struct Session {
     pub operator: String,
     pub role: String,
+    /// What the dashboard is attached to: the database URL (password masked), or "PhoenixKit V180 · auth".
     pub database: String,
+    /// A PhoenixKit application's database, whose running application caches settings.
+    pub phoenix_kit: bool,
     pub read_only: bool,
     /// Whether writes are allowed: an admin, and not read-only.
     pub can_administer: bool,

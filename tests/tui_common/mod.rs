@@ -29,6 +29,7 @@ pub fn admin() -> Session {
         operator: "admin@example.com".into(),
         role: "Admin".into(),
         database: "sqlite://test.db".into(),
+        phoenix_kit: false,
         read_only: false,
         can_administer: true,
     }

@@ -26,6 +26,11 @@ pub fn fail(model: &mut Model, failure: &Failure) {
     say(model, failure.message.clone(), Level::Error);
 }
 
+/// Says why the dashboard refuses what was asked (nothing was sent to the database).
+pub fn refuse(model: &mut Model, text: impl Into<String>) {
+    say(model, text.into(), Level::Error);
+}
+
 /// Any successful answer shows the database is reachable again.
 pub fn online(model: &mut Model) {
     model.offline = None;

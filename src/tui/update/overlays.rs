@@ -1,6 +1,6 @@
 //! The layers over a screen: a code's details, the beneficiary picker and the help.
 
-use super::notify::{fail, online};
+use super::notify::{fail, online, refuse};
 use super::open;
 use crate::domain::CodeId;
 use crate::domain::CodeRow;
@@ -89,7 +89,13 @@ pub fn picker_key(model: &mut Model, action: Option<Action>, key: &KeyEvent) -> 
         Some(Action::Up) => picker.cursor = picker.cursor.saturating_sub(1),
         Some(Action::Down) => picker.cursor = (picker.cursor + 1).min(picker.results.len().saturating_sub(1)),
         Some(Action::Accept) => {
-            let chosen = picker.results.get(picker.cursor).map(|u| (u.user.id, u.user.email.clone()));
+            let chosen = picker.results.get(picker.cursor).map(|u| &u.user);
+            if let Some(user) = chosen.filter(|u| !u.is_active) {
+                let message = format!("{} is inactive (can't sign in), so they can't be a beneficiary", user.email);
+                refuse(model, message);
+                return Vec::new();
+            }
+            let chosen = chosen.map(|u| (u.id, u.email.clone()));
             if let (Some(chosen), Some(form)) = (chosen, model.form.as_mut()) {
                 form.beneficiary = Some(chosen);
                 model.picker = None;

@@ -110,11 +110,13 @@ pub fn picker(model: &Model, picker: &PickerState, frame: &mut Frame, area: Rect
         return;
     }
     let rows = picker.results.iter().map(|u| {
-        Row::new(vec![
+        let row = Row::new(vec![
             u.user.email.clone(),
             u.user.username.as_ref().map_or(String::new(), |n| format!("@{n}")),
-            u.user.full_name(),
-        ])
+            if u.user.is_active { u.user.full_name() } else { format!("(inactive) {}", u.user.full_name()) },
+        ]);
+        // Inactive users can't be picked: shown, but dimmed.
+        if u.user.is_active { row } else { row.style(theme.dim()) }
     });
     let table = Table::new(rows, [Constraint::Fill(2), Constraint::Fill(1), Constraint::Fill(1)])
         .row_highlight_style(theme.cursor());

@@ -119,5 +119,13 @@ pub fn settings(model: &Model, frame: &mut Frame, area: Rect) {
     } else {
         Line::styled("Read-only: settings can't be changed here.", theme.dim())
     };
-    frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), note);
+    let mut lines = vec![text];
+    if model.session.phoenix_kit {
+        // PhoenixKit reads settings through a cache that expires after 5 minutes.
+        lines.push(Line::styled(
+            "PhoenixKit caches settings: the running application may take up to 5 minutes to see a change.",
+            theme.dim(),
+        ));
+    }
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), note);
 }
