@@ -1,0 +1,47 @@
+//! The reference model against every backend: random sequences of operations, the same outcome after each and
+//! the same state at the end (see `tests/differential/mod.rs`). A few cases here; `cargo run --release --example
+//! differential` runs many.
+
+#[macro_use]
+mod common;
+mod differential;
+mod model;
+
+use common::{Shape, TestDb};
+use differential::{Plan, Sut};
+
+/// Cases per backend in `cargo test`, sequences of 50 to 100 operations (the example runs up to 500).
+fn plan(cases: u32) -> Plan {
+    Plan { cases, len: 50..100, seed: None, max_shrink_iters: 200 }
+}
+
+/// Runs `cases` sequences on the database `open` makes (none: skipped, as PostgreSQL is not configured).
+fn run<F: Future<Output = Option<TestDb>>>(open: impl FnOnce() -> F, cases: u32) {
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let Some(db) = rt.block_on(open()) else {
+        eprintln!("skipped: {} is not set", common::POSTGRES_ENV);
+        return;
+    };
+    let mut sut = rt.block_on(Sut::new(&db));
+    if let Err(failure) = differential::run(&rt, &mut sut, &plan(cases)) {
+        panic!("the model and {:?} disagree: {failure}", db.backend);
+    }
+}
+
+#[test]
+fn sqlite_agrees_with_the_model() {
+    run(|| async { Some(TestDb::sqlite().await) }, 10);
+}
+
+#[test]
+fn postgres_agrees_with_the_model() {
+    run(TestDb::postgres, 4);
+}
+
+#[test]
+fn phoenix_kit_shapes_agree_with_the_model() {
+    for shape in Shape::ALL {
+        run(|| TestDb::phoenix_kit(shape), 1);
+    }
+}
+
