@@ -25,6 +25,12 @@ pub fn described(
             return Vec::new();
         }
     };
+    // The cursor or the marks moved while the codes were counted: a dialog now would ask about codes other than
+    // the highlighted ones, so the user asks again instead.
+    if model.list.selection().as_ref() != Some(&selection) {
+        info(model, "The selection changed while it was counted; press the key again");
+        return Vec::new();
+    }
     let n = counted.codes;
     if n == 0 {
         info(model, "Those codes are gone already");
