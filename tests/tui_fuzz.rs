@@ -19,7 +19,7 @@ fn random_input_keeps_the_dashboard_sound() {
 }
 
 /// A count answered after the cursor moved opened a dialog to delete the code the cursor had left, while the
-/// highlighted row was another one.
+/// highlighted row was another one: the question is withdrawn.
 #[test]
 fn a_late_count_opens_no_dialog_about_another_row() {
     use tui_random::Event::{Answer, Key};
@@ -29,6 +29,41 @@ fn a_late_count_opens_no_dialog_about_another_row() {
         Key(11),
         Key(26),
         Answer { pick: 138982511229290053, again: false },
+    ];
+    tui_random::play(0, &events).unwrap();
+}
+
+/// An earlier deactivation's answer cleared the marks under an open dialog about them: the dialog still asked about
+/// the marked code while the list showed no marks and the cursor on another row. The question is withdrawn.
+#[test]
+fn a_dialog_goes_when_an_earlier_answer_clears_its_marks() {
+    use tui_random::Event::{Answer, Key, Resize, Table, Tick};
+    let events = [
+        Key(0),
+        Key(22),
+        Table(65),
+        Answer { pick: 0, again: false },
+        Answer { pick: 0, again: false },
+        Resize(80, 24),
+        Answer { pick: 0, again: false },
+        Answer { pick: 0, again: true },
+        Key(12),
+        Answer { pick: 340505024082688777, again: true },
+        Tick(9237),
+        Tick(10886),
+        Key(35),
+        Key(4),
+        Answer { pick: 9464709197440613114, again: false },
+        Key(5),
+        Key(13),
+        Answer { pick: 11329006032373597073, again: false },
+        Answer { pick: 14538900414317688040, again: false },
+        Answer { pick: 1102435281415853053, again: false },
+        Key(12),
+        Answer { pick: 337853262557276755, again: false },
+        Answer { pick: 17968600501972548938, again: false },
+        Answer { pick: 10900613057585878107, again: false },
+        Answer { pick: 17641418912931257400, again: false },
     ];
     tui_random::play(0, &events).unwrap();
 }

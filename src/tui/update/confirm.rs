@@ -25,12 +25,6 @@ pub fn described(
             return Vec::new();
         }
     };
-    // The cursor or the marks moved while the codes were counted: a dialog now would ask about codes other than
-    // the highlighted ones, so the user asks again instead.
-    if model.list.selection().as_ref() != Some(&selection) {
-        info(model, "The selection changed while it was counted; press the key again");
-        return Vec::new();
-    }
     let n = counted.codes;
     if n == 0 {
         info(model, "Those codes are gone already");
@@ -80,6 +74,18 @@ pub fn described(
         then: Confirmed::Bulk { action, selection, codes: n },
     });
     Vec::new()
+}
+
+/// Withdraws a bulk question whose selection is no longer the list's (the cursor moved while the codes were
+/// counted, or an earlier action's answer cleared the marks under it): confirming it would act on codes other than
+/// those highlighted.
+pub fn withdraw_if_stale(model: &mut Model) {
+    if let Some(ConfirmState { then: Confirmed::Bulk { selection, .. }, .. }) = &model.confirm
+        && model.list.selection().as_ref() != Some(selection)
+    {
+        model.confirm = None;
+        info(model, "The selection changed, so the question was withdrawn: press the key again");
+    }
 }
 
 pub fn key(model: &mut Model, action: Option<Action>) -> Vec<Cmd> {
