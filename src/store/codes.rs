@@ -3,7 +3,7 @@
 
 use crate::domain::draft::{CodeUpdate, NewCode};
 use crate::domain::{CodeFilter, CodeId, CodeRow, CodeStatus, ReferralCode, Selection, UserId};
-use crate::store::sql::{MAX_CONTAINS, contains_pattern};
+use crate::store::sql::MAX_CONTAINS;
 use crate::store::{Backend, Exec, Sql};
 use chrono::{DateTime, Utc};
 
@@ -176,12 +176,10 @@ pub(super) fn push_where(sql: &mut Sql, filter: &CodeFilter, now: DateTime<Utc>)
         return;
     }
     if !text.is_empty() {
-        sql.push(" AND (c.code {like} ").bind(contains_pattern(text)).push(" ESCAPE '\\'");
-        sql.push(" OR c.description {like} ").bind(contains_pattern(text)).push(" ESCAPE '\\'");
+        sql.push(" AND (").push_contains("c.code", text).push(" OR ").push_contains("c.description", text);
         for column in ["c.{created_by}", "c.{beneficiary}"] {
-            sql.push(" OR ").push(column);
-            sql.push(" IN (SELECT u.{user_key} FROM {users} u WHERE CAST(u.email AS TEXT) {like} ");
-            sql.bind(contains_pattern(text)).push(" ESCAPE '\\')");
+            sql.push(" OR ").push(column).push(" IN (SELECT u.{user_key} FROM {users} u WHERE ");
+            sql.push_contains("CAST(u.email AS TEXT)", text).push(")");
         }
         sql.push(")");
     }

@@ -135,6 +135,8 @@ impl Db {
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)
                 .foreign_keys(true)
+                // For filters without case beyond A-Z (see `Sql::push_contains`).
+                .with_regexp()
                 .busy_timeout(options.busy_timeout);
             // The pool pings a connection before handing it out, to catch one the server dropped. A SQLite
             // connection lives in this process and can't be dropped like that, and the ping is a round trip to its

@@ -254,10 +254,6 @@ impl Layout {
                 }
             }
             "citext" => self.email_type.as_deref().expect("{citext} is used only where users.email is citext"),
-            "like" => match self.backend {
-                Backend::Sqlite => "LIKE",
-                Backend::Postgres => "ILIKE",
-            },
             other => panic!("no SQL token {{{other}}}: a query names a table or column this layout lacks"),
         }
     }

@@ -12,7 +12,6 @@
 
 use super::codes::{CODE_COLUMNS, EMAILS, USER_JOINS, push_where};
 use crate::domain::{CodeQuery, CodeRow, SortField};
-use crate::store::sql::contains_pattern;
 use crate::store::{Backend, Exec, Sql};
 use chrono::{DateTime, Utc};
 
@@ -108,7 +107,7 @@ fn page_sql(exec: &Exec<'_>, query: &CodeQuery, now: DateTime<Utc>, reach: Reach
 }
 
 /// How the trigram index can narrow a search for `text`: `None` when it can't help (one character, or two that
-/// are not ASCII, whose case folding the index and LIKE may not share).
+/// are not ASCII, whose case folding the index and the filter may not share).
 async fn search(exec: Exec<'_>, text: &str) -> Result<Option<Search>, sqlx::Error> {
     // An FTS5 string: one term as a phrase, which the trigram tokenizer matches as a substring.
     let phrase = |term: &str| format!("\"{}\"", term.replace('"', "\"\""));
@@ -131,7 +130,7 @@ async fn search(exec: Exec<'_>, text: &str) -> Result<Option<Search>, sqlx::Erro
 
 /// Appends ` AND c.id IN (...)`, the candidates of [`Reach::Search`] for `text`: codes the trigram index finds,
 /// codes that end with a two-character text, and codes of users whose email matches. A superset of the codes the
-/// text filter matches (the index folds case as LIKE does for ASCII, and more), so the filter's own test, already
+/// text filter matches (the index folds case as the filter does), so the filter's own test, already
 /// in the WHERE, gives exactly its codes.
 fn push_candidates(sql: &mut Sql, text: &str, search: &Search) {
     sql.push(" AND c.id IN (");
@@ -153,8 +152,8 @@ fn push_candidates(sql: &mut Sql, text: &str, search: &Search) {
         "SELECT id FROM phoenix_kit_referral_codes WHERE created_by IN ",
         "SELECT id FROM phoenix_kit_referral_codes WHERE beneficiary IN ",
     ] {
-        sql.push(union).push(user).push("(SELECT u.id FROM phoenix_kit_users u WHERE u.email LIKE ");
-        sql.bind(contains_pattern(text)).push(" ESCAPE '\\')");
+        sql.push(union).push(user).push("(SELECT u.id FROM phoenix_kit_users u WHERE ");
+        sql.push_contains("u.email", text).push(")");
         union = " UNION ";
     }
     sql.push(")");

@@ -162,6 +162,17 @@ impl Sql {
         }
     }
 
+    /// Appends "`column` contains `text`, without case". PostgreSQL's ILIKE folds every letter; SQLite's LIKE folds
+    /// only A-Z, so there a case-insensitive regular expression does it (Unicode's simple case folding): `É` finds
+    /// `Café` on both.
+    pub fn push_contains(&mut self, column: &'static str, text: &str) -> &mut Sql {
+        self.push(column);
+        match self.backend() {
+            Backend::Sqlite => self.push(" REGEXP ").bind(format!("(?i){}", regex::escape(text))),
+            Backend::Postgres => self.push(" ILIKE ").bind(contains_pattern(text)).push(" ESCAPE '\\'"),
+        }
+    }
+
     /// Builder form of [`Sql::push`] followed by [`Sql::bind`].
     pub fn and(mut self, text: &'static str, arg: impl Into<Arg>) -> Sql {
         self.push(text).bind(arg);
@@ -351,11 +362,11 @@ impl Exec<'_> {
 }
 
 /// Longer search text than this is in no stored field (the longest, a description, has 255 characters), so it
-/// matches nothing without asking; SQLite refuses LIKE patterns over 50,000 bytes.
+/// matches nothing without asking.
 pub const MAX_CONTAINS: usize = 1000;
 
 /// `LIKE` pattern for "contains `text`", with the wildcards of the input escaped (use with `ESCAPE '\'`).
-pub fn contains_pattern(text: &str) -> String {
+fn contains_pattern(text: &str) -> String {
     let mut pattern = String::with_capacity(text.len() + 2);
     pattern.push('%');
     for c in text.chars() {

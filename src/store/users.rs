@@ -2,7 +2,7 @@
 
 use crate::domain::UserId;
 use crate::domain::user::{Role, User, UserWithRole};
-use crate::store::sql::{Arg, MAX_CONTAINS, contains_pattern};
+use crate::store::sql::{Arg, MAX_CONTAINS};
 use crate::store::{Backend, Exec, Sql};
 use chrono::{DateTime, Utc};
 
@@ -89,20 +89,19 @@ pub async fn search(exec: Exec<'_>, text: &str, limit: i64) -> Result<Vec<UserWi
         return Ok(Vec::new());
     }
     if !text.is_empty() {
-        let pattern = contains_pattern(text);
         sql.push(" WHERE ");
         for (i, column) in [
-            "CAST(u.email AS TEXT) {like} ",
-            "CAST(u.username AS TEXT) {like} ",
-            "u.first_name {like} ",
-            "u.last_name {like} ",
+            "CAST(u.email AS TEXT)",
+            "CAST(u.username AS TEXT)",
+            "u.first_name",
+            "u.last_name",
             // "Ada Lovelace" finds first and last name together.
-            "(COALESCE(u.first_name, '') || ' ' || COALESCE(u.last_name, '')) {like} ",
+            "(COALESCE(u.first_name, '') || ' ' || COALESCE(u.last_name, ''))",
         ]
         .into_iter()
         .enumerate()
         {
-            sql.push(if i == 0 { "" } else { " OR " }).push(column).bind(pattern.clone()).push(" ESCAPE '\\'");
+            sql.push(if i == 0 { "" } else { " OR " }).push_contains(column, text);
         }
     }
     sql.push(" ORDER BY CAST(u.email AS TEXT) LIMIT ").bind(limit);

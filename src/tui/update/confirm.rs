@@ -76,6 +76,18 @@ pub fn described(
     Vec::new()
 }
 
+/// Withdraws a bulk question whose selection is no longer the list's (the cursor moved while the codes were
+/// counted, or an earlier action's answer cleared the marks under it): confirming it would act on codes other than
+/// those highlighted.
+pub fn withdraw_if_stale(model: &mut Model) {
+    if let Some(ConfirmState { then: Confirmed::Bulk { selection, .. }, .. }) = &model.confirm
+        && model.list.selection().as_ref() != Some(selection)
+    {
+        model.confirm = None;
+        info(model, "The selection changed, so the question was withdrawn: press the key again");
+    }
+}
+
 pub fn key(model: &mut Model, action: Option<Action>) -> Vec<Cmd> {
     let Some(state) = model.confirm.as_mut() else { return Vec::new() };
     let go = match action {

@@ -32,6 +32,7 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Cmd> {
         model.in_flight = model.in_flight.saturating_sub(1);
     }
     let cmds = dispatch(model, msg);
+    confirm::withdraw_if_stale(model);
     model.in_flight += cmds.iter().filter(|c| is_request(c)).count() as u32;
     cmds
 }
