@@ -2,10 +2,12 @@
 //!
 //! ```text
 //! cargo run --release --example bench_tui -- --codes 1000000 [--db PATH]
+//! cargo run --release --example bench_tui -- --database-url postgres://... [--schema auth] --operator EMAIL
 //! ```
 //!
 //! Without `--db` the database lives in a temporary directory; with it, an existing file is reused (seeded once,
-//! by an earlier run). Seeding and migrating run in a child process, so the peak memory printed is the
+//! by an earlier run). `--database-url` runs on a database that is there already, such as an attached PhoenixKit
+//! database seeded by `bench/phoenixkit.sh`; nothing is seeded then. Seeding and migrating run in a child process, so the peak memory printed is the
 //! dashboard's alone. Prints on stdout, one a line: `first_frame_ms=`, `move_p50_ms=`, `move_p99_ms=`,
 //! `filter_ms=`, `peak_rss_mb=`; details go to stderr.
 
@@ -48,6 +50,15 @@ struct Args {
     /// A SQLite file to use, seeded first if it does not exist
     #[arg(long)]
     db: Option<PathBuf>,
+    /// A database to use as it is (no seeding), instead of a SQLite file
+    #[arg(long, conflicts_with = "db")]
+    database_url: Option<String>,
+    /// Its PostgreSQL schema
+    #[arg(long)]
+    schema: Option<String>,
+    /// Who the dashboard acts as (on a PhoenixKit database: one of its Owners or Admins)
+    #[arg(long, default_value = OPERATOR)]
+    operator: String,
     /// Rounds of the move script
     #[arg(long, default_value_t = 5)]
     rounds: usize,
@@ -62,25 +73,35 @@ fn main() {
     let config_path = temp.path().join("bench.toml");
     std::fs::write(&config_path, BENCH_CONFIG).expect("the bench config is written");
     let sources = Sources { file: Some(config_path), ..Sources::default() };
-    let config = Config::load(&sources).expect("the bench config loads");
+    let mut config = Config::load(&sources).expect("the bench config loads");
+    if let Some(schema) = &args.schema {
+        config.database.schema = schema.clone();
+    }
     let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime");
     if args.prepare {
         let db = args.db.clone().expect("--prepare needs --db");
-        runtime.block_on(prepare(&args, &config, &db));
+        runtime.block_on(prepare(&args, &config, &url(&db)));
         return;
     }
-    let db = args.db.clone().unwrap_or_else(|| temp.path().join("bench.db"));
-    run_prepare(&args, &db);
-    runtime.block_on(bench(&args, &config, &db));
+    let url = match &args.database_url {
+        Some(url) => url.clone(),
+        None => {
+            let db = args.db.clone().unwrap_or_else(|| temp.path().join("bench.db"));
+            run_prepare(&args, &db);
+            url(&db)
+        }
+    };
+    runtime.block_on(bench(&args, &config, &url));
 }
 
 fn url(db: &Path) -> String {
     format!("sqlite://{}", db.display())
 }
 
-async fn open(config: &Config, db: &Path) -> Service {
-    let service = Service::from_config(config, &url(db), false).await.expect("the database opens");
-    let signed = service.sign_in(OPERATOR).await.expect("the operator signs in");
+async fn open(args: &Args, config: &Config, url: &str) -> Service {
+    let service = Service::from_config(config, url, false).await.expect("the database opens");
+    let signed = service.sign_in(&args.operator).await.expect("the operator signs in");
+    eprintln!("bench: {} as {}", service.attached(), args.operator);
     service.with_operator(signed.operator)
 }
 
@@ -98,10 +119,10 @@ fn run_prepare(args: &Args, db: &Path) {
 }
 
 /// Opens (and so migrates) the database, and seeds it through the service when it has no codes.
-async fn prepare(args: &Args, config: &Config, db: &Path) {
+async fn prepare(args: &Args, config: &Config, url: &str) {
     let started = Instant::now();
-    let service = open(config, db).await;
-    eprintln!("bench: opened and migrated {} in {:.1} s", db.display(), started.elapsed().as_secs_f64());
+    let service = open(args, config, url).await;
+    eprintln!("bench: opened and migrated {url} in {:.1} s", started.elapsed().as_secs_f64());
     let have = service.get_system_stats().await.expect("stats").total_codes;
     if have == 0 {
         let started = Instant::now();
@@ -115,7 +136,7 @@ async fn prepare(args: &Args, config: &Config, db: &Path) {
             started.elapsed().as_secs_f64()
         );
     } else {
-        eprintln!("bench: reusing {} with {have} codes", db.display());
+        eprintln!("bench: reusing {url} with {have} codes");
     }
     service.close().await;
 }
@@ -221,8 +242,8 @@ fn peak_rss_mb() -> f64 {
     kb / 1024.0
 }
 
-async fn bench(args: &Args, config: &Config, db: &Path) {
-    let service = open(config, db).await;
+async fn bench(args: &Args, config: &Config, url: &str) {
+    let service = open(args, config, url).await;
     let model = tui::initial_model(&service, &config.dashboard, (WIDTH, HEIGHT), false);
     let terminal = Terminal::new(TestBackend::new(WIDTH, HEIGHT)).expect("a TestBackend terminal");
     let mut app = App::new(terminal, model, service.clone());

@@ -4,6 +4,7 @@
 //! ```text
 //! cargo run --release --example bench_use -- --database-url URL --clients 8 --seconds 10 --mode spread|hot
 //! cargo run --release --example bench_use -- --database-url URL --prepare-only
+//! cargo run --release --example bench_use -- --database-url URL [--schema S] --operator owner@example.com  # PhoenixKit
 //! ```
 //!
 //! * `spread`: each use picks one of 100,000 codes (description `bench spread`) at random.
@@ -13,6 +14,10 @@
 //! enables the system, raises `max_number_of_uses_per_code` to its maximum, creates the codes once (with
 //! `generate_codes`), and then, for every run, inserts fresh users in bulk and hands each client its own disjoint
 //! list of them. `bench/compare.sh` runs this next to `pgbench` / the `sqlite3` shell on the same database.
+//!
+//! On an attached PhoenixKit database (UUID keys, V74 or later) the operator must be one of its Owners or Admins
+//! (`--operator`), and the fresh users are written as the application writes them (UUIDv7 keys, a password hash
+//! placeholder); `bench/phoenixkit.sh` runs it next to pgbench running PhoenixKit's own redemption transaction.
 
 use chrono::Utc;
 use clap::{Parser, ValueEnum};
@@ -55,6 +60,12 @@ struct Args {
     /// sqlite://PATH or postgres://USER@HOST/DB.
     #[arg(long, env = "DATABASE_URL")]
     database_url: String,
+    /// The PostgreSQL schema of the tables.
+    #[arg(long)]
+    schema: Option<String>,
+    /// Who sets up the codes; on refcodes' own database it becomes the first Owner.
+    #[arg(long, default_value = OPERATOR)]
+    operator: String,
     /// Concurrent clients (tasks), each with its own connection of the pool.
     #[arg(long, default_value_t = 8)]
     clients: usize,
@@ -131,19 +142,28 @@ async fn run(args: &Args) -> Result<ExitCode, Error> {
     let setup_started = Instant::now();
     let pool = args.pool.unwrap_or(args.clients as u32).max(1);
     let busy_timeout = Duration::from_millis(args.busy_timeout_ms);
-    let base = Service::open(&args.database_url, pool, busy_timeout, ServiceOptions::default()).await?;
-    let signed = base.sign_in(OPERATOR).await?;
+    let options = ServiceOptions { schema: args.schema.clone(), ..ServiceOptions::default() };
+    let base = Service::open(&args.database_url, pool, busy_timeout, options).await?;
+    let signed = base.sign_in(&args.operator).await?;
     let Some(operator) = signed.operator.filter(|op| op.is_admin()) else {
-        return Err(Error::Config(format!("{OPERATOR} is not an admin of this database; use a fresh database")));
+        return Err(Error::Config(format!("{} is not an admin of this database; use a fresh database", args.operator)));
     };
     let service = base.with_operator(Some(operator));
+    let phoenix_kit = service.is_phoenix_kit();
+    if phoenix_kit && !service.attached().contains("UUID keys") {
+        return Err(Error::Config(format!(
+            "bench_use needs UUID keys on PhoenixKit (V74 or later): {}",
+            service.attached()
+        )));
+    }
     // A second, small pool for the setup's own SQL (bulk users, the hot code's limit, reading codes back).
-    let db = Raw::connect(&args.database_url).await?;
+    let db = Raw::connect(&args.database_url, args.schema.as_deref(), phoenix_kit).await?;
 
     let codes = prepare_codes(&service, &db, args.codes).await?;
     println!(
-        "backend={} version={} spread_codes={} hot_code={HOT_CODE} setup_codes_secs={:.1}",
+        "backend={} ({}) version={} spread_codes={} hot_code={HOT_CODE} setup_codes_secs={:.1}",
         db.backend(),
+        service.attached(),
         version(&db).await?,
         codes.len(),
         setup_started.elapsed().as_secs_f64()
@@ -341,22 +361,37 @@ async fn prepare_codes(service: &Service, db: &Raw, want: usize) -> Result<Vec<S
 
 async fn spread_codes(db: &Raw) -> Result<Vec<String>, Error> {
     let sql =
-        format!("SELECT code FROM phoenix_kit_referral_codes WHERE description = '{SPREAD_DESCRIPTION}' ORDER BY id");
+        format!("SELECT code FROM phoenix_kit_referral_codes WHERE description = '{SPREAD_DESCRIPTION}' ORDER BY code");
     Ok(db.strings(&sql).await?)
 }
 
-/// Inserts `n` users that have used nothing, with plain multi-row INSERTs; returns their ids in order.
+/// Inserts `n` users that have used nothing, with plain multi-row INSERTs; returns their ids in order. On
+/// PhoenixKit they get what its application writes: a UUIDv7 key, a password hash (a placeholder), both times.
 async fn make_users(db: &Raw, n: usize) -> Result<Vec<UserId>, Error> {
     let now = Utc::now();
     let at = now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     let run = format!("{}-{}", now.timestamp_millis(), std::process::id());
     let mut ids = Vec::with_capacity(n);
     for start in (0..n).step_by(USER_BATCH) {
-        let rows: Vec<String> = (start..(start + USER_BATCH).min(n))
-            .map(|i| format!("('bench-{run}-{i}@bench.invalid', '{at}')"))
-            .collect();
-        let sql = format!("INSERT INTO phoenix_kit_users (email, inserted_at) VALUES {} RETURNING id", rows.join(", "));
-        ids.extend(db.ints(&sql).await?.into_iter().map(UserId::from));
+        let emails = (start..(start + USER_BATCH).min(n)).map(|i| format!("'bench-{run}-{i}@bench.invalid'"));
+        if db.phoenix_kit() {
+            let rows: Vec<String> =
+                emails.map(|email| format!("(uuid_generate_v7(), {email}, 'x', '{at}', '{at}')")).collect();
+            let sql = format!(
+                "INSERT INTO phoenix_kit_users (uuid, email, hashed_password, inserted_at, updated_at) VALUES {} \
+                 RETURNING uuid::text",
+                rows.join(", ")
+            );
+            for uuid in db.strings(&sql).await? {
+                let uuid = uuid::Uuid::parse_str(&uuid).map_err(|e| Error::Config(format!("a user's uuid: {e}")))?;
+                ids.push(UserId::from(uuid));
+            }
+        } else {
+            let rows: Vec<String> = emails.map(|email| format!("({email}, '{at}')")).collect();
+            let sql =
+                format!("INSERT INTO phoenix_kit_users (email, inserted_at) VALUES {} RETURNING id", rows.join(", "));
+            ids.extend(db.ints(&sql).await?.into_iter().map(UserId::from));
+        }
     }
     ids.sort_unstable();
     Ok(ids)
@@ -366,7 +401,7 @@ async fn make_users(db: &Raw, n: usize) -> Result<Vec<UserId>, Error> {
 async fn version(db: &Raw) -> Result<String, Error> {
     let sql = match db {
         Raw::Sqlite(_) => "SELECT sqlite_version()",
-        Raw::Postgres(_) => "SHOW server_version",
+        Raw::Postgres(..) => "SHOW server_version",
     };
     Ok(db.strings(sql).await?.remove(0))
 }
@@ -375,22 +410,32 @@ async fn version(db: &Raw) -> Result<String, Error> {
 /// bench's, with no outside input in it.
 enum Raw {
     Sqlite(SqlitePool),
-    Postgres(PgPool),
+    /// With whether it is a PhoenixKit database.
+    Postgres(PgPool, bool),
 }
 
 impl Raw {
-    async fn connect(url: &str) -> Result<Raw, sqlx::Error> {
+    async fn connect(url: &str, schema: Option<&str>, phoenix_kit: bool) -> Result<Raw, sqlx::Error> {
         Ok(if url.starts_with("sqlite:") {
             Raw::Sqlite(sqlx::sqlite::SqlitePoolOptions::new().max_connections(1).connect(url).await?)
         } else {
-            Raw::Postgres(sqlx::postgres::PgPoolOptions::new().max_connections(2).connect(url).await?)
+            let mut options: sqlx::postgres::PgConnectOptions = url.parse()?;
+            if let Some(schema) = schema {
+                options = options.options([("search_path", schema)]);
+            }
+            let pool = sqlx::postgres::PgPoolOptions::new().max_connections(2).connect_with(options).await?;
+            Raw::Postgres(pool, phoenix_kit)
         })
+    }
+
+    fn phoenix_kit(&self) -> bool {
+        matches!(self, Raw::Postgres(_, true))
     }
 
     fn backend(&self) -> &'static str {
         match self {
             Raw::Sqlite(_) => "Sqlite",
-            Raw::Postgres(_) => "Postgres",
+            Raw::Postgres(..) => "Postgres",
         }
     }
 
@@ -398,7 +443,7 @@ impl Raw {
         let sql = AssertSqlSafe(sql.to_string());
         match self {
             Raw::Sqlite(pool) => sqlx::raw_sql(sql).execute(pool).await.map(drop),
-            Raw::Postgres(pool) => sqlx::raw_sql(sql).execute(pool).await.map(drop),
+            Raw::Postgres(pool, _) => sqlx::raw_sql(sql).execute(pool).await.map(drop),
         }
     }
 
@@ -406,7 +451,7 @@ impl Raw {
         let sql = AssertSqlSafe(sql.to_string());
         let rows: Vec<(String,)> = match self {
             Raw::Sqlite(pool) => sqlx::query_as(sql).fetch_all(pool).await?,
-            Raw::Postgres(pool) => sqlx::query_as(sql).fetch_all(pool).await?,
+            Raw::Postgres(pool, _) => sqlx::query_as(sql).fetch_all(pool).await?,
         };
         Ok(rows.into_iter().map(|(s,)| s).collect())
     }
@@ -415,7 +460,7 @@ impl Raw {
         let sql = AssertSqlSafe(sql.to_string());
         let rows: Vec<(i64,)> = match self {
             Raw::Sqlite(pool) => sqlx::query_as(sql).fetch_all(pool).await?,
-            Raw::Postgres(pool) => sqlx::query_as(sql).fetch_all(pool).await?,
+            Raw::Postgres(pool, _) => sqlx::query_as(sql).fetch_all(pool).await?,
         };
         Ok(rows.into_iter().map(|(n,)| n).collect())
     }
@@ -423,7 +468,7 @@ impl Raw {
     async fn close(&self) {
         match self {
             Raw::Sqlite(pool) => pool.close().await,
-            Raw::Postgres(pool) => pool.close().await,
+            Raw::Postgres(pool, _) => pool.close().await,
         }
     }
 }
@@ -438,7 +483,12 @@ fn cpu_seconds() -> Option<f64> {
 
 /// Usage rows of the users with ids in `first..=last`.
 async fn usage_rows(db: &Raw, first: UserId, last: UserId) -> Result<i64, Error> {
-    let sql =
-        format!("SELECT count(*) FROM phoenix_kit_referral_code_usage WHERE used_by >= {first} AND used_by <= {last}");
+    let sql = if db.phoenix_kit() {
+        format!(
+            "SELECT count(*) FROM phoenix_kit_referral_code_usage WHERE used_by_uuid BETWEEN '{first}' AND '{last}'"
+        )
+    } else {
+        format!("SELECT count(*) FROM phoenix_kit_referral_code_usage WHERE used_by >= {first} AND used_by <= {last}")
+    };
     Ok(db.ints(&sql).await?[0])
 }
