@@ -2,6 +2,7 @@
 //! refcodes needs in the shape its generation promises.
 
 use crate::error::{Error, Result};
+use crate::store::doctor::TEXT_INDEX;
 use crate::store::layout::{Backend, Generation, Layout, Mode, SchemaName, Table};
 use sqlx::PgPool;
 
@@ -39,6 +40,13 @@ pub async fn detect(pool: &PgPool, schema: SchemaName) -> Result<Layout> {
     layout.email_type = type_of(Table::Users, "email")
         .filter(|(_, t)| *t == "citext")
         .and_then(|(s, t)| Some(format!("{}.\"{t}\"", SchemaName::parse(s).ok()?.quoted())));
+    let (text_index,): (bool,) =
+        sqlx::query_as("SELECT EXISTS (SELECT 1 FROM pg_indexes WHERE schemaname = $1 AND indexname = $2)")
+            .bind(layout.schema.as_str())
+            .bind(TEXT_INDEX)
+            .fetch_one(pool)
+            .await?;
+    layout.text_index = text_index;
     Ok(layout)
 }
 

@@ -88,21 +88,34 @@ pub async fn recount_all(exec: Exec<'_>) -> Result<u64, sqlx::Error> {
     exec.execute(&sql).await
 }
 
-/// Indexes that would make the dashboard's list, sorts and case-insensitive lookups fast on a PhoenixKit
-/// database, which has only a unique index on the code as written (refcodes never creates them itself), each
-/// with the name it would get. Keys break ties in the list's order, so they close each index.
+/// The name of the trigram index on code and description; its presence changes how the list is read.
+pub const TEXT_INDEX: &str = "refcodes_codes_text";
+
+/// Indexes that would make the dashboard's list, sorts, text filter and case-insensitive lookups fast on a
+/// PhoenixKit database, which has only a unique index on the code as written (refcodes never creates them
+/// itself), each with the name it would get. Keys break ties in the list's order, so they close each index. The
+/// text filter matches anywhere in a code or description, which only a trigram index answers (the `pg_trgm`
+/// extension, shipped with PostgreSQL).
 pub fn suggested_indexes(layout: &Layout) -> Vec<(String, String)> {
     let codes = layout.table(Table::Codes);
     let key = layout.token("code_key");
     [
-        ("refcodes_codes_upper_code", "(upper(code))".to_string(), "lookups without case (every redemption)"),
-        ("refcodes_codes_date_created", format!("(date_created, {key})"), "the list by creation (its default)"),
-        ("refcodes_codes_uses", format!("(number_of_uses, {key})"), "the list by uses, and top codes"),
-        ("refcodes_codes_expiration", format!("(expiration_date, {key})"), "the list by expiry"),
+        ("refcodes_codes_upper_code", "(upper(code))".to_string(), "lookups without case (every redemption)", ""),
+        ("refcodes_codes_date_created", format!("(date_created, {key})"), "the list by creation (its default)", ""),
+        ("refcodes_codes_uses", format!("(number_of_uses, {key})"), "the list by uses, and top codes", ""),
+        ("refcodes_codes_expiration", format!("(expiration_date, {key})"), "the list by expiry", ""),
+        (
+            TEXT_INDEX,
+            "USING gin (code gin_trgm_ops, description gin_trgm_ops)".to_string(),
+            "the text filter (any part of a code or description)",
+            "CREATE EXTENSION IF NOT EXISTS pg_trgm;\n",
+        ),
     ]
     .into_iter()
-    .map(|(name, columns, why)| {
-        (name.to_string(), format!("-- {why}\nCREATE INDEX CONCURRENTLY IF NOT EXISTS {name} ON {codes} {columns};"))
+    .map(|(name, columns, why, first)| {
+        let statement =
+            format!("-- {why}\n{first}CREATE INDEX CONCURRENTLY IF NOT EXISTS {name} ON {codes} {columns};");
+        (name.to_string(), statement)
     })
     .collect()
 }

@@ -178,6 +178,9 @@ pub struct Layout {
     /// The quoted type of `users.email` when it is PhoenixKit's citext, to compare emails as the application does
     /// and use its unique index.
     pub email_type: Option<String>,
+    /// The owner made the trigram index `doctor --indexes` suggests (PhoenixKit): a text filter that few codes
+    /// match is answered from it (see `page.rs`). Read when the database is opened.
+    pub text_index: bool,
     /// Qualified table names, in the order of [`Table::ALL`].
     tables: Vec<String>,
 }
@@ -191,7 +194,16 @@ impl Layout {
                 Backend::Postgres => format!("{}.{}", schema.quoted(), t.name()),
             })
             .collect();
-        Layout { backend, schema, mode, naive_times: false, settings_uuid: false, email_type: None, tables }
+        Layout {
+            backend,
+            schema,
+            mode,
+            naive_times: false,
+            settings_uuid: false,
+            email_type: None,
+            text_index: false,
+            tables,
+        }
     }
 
     /// How rows are keyed: refcodes' own schema is keyed as PhoenixKit's integer generation.

@@ -7,11 +7,16 @@
 //! match, but reads every code, in random order, when few do (seconds on a million codes); a scan of the table
 //! costs the same whatever matches. So on SQLite a text filter first looks through the first [`PROBE_ROWS`] codes
 //! in order: if they hold the whole window, that is the window (the first matches in order are the first matches
-//! there); if not, matches are sparse, and the trigram index gives candidates or the table is scanned. PostgreSQL
-//! plans this itself.
+//! there); if not, matches are sparse, and the trigram index gives candidates or the table is scanned.
+//!
+//! PostgreSQL plans this itself, but can't tell how many codes a text matches: with a trigram index (the one
+//! `doctor --indexes` suggests on PhoenixKit) it walks the sort's index through a million codes for a text that
+//! few match (seconds), or gathers half a million candidates for one that many match. Where that index exists, it
+//! takes the same two steps: the probe, then candidates from the index.
 
 use super::codes::{CODE_COLUMNS, EMAILS, USER_JOINS, push_where};
-use crate::domain::{CodeQuery, CodeRow, SortField};
+use crate::domain::{CodeFilter, CodeQuery, CodeRow, SortField};
+use crate::store::sql::MAX_CONTAINS;
 use crate::store::{Backend, Exec, Sql};
 use chrono::{DateTime, Utc};
 
@@ -41,25 +46,32 @@ enum Search {
     Index(String),
     /// No indexed text holds it, but a two-character text can still end a code or description.
     EndsOnly,
+    /// PostgreSQL's trigram index answers the filter's own test of code and description.
+    Trigram,
 }
 
 /// One window of the filtered, sorted list. Ties are broken by key so pages never overlap.
 pub async fn page(mut exec: Exec<'_>, query: &CodeQuery, now: DateTime<Utc>) -> Result<Vec<CodeRow>, sqlx::Error> {
     let end = query.offset.saturating_add(query.limit);
-    let text = !query.filter.text.trim().is_empty();
-    if exec.backend() == Backend::Sqlite && text && end <= SCAN_ROWS {
-        if end <= PROBE_ROWS as u64 {
-            let probe = page_sql(&exec, query, now, Reach::Probe);
-            let rows: Vec<CodeRow> = exec.reborrow().fetch_all(&probe).await?;
-            if rows.len() as u64 == query.limit {
-                return Ok(rows);
-            }
-            // Fewer than `end` matches among the first codes: few match, so few are candidates.
-            if let Some(search) = search(exec.reborrow(), query.filter.text.trim()).await? {
-                let sql = page_sql(&exec, query, now, Reach::Search(search));
-                return exec.fetch_all(&sql).await;
-            }
+    // A text longer than any it could match matches nothing, at once (see `push_where`).
+    let text = query.filter.text.trim();
+    let text = !text.is_empty() && text.chars().count() <= MAX_CONTAINS;
+    let sqlite = exec.backend() == Backend::Sqlite;
+    if text && end <= PROBE_ROWS as u64 && (sqlite || exec.layout().text_index) {
+        let probe = page_sql(&exec, query, now, Reach::Probe);
+        let rows: Vec<CodeRow> = exec.reborrow().fetch_all(&probe).await?;
+        if rows.len() as u64 == query.limit {
+            return Ok(rows);
         }
+        // Fewer than `end` matches among the first codes: few match, so few are candidates.
+        let search =
+            if sqlite { search(exec.reborrow(), query.filter.text.trim()).await? } else { Some(Search::Trigram) };
+        if let Some(search) = search {
+            let sql = page_sql(&exec, query, now, Reach::Search(search));
+            return exec.fetch_all(&sql).await;
+        }
+    }
+    if sqlite && text && end <= SCAN_ROWS {
         let sql = page_sql(&exec, query, now, Reach::Scan);
         return exec.fetch_all(&sql).await;
     }
@@ -94,7 +106,13 @@ fn page_sql(exec: &Exec<'_>, query: &CodeQuery, now: DateTime<Utc>, reach: Reach
             sql.push(" LIMIT ").push_int(PROBE_ROWS).push(") p JOIN {codes} c ON c.{code_key} = p.{code_key}")
         }
     };
-    push_where(&mut sql, &query.filter, now);
+    if reach == Reach::Search(Search::Trigram) {
+        // Its candidates are exactly the text's matches; the filter's own test of the text would only mislead
+        // the planner into reading every code.
+        push_where(&mut sql, &CodeFilter { text: String::new(), status: query.filter.status }, now);
+    } else {
+        push_where(&mut sql, &query.filter, now);
+    }
     if let Reach::Search(search) = &reach {
         push_candidates(&mut sql, query.filter.text.trim(), search);
     }
@@ -128,11 +146,25 @@ async fn search(exec: Exec<'_>, text: &str) -> Result<Option<Search>, sqlx::Erro
     }
 }
 
-/// Appends ` AND c.id IN (...)`, the candidates of [`Reach::Search`] for `text`: codes the trigram index finds,
-/// codes that end with a two-character text, and codes of users whose email matches. A superset of the codes the
-/// text filter matches (the index folds case as the filter does), so the filter's own test, already
-/// in the WHERE, gives exactly its codes.
+/// Appends ` AND c.id IN (...)`, the candidates of [`Reach::Search`] for `text`. SQLite: codes the trigram index
+/// finds, codes that end with a two-character text, and codes of users whose email matches; a superset of the
+/// codes the text filter matches (the index folds case as the filter does), so the filter's own test, already in
+/// the WHERE, gives exactly its codes. PostgreSQL: the filter's own tests, one part at a time.
 fn push_candidates(sql: &mut Sql, text: &str, search: &Search) {
+    if *search == Search::Trigram {
+        // Each part on its own, so that each can use its index (an OR of them all can't).
+        sql.push(" AND c.{code_key} IN (SELECT x.{code_key} FROM {codes} x WHERE ");
+        sql.push_contains("x.code", text).push(" OR ").push_contains("x.description", text);
+        for column in [
+            " UNION SELECT x.{code_key} FROM {codes} x WHERE x.{created_by} IN (",
+            " UNION SELECT x.{code_key} FROM {codes} x WHERE x.{beneficiary} IN (",
+        ] {
+            sql.push(column).push("SELECT u.{user_key} FROM {users} u WHERE ");
+            sql.push_contains("CAST(u.email AS TEXT)", text).push(")");
+        }
+        sql.push(")");
+        return;
+    }
     sql.push(" AND c.id IN (");
     let mut union = "";
     if let Search::Index(query) = search {
