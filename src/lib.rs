@@ -2,7 +2,8 @@
 //! over SQLite (embedded default), PostgreSQL, or a PhoenixKit application's own database.
 //!
 //! Dependencies point one way: `cli`/`tui` → `service` → `store` → `domain`. The library's surface is `domain`,
-//! `service` and what configuring a service needs (`config`, `error`); the store is reached only through the service.
+//! `service` and what configuring a service needs (`config`, `error`), and the dashboard (`tui`) for embedding;
+//! the store is reached only through the service, and the command line only through the binary (`binary_main`).
 //!
 //! # Where things are
 //! - `domain/`: the rules, pure (no I/O; time is passed in). A code and its computed status (`code.rs`,
@@ -21,14 +22,15 @@
 //!   I/O), `terminal.rs` (the loop), `keymap.rs`, `theme.rs`, `layout.rs`.
 //! - `config.rs` (defaults, file, environment), `logging.rs`, `error.rs`.
 
-pub mod cli;
+mod cli;
 pub mod config;
 pub mod domain;
 pub mod error;
-pub mod logging;
+mod logging;
 pub mod service;
 mod store;
 pub mod tui;
 
+pub use cli::binary::main as binary_main;
 pub use error::{Error, Result};
 pub use service::Service;

@@ -1,43 +1,6 @@
-//! The `refcodes` binary: the dashboard with no command, the CLI with one.
+//! The `refcodes` binary: the dashboard with no command, the CLI with one. It lives in the library
+//! (`cli::binary`), which keeps the command line's internals out of the library's public surface.
 
-use refcodes::cli::{self, Setup};
-use std::process::ExitCode;
-
-fn main() -> ExitCode {
-    if let Err(err) = color_eyre::install() {
-        eprintln!("refcodes: {err}");
-    }
-    let setup = match Setup::from_args() {
-        Ok(setup) => setup,
-        Err(code) => return code,
-    };
-    let _log = refcodes::logging::init(&setup.config, setup.database_url().ok().as_deref());
-    let runtime = match tokio::runtime::Runtime::new() {
-        Ok(rt) => rt,
-        Err(err) => {
-            eprintln!("refcodes: can't start the async runtime: {err}");
-            return ExitCode::from(3);
-        }
-    };
-    match &setup.cli.command {
-        Some(command) => runtime.block_on(cli::run(&setup, command)),
-        None => runtime.block_on(dashboard(&setup)),
-    }
-}
-
-/// No command: the dashboard on the configured database, as the operator.
-async fn dashboard(setup: &Setup) -> ExitCode {
-    let (service, signed) = match setup.open_service().await {
-        Ok(opened) => opened,
-        Err(err) => return cli::output::report(&err, false),
-    };
-    let outcome = refcodes::tui::run(service.clone(), &setup.config.dashboard, &signed).await;
-    service.close().await;
-    match outcome {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(report) => {
-            eprintln!("refcodes: {report:?}");
-            ExitCode::from(3)
-        }
-    }
+fn main() -> std::process::ExitCode {
+    refcodes::binary_main()
 }

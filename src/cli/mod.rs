@@ -2,6 +2,7 @@
 
 mod admin;
 pub mod args;
+pub mod binary;
 mod codes;
 mod confirm;
 mod doctor;

@@ -48,7 +48,7 @@ pub fn parse(raw: &str, now: DateTime<Utc>) -> Result<Expiration, String> {
         return Ok(Expiration::At(at));
     }
     if let Ok(date) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
-        return Ok(Expiration::At(date.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc()));
+        return Ok(Expiration::At(day_start(date)));
     }
     Err(format!("{text:?} is not a time: {EXAMPLES}"))
 }
@@ -76,6 +76,11 @@ fn parse_span(text: &str) -> Option<Result<Duration, String>> {
         return Some(Err(format!("{text:?} is now, and an expiration must be in the future: {EXAMPLES}")));
     }
     Some(n.checked_mul(per_unit).and_then(Duration::try_seconds).ok_or_else(too_far))
+}
+
+/// The first instant of a UTC day.
+pub fn day_start(day: NaiveDate) -> DateTime<Utc> {
+    day.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc()
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
-//! Realistic sample data: users, codes in every state, and usage spread over the past days. It writes directly
-//! (past expirations, counts from usage) because it stands for history, not for an admin's form.
+//! Realistic sample data: users, codes in every state, and usage spread over the past days. It writes rows as
+//! they are (past expirations, counts from usage) because it stands for history, not for an admin's form; like
+//! every admin write, each of its transactions checks the operator's role again.
 
 use super::Service;
 use crate::domain::draft::NewCode;
@@ -78,7 +79,7 @@ const BULK_CACHE_KIB: u32 = 256 * 1024;
 impl Service {
     /// Writes sample data and enables the system, so codes can be tried at once.
     pub async fn demo(&self, input: &DemoInput) -> Result<DemoOutcome> {
-        let operator = self.require_admin()?.clone();
+        let operator = self.require_admin()?.user.email.clone();
         self.refuse_on_phoenix_kit("writing demo data")?;
         if input.users == 0 || input.users > 1_000_000 {
             return Err(Refusal::field("users", "must be 1 to 1000000").into());
@@ -109,23 +110,25 @@ impl Service {
                     )
                 })
                 .collect();
-            let mut tx = self.db.begin_write().await?;
+            let (mut tx, _) = self.begin_admin_write().await?;
             user_ids.extend(users::insert_many(tx.exec(), &rows).await?);
             tx.commit().await?;
         }
         // A few of them are admins, so codes have several creators.
-        let mut creators = vec![operator.user.id];
+        let (mut tx, signed_in) = self.begin_admin_write().await?;
+        let mut creators = vec![signed_in.user.id];
         for id in user_ids.iter().take(3) {
-            users::assign_role(self.db.exec(), *id, Role::Admin).await?;
+            users::assign_role(tx.exec(), *id, Role::Admin).await?;
             creators.push(*id);
         }
+        tx.commit().await?;
 
         let mut made = 0usize;
         let mut usage_records = 0u64;
         let limit = config.max_number_of_uses_per_code;
         while made < input.codes {
             let n = BATCH.min(input.codes - made);
-            let mut tx = self.db.begin_write().await?;
+            let (mut tx, _) = self.begin_admin_write().await?;
             tx.set_page_cache(Some(BULK_CACHE_KIB)).await?;
             let (prefix, description) = CAMPAIGNS[rng.random_range(0..CAMPAIGNS.len())];
             let shape = CodeShape { prefix: format!("{prefix}-"), random_len: 6 };
@@ -176,11 +179,11 @@ impl Service {
             tx.commit().await?;
             made += n;
         }
-        let mut tx = self.db.begin_write().await?;
+        let (mut tx, _) = self.begin_admin_write().await?;
         tx.set_page_cache(None).await?;
+        settings::write(tx.exec(), SettingKey::Enabled, "true", now).await?;
         tx.commit().await?;
-        settings::write(self.db.exec(), SettingKey::Enabled, "true", now).await?;
-        tracing::info!(users = input.users, codes = made, usage_records, by = %operator.user.email, "demo data written");
+        tracing::info!(users = input.users, codes = made, usage_records, by = %operator, "demo data written");
         Ok(DemoOutcome { users: input.users, codes: made, usage_records, system_enabled: true })
     }
 }

@@ -1,15 +1,15 @@
 //! The registration flow: a code checked under the enabled/required settings, and a new user who redeems it in
 //! the same transaction. Errors carry the precise kind; `Refusal::public_message` is what the public sees.
 
+use super::Service;
 use super::codes::{lookup_form, not_found};
 use super::usage::redeem;
-use super::users::{NewUserInput, check_user, email_taken};
-use super::{Service, is_unique_violation};
+use super::users::{NewUserInput, check_user, insert_checked};
 use crate::domain::stats::Usage;
 use crate::domain::user::User;
 use crate::domain::{CodeStatus, ErrorKind, ReferralCode, Refusal};
 use crate::error::Result;
-use crate::store::{codes, settings, users};
+use crate::store::{codes, settings};
 use serde::Serialize;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -60,7 +60,7 @@ impl Service {
         self.refuse_on_phoenix_kit("registering a user")?;
         let mut input = registration.user.clone();
         input.role = None;
-        let (email, [username, first_name, last_name]) = check_user(&input)?;
+        let checked = check_user(&input)?;
         let now = self.now();
         let mut tx = self.db.begin_write().await?;
         let config = settings::read(tx.exec()).await?;
@@ -68,21 +68,7 @@ impl Service {
         if config.enabled && config.required && code.is_none() {
             return Err(Refusal::new(ErrorKind::CodeRequired, "a referral code is required to register").into());
         }
-        if users::find_by_email(tx.exec(), &email).await?.is_some() {
-            return Err(email_taken(&email));
-        }
-        let new = users::NewUser {
-            email: &email,
-            username: username.as_deref(),
-            first_name: first_name.as_deref(),
-            last_name: last_name.as_deref(),
-            inserted_at: now,
-        };
-        // A registration of the same email that committed since the check above.
-        let user = users::insert(tx.exec(), &new).await.map_err(|e| {
-            let e = crate::Error::from(e);
-            if is_unique_violation(&e) { email_taken(&email) } else { e }
-        })?;
+        let user = insert_checked(&mut tx, &checked, now).await?;
         let usage = match code {
             Some(code) if config.enabled => Some(redeem(&mut tx, &lookup_form(code), user.id, now).await?),
             _ => None,

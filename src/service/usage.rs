@@ -2,6 +2,7 @@
 
 use super::Service;
 use super::codes::{lookup_form, not_found};
+use crate::domain::expiry::day_start;
 use crate::domain::stats::{CodeUsageStats, DailyUsage, SystemStats, TopCode, Usage, UsageRecord};
 use crate::domain::{CodeId, CodeStatus, ErrorKind, Refusal, UsageId, UserId};
 use crate::error::{Error, Result};
@@ -85,10 +86,6 @@ impl Service {
             .map(|day| DailyUsage { day, uses: found.iter().find(|u| u.day == day).map_or(0, |u| u.uses) })
             .collect())
     }
-}
-
-fn day_start(day: NaiveDate) -> DateTime<Utc> {
-    day.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc()
 }
 
 /// The redemption inside an open write transaction; the caller commits. On a refusal the caller drops the

@@ -4,7 +4,9 @@ use super::{Service, is_unique_violation};
 use crate::domain::user::{Role, User, UserWithRole};
 use crate::domain::{ErrorKind, FieldError, Refusal, UserId, validate};
 use crate::error::{Result, refuse};
+use crate::store::Tx;
 use crate::store::users::{self, NewUser};
+use chrono::{DateTime, Utc};
 
 /// A user to add, as typed.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -34,8 +36,31 @@ pub(super) fn check_user(input: &NewUserInput) -> std::result::Result<(String, [
     }
 }
 
-pub(super) fn email_taken(email: &str) -> crate::Error {
+fn email_taken(email: &str) -> crate::Error {
     Refusal::new(ErrorKind::EmailTaken, format!("a user with email {email} exists already")).into()
+}
+
+/// Inserts a user whose fields [`check_user`] passed, in `tx`; `email_taken` when the email is someone's, also
+/// when another transaction inserted it since the check (the unique index says so).
+pub(super) async fn insert_checked(
+    tx: &mut Tx,
+    (email, [username, first_name, last_name]): &(String, [Option<String>; 3]),
+    now: DateTime<Utc>,
+) -> Result<User> {
+    if users::find_by_email(tx.exec(), email).await?.is_some() {
+        return Err(email_taken(email));
+    }
+    let new = NewUser {
+        email,
+        username: username.as_deref(),
+        first_name: first_name.as_deref(),
+        last_name: last_name.as_deref(),
+        inserted_at: now,
+    };
+    users::insert(tx.exec(), &new).await.map_err(|e| {
+        let e = crate::Error::from(e);
+        if is_unique_violation(&e) { email_taken(email) } else { e }
+    })
 }
 
 impl Service {
@@ -43,22 +68,9 @@ impl Service {
     pub async fn add_user(&self, input: &NewUserInput) -> Result<UserWithRole> {
         self.require_admin()?;
         self.refuse_on_phoenix_kit("adding a user")?;
-        let (email, [username, first_name, last_name]) = check_user(input)?;
+        let checked = check_user(input)?;
         let (mut tx, _) = self.begin_admin_write().await?;
-        if users::find_by_email(tx.exec(), &email).await?.is_some() {
-            return Err(email_taken(&email));
-        }
-        let new = NewUser {
-            email: &email,
-            username: username.as_deref(),
-            first_name: first_name.as_deref(),
-            last_name: last_name.as_deref(),
-            inserted_at: self.now(),
-        };
-        let user = users::insert(tx.exec(), &new).await.map_err(|e| {
-            let e = crate::Error::from(e);
-            if is_unique_violation(&e) { email_taken(&email) } else { e }
-        })?;
+        let user = insert_checked(&mut tx, &checked, self.now()).await?;
         if let Some(role) = input.role {
             users::assign_role(tx.exec(), user.id, role).await?;
         }
