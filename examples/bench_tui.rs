@@ -80,7 +80,7 @@ fn url(db: &Path) -> String {
 
 async fn open(config: &Config, db: &Path) -> Service {
     let service = Service::from_config(config, &url(db), false).await.expect("the database opens");
-    let signed = service.sign_in(OPERATOR).await.expect("the operator signs in");
+    let signed = service.sign_in_or_make_first_owner(OPERATOR).await.expect("the operator signs in");
     service.with_operator(signed.operator)
 }
 

@@ -132,7 +132,7 @@ async fn run(args: &Args) -> Result<ExitCode, Error> {
     let pool = args.pool.unwrap_or(args.clients as u32).max(1);
     let busy_timeout = Duration::from_millis(args.busy_timeout_ms);
     let base = Service::open(&args.database_url, pool, busy_timeout, ServiceOptions::default()).await?;
-    let signed = base.sign_in(OPERATOR).await?;
+    let signed = base.sign_in_or_make_first_owner(OPERATOR).await?;
     let Some(operator) = signed.operator.filter(|op| op.is_admin()) else {
         return Err(Error::Config(format!("{OPERATOR} is not an admin of this database; use a fresh database")));
     };

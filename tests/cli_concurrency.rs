@@ -107,11 +107,11 @@ fn sqlite_one_user_counts_once_however_many_processes() {
 #[test]
 fn postgres_the_limit_holds_for_separate_processes() {
     let Some(db) = PgDatabase::create("postgres_the_limit_holds_for_separate_processes") else { return };
-    the_limit_holds_for_separate_processes(&Env::with_url(&db.url));
+    the_limit_holds_for_separate_processes(&Env::with_url(&db.url).owned());
 }
 
 #[test]
 fn postgres_one_user_counts_once_however_many_processes() {
     let Some(db) = PgDatabase::create("postgres_one_user_counts_once_however_many_processes") else { return };
-    one_user_counts_once_however_many_processes(&Env::with_url(&db.url));
+    one_user_counts_once_however_many_processes(&Env::with_url(&db.url).owned());
 }

@@ -329,7 +329,7 @@ async fn check_first_sign_ins_at_once_make_one_owner(db: &TestDb) {
     let calls = (0..8)
         .map(|i| {
             let service: Service = service.clone();
-            async move { service.sign_in(&format!("first{i}@example.com")).await }
+            async move { service.sign_in_or_make_first_owner(&format!("first{i}@example.com")).await }
         })
         .collect();
     let results = all_at_once(calls).await;
