@@ -256,6 +256,9 @@ fn an_unreachable_database_exits_three_without_printing_the_password() {
 
     let out = Out::of(human.wait_with_output().unwrap(), &["stats"]).status(3);
     assert!(out.stderr.starts_with("refcodes: database error"), "{}", out.stderr);
+    // What the system said, not the pool's "timed out" after retrying it.
+    assert!(out.stderr.contains("Connection refused"), "{}", out.stderr);
+    assert!(!out.stderr.contains("pool timed out"), "{}", out.stderr);
     assert!(out.stderr.contains("--database-url"), "says what to check: {}", out.stderr);
     assert_no_password(&env, &out);
 

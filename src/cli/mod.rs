@@ -50,6 +50,11 @@ impl Setup {
     pub async fn open_service(&self, dashboard: bool) -> Result<(Service, SignIn)> {
         let url = self.database_url()?;
         let mut config = self.config.clone();
+        if !dashboard {
+            // A command runs one statement or transaction at a time: one connection is all it needs, so a
+            // hundred scripts at once don't exhaust a PostgreSQL server's connections.
+            config.database.max_connections = 1;
+        }
         if let Some(schema) = self.cli.schema.as_deref().filter(|s| !s.trim().is_empty()) {
             config.database.schema = schema.to_string();
         }

@@ -7,10 +7,13 @@ use sqlx::postgres::PgRow;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::SqliteRow;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{ConnectOptions as _, Connection, FromRow, PgPool, Postgres, Sqlite, SqlitePool, Transaction};
+use sqlx::{ConnectOptions as _, Connection, FromRow, PgConnection, PgPool, Postgres, Sqlite, SqlitePool, Transaction};
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
+
+/// How long to wait for PostgreSQL to accept a first connection.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// A PostgreSQL connection idle this long is pinged before it is handed out.
 const PING_IF_IDLE_FOR: Duration = Duration::from_secs(10);
@@ -102,6 +105,18 @@ impl Db {
                 PgConnectOptions::from_str(url).map_err(|e| Error::Config(format!("bad database URL: {e}")))?;
             let connect =
                 if options.read_only { connect.options([("default_transaction_read_only", "on")]) } else { connect };
+            let connect = connect.application_name("refcodes");
+            // The pool retries a refused connection and "too many clients" until its acquire timeout, then says
+            // only "pool timed out". One connection first, under a short timeout, lets the server's own words
+            // through at once.
+            let probe =
+                tokio::time::timeout(CONNECT_TIMEOUT, PgConnection::connect_with(&connect)).await.map_err(|_| {
+                    Error::Database(sqlx::Error::Io(std::io::Error::new(
+                        std::io::ErrorKind::TimedOut,
+                        format!("no answer from the server within {} s", CONNECT_TIMEOUT.as_secs()),
+                    )))
+                })??;
+            probe.close().await?;
             let pool = PgPoolOptions::new()
                 .max_connections(options.max_connections)
                 // The pool's own check pings every connection before handing it out: one more round trip to the
@@ -118,7 +133,7 @@ impl Db {
                     })
                 })
                 .acquire_timeout(Duration::from_secs(10))
-                .connect_with(connect.application_name("refcodes"))
+                .connect_with(connect)
                 .await?;
             let layout = attach::detect(&pool, schema).await?;
             Ok(Db { layout: Arc::new(layout), pools: Pools::Postgres(pool), read_only: options.read_only })
