@@ -134,7 +134,7 @@ impl Service {
         if !options.read_only {
             db.migrate().await?;
         }
-        let redeemer = (db.layout().backend == Backend::Sqlite).then(|| redeemer::Redeemer::new(db.clone()));
+        let redeemer = (db.layout().backend == Backend::Sqlite).then(|| Arc::new(redeemer::Redeemer::new(db.clone())));
         Ok(Service {
             db,
             url: url.to_string(),

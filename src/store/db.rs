@@ -255,8 +255,8 @@ impl Db {
     /// round trip to a SQLite connection's thread is a hand-off and a wake-up both ways, which cost a redemption
     /// sent as BEGIN, two statements and COMMIT most of its time on the writer.
     ///
-    /// Run it to the end (the redeemer does, in a task of its own): the transaction is the script's own, so a
-    /// future dropped part way could leave it open on the writer connection until the next write's ROLLBACK.
+    /// A future dropped part way (its task cancelled) closes the connection instead of returning it to the pool:
+    /// the script's transaction may be open on it, and closing makes SQLite roll it back and release the lock.
     pub async fn write_script<T>(&self, script: &Sql) -> Result<Vec<T>>
     where
         T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin,
@@ -264,17 +264,19 @@ impl Db {
         let Pools::Sqlite { writer, .. } = &self.pools else {
             unreachable!("scripts of several statements are written on SQLite only");
         };
-        let mut conn = writer.acquire().await.map_err(|e| busy(e, writer))?;
+        let mut guard = Unfinished { conn: writer.acquire().await.map_err(|e| busy(e, writer))?, finished: false };
         let script = script.framed("BEGIN IMMEDIATE; ", "; COMMIT");
-        match Exec::SqliteConn(&self.layout, &mut conn).fetch_all(&script).await {
+        let result = Exec::SqliteConn(&self.layout, &mut guard.conn).fetch_all(&script).await;
+        guard.finished = true;
+        match result {
             Ok(rows) => Ok(rows),
             Err(e) => {
                 let e = busy(e, writer);
                 // Stopped part way: end the transaction, if it began, before the connection serves another write.
                 // ROLLBACK fails when none is open (BEGIN itself failed); as that can't be told from a broken
                 // connection, the connection is then closed and the pool opens another.
-                if sqlx::raw_sql("ROLLBACK").execute(&mut *conn).await.is_err() {
-                    conn.close_on_drop();
+                if sqlx::raw_sql("ROLLBACK").execute(&mut *guard.conn).await.is_err() {
+                    guard.conn.close_on_drop();
                 }
                 Err(e)
             }
@@ -288,6 +290,20 @@ impl Db {
                 pool.close().await;
             }
             Pools::Postgres(pool) => pool.close().await,
+        }
+    }
+}
+
+/// The writer connection while a script runs on it; see [`Db::write_script`].
+struct Unfinished {
+    conn: sqlx::pool::PoolConnection<Sqlite>,
+    finished: bool,
+}
+
+impl Drop for Unfinished {
+    fn drop(&mut self) {
+        if !self.finished {
+            self.conn.close_on_drop();
         }
     }
 }
