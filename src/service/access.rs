@@ -94,6 +94,13 @@ impl Service {
             made => Ok(SignIn { operator: Some(made?), made_first_owner: true, no_users: false, ..signed }),
         }
     }
+
+    /// Whether the signed-in operator holds Owner or Admin now (the dashboard asks at each refresh).
+    pub async fn operator_is_admin(&self) -> Result<bool> {
+        let Some(signed_in) = &self.operator else { return Ok(false) };
+        let now = users::with_role(self.db.exec(), signed_in.user.id).await?;
+        Ok(now.is_some_and(|u| Operator { user: u.user, role: u.role }.is_admin()))
+    }
 }
 
 fn operator_email(email: &str) -> Result<String> {
