@@ -100,7 +100,7 @@ fn url(db: &Path) -> String {
 
 async fn open(args: &Args, config: &Config, url: &str) -> Service {
     let service = Service::from_config(config, url, false).await.expect("the database opens");
-    let signed = service.sign_in(&args.operator).await.expect("the operator signs in");
+    let signed = service.sign_in_or_make_first_owner(&args.operator).await.expect("the operator signs in");
     eprintln!("bench: {} as {}", service.attached(), args.operator);
     service.with_operator(signed.operator)
 }

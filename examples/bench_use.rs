@@ -144,7 +144,7 @@ async fn run(args: &Args) -> Result<ExitCode, Error> {
     let busy_timeout = Duration::from_millis(args.busy_timeout_ms);
     let options = ServiceOptions { schema: args.schema.clone(), ..ServiceOptions::default() };
     let base = Service::open(&args.database_url, pool, busy_timeout, options).await?;
-    let signed = base.sign_in(&args.operator).await?;
+    let signed = base.sign_in_or_make_first_owner(&args.operator).await?;
     let Some(operator) = signed.operator.filter(|op| op.is_admin()) else {
         return Err(Error::Config(format!("{} is not an admin of this database; use a fresh database", args.operator)));
     };

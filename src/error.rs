@@ -19,6 +19,12 @@ pub enum Error {
     /// without a column refcodes needs). Nothing was changed.
     #[error("{0}")]
     Schema(String),
+    /// The task writing SQLite redemptions ended (its runtime shut down) before answering this one.
+    #[error(
+        "the task writing SQLite redemptions stopped before answering: this redemption may or may not have been \
+         written; look it up before trying again"
+    )]
+    WriterStopped,
     /// The command line can't be carried out as given (such as a delete with no terminal to confirm it).
     #[error("{0}")]
     Usage(String),

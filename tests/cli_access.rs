@@ -1,4 +1,4 @@
-//! Who may do what: the first Owner, `--as`, `--read-only`, and operators who are not admins.
+//! Who may do what: the first Owner (`init`), `--as`, `--read-only`, and operators who are not admins.
 
 mod cli_common;
 use cli_common as common;
@@ -50,45 +50,87 @@ fn snapshot(env: &Env) -> String {
     )
 }
 
-#[test]
-fn the_first_run_makes_the_operator_owner_and_says_so_once() {
-    let env = Env::new();
-    let out = env.ok(&["settings", "show"]);
-    assert!(
-        out.stderr.contains(&format!("this database had no admin, so {DEFAULT_OPERATOR} is now its Owner")),
-        "the first run says who became Owner: {}",
-        out.stderr
-    );
-    let again = env.ok(&["settings", "show"]);
-    assert!(!again.stderr.contains("Owner"), "only the first run says so: {}", again.stderr);
-    let users = env.json(&["users", "list"]);
-    assert_eq!(users.as_array().unwrap().len(), 1);
-    assert_eq!(users[0]["email"], DEFAULT_OPERATOR);
-    assert_eq!(users[0]["role"], "Owner");
-    // The Owner's writes work.
-    env.json(&["codes", "create", "--description", "by the owner"]);
+/// Users and role assignments, to show a command wrote none.
+fn people(env: &Env) -> (i64, i64) {
+    let count = |table: &str| {
+        let url = env.url().to_string();
+        let sql = format!("SELECT count(*) FROM {table}");
+        common::block_on(async move {
+            use sqlx::Connection;
+            let mut conn = sqlx::SqliteConnection::connect(&url).await.expect("connect");
+            let (n,): (i64,) = sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_one(&mut conn).await.expect("count");
+            n
+        })
+    };
+    (count("phoenix_kit_users"), count("phoenix_kit_user_role_assignments"))
 }
 
 #[test]
-fn the_first_owner_can_be_named_with_as_or_the_configuration() {
-    let env = Env::new();
+fn init_makes_the_first_owner_of_a_database_without_users_and_nothing_else_does() {
+    let env = Env::empty();
+    // A read on the empty database makes nobody, and says how to make the Owner.
     let out = env.ok(&["--as", "Boss@Example.com", "stats"]);
-    assert!(out.stderr.contains("boss@example.com is now its Owner"), "{}", out.stderr);
-    // The next operator is not made anything: the database has an admin now.
-    let out = env.run(&["--as", "someone@example.com", "--json", "codes", "create", "--description", "x"]);
-    assert!(!out.stderr.contains("Owner"), "{}", out.stderr);
-    assert_eq!(out.refused()["error"], "not_authorized");
-    let users = env.json(&["users", "list"]);
-    assert_eq!(users.as_array().unwrap().len(), 1, "an unknown operator is not added: {users}");
+    assert!(out.stderr.contains("no user boss@example.com: this database has no users yet"), "{}", out.stderr);
+    assert!(out.stderr.contains("refcodes init --owner EMAIL"), "{}", out.stderr);
+    assert_eq!(people(&env), (0, 0));
+    // So does a write, which is refused.
+    let msg = env.refused_as("not_authorized", &["codes", "create", "--description", "x"]);
+    assert!(msg.contains("refcodes init --owner EMAIL"), "{msg}");
+    assert_eq!(people(&env), (0, 0));
+    let msg = env.refused_as("not_authorized", &["--read-only", "init", "--owner", "boss@example.com"]);
+    assert!(msg.contains("read-only"), "{msg}");
+    assert_eq!(people(&env), (0, 0));
+
+    let out = env.ok(&["init", "--owner", "Boss@Example.com"]);
+    assert!(out.stdout.contains("boss@example.com (id 1) is now the Owner"), "{}", out.stdout);
+    let users = env.json(&["--as", "boss@example.com", "users", "list"]);
+    assert_eq!(users.as_array().unwrap().len(), 1);
     assert_eq!(users[0]["email"], "boss@example.com");
     assert_eq!(users[0]["role"], "Owner");
+    // Once only: the database has users now.
+    let msg = env.refused_as("conflict", &["init", "--owner", "other@example.com"]);
+    assert!(msg.contains("has users already"), "{msg}");
+    assert_eq!(people(&env), (1, 1));
+    // The Owner's writes work.
+    let created = env.json(&["--as", "boss@example.com", "codes", "create", "--description", "by the owner"]);
+    assert_eq!(created["created_by_email"], "boss@example.com");
+}
 
+#[test]
+fn a_read_on_a_database_without_an_admin_makes_nobody_owner() {
+    let env = Env::new();
+    env.add_user("bob@example.com", "user");
+    env.create_code("CODE", &[]);
+    // The admin goes: users and codes stay, nobody holds Owner or Admin.
+    env.sql("DELETE FROM phoenix_kit_user_role_assignments WHERE user_id = 1");
+    let before = people(&env);
+    for read in [&["codes", "list"][..], &["stats"], &["settings", "show"]] {
+        let out = env.ok(&[&["--as", "ghost@example.com"], read].concat());
+        assert!(
+            out.stderr.contains(
+                "no user ghost@example.com: an Owner or Admin adds one with `refcodes users add ghost@example.com`"
+            ),
+            "{read:?}: {}",
+            out.stderr
+        );
+        assert_eq!(people(&env), before, "{read:?} wrote users or roles");
+    }
+    // Nor does the plain user become anything by reading.
+    env.ok(&["--as", "bob@example.com", "stats"]);
+    assert_eq!(people(&env), before);
+    let msg = env.refused_as("not_authorized", &["--as", "ghost@example.com", "settings", "enable"]);
+    assert!(msg.starts_with("no user ghost@example.com"), "{msg}");
+    env.refused_as("conflict", &["init", "--owner", "ghost@example.com"]);
+    assert_eq!(people(&env), before);
+}
+
+#[test]
+fn the_operator_can_be_named_with_as_or_the_configuration() {
     // From a config file (--config FILE), and from REFCODES_OPERATOR over it.
-    let mut env = Env::new();
+    let mut env = Env::empty();
+    env.ok(&["init", "--owner", "ops@example.com"]);
     let config = env.write_file("config.toml", "[operator]\nemail = \"ops@example.com\"\n");
     let config = config.to_str().unwrap();
-    let out = env.ok(&["--config", config, "stats"]);
-    assert!(out.stderr.contains("ops@example.com is now its Owner"), "{}", out.stderr);
     let created = env.json(&["--config", config, "codes", "create", "--description", "by ops"]);
     assert_eq!(created["created_by_email"], "ops@example.com");
     env.set_var("REFCODES_OPERATOR", "bob@example.com");

@@ -107,11 +107,27 @@ fn sqlite_one_user_counts_once_however_many_processes() {
 #[test]
 fn postgres_the_limit_holds_for_separate_processes() {
     let Some(db) = PgDatabase::create("postgres_the_limit_holds_for_separate_processes") else { return };
-    the_limit_holds_for_separate_processes(&Env::with_url(&db.url));
+    the_limit_holds_for_separate_processes(&Env::with_url(&db.url).owned());
 }
 
 #[test]
 fn postgres_one_user_counts_once_however_many_processes() {
     let Some(db) = PgDatabase::create("postgres_one_user_counts_once_however_many_processes") else { return };
-    one_user_counts_once_however_many_processes(&Env::with_url(&db.url));
+    one_user_counts_once_however_many_processes(&Env::with_url(&db.url).owned());
+}
+
+/// Each command holds one PostgreSQL connection at most: as many commands at once as the database admits
+/// connections all succeed (with three connections each, two thirds of them were refused).
+#[test]
+fn postgres_commands_at_once_need_one_connection_each() {
+    let Some(db) = PgDatabase::create("postgres_commands_at_once_need_one_connection_each") else { return };
+    let env = Env::with_url(&db.url).owned();
+    env.create_code("SHARED", &[]);
+    let name = db.url.rsplit('/').next().unwrap().split('?').next().unwrap().to_string();
+    env.sql(&format!("ALTER DATABASE {name} CONNECTION LIMIT {PROCESSES}"));
+    let children: Vec<_> = (0..PROCESSES).map(|_| env.spawn(&["--json", "codes", "show", "SHARED"])).collect();
+    for child in children {
+        let out = Out::of(child.wait_with_output().expect("wait for refcodes"), &["codes", "show"]).success();
+        assert_eq!(out.json()["code"]["code"], "SHARED");
+    }
 }

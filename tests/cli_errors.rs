@@ -134,7 +134,7 @@ fn a_bad_configuration_exits_two() {
 
 #[test]
 fn the_dashboards_sections_are_checked_before_any_command_opens_the_database() {
-    let env = Env::new();
+    let env = Env::empty();
     let db = env.path().join("refcodes.db");
     let keys = env.write_file("keys.toml", "[keys.list]\n\"x\" = \"explode\"\n");
     let out = env.run(&["--json", "--config", keys.to_str().unwrap(), "stats"]).status(2);
@@ -159,7 +159,7 @@ fn environment_variables_not_ours_may_hold_any_bytes_and_ours_must_be_utf8() {
     let stats = Out::of(cmd.output().unwrap(), &["stats"]).success().json();
     assert_eq!(stats["total_codes"], 0);
 
-    let env = Env::new();
+    let env = Env::empty();
     let mut cmd = env.command(&["--json", "stats"]);
     cmd.env("REFCODES_OPERATOR", OsStr::from_bytes(b"ops\xff@example.com"));
     let out = Out::of(cmd.output().unwrap(), &["stats"]).status(2);
@@ -171,13 +171,16 @@ fn environment_variables_not_ours_may_hold_any_bytes_and_ours_must_be_utf8() {
 
 #[test]
 fn a_configuration_file_is_read() {
-    let env = Env::new();
+    let env = Env::empty();
     let db = env.path().join("from-config.db");
     let config = env.write_file(
         "config.toml",
         &format!("[database]\nurl = \"sqlite://{}\"\n\n[codes]\nlength = 9\nmax_uses = 42\n", db.display()),
     );
     // No --database-url: the file names the database.
+    let mut init = env.bare_command();
+    init.args(["--config", config.to_str().unwrap(), "init", "--owner", common::DEFAULT_OPERATOR]);
+    Out::of(init.output().unwrap(), &["init"]).success();
     let mut cmd = env.bare_command();
     cmd.args(["--json", "--config", config.to_str().unwrap(), "codes", "create", "--description", "x"]);
     let created = Out::of(cmd.output().unwrap(), &["codes", "create"]).success().json();
@@ -253,6 +256,9 @@ fn an_unreachable_database_exits_three_without_printing_the_password() {
 
     let out = Out::of(human.wait_with_output().unwrap(), &["stats"]).status(3);
     assert!(out.stderr.starts_with("refcodes: database error"), "{}", out.stderr);
+    // What the system said, not the pool's "timed out" after retrying it.
+    assert!(out.stderr.contains("Connection refused"), "{}", out.stderr);
+    assert!(!out.stderr.contains("pool timed out"), "{}", out.stderr);
     assert!(out.stderr.contains("--database-url"), "says what to check: {}", out.stderr);
     assert_no_password(&env, &out);
 
@@ -272,7 +278,7 @@ fn an_unreachable_database_exits_three_without_printing_the_password() {
 
 #[test]
 fn a_database_that_cannot_be_opened_exits_three() {
-    let env = Env::new();
+    let env = Env::empty();
     let nowhere = format!("sqlite://{}", env.path().join("no/such/dir/x.db").display());
     let out = Out::of(env.bare_command().args(["--database-url", &nowhere, "stats"]).output().unwrap(), &["x"]);
     out.status(3);
@@ -312,4 +318,158 @@ fn with_password(url: &str, password: &str) -> String {
         None => ("postgres".to_string(), authority),
     };
     format!("{scheme}://{user}:{password}@{host}{tail}")
+}
+
+/// The tables of a SQLite file and its bytes, to show a command left it as it was.
+fn sqlite_file_state(path: &Path) -> (Vec<String>, Vec<u8>) {
+    let url = format!("sqlite://{}?mode=ro", path.display());
+    let tables = common::block_on(async move {
+        use sqlx::Connection;
+        let mut conn = sqlx::SqliteConnection::connect(&url).await.expect("connect");
+        let rows: Vec<(String,)> = sqlx::query_as("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+            .fetch_all(&mut conn)
+            .await
+            .expect("tables");
+        conn.close().await.expect("close");
+        rows.into_iter().map(|(t,)| t).collect()
+    });
+    (tables, std::fs::read(path).expect("read the file"))
+}
+
+/// Makes a SQLite file at `path` with `sql` run in it (in SQLite's default journal mode, as other programs do).
+fn sqlite_file(path: &Path, sql: &str) {
+    let url = format!("sqlite://{}?mode=rwc", path.display());
+    let sql = sql.to_string();
+    common::block_on(async move {
+        use sqlx::Connection;
+        let mut conn = sqlx::SqliteConnection::connect(&url).await.expect("connect");
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(&mut conn).await.expect("run SQL");
+        conn.close().await.expect("close");
+    });
+}
+
+#[test]
+fn a_sqlite_file_of_another_application_is_refused_and_left_unchanged() {
+    let env = Env::empty();
+    for (name, sql, table) in [
+        (
+            "notes.db",
+            "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT); INSERT INTO notes (body) VALUES ('hi')",
+            "notes",
+        ),
+        (
+            "same_name.db",
+            "CREATE TABLE phoenix_kit_referral_codes (id INTEGER PRIMARY KEY, title TEXT)",
+            "phoenix_kit_referral_codes",
+        ),
+    ] {
+        let path = env.path().join(name);
+        sqlite_file(&path, sql);
+        let before = sqlite_file_state(&path);
+        let url = format!("sqlite://{}", path.display());
+        for args in [&["codes", "list"][..], &["--json", "stats"], &["init", "--owner", "a@example.com"]] {
+            let out = env.bare_command().arg("--database-url").arg(&url).args(args).output().unwrap();
+            let out = Out::of(out, args).status(3);
+            let said = format!("{}{}", out.stdout, out.stderr);
+            assert!(said.contains(&format!("another application ({table})")), "{name} {args:?}: {said}");
+            assert_eq!(sqlite_file_state(&path), before, "{name} changed by {args:?}");
+        }
+        let files: Vec<_> = std::fs::read_dir(env.path()).unwrap().flatten().map(|e| e.file_name()).collect();
+        assert!(!files.iter().any(|f| f.to_string_lossy().starts_with(&format!("{name}-"))), "{files:?}");
+    }
+}
+
+#[test]
+fn postgres_a_database_with_a_same_named_table_is_refused_and_gets_no_migrations_table() {
+    let Some(db) = PgDatabase::create("postgres_a_database_with_a_same_named_table") else { return };
+    let env = Env::with_url(&db.url);
+    env.sql("CREATE TABLE phoenix_kit_referral_codes (id serial PRIMARY KEY, title text)");
+    let tables = || {
+        let url = db.url.clone();
+        common::block_on(async move {
+            use sqlx::Connection;
+            let mut conn = sqlx::PgConnection::connect(&url).await.expect("connect");
+            let rows: Vec<(String,)> = sqlx::query_as(
+                "SELECT table_schema || '.' || table_name FROM information_schema.tables \
+                 WHERE table_schema NOT IN ('pg_catalog', 'information_schema') ORDER BY 1",
+            )
+            .fetch_all(&mut conn)
+            .await
+            .expect("tables");
+            conn.close().await.expect("close");
+            rows.into_iter().map(|(t,)| t).collect::<Vec<_>>()
+        })
+    };
+    for args in [&["codes", "list"][..], &["init", "--owner", "a@example.com"], &["migrate"]] {
+        let out = env.run(args).status(3);
+        assert!(out.stderr.contains("another application (phoenix_kit_referral_codes)"), "{args:?}: {}", out.stderr);
+        assert_eq!(tables(), vec!["public.phoenix_kit_referral_codes".to_string()], "{args:?} created tables");
+    }
+}
+
+#[test]
+fn mode_ro_in_a_sqlite_url_is_read_only() {
+    let env = Env::new();
+    env.create_code("KEPT", &[]);
+    let path = env.url().trim_start_matches("sqlite://").to_string();
+    let ro = format!("{}?mode=ro", env.url());
+    let run = |args: &[&str]| {
+        let out = env.bare_command().arg("--database-url").arg(&ro).args(args).output().unwrap();
+        Out::of(out, args)
+    };
+    let doc = run(&["--json", "codes", "delete", "KEPT", "--yes"]).refused();
+    assert_eq!(doc["error"], "not_authorized");
+    assert!(doc["message"].as_str().unwrap().contains("read-only"), "{doc}");
+    let doc = run(&["--json", "codes", "list"]).success().json();
+    assert_eq!(doc["total"], 1, "{doc}");
+    assert_eq!(env.json(&["codes", "list"])["total"], 1, "the code is still there");
+    assert!(Path::new(&path).exists());
+}
+
+#[test]
+fn read_only_reads_a_database_in_a_directory_it_may_not_write() {
+    let env = Env::new();
+    env.create_code("KEPT", &[]);
+    let path = env.url().trim_start_matches("sqlite://").to_string();
+    let dir = Path::new(&path).parent().unwrap().to_path_buf();
+    use std::os::unix::fs::PermissionsExt;
+    // Root writes anywhere: then the reader runs as `nobody` (who may read the file but not write the directory).
+    let root = std::process::Command::new("id").arg("-u").output().map(|o| o.stdout == b"0\n").unwrap_or(false);
+    let nobody = Path::new("/usr/bin/setpriv").exists();
+    if root && !nobody {
+        eprintln!("skipping: running as root without setpriv, a read-only directory can't be made");
+        return;
+    }
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o555)).unwrap();
+    let args = ["--read-only", "--json", "codes", "list"];
+    let mut cmd = if root {
+        let mut cmd = std::process::Command::new("/usr/bin/setpriv");
+        cmd.args(["--reuid=65534", "--regid=65534", "--clear-groups", env!("CARGO_BIN_EXE_refcodes")]);
+        let inner = env.bare_command();
+        for (k, v) in inner.get_envs() {
+            match v {
+                Some(v) => cmd.env(k, v),
+                None => cmd.env_remove(k),
+            };
+        }
+        cmd.current_dir("/").stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped());
+        cmd
+    } else {
+        env.bare_command()
+    };
+    let out = cmd.arg("--database-url").arg(env.url()).args(args).output().unwrap();
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let out = Out::of(out, &args).success();
+    assert_eq!(out.json()["codes"][0]["code"], "KEPT", "{}", out.stdout);
+}
+
+#[test]
+fn a_sqlite_url_without_a_file_says_so() {
+    let env = Env::empty();
+    for url in ["sqlite:", "sqlite://"] {
+        let out = env.bare_command().args(["--database-url", url, "stats"]).output().unwrap();
+        let out = Out::of(out, &[url]).status(2);
+        assert!(out.stderr.contains(&format!("the database URL {url} names no file")), "{}", out.stderr);
+    }
 }

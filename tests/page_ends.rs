@@ -44,7 +44,7 @@ where
 
 async fn seeded(url: &str) -> Service {
     let service = Service::open(url, 4, Duration::from_secs(5), ServiceOptions::default()).await.expect("opens");
-    let signed = service.sign_in("pages@example.com").await.expect("signs in");
+    let signed = service.sign_in_or_make_first_owner("pages@example.com").await.expect("signs in");
     let service = service.with_operator(signed.operator);
     service.demo(&DemoInput { users: 30, codes: 400, days: 30 }).await.expect("demo data");
     service

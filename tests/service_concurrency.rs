@@ -329,7 +329,7 @@ async fn check_first_sign_ins_at_once_make_one_owner(db: &TestDb) {
     let calls = (0..8)
         .map(|i| {
             let service: Service = service.clone();
-            async move { service.sign_in(&format!("first{i}@example.com")).await }
+            async move { service.sign_in_or_make_first_owner(&format!("first{i}@example.com")).await }
         })
         .collect();
     let results = all_at_once(calls).await;
@@ -549,4 +549,51 @@ async fn check_sixty_four_clients_never_over_redeem_nor_double_use(db: &TestDb) 
     assert_eq!(db.double_uses().await, 0, "no user used a code twice");
     assert_eq!(db.counter_mismatches().await, 0, "counters equal the usage rows");
     assert_eq!(db.usage_rows().await, 60);
+}
+
+/// The SQLite redeemer's writing task is cancelled with its runtime while batches are in flight: later redemptions
+/// (on another runtime) are written, not left waiting, no transaction stays open, and the counters match the usage
+/// records of whichever redemptions were written.
+#[test]
+fn sqlite_redemptions_go_on_after_the_writer_is_cancelled_mid_batch() {
+    let runtime = || tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let first = runtime();
+    let (db, h, users) = first.block_on(async {
+        let db = TestDb::sqlite().await;
+        let h = db.harness().await;
+        h.enable_system().await;
+        h.code("SURVIVOR", 100).await;
+        let users = h.add_users("racer", 80).await;
+        (db, h, users)
+    });
+    let started = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    for user in &users[..60] {
+        let (service, id, started) = (h.base.clone(), user.id, started.clone());
+        first.spawn(async move {
+            started.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let _ = service.use_code("SURVIVOR", id).await;
+        });
+    }
+    while started.load(std::sync::atomic::Ordering::SeqCst) < 60 {
+        std::thread::yield_now();
+    }
+    // Cancels the writer wherever it is: between batches, or inside one's script.
+    first.shutdown_timeout(std::time::Duration::ZERO);
+
+    runtime().block_on(async {
+        for user in &users[60..] {
+            let redeemed =
+                tokio::time::timeout(std::time::Duration::from_secs(60), h.base.use_code("SURVIVOR", user.id))
+                    .await
+                    .expect("a redemption after the cancelled writer is answered, not left waiting");
+            redeemed.expect("and written");
+        }
+        // No BEGIN IMMEDIATE left open: another connection can take the write lock.
+        db.execute("UPDATE phoenix_kit_settings SET value = value").await;
+        assert_eq!(db.counter_mismatches().await, 0);
+        let written = db.usage_rows().await;
+        assert!((20..=80).contains(&written), "{written} usage rows");
+        let uses = db.count("SELECT number_of_uses FROM phoenix_kit_referral_codes WHERE code = 'SURVIVOR'").await;
+        assert_eq!(uses, written);
+    });
 }

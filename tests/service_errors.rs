@@ -401,3 +401,15 @@ async fn check_every_error_kind_is_reachable(db: &TestDb) {
     let all: HashSet<ErrorKind> = ErrorKind::ALL.into_iter().collect();
     assert_eq!(seen, all, "missing: {:?}", all.difference(&seen).collect::<Vec<_>>());
 }
+
+both!(the_operators_role_is_read_again_on_asking, check_the_operators_role_is_read_again_on_asking);
+async fn check_the_operators_role_is_read_again_on_asking(db: &TestDb) {
+    let h = db.harness().await;
+    let admin = h.admin().await;
+    assert!(admin.operator_is_admin().await.unwrap());
+    let id = admin.operator().expect("signed in").user.id;
+    db.execute(&format!("DELETE FROM phoenix_kit_user_role_assignments WHERE user_id = {id}")).await;
+    assert!(!admin.operator_is_admin().await.unwrap(), "the dashboard's refresh sees the role gone");
+    assert!(h.owner.operator_is_admin().await.unwrap());
+    assert!(!h.base.operator_is_admin().await.unwrap(), "nobody signed in is no admin");
+}

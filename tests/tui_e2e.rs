@@ -230,6 +230,7 @@ fn status_line(screen: &str) -> &str {
 #[test]
 fn the_dashboard_filters_creates_a_code_and_quits_cleanly() {
     let place = Place::new();
+    place.cli(&["init", "--owner", OPERATOR]);
     let demo = place.cli_json(&["demo", "--users", "50", "--codes", "200"]);
     assert_eq!(demo["codes"], 200, "demo output: {demo}");
     place.cli(&["users", "add", "e2e.friend@example.com"]);

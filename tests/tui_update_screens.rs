@@ -8,10 +8,10 @@ use chrono::NaiveDate;
 use common::*;
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use refcodes::domain::settings::{SettingKey, SystemConfig};
-use refcodes::domain::stats::{CodeUsageStats, UsageRecord};
+use refcodes::domain::stats::{CodeUsageStats, SystemStats, UsageRecord};
 use refcodes::domain::{CodeFilter, CodeId, CodeStatus, ErrorKind, UserId};
 use refcodes::tui::keymap::Mode;
-use refcodes::tui::model::{Failure, Marks, Model, Screen};
+use refcodes::tui::model::{Failure, Level, Marks, Model, Screen};
 use refcodes::tui::msg::{Cmd, Msg};
 
 fn usage_stats(id: i64) -> CodeUsageStats {
@@ -226,6 +226,27 @@ fn an_operator_who_is_not_an_admin_is_named_in_the_refusal() {
     assert!(m.form.is_none());
     assert_eq!(press(&mut m, "d"), vec![]);
     assert!(m.confirm.is_none());
+}
+
+#[test]
+fn a_refresh_that_finds_the_role_revoked_turns_the_dashboard_read_only_and_says_why() {
+    let mut m = loaded(3);
+    assert!(m.session.can_administer);
+    // The next refresh's header: the operator holds Owner or Admin no more.
+    let cmds = send(&mut m, Msg::Header(Ok((config(), SystemStats::default(), false))));
+    assert_eq!(cmds, vec![]);
+    assert!(!m.session.can_administer && m.session.revoked);
+    assert_eq!(status_text(&m), Some("admin@example.com is no longer an Owner or Admin here, so changes are off now"));
+    assert_eq!(status_level(&m), Some(Level::Error));
+    // Every change is refused from now on, with the reason, and nothing goes to the database.
+    assert_eq!(press(&mut m, "n"), vec![]);
+    assert!(m.form.is_none());
+    assert_eq!(press(&mut m, "d"), vec![]);
+    assert!(m.confirm.is_none());
+    assert_eq!(status_text(&m), Some("admin@example.com is no longer an Owner or Admin here, so changes are off now"));
+    // A later header that still says so changes nothing more.
+    assert_eq!(send(&mut m, Msg::Header(Ok((config(), SystemStats::default(), false)))), vec![]);
+    assert!(!m.session.can_administer);
 }
 
 #[test]

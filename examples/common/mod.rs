@@ -372,7 +372,7 @@ impl Db {
                 Msg::Page { generation, page, result: Ok(self.page(&query)) }
             }
             Cmd::LoadCount { generation, filter } => Msg::Count { generation, result: Ok(self.count(&filter)) },
-            Cmd::LoadHeader => Msg::Header(Ok((self.config, self.system_stats()))),
+            Cmd::LoadHeader => Msg::Header(Ok((self.config, self.system_stats(), true))),
             Cmd::LoadDetail { id, usage_limit } => {
                 let row = self.row(id)?;
                 let all = usage_of(&row);
@@ -486,6 +486,7 @@ pub fn owner() -> Session {
         phoenix_kit: false,
         read_only: false,
         can_administer: true,
+        revoked: false,
     }
 }
 

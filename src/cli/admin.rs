@@ -8,6 +8,21 @@ use crate::domain::user::Role;
 use crate::error::Result;
 use crate::service::{DemoInput, Service};
 
+pub async fn init(service: &Service, out: &mut Out, owner: &str, json: bool) -> Outcome {
+    let owner = service.make_first_owner(owner).await?;
+    if json {
+        out.json(&serde_json::json!({"id": owner.user.id, "email": owner.user.email, "role": Role::Owner.name()}))?;
+    } else {
+        out.line(format_args!(
+            "{} (id {}) is now the Owner of {}.",
+            owner.user.email,
+            owner.user.id,
+            service.database_label()
+        ))?;
+    }
+    Ok(())
+}
+
 pub fn migrate(service: &Service, out: &mut Out, json: bool) -> Outcome {
     // Opening the service applied the migrations to refcodes' own schema; a PhoenixKit database is left as it is.
     let phoenix_kit = service.is_phoenix_kit();

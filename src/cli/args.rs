@@ -47,6 +47,12 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Make the first user and Owner of a database that has no users yet
+    Init {
+        /// The Owner's email
+        #[arg(long, value_name = "EMAIL")]
+        owner: String,
+    },
     /// Create or update the tables (also done on every start)
     Migrate,
     /// Show or change the system settings

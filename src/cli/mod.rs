@@ -46,10 +46,16 @@ impl Setup {
         }
     }
 
-    /// Opens the service and signs the operator in.
-    pub async fn open_service(&self) -> Result<(Service, SignIn)> {
+    /// Opens the service and signs the operator in. Only the dashboard's first start (`dashboard`) makes a
+    /// database with no users its first Owner; a command never does (`refcodes init` is the command for it).
+    pub async fn open_service(&self, dashboard: bool) -> Result<(Service, SignIn)> {
         let url = self.database_url()?;
         let mut config = self.config.clone();
+        if !dashboard {
+            // A command runs one statement or transaction at a time: one connection is all it needs, so a
+            // hundred scripts at once don't exhaust a PostgreSQL server's connections.
+            config.database.max_connections = 1;
+        }
         if let Some(schema) = self.cli.schema.as_deref().filter(|s| !s.trim().is_empty()) {
             config.database.schema = schema.to_string();
         }
@@ -61,11 +67,15 @@ impl Setup {
             .filter(|e| !e.trim().is_empty())
             .or_else(|| Some(self.config.operator.email.clone()).filter(|e| !e.trim().is_empty()))
             .unwrap_or_else(default_operator_email);
-        let signed = service.sign_in(&email).await?;
+        let signed = if dashboard {
+            service.sign_in_or_make_first_owner(&email).await?
+        } else {
+            service.sign_in(&email).await?
+        };
         if signed.operator.is_none() {
             tracing::info!(email = %signed.email, "operator is not a user; read-only");
         }
-        Ok((service.with_operator(signed.operator.clone()), signed))
+        Ok((service.signed_in(&signed), signed))
     }
 }
 
@@ -91,14 +101,17 @@ fn bad_command_line(err: clap::Error) -> ExitCode {
 pub async fn run(setup: &Setup, command: &Command) -> ExitCode {
     let json = setup.cli.json;
     let result = async {
-        let (service, signed) = setup.open_service().await?;
-        if let Some(notice) = signed.notice() {
-            output::note(&format!("refcodes: {notice}"));
-        }
+        let (service, signed) = setup.open_service(false).await?;
         let mut out = Out::stdout();
         let outcome = dispatch(&service, &mut out, command, json).await;
         service.close().await;
         outcome?;
+        // The application's calls need no operator; anything else done by an unknown one was a read, so say why
+        // it could only read (a write was refused with the same words).
+        let needs_operator = !matches!(command, Command::Init { .. } | Command::Use { .. } | Command::Register { .. });
+        if let Some(unknown) = signed.unknown_operator(service.is_phoenix_kit()).filter(|_| needs_operator) {
+            output::note(&format!("refcodes: {unknown} (reading only)"));
+        }
         Ok(out.flush()?)
     }
     .await;
@@ -110,6 +123,7 @@ pub async fn run(setup: &Setup, command: &Command) -> ExitCode {
 
 async fn dispatch(service: &Service, out: &mut Out, command: &Command, json: bool) -> Outcome {
     match command {
+        Command::Init { owner } => admin::init(service, out, owner, json).await,
         Command::Migrate => admin::migrate(service, out, json),
         Command::Settings(cmd) => admin::settings(service, out, cmd, json).await,
         Command::Users(cmd) => admin::users(service, out, cmd, json).await,

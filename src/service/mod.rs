@@ -106,6 +106,8 @@ pub struct Service {
     clock: Arc<dyn Clock>,
     options: ServiceOptions,
     operator: Option<Operator>,
+    /// Why there is no operator, when one was named but is not a user (see [`SignIn::unknown_operator`]).
+    unknown_operator: Option<String>,
     /// SQLite: redemptions written in batches (see [`redeemer`]).
     redeemer: Option<Arc<redeemer::Redeemer>>,
 }
@@ -127,11 +129,21 @@ impl Service {
             schema: options.schema.clone(),
         };
         let db = Db::connect(&connect).await?;
+        // A URL can ask for read-only too (SQLite's `?mode=ro`): the service then refuses writes itself.
+        let options = ServiceOptions { read_only: options.read_only || db.is_read_only(), ..options };
         if !options.read_only {
             db.migrate().await?;
         }
-        let redeemer = (db.layout().backend == Backend::Sqlite).then(|| redeemer::Redeemer::new(db.clone()));
-        Ok(Service { db, url: url.to_string(), clock: Arc::new(SystemClock), options, operator: None, redeemer })
+        let redeemer = (db.layout().backend == Backend::Sqlite).then(|| Arc::new(redeemer::Redeemer::new(db.clone())));
+        Ok(Service {
+            db,
+            url: url.to_string(),
+            clock: Arc::new(SystemClock),
+            options,
+            operator: None,
+            unknown_operator: None,
+            redeemer,
+        })
     }
 
     /// Opens the database the configuration names.
@@ -154,6 +166,13 @@ impl Service {
     /// The same service acting as `operator`.
     pub fn with_operator(mut self, operator: Option<Operator>) -> Service {
         self.operator = operator;
+        self
+    }
+
+    /// The same service acting as whoever signed in; an unknown operator's writes are refused naming them.
+    pub fn signed_in(mut self, signed: &SignIn) -> Service {
+        self.unknown_operator = signed.unknown_operator(self.is_phoenix_kit());
+        self.operator = signed.operator.clone();
         self
     }
 
@@ -219,7 +238,9 @@ impl Service {
             .into()),
             None => Err(Refusal::new(
                 crate::domain::ErrorKind::NotAuthorized,
-                "no operator is signed in: name one with --as EMAIL or REFCODES_OPERATOR",
+                self.unknown_operator
+                    .as_deref()
+                    .unwrap_or("no operator is signed in: name one with --as EMAIL or REFCODES_OPERATOR"),
             )
             .into()),
         }
@@ -270,7 +291,7 @@ impl Service {
 fn read_only_refusal() -> Error {
     Refusal::new(
         crate::domain::ErrorKind::NotAuthorized,
-        "refcodes is read-only here (--read-only); run it without --read-only to make changes",
+        "refcodes is read-only here (--read-only, or mode=ro in the database URL); open it without them to make changes",
     )
     .into()
 }

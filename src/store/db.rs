@@ -7,10 +7,13 @@ use sqlx::postgres::PgRow;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::SqliteRow;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Connection, FromRow, PgPool, Postgres, Sqlite, SqlitePool, Transaction};
+use sqlx::{ConnectOptions as _, Connection, FromRow, PgConnection, PgPool, Postgres, Sqlite, SqlitePool, Transaction};
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
+
+/// How long to wait for PostgreSQL to accept a first connection.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// A PostgreSQL connection idle this long is pinged before it is handed out.
 const PING_IF_IDLE_FOR: Duration = Duration::from_secs(10);
@@ -44,6 +47,8 @@ enum Pools {
 pub struct Db {
     layout: Arc<Layout>,
     pools: Pools,
+    /// Opened read-only: asked for, or the URL says so (SQLite's `?mode=ro`).
+    read_only: bool,
 }
 
 /// An open write transaction. Dropping it without [`Tx::commit`] rolls back.
@@ -100,6 +105,18 @@ impl Db {
                 PgConnectOptions::from_str(url).map_err(|e| Error::Config(format!("bad database URL: {e}")))?;
             let connect =
                 if options.read_only { connect.options([("default_transaction_read_only", "on")]) } else { connect };
+            let connect = connect.application_name("refcodes");
+            // The pool retries a refused connection and "too many clients" until its acquire timeout, then says
+            // only "pool timed out". One connection first, under a short timeout, lets the server's own words
+            // through at once.
+            let probe =
+                tokio::time::timeout(CONNECT_TIMEOUT, PgConnection::connect_with(&connect)).await.map_err(|_| {
+                    Error::Database(sqlx::Error::Io(std::io::Error::new(
+                        std::io::ErrorKind::TimedOut,
+                        format!("no answer from the server within {} s", CONNECT_TIMEOUT.as_secs()),
+                    )))
+                })??;
+            probe.close().await?;
             let pool = PgPoolOptions::new()
                 .max_connections(options.max_connections)
                 // The pool's own check pings every connection before handing it out: one more round trip to the
@@ -116,10 +133,10 @@ impl Db {
                     })
                 })
                 .acquire_timeout(Duration::from_secs(10))
-                .connect_with(connect.application_name("refcodes"))
+                .connect_with(connect)
                 .await?;
             let layout = attach::detect(&pool, schema).await?;
-            Ok(Db { layout: Arc::new(layout), pools: Pools::Postgres(pool) })
+            Ok(Db { layout: Arc::new(layout), pools: Pools::Postgres(pool), read_only: options.read_only })
         } else if url.starts_with("sqlite:") {
             if options.schema.as_deref().is_some_and(|s| s.trim() != SchemaName::DEFAULT) {
                 return Err(Error::Config(
@@ -128,16 +145,43 @@ impl Db {
                         .into(),
                 ));
             }
-            let connect = SqliteConnectOptions::from_str(url)
-                .map_err(|e| Error::Config(format!("bad database URL: {e}")))?
-                .create_if_missing(!options.read_only)
-                .read_only(options.read_only)
-                .journal_mode(SqliteJournalMode::Wal)
-                .synchronous(SqliteSynchronous::Normal)
+            let parsed =
+                SqliteConnectOptions::from_str(url).map_err(|e| Error::Config(format!("bad database URL: {e}")))?;
+            if parsed.get_filename().as_os_str().is_empty() {
+                // SQLite would open a private temporary database, and everything written would vanish.
+                return Err(Error::Config(format!(
+                    "the database URL {url} names no file: use sqlite://PATH, such as sqlite:///var/lib/refcodes.db"
+                )));
+            }
+            // `?mode=ro` (or `immutable=1`) in the URL is read-only as much as --read-only is.
+            let lossy = parsed.to_url_lossy();
+            let url_read_only = lossy.query_pairs().any(|(k, v)| (k == "mode" && v == "ro") || k == "immutable");
+            let read_only = options.read_only || url_read_only;
+            let connect = parsed
+                .create_if_missing(!read_only)
+                .read_only(read_only)
                 .foreign_keys(true)
                 // For filters without case beyond A-Z (see `Sql::push_contains`).
                 .with_regexp()
                 .busy_timeout(options.busy_timeout);
+            if !read_only && connect.get_filename().exists() {
+                // Before anything writes to the file (even the switch to WAL): another application's file is left
+                // exactly as it was.
+                let mut probe = connect.clone().read_only(true).connect().await?;
+                let ours = crate::store::migrate::ensure_sqlite_is_ours(&mut probe).await;
+                probe.close().await?;
+                ours?;
+            }
+            let connect = if read_only {
+                // Setting the journal mode is a write, so a reader leaves it as the file has it. A WAL file can't
+                // be read where its `-shm` can't be created (a directory the reader may not write): then it is
+                // opened immutable, which reads without locks or shared memory, at the price of not noticing
+                // writes that other processes make while it is open.
+                let writable = directory_writable(connect.get_filename());
+                connect.immutable(!writable)
+            } else {
+                connect.journal_mode(SqliteJournalMode::Wal).synchronous(SqliteSynchronous::Normal)
+            };
             // The pool pings a connection before handing it out, to catch one the server dropped. A SQLite
             // connection lives in this process and can't be dropped like that, and the ping is a round trip to its
             // worker thread, paid by every query and transaction.
@@ -158,7 +202,7 @@ impl Db {
                 .acquire_timeout(options.busy_timeout)
                 .connect_lazy_with(connect);
             let layout = Layout::new(Backend::Sqlite, schema, crate::store::layout::Mode::Standalone);
-            Ok(Db { layout: Arc::new(layout), pools: Pools::Sqlite { pool, writer } })
+            Ok(Db { layout: Arc::new(layout), pools: Pools::Sqlite { pool, writer }, read_only })
         } else {
             Err(Error::Config(format!(
                 "unsupported database URL {}: use sqlite://PATH or postgres://USER@HOST/DB",
@@ -176,6 +220,10 @@ impl Db {
             Pools::Sqlite { pool, .. } => crate::store::migrate::sqlite(pool).await,
             Pools::Postgres(pool) => crate::store::migrate::postgres(pool, &self.layout.schema).await,
         }
+    }
+
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
     }
 
     pub fn layout(&self) -> &Arc<Layout> {
@@ -207,8 +255,8 @@ impl Db {
     /// round trip to a SQLite connection's thread is a hand-off and a wake-up both ways, which cost a redemption
     /// sent as BEGIN, two statements and COMMIT most of its time on the writer.
     ///
-    /// Run it to the end (the redeemer does, in a task of its own): the transaction is the script's own, so a
-    /// future dropped part way could leave it open on the writer connection until the next write's ROLLBACK.
+    /// A future dropped part way (its task cancelled) closes the connection instead of returning it to the pool:
+    /// the script's transaction may be open on it, and closing makes SQLite roll it back and release the lock.
     pub async fn write_script<T>(&self, script: &Sql) -> Result<Vec<T>>
     where
         T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin,
@@ -216,17 +264,19 @@ impl Db {
         let Pools::Sqlite { writer, .. } = &self.pools else {
             unreachable!("scripts of several statements are written on SQLite only");
         };
-        let mut conn = writer.acquire().await.map_err(|e| busy(e, writer))?;
+        let mut guard = Unfinished { conn: writer.acquire().await.map_err(|e| busy(e, writer))?, finished: false };
         let script = script.framed("BEGIN IMMEDIATE; ", "; COMMIT");
-        match Exec::SqliteConn(&self.layout, &mut conn).fetch_all(&script).await {
+        let result = Exec::SqliteConn(&self.layout, &mut guard.conn).fetch_all(&script).await;
+        guard.finished = true;
+        match result {
             Ok(rows) => Ok(rows),
             Err(e) => {
                 let e = busy(e, writer);
                 // Stopped part way: end the transaction, if it began, before the connection serves another write.
                 // ROLLBACK fails when none is open (BEGIN itself failed); as that can't be told from a broken
                 // connection, the connection is then closed and the pool opens another.
-                if sqlx::raw_sql("ROLLBACK").execute(&mut *conn).await.is_err() {
-                    conn.close_on_drop();
+                if sqlx::raw_sql("ROLLBACK").execute(&mut *guard.conn).await.is_err() {
+                    guard.conn.close_on_drop();
                 }
                 Err(e)
             }
@@ -244,6 +294,20 @@ impl Db {
     }
 }
 
+/// The writer connection while a script runs on it; see [`Db::write_script`].
+struct Unfinished {
+    conn: sqlx::pool::PoolConnection<Sqlite>,
+    finished: bool,
+}
+
+impl Drop for Unfinished {
+    fn drop(&mut self) {
+        if !self.finished {
+            self.conn.close_on_drop();
+        }
+    }
+}
+
 /// A wait for the writer connection past the busy timeout, and SQLite's own wait for its write lock past it
 /// (`SQLITE_BUSY`, held by another process), mean the same: other writes kept the database busy.
 fn busy(e: sqlx::Error, writer: &SqlitePool) -> Error {
@@ -253,6 +317,18 @@ fn busy(e: sqlx::Error, writer: &SqlitePool) -> Error {
         _ => false,
     };
     if timed_out { Error::Busy(writer.options().get_acquire_timeout().as_millis() as u64) } else { e.into() }
+}
+
+/// Whether this process may create files (SQLite's `-shm` and `-wal`) next to the database file.
+fn directory_writable(file: &std::path::Path) -> bool {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = match file.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => std::path::Path::new("."),
+    };
+    let Ok(dir) = std::ffi::CString::new(dir.as_os_str().as_bytes()) else { return false };
+    // SAFETY: `dir` is a NUL-terminated path that outlives the call; access() only reads it.
+    unsafe { libc::access(dir.as_ptr(), libc::W_OK) == 0 }
 }
 
 /// The URL with any password replaced by `****`, for showing to people and logs.

@@ -3,7 +3,7 @@
 
 use crate::error::{Error, Result};
 use crate::store::layout::SchemaName;
-use sqlx::{AssertSqlSafe, PgPool, SqlitePool};
+use sqlx::{AssertSqlSafe, PgPool, SqliteConnection, SqlitePool};
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
@@ -11,13 +11,19 @@ static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migratio
 /// The table in which sqlx records the migrations it applied: its presence marks a refcodes database.
 const MIGRATIONS_TABLE: &str = "_sqlx_migrations";
 
-pub async fn sqlite(pool: &SqlitePool) -> Result<()> {
+/// Refuses a SQLite file that holds another application's tables. Run on a connection that changes nothing
+/// (read-only, journal mode as the file has it) before the pool that switches the file to WAL opens it.
+pub async fn ensure_sqlite_is_ours(conn: &mut SqliteConnection) -> Result<()> {
     let tables: Vec<(String,)> = sqlx::query_as(
         "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
     )
-    .fetch_all(pool)
+    .fetch_all(conn)
     .await?;
-    ensure_ours(tables.into_iter().map(|(t,)| t).collect(), "this SQLite file")?;
+    ensure_ours(tables.into_iter().map(|(t,)| t).collect(), "this SQLite file")
+}
+
+/// Migrates a SQLite file that [`ensure_sqlite_is_ours`] accepted.
+pub async fn sqlite(pool: &SqlitePool) -> Result<()> {
     SQLITE_MIGRATIONS.run(pool).await?;
     Ok(())
 }

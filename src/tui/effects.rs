@@ -97,9 +97,10 @@ async fn perform(service: &Service, counted: &Mutex<Counted>, writes_at_start: u
             }
             Msg::Count { generation, result: result.map_err(failure) }
         }
-        Cmd::LoadHeader => {
-            Msg::Header(tokio::try_join!(service.get_config(), service.get_system_stats()).map_err(failure))
-        }
+        Cmd::LoadHeader => Msg::Header(
+            tokio::try_join!(service.get_config(), service.get_system_stats(), service.operator_is_admin())
+                .map_err(failure),
+        ),
         Cmd::LoadDetail { id, usage_limit } => Msg::Detail {
             id,
             result: tokio::try_join!(

@@ -38,6 +38,7 @@ pub fn initial_model(service: &Service, config: &DashboardConfig, size: (u16, u1
         phoenix_kit: service.is_phoenix_kit(),
         read_only: service.is_read_only(),
         can_administer: service.can_administer(),
+        revoked: false,
     };
     let options = Options {
         refresh: config.refresh,

@@ -29,6 +29,8 @@ pub struct Session {
     pub read_only: bool,
     /// Whether writes are allowed: an admin, and not read-only.
     pub can_administer: bool,
+    /// The operator's Owner or Admin role was removed while the dashboard was open.
+    pub revoked: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

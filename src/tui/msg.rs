@@ -34,7 +34,8 @@ pub enum Msg {
         generation: u64,
         result: Result<i64, Failure>,
     },
-    Header(Result<(SystemConfig, SystemStats), Failure>),
+    /// The header's settings and stats, and whether the operator still holds Owner or Admin.
+    Header(Result<(SystemConfig, SystemStats, bool), Failure>),
     Detail {
         id: CodeId,
         result: Result<(CodeRow, CodeUsageStats, Vec<UsageRecord>), Failure>,

@@ -23,14 +23,25 @@ pub struct Env {
 }
 
 impl Env {
-    /// A sandbox on a fresh SQLite file (made by the binary on first run).
+    /// A sandbox on a fresh SQLite file whose first Owner is the default operator (`refcodes init`).
     pub fn new() -> Env {
+        Env::empty().owned()
+    }
+
+    /// A sandbox on a SQLite file the binary has not made yet (made on first run, with no users).
+    pub fn empty() -> Env {
         let dir = tempfile::tempdir().expect("temporary directory");
         let url = format!("sqlite://{}", dir.path().join("refcodes.db").display());
         Env { dir, url, vars: Vec::new() }
     }
 
-    /// A sandbox whose database is `url` (a PostgreSQL test database).
+    /// Makes the default operator (`tester@localhost`) the database's first Owner.
+    pub fn owned(self) -> Env {
+        self.ok(&["init", "--owner", DEFAULT_OPERATOR]);
+        self
+    }
+
+    /// A sandbox whose database is `url` (a PostgreSQL test database), as it is: [`Env::owned`] makes its Owner.
     pub fn with_url(url: &str) -> Env {
         let dir = tempfile::tempdir().expect("temporary directory");
         Env { dir, url: url.to_string(), vars: Vec::new() }
@@ -130,7 +141,7 @@ impl Env {
         self.run(args).success()
     }
 
-    /// Migrates and enables the system, acting as the first Owner (`tester@localhost`).
+    /// Enables the system, acting as the first Owner (`tester@localhost`).
     pub fn enabled(self) -> Env {
         self.ok(&["settings", "enable"]);
         self

@@ -32,6 +32,7 @@ pub fn admin() -> Session {
         phoenix_kit: false,
         read_only: false,
         can_administer: true,
+        revoked: false,
     }
 }
 
@@ -45,6 +46,7 @@ pub fn not_admin() -> Session {
         role: "User".into(),
         read_only: false,
         can_administer: false,
+        revoked: false,
         ..admin()
     }
 }
@@ -96,7 +98,7 @@ pub fn config() -> SystemConfig {
 }
 
 pub fn header_msg(config: SystemConfig) -> Msg {
-    Msg::Header(Ok((config, SystemStats::default())))
+    Msg::Header(Ok((config, SystemStats::default(), true)))
 }
 
 /// What the list asks for a page of the default query (no filter, newest first).

@@ -153,7 +153,7 @@ impl Table {
             Cmd::LoadCount { generation, .. } => {
                 Msg::Count { generation: *generation, result: reply(offline, self.len) }
             }
-            Cmd::LoadHeader => Msg::Header(reply(offline, (config(), SystemStats::default()))),
+            Cmd::LoadHeader => Msg::Header(reply(offline, (config(), SystemStats::default(), true))),
             Cmd::LoadDetail { id, .. } => {
                 let row = code(id.0.int().unwrap_or(1));
                 let stats = CodeUsageStats {

@@ -59,8 +59,13 @@ fn dispatch(model: &mut Model, msg: Msg) -> Vec<Cmd> {
         Msg::Page { generation, page, result } => list::page_loaded(model, generation, page, result),
         Msg::Count { generation, result } => list::count_loaded(model, generation, result),
         Msg::Header(result) => match result {
-            Ok((config, stats)) => {
+            Ok((config, stats, admin)) => {
                 model.offline = None;
+                if model.session.can_administer && !admin {
+                    // The service refuses this operator's writes already; the dashboard stops offering them.
+                    model.session.can_administer = false;
+                    notify::revoked(model);
+                }
                 model.header.config = Some(config);
                 model.header.stats = Some(stats);
                 Vec::new()

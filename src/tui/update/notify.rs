@@ -36,10 +36,19 @@ pub fn online(model: &mut Model) {
     model.offline = None;
 }
 
+/// Says that the operator's role was taken away while the dashboard was open.
+pub fn revoked(model: &mut Model) {
+    model.session.revoked = true;
+    let text = format!("{} is no longer an Owner or Admin here, so changes are off now", model.session.operator);
+    say(model, text, Level::Error);
+}
+
 /// Says why a change was refused: read-only, or an operator who is not an admin.
 pub fn read_only(model: &mut Model) {
     let why = if model.session.read_only {
         "Read-only (--read-only): changes are off".to_string()
+    } else if model.session.revoked {
+        format!("{} is no longer an Owner or Admin here, so changes are off now", model.session.operator)
     } else {
         format!("{} is not an admin, so changes are off here", model.session.operator)
     };
