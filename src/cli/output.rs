@@ -50,7 +50,9 @@ pub fn exit_code(err: &Error) -> ExitCode {
     match err {
         Error::Refused(_) => ExitCode::from(1),
         Error::Config(_) | Error::Usage(_) => ExitCode::from(2),
-        Error::Database(_) | Error::Busy(_) | Error::Migrate(_) | Error::Schema(_) => ExitCode::from(3),
+        Error::Database(_) | Error::Busy(_) | Error::Migrate(_) | Error::Schema(_) | Error::Serve(_) => {
+            ExitCode::from(3)
+        }
     }
 }
 
