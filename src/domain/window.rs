@@ -191,11 +191,6 @@ impl Share {
     pub fn permille(self) -> i64 {
         i64::from(self.0)
     }
-
-    /// Whether `uses` of `max_uses` reach this share.
-    pub fn reached(self, uses: i64, max_uses: i64) -> bool {
-        max_uses > 0 && uses.saturating_mul(1000) >= max_uses.saturating_mul(self.permille())
-    }
 }
 
 impl std::fmt::Display for Share {
@@ -333,8 +328,6 @@ mod tests {
         for bad in ["", "0%", "101%", "90.55%", "-5%", "abc", "1e2", "9000%", ".5%", "5.%"] {
             assert!(Share::parse(bad).is_err(), "{bad}");
         }
-        let ninety = Share::parse("90%").unwrap();
-        assert!(ninety.reached(9, 10) && !ninety.reached(8, 10) && !ninety.reached(5, 0));
     }
 
     #[test]

@@ -5,19 +5,16 @@ use crate::domain::window::Bucket;
 use crate::store::{Backend, Exec, Sql};
 use chrono::{DateTime, Utc};
 
-pub async fn system(exec: Exec<'_>, now: DateTime<Utc>) -> Result<SystemStats, sqlx::Error> {
-    let sql = exec
-        .sql(
-            "SELECT count(*), COALESCE(sum(CASE WHEN status AND number_of_uses < max_uses \
-             AND (expiration_date IS NULL OR expiration_date > ",
-        )
-        .and("", now)
-        .then(
-            ") THEN 1 ELSE 0 END), 0), COALESCE(sum(number_of_uses), 0), \
-             COALESCE(sum(CASE WHEN number_of_uses > 0 THEN 1 ELSE 0 END), 0) FROM {codes}",
-        );
-    let (total_codes, active_codes, total_usage, codes_with_usage): (i64, i64, i64, i64) = exec.fetch_one(&sql).await?;
-    Ok(SystemStats { total_codes, active_codes, total_usage, codes_with_usage })
+pub async fn system(mut exec: Exec<'_>, now: DateTime<Utc>) -> Result<SystemStats, sqlx::Error> {
+    let counts = by_status(exec.reborrow(), now).await?;
+    // Each from the index on (number_of_uses, id) alone. PostgreSQL sums integers to bigint.
+    let sql = exec.sql(
+        "SELECT (SELECT COALESCE(sum(number_of_uses), 0) FROM {codes}), \
+         (SELECT count(*) FROM {codes} WHERE number_of_uses > 0)",
+    );
+    let (total_usage, codes_with_usage): (i64, i64) = exec.fetch_one(&sql).await?;
+    let total_codes = counts.active + counts.inactive + counts.expired + counts.limit_reached;
+    Ok(SystemStats { total_codes, active_codes: counts.active, total_usage, codes_with_usage })
 }
 
 /// The most used codes.
@@ -25,7 +22,7 @@ pub async fn top_codes(exec: Exec<'_>, limit: i64) -> Result<Vec<TopCode>, sqlx:
     let sql = exec
         .sql(
             "SELECT {code_key} AS id, code, description, number_of_uses, max_uses FROM {codes} \
-             WHERE number_of_uses > 0 ORDER BY number_of_uses DESC, {code_key} LIMIT ",
+             WHERE number_of_uses > 0 ORDER BY number_of_uses DESC, {code_key} DESC LIMIT ",
         )
         .and("", limit);
     exec.fetch_all(&sql).await
@@ -132,20 +129,17 @@ pub async fn top_beneficiaries_between(
     exec.fetch_all(&sql).await
 }
 
-/// How many codes are in each computed status, in one pass over the codes.
+/// How many codes are in each computed status. Each count but the total is of few codes and has an index to find
+/// them (status, expiration_date, the share of the limit), so none reads every code; the active ones are the rest.
 pub async fn by_status(exec: Exec<'_>, now: DateTime<Utc>) -> Result<StatusCounts, sqlx::Error> {
     // The order of `CodeStatus::of`: inactive, then expired, then used up.
-    let sql = exec
-        .sql(
-            "SELECT COALESCE(sum(CASE WHEN NOT status THEN 1 ELSE 0 END), 0), \
-             COALESCE(sum(CASE WHEN status AND expiration_date <= ",
-        )
-        .and("", now)
-        .then(
-            " THEN 1 ELSE 0 END), 0), COALESCE(sum(CASE WHEN status AND (expiration_date IS NULL OR expiration_date > ",
-        )
-        .and("", now)
-        .then(") AND number_of_uses >= max_uses THEN 1 ELSE 0 END), 0), count(*) FROM {codes}");
+    let mut sql = exec.sql(
+        "SELECT (SELECT count(*) FROM {codes} WHERE status = FALSE), \
+         (SELECT count(*) FROM {codes} c WHERE c.status AND c.expiration_date <= ",
+    );
+    sql.bind(now).push("), (SELECT count(*) FROM {codes} c WHERE ").push(super::codes::SHARE);
+    sql.push(" >= 1000 AND c.status AND (c.expiration_date IS NULL OR c.expiration_date > ").bind(now);
+    sql.push(") AND c.number_of_uses >= c.max_uses), (SELECT count(*) FROM {codes})");
     let (inactive, expired, limit_reached, total): (i64, i64, i64, i64) = exec.fetch_one(&sql).await?;
     Ok(StatusCounts { active: total - inactive - expired - limit_reached, inactive, expired, limit_reached })
 }
