@@ -1,6 +1,7 @@
 -- Fills a PhoenixKit V180 (UUID keys) database, made from tests/fixtures/phoenixkit/latest_uuid.sql, with
 -- :users users and :codes codes in ten campaigns, about two usage records per code, as the PhoenixKit application
--- would have written them (UUIDv7 keys from the database's own function, counters equal to the records).
+-- would have written them (UUIDv7 keys of users and codes from the database's own function, counters equal to the
+-- records; the usage records' keys are random UUIDs, which are faster to make here and look alike to refcodes).
 -- psql -v ON_ERROR_STOP=1 -v users=5000 -v codes=1000000 -d DB -f bench/phoenixkit_seed.sql
 SET client_min_messages = warning;
 BEGIN;

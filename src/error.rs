@@ -28,6 +28,9 @@ pub enum Error {
     /// The command line can't be carried out as given (such as a delete with no terminal to confirm it).
     #[error("{0}")]
     Usage(String),
+    /// The metrics server could not listen on its address (taken, not this machine's, not allowed).
+    #[error("can't serve the metrics: {0}")]
+    Serve(std::io::Error),
 }
 
 impl Error {

@@ -62,9 +62,9 @@ async fn pages_read_from_the_end_are_the_pages_read_from_the_start() {
 async fn pages_from_both_ends(service: Service) {
     let filters = [
         CodeFilter::default(),
-        CodeFilter { text: "a".into(), status: None },
-        CodeFilter { text: String::new(), status: Some(CodeStatus::Active) },
-        CodeFilter { text: "e".into(), status: Some(CodeStatus::Expired) },
+        CodeFilter { text: "a".into(), status: None, ..Default::default() },
+        CodeFilter { text: String::new(), status: Some(CodeStatus::Active), ..Default::default() },
+        CodeFilter { text: "e".into(), status: Some(CodeStatus::Expired), ..Default::default() },
     ];
     for filter in filters {
         let total = service.count(&filter).await.expect("count");
@@ -133,7 +133,7 @@ async fn text_filter(service: Service) {
             })
             .map(|r| r.code.id.0.int().expect("integer ids here"))
             .collect();
-        let filter = CodeFilter { text: text.clone(), status: None };
+        let filter = CodeFilter { text: text.clone(), status: None, ..Default::default() };
         let query = CodeQuery { filter: filter.clone(), ..everything.clone() };
         let found = ids(&service.page(&query).await.expect("filtered rows"));
         assert_eq!(found, in_order, "filter {text:?}");
@@ -159,7 +159,10 @@ async fn search_follows_writes(service: Service) {
     use refcodes::domain::draft::{CodeChanges, CodeInput};
     // Found by the trigram search: the probe of the first codes holds fewer than a window of them.
     let found = |text: &str| {
-        let query = CodeQuery { filter: CodeFilter { text: text.into(), status: None }, ..CodeQuery::default() };
+        let query = CodeQuery {
+            filter: CodeFilter { text: text.into(), status: None, ..Default::default() },
+            ..CodeQuery::default()
+        };
         let service = service.clone();
         async move { service.page(&query).await.expect("a window").into_iter().map(|r| r.code.code).collect::<Vec<_>>() }
     };

@@ -141,7 +141,7 @@ async fn check_descriptions_are_stored_verbatim_or_refused(db: &TestDb) {
     // SQL in a description is only text.
     let sql = h.owner.find_code("D-10").await.unwrap();
     assert_eq!(sql.description, "'; DROP TABLE phoenix_kit_referral_codes; --");
-    let filter = CodeFilter { text: "DROP TABLE".into(), status: None };
+    let filter = CodeFilter { text: "DROP TABLE".into(), status: None, ..Default::default() };
     assert_eq!(h.owner.count(&filter).await.unwrap(), 2);
     tables_intact(db).await;
 }
@@ -200,7 +200,11 @@ async fn check_far_future_expirations_are_kept_or_refused(db: &TestDb) {
         let owner = h.owner.clone();
         async move {
             let valid = owner.list_valid_codes().await.unwrap().iter().any(|c| c.id == code.id);
-            let filter = CodeFilter { text: code.code.clone(), status: Some(refcodes::domain::CodeStatus::Active) };
+            let filter = CodeFilter {
+                text: code.code.clone(),
+                status: Some(refcodes::domain::CodeStatus::Active),
+                ..Default::default()
+            };
             valid && owner.count(&filter).await.unwrap() == 1
         }
     };
@@ -487,7 +491,7 @@ async fn check_list_queries_take_any_text_and_number(db: &TestDb) {
     let code = h.code("LISTED", 5).await;
     h.base.use_code("LISTED", h.owner_user.id).await.unwrap();
     for text in nasty() {
-        let filter = CodeFilter { text: text.clone(), status: None };
+        let filter = CodeFilter { text: text.clone(), status: None, ..Default::default() };
         let query = CodeQuery { filter: filter.clone(), limit: 100, ..CodeQuery::default() };
         let rows = h.owner.page(&query).await.unwrap_or_else(|e| panic!("{}: {e:?}", shown(&text)));
         let count = h.owner.count(&filter).await.unwrap();

@@ -247,7 +247,7 @@ async fn check_generate_codes_makes_many_unused_codes(db: &TestDb) {
         assert_eq!(code.expiration_date, Some(t0() + Duration::days(7)));
         assert_eq!(&h.owner.get_code(code.id).await.unwrap(), code);
     }
-    let filter = CodeFilter { text: "VIP-".into(), status: None };
+    let filter = CodeFilter { text: "VIP-".into(), status: None, ..Default::default() };
     assert_eq!(h.owner.count(&filter).await.unwrap(), 25);
 
     // Each bad argument is a validation refusal naming its field, and nothing is written.
@@ -445,7 +445,7 @@ async fn check_filter_text_matches_codes_descriptions_and_emails(db: &TestDb) {
     fixture(&h).await;
     let find = |text: &str| {
         let query = CodeQuery {
-            filter: CodeFilter { text: text.into(), status: None },
+            filter: CodeFilter { text: text.into(), status: None, ..Default::default() },
             sort: SortField::Code,
             descending: false,
             limit: 100,
@@ -477,7 +477,7 @@ async fn check_status_filter_follows_the_computed_status(db: &TestDb) {
     let made = fixture(&h).await;
     let now = h.owner.now();
     for status in CodeStatus::ALL {
-        let filter = CodeFilter { text: String::new(), status: Some(status) };
+        let filter = CodeFilter { text: String::new(), status: Some(status), ..Default::default() };
         let query = CodeQuery {
             filter: filter.clone(),
             sort: SortField::Code,
@@ -498,16 +498,16 @@ async fn check_status_filter_follows_the_computed_status(db: &TestDb) {
         assert_eq!(h.owner.count(&filter).await.unwrap(), expected.len() as i64, "{status:?}");
         assert!(rows.iter().all(|r| r.code.status_at(now) == status));
     }
-    let expired = CodeFilter { text: String::new(), status: Some(CodeStatus::Expired) };
+    let expired = CodeFilter { text: String::new(), status: Some(CodeStatus::Expired), ..Default::default() };
     assert_eq!(
         codes_of(&h.owner.page(&CodeQuery { filter: expired, ..CodeQuery::default() }).await.unwrap()),
         ["DELTA"]
     );
-    let limit = CodeFilter { text: String::new(), status: Some(CodeStatus::LimitReached) };
+    let limit = CodeFilter { text: String::new(), status: Some(CodeStatus::LimitReached), ..Default::default() };
     assert_eq!(h.owner.count(&limit).await.unwrap(), 1, "ECHO");
-    let inactive_text = CodeFilter { text: "charl".into(), status: Some(CodeStatus::Inactive) };
+    let inactive_text = CodeFilter { text: "charl".into(), status: Some(CodeStatus::Inactive), ..Default::default() };
     assert_eq!(h.owner.count(&inactive_text).await.unwrap(), 1, "text and status together");
-    let active_text = CodeFilter { text: "charl".into(), status: Some(CodeStatus::Active) };
+    let active_text = CodeFilter { text: "charl".into(), status: Some(CodeStatus::Active), ..Default::default() };
     assert_eq!(h.owner.count(&active_text).await.unwrap(), 0);
 }
 
@@ -527,11 +527,11 @@ async fn check_set_status_applies_to_a_selection(db: &TestDb) {
     assert_eq!(outcome.codes, 2);
     assert_eq!((status(a.id).await, status(b.id).await, status(c.id).await), (false, false, true));
 
-    let inactive = CodeFilter { text: String::new(), status: Some(CodeStatus::Inactive) };
+    let inactive = CodeFilter { text: String::new(), status: Some(CodeStatus::Inactive), ..Default::default() };
     assert_eq!(h.owner.set_status(&Selection::Matching(inactive), true).await.unwrap().codes, 2);
     assert!(status(a.id).await && status(b.id).await);
 
-    let bulk = CodeFilter { text: "bulk-".into(), status: None };
+    let bulk = CodeFilter { text: "bulk-".into(), status: None, ..Default::default() };
     assert_eq!(h.owner.set_status(&Selection::Matching(bulk), false).await.unwrap().codes, 3);
     assert_eq!(
         (status(a.id).await, status(b.id).await, status(c.id).await, status(other.id).await),
@@ -569,7 +569,7 @@ async fn check_extend_expiry_counts_from_now_for_expired_codes(db: &TestDb) {
     assert_eq!(expiry(untouched.id).await, untouched.expiration_date);
     assert_eq!(h.owner.get_code(hour.id).await.unwrap().status_at(h.owner.now()), CodeStatus::Active);
 
-    let matching = Selection::Matching(CodeFilter { text: "untouched".into(), status: None });
+    let matching = Selection::Matching(CodeFilter { text: "untouched".into(), status: None, ..Default::default() });
     assert_eq!(h.owner.extend_expiry(&matching, Duration::hours(1)).await.unwrap().codes, 1);
     assert_eq!(expiry(untouched.id).await, Some(t0() + Duration::days(7) + Duration::hours(1)));
 
@@ -593,7 +593,7 @@ async fn check_delete_codes_reports_the_usage_records_it_removes(db: &TestDb) {
     for (code, user) in [("DEL-1", 0), ("DEL-1", 1), ("DEL-2", 0), ("KEEP-1", 1)] {
         h.base.use_code(code, users[user].id).await.unwrap();
     }
-    let selection = Selection::Matching(CodeFilter { text: "del-".into(), status: None });
+    let selection = Selection::Matching(CodeFilter { text: "del-".into(), status: None, ..Default::default() });
     assert_eq!(h.owner.count_selection(&selection).await.unwrap(), Tally { codes: 3, usage_records: 3 });
     assert_eq!(h.owner.delete_codes(&selection).await.unwrap(), Deleted { codes: 3, usage_records: 3 });
     assert_eq!(codes_of(&h.owner.list_codes().await.unwrap()), ["KEEP-1"]);
@@ -638,7 +638,7 @@ async fn check_admins_are_held_to_the_code_limit_owners_are_not(db: &TestDb) {
     let batch = GenerateInput { count: 3, ..batch };
     assert_eq!(admin.generate_codes(&batch).await.unwrap().len(), 3);
     refused(admin.create_code(&eleventh).await, ErrorKind::NotAuthorized, "at the raised limit");
-    let mine = CodeFilter { text: ADMIN_EMAIL.into(), status: None };
+    let mine = CodeFilter { text: ADMIN_EMAIL.into(), status: None, ..Default::default() };
     assert_eq!(h.owner.count(&mine).await.unwrap(), 13);
 }
 

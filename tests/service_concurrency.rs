@@ -152,7 +152,7 @@ async fn check_set_status_racing_with_redemptions_keeps_counters_true(db: &TestD
     for i in 0..30 {
         let owner = h.owner.clone();
         let ids = Selection::Ids(vec![flip.id]);
-        let matching = Selection::Matching(CodeFilter { text: "FLOP".into(), status: None });
+        let matching = Selection::Matching(CodeFilter { text: "FLOP".into(), status: None, ..Default::default() });
         calls.push(Box::pin(async move {
             // Off and on, by id and by filter.
             let active = i % 2 == 1;
@@ -211,7 +211,7 @@ async fn check_deletes_racing_with_redemptions_leave_no_orphans(db: &TestDb) {
     for text in ["DOOMED-0", "DOOMED-1"] {
         let owner = h.owner.clone();
         calls.push(Box::pin(async move {
-            let selection = Selection::Matching(CodeFilter { text: text.into(), status: None });
+            let selection = Selection::Matching(CodeFilter { text: text.into(), status: None, ..Default::default() });
             Call::Delete(owner.delete_codes(&selection).await)
         }));
     }

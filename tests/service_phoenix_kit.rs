@@ -344,7 +344,7 @@ async fn check_suggested_indexes_run_as_printed(db: &TestDb) {
         let mut seen = Vec::new();
         for text in ["", "alice", "ALICE", "example.com", "Welcome", "10", "acme", "ü", "%", "_", "E2"] {
             for sort in SortField::ALL {
-                let filter = CodeFilter { text: text.to_string(), status: None };
+                let filter = CodeFilter { text: text.to_string(), ..CodeFilter::default() };
                 let query = CodeQuery { filter, sort, limit: 100, ..CodeQuery::default() };
                 let page = owner.page_with_total(&query).await.unwrap();
                 seen.push((text, sort, codes_of(&page.rows), page.total));

@@ -295,7 +295,7 @@ fn f_cycles_the_status_filter_through_every_status_then_all() {
         None,
     ];
     for (generation, status) in (1..).zip(statuses) {
-        let filter = CodeFilter { text: String::new(), status };
+        let filter = CodeFilter { text: String::new(), status, ..Default::default() };
         let cmds = press(&mut m, "f");
         assert_eq!(
             cmds,

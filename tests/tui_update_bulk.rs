@@ -122,7 +122,7 @@ fn every_matching_code_stays_marked_under_a_new_filter_which_the_question_counts
     assert_eq!(m.list.marks, Marks::Matching { filter: CodeFilter::default(), count: 1000 });
     let cmds = press(&mut m, "f");
     serve(&mut m, cmds, 600);
-    let active = CodeFilter { text: String::new(), status: Some(CodeStatus::Active) };
+    let active = CodeFilter { text: String::new(), status: Some(CodeStatus::Active), ..Default::default() };
     assert_eq!(m.list.marks.count(), 1000);
     assert!(!m.list.is_marked(CodeId::from(1)), "rows of another filter can't tell; the status bar's count does");
 
@@ -183,7 +183,7 @@ fn deactivating_marked_codes_asks_with_the_count_hidden_by_the_filter() {
     }
     let cmds = press(&mut m, "f");
     serve(&mut m, cmds, 1000);
-    let active = CodeFilter { text: String::new(), status: Some(CodeStatus::Active) };
+    let active = CodeFilter { text: String::new(), status: Some(CodeStatus::Active), ..Default::default() };
     assert_eq!(marks(&m), (1..=12).collect::<Vec<_>>(), "marks survive a new filter");
 
     assert_eq!(

@@ -255,17 +255,18 @@ impl Db {
     }
 
     fn query(&self, filter: &CodeFilter, sort: SortField, descending: bool) -> Vec<CodeRow> {
+        let expiry = |c: &ReferralCode| c.expiration_date.unwrap_or(DateTime::<Utc>::MAX_UTC);
+        let share = |c: &ReferralCode| i64::from(c.number_of_uses) * 1000 / i64::from(c.max_uses.max(1));
         let mut rows: Vec<CodeRow> = self.rows.iter().filter(|r| self.matches(r, filter)).cloned().collect();
         rows.sort_by(|a, b| {
             let (a, b) = (&a.code, &b.code);
             let order = match sort {
                 SortField::Code => a.code.cmp(&b.code),
                 SortField::Created => a.date_created.cmp(&b.date_created),
-                SortField::Expires => a
-                    .expiration_date
-                    .unwrap_or(DateTime::<Utc>::MAX_UTC)
-                    .cmp(&b.expiration_date.unwrap_or(DateTime::<Utc>::MAX_UTC)),
+                SortField::Expires => expiry(a).cmp(&expiry(b)),
                 SortField::Uses => a.number_of_uses.cmp(&b.number_of_uses),
+                // The dashboard never asks for it; as the store orders it, largest share first.
+                SortField::Urgency => share(b).cmp(&share(a)).then(expiry(a).cmp(&expiry(b))),
             };
             order.then(a.id.cmp(&b.id))
         });

@@ -1,10 +1,13 @@
 //! The command line, as clap reads it.
 
 use crate::domain::user::Role;
+use crate::domain::window::{Share, Since, parse_duration};
 use crate::domain::{CodeStatus, SortField};
+use chrono::Duration;
 use clap::builder::PossibleValuesParser;
 use clap::builder::{RangedI64ValueParser, RangedU64ValueParser};
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::net::SocketAddr;
 use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
@@ -79,8 +82,29 @@ pub enum Command {
         #[command(flatten)]
         names: UserNames,
     },
-    /// System statistics
-    Stats,
+    /// Redemptions and signups in a window of time, top codes and beneficiaries, and all-time totals
+    Stats {
+        /// The window: 24h, 7d, 30d (whole UTC hours or days up to now; hourly up to 48h) or a date (UTC)
+        #[arg(long, default_value = "24h", value_name = "SPAN|DATE", value_parser = Since::parse)]
+        since: Since,
+        /// How many top codes and beneficiaries to show
+        #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(i64).range(0..=1000))]
+        top: i64,
+    },
+    /// A monitoring check (Nagios/Icinga plugin): exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN
+    Check(CheckArgs),
+    /// The figures in the OpenMetrics text format, on stdout or served on /metrics
+    Metrics {
+        /// Per-code uses for this many codes, the most used
+        #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(i64).range(0..=10_000))]
+        top: i64,
+        /// What counts as near the limit for refcodes_codes_near_limit
+        #[arg(long, default_value = "90%", value_name = "PERCENT", value_parser = Share::parse)]
+        near_limit: Share,
+        /// Serve GET /metrics on this address instead (no authentication: keep it on loopback or behind a proxy)
+        #[arg(long, value_name = "ADDR:PORT")]
+        listen: Option<SocketAddr>,
+    },
     /// Write all codes or all usage records to stdout
     Export {
         what: ExportWhat,
@@ -114,6 +138,31 @@ pub enum Command {
         #[arg(long, conflicts_with = "fix")]
         indexes: bool,
     },
+}
+
+/// `check`'s thresholds; with none, the check only reaches the database.
+#[derive(Debug, Clone, Copy, Args)]
+pub struct CheckArgs {
+    /// CRITICAL when fewer redemptions than this happened in the last --window
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(i64).range(1..))]
+    pub min_redemptions: Option<i64>,
+    /// The sliding window of --min-redemptions, up to now
+    #[arg(long, default_value = "1h", value_name = "SPAN", value_parser = parse_duration, requires = "min_redemptions")]
+    pub window: Duration,
+    /// WARNING when a usable code has used this share of its limit; CRITICAL when a switched-on, unexpired code has
+    /// reached its limit
+    #[arg(long, value_name = "PERCENT", value_parser = Share::parse)]
+    pub near_limit: Option<Share>,
+    /// WARNING when a usable code expires within this span
+    #[arg(long, value_name = "SPAN", value_parser = parse_duration)]
+    pub expiring: Option<Duration>,
+}
+
+impl CheckArgs {
+    pub fn thresholds(&self) -> crate::service::CheckThresholds {
+        let CheckArgs { min_redemptions, window, near_limit, expiring } = *self;
+        crate::service::CheckThresholds { min_redemptions, window, near_limit, expiring }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -184,12 +233,15 @@ pub enum CodesCommand {
         filter: String,
         #[arg(long, value_parser = PossibleValuesParser::new(CodeStatus::ALL.map(CodeStatus::as_arg)))]
         status: Option<String>,
-        #[arg(
-            long,
-            value_parser = PossibleValuesParser::new(SortField::ALL.map(SortField::label)),
-            default_value = SortField::default().label()
-        )]
-        sort: String,
+        /// Only codes that have used at least this share of their limit (e.g. 90%)
+        #[arg(long, value_name = "PERCENT", value_parser = Share::parse)]
+        near_limit: Option<Share>,
+        /// Only codes that expire within this span from now (e.g. 7d), not those expired already
+        #[arg(long, value_name = "SPAN", value_parser = parse_duration)]
+        expiring: Option<Duration>,
+        /// [default: urgency with --near-limit or --expiring, else created]
+        #[arg(long, value_parser = PossibleValuesParser::new(SortField::ALL.map(SortField::label)))]
+        sort: Option<String>,
         /// Largest first
         #[arg(long)]
         desc: bool,

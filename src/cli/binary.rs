@@ -27,7 +27,7 @@ pub fn main() -> ExitCode {
 
 /// No command: the dashboard on the configured database, as the operator.
 async fn dashboard(setup: &Setup) -> ExitCode {
-    let (service, signed) = match setup.open_service(true).await {
+    let (service, signed) = match setup.open_service(true, setup.cli.read_only).await {
         Ok(opened) => opened,
         Err(err) => return output::report(&err, false),
     };

@@ -6,7 +6,7 @@ use super::{bad_value, confirm};
 use crate::domain::draft::{CodeChanges, CodeInput};
 use crate::domain::expiry::{self, Expiration};
 use crate::domain::text::date_time_or_never as time;
-use crate::domain::{CodeFilter, CodeQuery, ReferralCode, UserId};
+use crate::domain::{CodeFilter, CodeQuery, ReferralCode, SortField, UserId};
 use crate::error::Result;
 use crate::service::{GenerateInput, Service};
 use chrono::{DateTime, Utc};
@@ -14,13 +14,21 @@ use std::io::Write;
 
 pub async fn run(service: &Service, out: &mut Out, cmd: &CodesCommand, json: bool) -> Outcome {
     match cmd {
-        CodesCommand::List { filter, status, sort, desc, limit, offset } => {
+        CodesCommand::List { filter, status, near_limit, expiring, sort, desc, limit, offset } => {
+            let urgent = near_limit.is_some() || expiring.is_some();
+            let sort = match sort {
+                Some(sort) => sort.parse().map_err(|m| bad_value("sort", m))?,
+                None if urgent => SortField::Urgency,
+                None => SortField::default(),
+            };
             let query = CodeQuery {
                 filter: CodeFilter {
                     text: filter.clone(),
                     status: status.as_deref().map(str::parse).transpose().map_err(|m| bad_value("status", m))?,
+                    near_limit: *near_limit,
+                    expiring_within: *expiring,
                 },
-                sort: sort.parse().map_err(|m| bad_value("sort", m))?,
+                sort,
                 descending: *desc,
                 offset: *offset,
                 limit: *limit,

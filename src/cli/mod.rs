@@ -7,6 +7,7 @@ mod codes;
 mod confirm;
 mod doctor;
 mod export;
+pub mod oncall;
 pub mod output;
 mod usage;
 
@@ -14,7 +15,7 @@ use crate::config::{Config, Sources};
 use crate::error::{Error, Result};
 use crate::service::{DemoInput, NewUserInput, Service, SignIn, default_operator_email};
 use args::{Cli, Command};
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 use output::{Out, Outcome};
 use std::io::Write;
 use std::process::ExitCode;
@@ -31,9 +32,10 @@ impl Setup {
             Ok(cli) => cli,
             Err(err) => return Err(bad_command_line(err)),
         };
-        // Before any database is opened: a bad configuration stops every command with exit 2.
+        // Before any database is opened: a bad configuration stops every command with exit 2 (a check: 3).
         match Config::load(&Sources::of_process(cli.config.clone())) {
             Ok(config) => Ok(Setup { cli, config }),
+            Err(err) if matches!(cli.command, Some(Command::Check(_))) => Err(oncall::unknown(&err.to_string())),
             Err(err) => Err(output::report(&err, cli.json)),
         }
     }
@@ -46,9 +48,10 @@ impl Setup {
         }
     }
 
-    /// Opens the service and signs the operator in. Only the dashboard's first start (`dashboard`) makes a
-    /// database with no users its first Owner; a command never does (`refcodes init` is the command for it).
-    pub async fn open_service(&self, dashboard: bool) -> Result<(Service, SignIn)> {
+    /// Opens the service, read-only when `read_only` says so, and signs the operator in. Only the dashboard's first
+    /// start (`dashboard`) makes a database with no users its first Owner; a command never does (`refcodes init`
+    /// is the command for it).
+    pub async fn open_service(&self, dashboard: bool, read_only: bool) -> Result<(Service, SignIn)> {
         let url = self.database_url()?;
         let mut config = self.config.clone();
         if !dashboard {
@@ -59,7 +62,7 @@ impl Setup {
         if let Some(schema) = self.cli.schema.as_deref().filter(|s| !s.trim().is_empty()) {
             config.database.schema = schema.to_string();
         }
-        let service = Service::from_config(&config, &url, self.cli.read_only).await?;
+        let service = Service::from_config(&config, &url, read_only).await?;
         let email = self
             .cli
             .operator
@@ -84,24 +87,35 @@ impl Setup {
 fn bad_command_line(err: clap::Error) -> ExitCode {
     use clap::error::ErrorKind;
     let asked = matches!(err.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion);
-    if asked || !std::env::args_os().any(|a| a == "--json") {
-        let _ = err.print();
-        return if asked { ExitCode::SUCCESS } else { ExitCode::from(2) };
-    }
+    // A monitoring plugin's bad command line is UNKNOWN (3), with a status line like any other answer.
+    let check =
+        Cli::command().ignore_errors(true).try_get_matches().is_ok_and(|m| m.subcommand_name() == Some("check"));
     // The error's first paragraph on one line, without clap's usage and tips that follow it.
     let text = err.render().to_string();
     let paragraph: Vec<&str> = text.lines().take_while(|l| !l.trim().is_empty()).map(str::trim).collect();
     let joined = paragraph.join(" ");
     let message = joined.strip_prefix("error: ").unwrap_or(&joined);
+    if check && !asked {
+        return oncall::unknown(&format!("bad command line: {message}"));
+    }
+    if asked || !std::env::args_os().any(|a| a == "--json") {
+        let _ = err.print();
+        return if asked { ExitCode::SUCCESS } else { ExitCode::from(2) };
+    }
     output::print_error_doc(&serde_json::json!({"error": "usage", "message": message}));
     ExitCode::from(2)
 }
 
 /// Runs a command and turns the outcome into the exit status of the contract.
 pub async fn run(setup: &Setup, command: &Command) -> ExitCode {
+    if let Command::Check(args) = command {
+        return check(setup, args).await;
+    }
     let json = setup.cli.json;
+    // Monitoring only reads: it opens the database read-only, so it never creates, migrates or changes one.
+    let read_only = setup.cli.read_only || matches!(command, Command::Metrics { .. });
     let result = async {
-        let (service, signed) = setup.open_service(false).await?;
+        let (service, signed) = setup.open_service(false, read_only).await?;
         let mut out = Out::stdout();
         let outcome = dispatch(&service, &mut out, command, json).await;
         service.close().await;
@@ -135,7 +149,13 @@ async fn dispatch(service: &Service, out: &mut Out, command: &Command, json: boo
         Command::Register { email, code, names } => {
             usage::register(service, out, user_input(email, names, None), code.as_deref(), json).await
         }
-        Command::Stats => usage::stats(service, out, json).await,
+        Command::Stats { since, top } => oncall::stats(service, out, *since, *top, json).await,
+        Command::Metrics { top, near_limit, listen: None } => oncall::metrics(service, out, *top, *near_limit).await,
+        Command::Metrics { top, near_limit, listen: Some(addr) } => {
+            Ok(oncall::serve(service, *addr, *top, *near_limit).await?)
+        }
+        // Run by `check` itself, for its own exit statuses.
+        Command::Check(_) => Ok(()),
         Command::Doctor { fix, yes, indexes } => {
             if *indexes {
                 doctor::indexes(service, out, json).await
@@ -148,6 +168,27 @@ async fn dispatch(service: &Service, out: &mut Out, command: &Command, json: boo
             let format = if json { args::ExportFormat::Json } else { *format };
             export::export(service, out, *what, format).await
         }
+    }
+}
+
+/// `check`: exit 0 OK, 1 WARNING, 2 CRITICAL as it finds, and 3 UNKNOWN for any failure to decide.
+async fn check(setup: &Setup, args: &args::CheckArgs) -> ExitCode {
+    let (service, _) = match setup.open_service(false, true).await {
+        Ok(opened) => opened,
+        Err(err) => return oncall::unknown(&err.to_string()),
+    };
+    let checked = service.check(&args.thresholds()).await;
+    service.close().await;
+    let (verdict, lines) = match checked {
+        Ok(checked) => checked,
+        Err(err) => return oncall::unknown(&err.to_string()),
+    };
+    let mut out = Out::stdout();
+    let written = lines.iter().try_for_each(|line| out.line(line)).and_then(|()| out.flush());
+    match written {
+        Ok(()) => ExitCode::from(verdict as u8),
+        // Nobody reads a status that could not be written; the exit status still says it could not be told.
+        Err(_) => ExitCode::from(crate::service::Verdict::Unknown as u8),
     }
 }
 

@@ -50,9 +50,12 @@ pub fn exit_code(err: &Error) -> ExitCode {
     match err {
         Error::Refused(_) => ExitCode::from(1),
         Error::Config(_) | Error::Usage(_) => ExitCode::from(2),
-        Error::Database(_) | Error::Busy(_) | Error::Migrate(_) | Error::Schema(_) | Error::WriterStopped => {
-            ExitCode::from(3)
-        }
+        Error::Database(_)
+        | Error::Busy(_)
+        | Error::Migrate(_)
+        | Error::Schema(_)
+        | Error::WriterStopped
+        | Error::Serve(_) => ExitCode::from(3),
     }
 }
 

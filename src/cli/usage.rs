@@ -1,4 +1,4 @@
-//! `use`, `register` and `stats`.
+//! `use` and `register`.
 
 use super::output::{Out, Outcome};
 use crate::service::{NewUserInput, Registration, Service};
@@ -26,36 +26,6 @@ pub async fn register(service: &Service, out: &mut Out, user: NewUserInput, code
             (None, false) => String::new(),
         };
         out.line(format_args!("Registered {} (id {}){how}.", registered.user.email, registered.user.id))?;
-    }
-    Ok(())
-}
-
-pub async fn stats(service: &Service, out: &mut Out, json: bool) -> Outcome {
-    let (stats, config) = tokio::try_join!(service.get_system_stats(), service.get_config())?;
-    if json {
-        out.json(&serde_json::json!({
-            "total_codes": stats.total_codes,
-            "active_codes": stats.active_codes,
-            "total_usage": stats.total_usage,
-            "codes_with_usage": stats.codes_with_usage,
-            "enabled": config.enabled,
-            "required": config.required,
-            "attached": service.attached(),
-        }))?;
-    } else {
-        let on = |b: bool| if b { "yes" } else { "no" };
-        out.line(service.attached())?;
-        out.table(
-            &["STAT", "VALUE"],
-            &[
-                vec!["total codes".into(), stats.total_codes.to_string()],
-                vec!["active codes".into(), stats.active_codes.to_string()],
-                vec!["total usage".into(), stats.total_usage.to_string()],
-                vec!["codes with usage".into(), stats.codes_with_usage.to_string()],
-                vec!["system enabled".into(), on(config.enabled).into()],
-                vec!["code required".into(), on(config.required).into()],
-            ],
-        )?;
     }
     Ok(())
 }

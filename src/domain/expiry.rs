@@ -54,7 +54,7 @@ pub fn parse(raw: &str, now: DateTime<Utc>) -> Result<Expiration, String> {
 }
 
 /// `None` when the text is not of the `<number><unit>` shape at all.
-fn parse_span(text: &str) -> Option<Result<Duration, String>> {
+pub(crate) fn parse_span(text: &str) -> Option<Result<Duration, String>> {
     let unit = text.chars().last()?.to_ascii_lowercase();
     let digits = &text[..text.len() - text.chars().last()?.len_utf8()];
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {

@@ -15,6 +15,7 @@ pub mod status;
 pub mod text;
 pub mod user;
 pub mod validate;
+pub mod window;
 
 pub use code::{CodeRow, ReferralCode};
 pub use error::{ErrorKind, FieldError, Refusal};

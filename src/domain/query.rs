@@ -1,6 +1,8 @@
 //! What a list asks for: filter, sort and window; and which codes a bulk action applies to.
 
+use super::window::Share;
 use super::{CodeId, CodeStatus};
+use chrono::Duration;
 use serde::Serialize;
 use std::str::FromStr;
 
@@ -9,11 +11,18 @@ pub struct CodeFilter {
     /// Matched, without case, inside the code, the description and the creator's and beneficiary's emails.
     pub text: String,
     pub status: Option<CodeStatus>,
+    /// Codes whose uses reach this share of their limit.
+    pub near_limit: Option<Share>,
+    /// Codes that expire within this span from now (and have not expired yet).
+    pub expiring_within: Option<Duration>,
 }
 
 impl CodeFilter {
     pub fn is_empty(&self) -> bool {
-        self.text.trim().is_empty() && self.status.is_none()
+        self.text.trim().is_empty()
+            && self.status.is_none()
+            && self.near_limit.is_none()
+            && self.expiring_within.is_none()
     }
 }
 
@@ -25,10 +34,16 @@ pub enum SortField {
     Created,
     Expires,
     Uses,
+    /// Most urgent first: the largest share of the limit used, then the soonest expiry; with only an expiry
+    /// filter, the soonest expiry.
+    Urgency,
 }
 
 impl SortField {
-    pub const ALL: [SortField; 4] = [SortField::Code, SortField::Created, SortField::Expires, SortField::Uses];
+    pub const ALL: [SortField; 5] =
+        [SortField::Code, SortField::Created, SortField::Expires, SortField::Uses, SortField::Urgency];
+    /// The fields the dashboard's sort key walks through.
+    const CYCLE: [SortField; 4] = [SortField::Code, SortField::Created, SortField::Expires, SortField::Uses];
 
     pub fn label(self) -> &'static str {
         match self {
@@ -36,13 +51,14 @@ impl SortField {
             SortField::Created => "created",
             SortField::Expires => "expires",
             SortField::Uses => "uses",
+            SortField::Urgency => "urgency",
         }
     }
 
     /// The next field in the cycle the dashboard's sort key walks.
     pub fn next(self) -> SortField {
-        let i = SortField::ALL.iter().position(|f| *f == self).unwrap_or(0);
-        SortField::ALL[(i + 1) % SortField::ALL.len()]
+        let i = SortField::CYCLE.iter().position(|f| *f == self).unwrap_or(0);
+        SortField::CYCLE[(i + 1) % SortField::CYCLE.len()]
     }
 }
 
@@ -54,7 +70,7 @@ impl FromStr for SortField {
         SortField::ALL
             .into_iter()
             .find(|f| f.label() == wanted)
-            .ok_or_else(|| format!("unknown sort field {s:?}: use code, created, expires or uses"))
+            .ok_or_else(|| format!("unknown sort field {s:?}: use code, created, expires, uses or urgency"))
     }
 }
 

@@ -1,5 +1,6 @@
 //! Figures the service computes: system stats, a code's usage stats, usage records, trends.
 
+use super::window::{Point, Window};
 use super::{CodeId, CodeStatus, UsageId, UserId};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
@@ -73,4 +74,54 @@ pub struct Usage {
     pub code: String,
     pub used_by: UserId,
     pub date_used: DateTime<Utc>,
+}
+
+/// How many codes are in each computed status.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct StatusCounts {
+    pub active: i64,
+    pub inactive: i64,
+    pub expired: i64,
+    pub limit_reached: i64,
+}
+
+impl StatusCounts {
+    pub fn get(&self, status: CodeStatus) -> i64 {
+        match status {
+            CodeStatus::Active => self.active,
+            CodeStatus::Inactive => self.inactive,
+            CodeStatus::Expired => self.expired,
+            CodeStatus::LimitReached => self.limit_reached,
+        }
+    }
+}
+
+/// A code and its uses in a window.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct WindowCode {
+    pub id: CodeId,
+    pub code: String,
+    pub uses: i64,
+}
+
+/// A beneficiary and the uses of their codes in a window; `email` is `None` when the user is gone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct WindowBeneficiary {
+    pub user_id: UserId,
+    pub email: Option<String>,
+    pub uses: i64,
+}
+
+/// What happened in a window of time (`stats --since`), and the all-time figures.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WindowStats {
+    pub window: Window,
+    /// Usage records per bucket.
+    pub redemptions: Vec<Point>,
+    /// Users who signed up in each bucket and have used a code.
+    pub signups_with_code: Vec<Point>,
+    pub codes_created: i64,
+    pub top_codes: Vec<WindowCode>,
+    pub top_beneficiaries: Vec<WindowBeneficiary>,
+    pub all_time: SystemStats,
 }

@@ -2,7 +2,7 @@
 //! message that names the rule and gives an example.
 
 use super::settings::SettingKey;
-use chrono::{DateTime, Datelike, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 
 pub const CODE_MIN: usize = 3;
 pub const CODE_MAX: usize = 50;
@@ -139,8 +139,14 @@ pub fn whole_number(raw: &str) -> Result<i64, String> {
     t.parse::<i64>().map_err(|_| format!("must be a whole number, not {t:?} (e.g. 100)"))
 }
 
-/// A set expiration must be in the future, and before the year 10000: SQLite keeps times as text that sorts in
-/// time order and computes dates only up to 9999.
+/// The last instant an expiration can be: SQLite keeps times as text that sorts in time order, and computes dates,
+/// only up to the year 9999.
+pub fn last_expiry() -> DateTime<Utc> {
+    let day = NaiveDate::from_ymd_opt(9999, 12, 31).expect("a date");
+    day.and_hms_milli_opt(23, 59, 59, 999).expect("a time").and_utc()
+}
+
+/// A set expiration must be in the future, and before the year 10000 (see [`last_expiry`]).
 pub fn expiration(at: DateTime<Utc>, now: DateTime<Utc>) -> Result<(), String> {
     if at <= now {
         return Err(format!(

@@ -4,6 +4,7 @@ mod access;
 mod codes;
 mod demo;
 mod doctor;
+mod monitoring;
 mod redeemer;
 mod registration;
 mod settings;
@@ -14,6 +15,7 @@ pub use access::{SignIn, default_operator_email};
 pub use codes::{BulkOutcome, CodePage, Deleted, GenerateInput, Tally};
 pub use demo::{DemoInput, DemoOutcome};
 pub use doctor::SuggestedIndex;
+pub use monitoring::{CheckThresholds, Verdict};
 pub use registration::{Registered, Registration};
 pub use users::NewUserInput;
 

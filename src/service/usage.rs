@@ -3,10 +3,14 @@
 use super::Service;
 use super::codes::{lookup_form, not_found};
 use crate::domain::expiry::day_start;
-use crate::domain::stats::{CodeUsageStats, DailyUsage, SystemStats, TopCode, Usage, UsageRecord};
+use crate::domain::stats::{
+    CodeUsageStats, DailyUsage, StatusCounts, SystemStats, TopCode, Usage, UsageRecord, WindowStats,
+};
+use crate::domain::window::{Bucket, Since, Window};
 use crate::domain::{CodeId, CodeStatus, ErrorKind, Refusal, UsageId, UserId};
 use crate::error::{Error, Result};
 use crate::store::redeem::{self, Redeemed};
+use crate::store::stats::Series;
 use crate::store::{Exec, Tx, codes, settings, stats, usage, users};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 
@@ -79,12 +83,53 @@ impl Service {
         }
         let start = day_start(first);
         let end = day_start(last) + Duration::days(1);
-        let found = usage::per_day(self.db.exec(), start, end).await?;
+        let found = stats::series(self.db.exec(), Series::Redemptions, start, end, Bucket::Day).await?;
         Ok(first
             .iter_days()
             .take_while(|d| *d <= last)
-            .map(|day| DailyUsage { day, uses: found.iter().find(|u| u.day == day).map_or(0, |u| u.uses) })
+            .map(|day| {
+                let key = day.format("%Y-%m-%d").to_string();
+                DailyUsage { day, uses: found.iter().find(|(k, _)| *k == key).map_or(0, |(_, n)| *n) }
+            })
             .collect())
+    }
+
+    /// What happened since `since` (see [`Window`]): redemptions and signups with a code per bucket, codes
+    /// created, the `top` codes and beneficiaries by uses in the window, and the all-time figures.
+    pub async fn window_stats(&self, since: Since, top: i64) -> Result<WindowStats> {
+        let window = Window::new(since, self.now()).map_err(|m| Refusal::field("since", m))?;
+        let (from, to, top) = (window.start, window.end, top.max(0));
+        let db = &self.db;
+        let (redemptions, signups, codes_created, top_codes, top_beneficiaries, all_time) = tokio::try_join!(
+            stats::series(db.exec(), Series::Redemptions, from, to, window.bucket),
+            stats::series(db.exec(), Series::Signups, from, to, window.bucket),
+            stats::created(db.exec(), from, to),
+            stats::top_codes_between(db.exec(), from, to, top),
+            stats::top_beneficiaries_between(db.exec(), from, to, top),
+            stats::system(db.exec(), self.now()),
+        )?;
+        Ok(WindowStats {
+            redemptions: window.series(&redemptions),
+            signups_with_code: window.series(&signups),
+            window,
+            codes_created,
+            top_codes,
+            top_beneficiaries,
+            all_time,
+        })
+    }
+
+    /// Usage records of the last `span`, up to now: a sliding window, for alerting.
+    pub async fn redemptions_in_last(&self, span: Duration) -> Result<i64> {
+        let now = self.now();
+        let from = now.checked_sub_signed(span).unwrap_or(DateTime::<Utc>::MIN_UTC);
+        // Up to and including this millisecond (times are kept to the millisecond).
+        Ok(stats::redemptions(self.db.exec(), from, now + Duration::milliseconds(1)).await?)
+    }
+
+    /// How many codes are in each computed status now.
+    pub async fn codes_by_status(&self) -> Result<StatusCounts> {
+        Ok(stats::by_status(self.db.exec(), self.now()).await?)
     }
 }
 

@@ -192,7 +192,23 @@ pub(super) fn push_where(sql: &mut Sql, filter: &CodeFilter, now: DateTime<Utc>)
     if let Some(status) = filter.status {
         push_status(sql, status, now);
     }
+    if let Some(share) = filter.near_limit {
+        sql.push(" AND ").push(SHARE).push(" >= ").push_int(share.permille());
+    }
+    if let Some(span) = filter.expiring_within {
+        // No expiry lies past the last instant of 9999 (and SQLite's text times sort in time order only up to
+        // there), so a longer span stops there: it reaches every code that expires at all.
+        let last = crate::domain::validate::last_expiry();
+        let until = now.checked_add_signed(span).map_or(last, |t| t.min(last));
+        sql.push(" AND c.expiration_date > ").bind(now).push(" AND c.expiration_date <= ").bind(until);
+    }
 }
+
+/// A code's uses in thousandths of its limit, rounded down: `floor(uses * 1000 / max_uses) >= p` holds exactly when
+/// `uses * 1000 >= max_uses * p` for a whole `p`, so a share filter is exact, and SQLite finds it in the index of
+/// this very expression (migration 0005). BIGINT because PostgreSQL's integer would overflow past 2,147,483 uses;
+/// NULLIF because PostgreSQL fails on a division by zero, and older PhoenixKit data has no CHECK on max_uses.
+pub(super) const SHARE: &str = "(CAST(c.number_of_uses AS BIGINT) * 1000 / NULLIF(c.max_uses, 0))";
 
 pub(super) fn push_status(sql: &mut Sql, status: CodeStatus, now: DateTime<Utc>) {
     match status {

@@ -91,30 +91,60 @@ pub async fn recount_all(exec: Exec<'_>) -> Result<u64, sqlx::Error> {
 /// The name of the trigram index on code and description; its presence changes how the list is read.
 pub const TEXT_INDEX: &str = "refcodes_codes_text";
 
-/// Indexes that would make the dashboard's list, sorts, text filter and case-insensitive lookups fast on a
-/// PhoenixKit database, which has only a unique index on the code as written (refcodes never creates them
+/// Indexes that would make the dashboard's list, sorts, text filter, case-insensitive lookups and on-call figures
+/// fast on a PhoenixKit database, which has only a unique index on the code as written (refcodes never creates them
 /// itself), each with the name it would get. Keys break ties in the list's order, so they close each index. The
 /// text filter matches anywhere in a code or description, which only a trigram index answers (the `pg_trgm`
 /// extension, shipped with PostgreSQL).
 pub fn suggested_indexes(layout: &Layout) -> Vec<(String, String)> {
-    let codes = layout.table(Table::Codes);
-    let key = layout.token("code_key");
+    let (codes, usage) = (layout.table(Table::Codes), layout.table(Table::Usage));
+    let (key, code_ref) = (layout.token("code_key"), layout.token("code_ref"));
     [
-        ("refcodes_codes_upper_code", "(upper(code))".to_string(), "lookups without case (every redemption)", ""),
-        ("refcodes_codes_date_created", format!("(date_created, {key})"), "the list by creation (its default)", ""),
-        ("refcodes_codes_uses", format!("(number_of_uses, {key})"), "the list by uses, and top codes", ""),
-        ("refcodes_codes_expiration", format!("(expiration_date, {key})"), "the list by expiry", ""),
+        (
+            "refcodes_codes_upper_code",
+            codes,
+            "(upper(code))".to_string(),
+            "lookups without case (every redemption)",
+            "",
+        ),
+        (
+            "refcodes_codes_date_created",
+            codes,
+            format!("(date_created, {key})"),
+            "the list by creation (its default)",
+            "",
+        ),
+        ("refcodes_codes_uses", codes, format!("(number_of_uses, {key})"), "the list by uses, and top codes", ""),
+        ("refcodes_codes_expiration", codes, format!("(expiration_date, {key})"), "the list by expiry", ""),
         (
             TEXT_INDEX,
+            codes,
             "USING gin (code gin_trgm_ops, description gin_trgm_ops)".to_string(),
             "the text filter (any part of a code or description)",
-            "CREATE EXTENSION IF NOT EXISTS pg_trgm;\n",
+            "CREATE EXTENSION IF NOT EXISTS pg_trgm;
+",
+        ),
+        (
+            "refcodes_codes_share",
+            codes,
+            "((CAST(number_of_uses AS BIGINT) * 1000 / NULLIF(max_uses, 0)))".to_string(),
+            "codes near their limit (codes list --near-limit, check, metrics)",
+            "",
+        ),
+        (
+            "refcodes_usage_date_code",
+            usage,
+            format!("(date_used, {code_ref})"),
+            "top codes and beneficiaries of a window (stats --since)",
+            "",
         ),
     ]
     .into_iter()
-    .map(|(name, columns, why, first)| {
-        let statement =
-            format!("-- {why}\n{first}CREATE INDEX CONCURRENTLY IF NOT EXISTS {name} ON {codes} {columns};");
+    .map(|(name, table, columns, why, first)| {
+        let statement = format!(
+            "-- {why}
+{first}CREATE INDEX CONCURRENTLY IF NOT EXISTS {name} ON {table} {columns};"
+        );
         (name.to_string(), statement)
     })
     .collect()

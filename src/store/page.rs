@@ -14,7 +14,7 @@
 //! few match (seconds), or gathers half a million candidates for one that many match. Where that index exists, it
 //! takes the same two steps: the probe, then candidates from the index.
 
-use super::codes::{CODE_COLUMNS, EMAILS, USER_JOINS, push_where};
+use super::codes::{CODE_COLUMNS, EMAILS, SHARE, USER_JOINS, push_where};
 use crate::domain::{CodeFilter, CodeQuery, CodeRow, SortField};
 use crate::store::sql::MAX_CONTAINS;
 use crate::store::{Backend, Exec, Sql};
@@ -87,11 +87,24 @@ fn push_order(sql: &mut Sql, query: &CodeQuery) {
         SortField::Created => sql.push(" ORDER BY c.date_created").push(dir).push(", c.{code_key}").push(dir),
         SortField::Uses => sql.push(" ORDER BY c.number_of_uses").push(dir).push(", c.{code_key}").push(dir),
         // "never" is the latest expiry of all.
-        SortField::Expires => {
-            let nulls = if query.descending { " NULLS FIRST" } else { " NULLS LAST" };
-            sql.push(" ORDER BY c.expiration_date").push(dir).push(nulls).push(", c.{code_key}").push(dir)
+        SortField::Expires => push_expiry_order(sql.push(" ORDER BY "), query.descending),
+        // Most urgent first when ascending. Without a share filter but with an expiry one, the share says nothing.
+        SortField::Urgency => {
+            if query.filter.near_limit.is_some() || query.filter.expiring_within.is_none() {
+                let (dir, nulls) = if query.descending { (" ASC", " NULLS FIRST") } else { (" DESC", " NULLS LAST") };
+                sql.push(" ORDER BY ").push(SHARE).push(dir).push(nulls).push(", ");
+            } else {
+                sql.push(" ORDER BY ");
+            }
+            push_expiry_order(sql, query.descending)
         }
     };
+}
+
+/// Appends the expiry order (soonest first when ascending, "never" last) and the key to break ties.
+fn push_expiry_order(sql: &mut Sql, descending: bool) -> &mut Sql {
+    let (dir, nulls) = if descending { (" DESC", " NULLS FIRST") } else { (" ASC", " NULLS LAST") };
+    sql.push("c.expiration_date").push(dir).push(nulls).push(", c.{code_key}").push(dir)
 }
 
 fn page_sql(exec: &Exec<'_>, query: &CodeQuery, now: DateTime<Utc>, reach: Reach) -> Sql {
@@ -109,7 +122,7 @@ fn page_sql(exec: &Exec<'_>, query: &CodeQuery, now: DateTime<Utc>, reach: Reach
     if reach == Reach::Search(Search::Trigram) {
         // Its candidates are exactly the text's matches; the filter's own test of the text would only mislead
         // the planner into reading every code.
-        push_where(&mut sql, &CodeFilter { text: String::new(), status: query.filter.status }, now);
+        push_where(&mut sql, &CodeFilter { text: String::new(), ..query.filter.clone() }, now);
     } else {
         push_where(&mut sql, &query.filter, now);
     }

@@ -1,9 +1,9 @@
-//! Queries on the usage records: a code's records, the newest, walks over all, and uses per day.
+//! Queries on the usage records: a code's records, the newest, and walks over all.
 
-use crate::domain::stats::{DailyUsage, UsageRecord};
+use crate::domain::stats::UsageRecord;
 use crate::domain::{CodeId, UsageId, UserId};
-use crate::store::{Backend, Exec};
-use chrono::{DateTime, NaiveDate, Utc};
+use crate::store::Exec;
+use chrono::{DateTime, Utc};
 
 pub async fn user_used_code(exec: Exec<'_>, user: UserId, code_id: CodeId) -> Result<bool, sqlx::Error> {
     let sql =
@@ -59,25 +59,6 @@ pub async fn totals_for_code(
         .sql("SELECT count(*), count(DISTINCT {used_by}), max(date_used){tz} FROM {usage} WHERE {code_ref} = ")
         .and("", code_id);
     exec.fetch_one(&sql).await
-}
-
-/// Uses per UTC day in `[from, to)`; days without uses are left out.
-pub async fn per_day(exec: Exec<'_>, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<DailyUsage>, sqlx::Error> {
-    let day = match exec.backend() {
-        Backend::Sqlite => "SELECT substr(date_used, 1, 10) AS day",
-        // A column without time zone holds UTC, and the session's time zone is UTC: either way the UTC day.
-        Backend::Postgres => "SELECT to_char(date_used AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day",
-    };
-    let sql = exec
-        .sql(day)
-        .and(", count(*) FROM {usage} WHERE date_used >= ", from)
-        .and(" AND date_used < ", to)
-        .then(" GROUP BY 1 ORDER BY 1");
-    let rows: Vec<(String, i64)> = exec.fetch_all(&sql).await?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|(day, uses)| NaiveDate::parse_from_str(&day, "%Y-%m-%d").ok().map(|day| DailyUsage { day, uses }))
-        .collect())
 }
 
 /// Inserts many usage records in one statement (history, as the demo writes it on refcodes' own schema).

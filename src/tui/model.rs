@@ -120,7 +120,7 @@ pub struct ListState {
 impl ListState {
     /// The filter the list was last asked for: the applied text and the status.
     pub fn filter(&self) -> CodeFilter {
-        CodeFilter { text: self.applied_filter.clone(), status: self.status }
+        CodeFilter { text: self.applied_filter.clone(), status: self.status, ..Default::default() }
     }
 
     pub fn query(&self, page: u64) -> CodeQuery {

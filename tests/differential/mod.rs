@@ -117,6 +117,7 @@ fn code_filter(filter: &Filter) -> CodeFilter {
             OnlyExpired => CodeStatus::Expired,
             OnlyLimitReached => CodeStatus::LimitReached,
         }),
+        ..CodeFilter::default()
     }
 }
 

@@ -119,7 +119,7 @@ pub fn load_count(generation: u64) -> Cmd {
 }
 
 pub fn text_filter(text: &str) -> CodeFilter {
-    CodeFilter { text: text.into(), status: None }
+    CodeFilter { text: text.into(), status: None, ..Default::default() }
 }
 
 /// A key as a terminal sends it: `j`, `G` (with Shift), `ctrl-d`, `shift-tab`, `enter`, `esc`, `space`, `pagedown`.

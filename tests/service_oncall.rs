@@ -1,0 +1,171 @@
+//! The on-call figures on every backend: codes near their limit or expiring, most urgent first; a window's
+//! redemptions, signups, top codes and beneficiaries; codes by status and the redemptions of the last minutes.
+
+#[macro_use]
+mod common;
+
+use chrono::{Duration, TimeZone, Utc};
+use common::*;
+use refcodes::domain::draft::CodeInput;
+use refcodes::domain::expiry::Expiration;
+use refcodes::domain::stats::StatusCounts;
+use refcodes::domain::window::{Bucket, Share, Since};
+use refcodes::domain::{CodeFilter, CodeQuery, CodeStatus, SortField};
+
+/// Codes at several shares of their limit and expiries; the clock ends 90 minutes after [`t0`].
+async fn urgent_codes(h: &Harness) {
+    h.enable_system().await;
+    let at =
+        |hours| CodeInput { expiration: Some(Expiration::At(t0() + Duration::hours(hours))), ..CodeInput::default() };
+    let with = |max, hours| CodeInput { max_uses: Some(max), ..at(hours) };
+    let users = h.add_users("u", 19).await;
+    for (code, input, uses) in [
+        ("NEAR90", with(10, 24 * 20), 9),
+        ("FULL", with(10, 24 * 20), 10),
+        ("HALF", with(10, 24 * 20), 5),
+        ("NEAR95", with(20, 72), 19),
+        ("SOON", with(10, 2), 0),
+        ("LATER", with(10, 30), 1),
+        ("FAR", with(10, 24 * 10), 0),
+        ("GONE", with(10, 1), 9),
+    ] {
+        h.create(code, input).await;
+        for user in &users[..uses] {
+            h.base.use_code(code, user.id).await.unwrap();
+        }
+    }
+    h.forever_code("NEVER", 10).await;
+    h.clock.set(t0() + Duration::minutes(90));
+}
+
+fn urgent(near_limit: Option<&str>, expiring: Option<i64>) -> CodeQuery {
+    CodeQuery {
+        filter: CodeFilter {
+            near_limit: near_limit.map(|s| Share::parse(s).unwrap()),
+            expiring_within: expiring.map(Duration::hours),
+            ..CodeFilter::default()
+        },
+        sort: SortField::Urgency,
+        descending: false,
+        offset: 0,
+        limit: 50,
+    }
+}
+
+async fn codes_of(h: &Harness, query: &CodeQuery) -> Vec<String> {
+    h.owner.page_with_total(query).await.unwrap().rows.into_iter().map(|r| r.code.code).collect()
+}
+
+every!(near_limit_codes_come_largest_share_first, check_near_limit_codes_come_largest_share_first);
+async fn check_near_limit_codes_come_largest_share_first(db: &TestDb) {
+    let h = db.harness().await;
+    urgent_codes(&h).await;
+    // GONE has used 90% too but expired: the list shows it (a status filter leaves it out). Among codes of one
+    // share, the soonest expiry comes first.
+    assert_eq!(codes_of(&h, &urgent(Some("90%"), None)).await, ["FULL", "NEAR95", "GONE", "NEAR90"]);
+    let mut reversed = urgent(Some("90%"), None);
+    reversed.descending = true;
+    assert_eq!(codes_of(&h, &reversed).await, ["NEAR90", "GONE", "NEAR95", "FULL"]);
+    // A window in the far half of the list is read from its end: the same order.
+    let deep = CodeQuery { offset: 2, limit: 2, ..urgent(Some("90%"), None) };
+    assert_eq!(codes_of(&h, &deep).await, ["GONE", "NEAR90"]);
+    let usable = CodeQuery {
+        filter: CodeFilter { status: Some(CodeStatus::Active), ..urgent(Some("90%"), None).filter },
+        ..urgent(None, None)
+    };
+    assert_eq!(codes_of(&h, &usable).await, ["NEAR95", "NEAR90"]);
+    assert_eq!(codes_of(&h, &urgent(Some("100%"), None)).await, ["FULL"]);
+    assert_eq!(h.owner.count(&urgent(Some("50%"), None).filter).await.unwrap(), 5);
+}
+
+every!(expiring_codes_come_soonest_first, check_expiring_codes_come_soonest_first);
+async fn check_expiring_codes_come_soonest_first(db: &TestDb) {
+    let h = db.harness().await;
+    urgent_codes(&h).await;
+    // From 90 minutes after t0: GONE expired already, NEAR95 expires in 70.5 hours, NEVER never.
+    assert_eq!(codes_of(&h, &urgent(None, Some(48))).await, ["SOON", "LATER"]);
+    assert_eq!(codes_of(&h, &urgent(None, Some(71))).await, ["SOON", "LATER", "NEAR95"]);
+    // Both filters: codes that are near the limit and expire soon.
+    assert_eq!(codes_of(&h, &urgent(Some("90%"), Some(24 * 30))).await, ["FULL", "NEAR95", "NEAR90"]);
+    // A span past the year 9999 is every code that will expire.
+    let all = CodeQuery {
+        filter: CodeFilter { expiring_within: Some(Duration::days(36_525 * 100)), ..CodeFilter::default() },
+        ..urgent(None, None)
+    };
+    assert_eq!(h.owner.count(&all.filter).await.unwrap(), 7);
+}
+
+every!(a_window_counts_its_buckets_tops_and_creations, check_a_window_counts_its_buckets_tops_and_creations);
+async fn check_a_window_counts_its_buckets_tops_and_creations(db: &TestDb) {
+    let h = db.harness().await;
+    h.enable_system().await;
+    let ben = h.add_user("ben@example.com", None).await;
+    let users = h.add_users("w", 6).await;
+    let input = CodeInput {
+        max_uses: Some(100),
+        expiration: Some(Expiration::Never),
+        beneficiary: Some(ben.id),
+        ..CodeInput::default()
+    };
+    h.create("WIN", input).await;
+    h.forever_code("OTHER", 100).await;
+    let at =
+        |mo, d, hh, mm, ss, ms| Utc.with_ymd_and_hms(2026, mo, d, hh, mm, ss).unwrap() + Duration::milliseconds(ms);
+    // Now is 1 May 18:10; the 24-hour window is 30 April 19:00 to 1 May 19:00.
+    for (code, user, time) in [
+        ("WIN", 0, at(4, 30, 18, 59, 59, 999)), // just before the window
+        ("WIN", 1, at(4, 30, 19, 0, 0, 0)),     // its first instant
+        ("WIN", 2, at(5, 1, 13, 0, 0, 0)),
+        ("WIN", 3, at(5, 1, 13, 30, 0, 0)),
+        ("OTHER", 4, at(5, 1, 17, 0, 0, 0)),
+        ("OTHER", 5, at(5, 1, 18, 10, 0, 0)), // now
+    ] {
+        h.clock.set(time);
+        h.base.use_code(code, users[user].id).await.unwrap();
+    }
+    h.clock.set(at(5, 1, 18, 10, 0, 0));
+    let stats = h.owner.window_stats(Since::parse("24h").unwrap(), 5).await.unwrap();
+    assert_eq!(
+        (stats.window.start, stats.window.end, stats.window.bucket),
+        (at(4, 30, 19, 0, 0, 0), at(5, 1, 19, 0, 0, 0), Bucket::Hour)
+    );
+    let counts: Vec<i64> = stats.redemptions.iter().map(|p| p.count).collect();
+    let mut expected = vec![0; 24];
+    (expected[0], expected[18], expected[22], expected[23]) = (1, 2, 1, 1);
+    assert_eq!(counts, expected);
+    let tops: Vec<(&str, i64)> = stats.top_codes.iter().map(|c| (c.code.as_str(), c.uses)).collect();
+    assert_eq!(tops, [("WIN", 3), ("OTHER", 2)]);
+    let bens: Vec<(Option<&str>, i64)> = stats.top_beneficiaries.iter().map(|b| (b.email.as_deref(), b.uses)).collect();
+    assert_eq!(bens, [(Some("ben@example.com"), 3)], "OTHER has no beneficiary");
+    assert_eq!(stats.codes_created, 2);
+    assert_eq!(stats.all_time.total_usage, 6);
+    if db.shape().is_none() {
+        // refcodes adds users at its clock's time (12:00, t0); the application adds them at its own.
+        let signups: i64 = stats.signups_with_code.iter().map(|p| p.count).sum();
+        assert_eq!((signups, stats.signups_with_code[17].count), (6, 6), "ben used no code");
+    }
+
+    let week = h.owner.window_stats(Since::parse("7d").unwrap(), 1).await.unwrap();
+    assert_eq!(week.window.bucket, Bucket::Day);
+    let days: Vec<i64> = week.redemptions.iter().map(|p| p.count).collect();
+    assert_eq!(days, [0, 0, 0, 0, 0, 2, 4]);
+    assert_eq!(week.top_codes.len(), 1);
+
+    assert_eq!(h.owner.redemptions_in_last(Duration::hours(1)).await.unwrap(), 1, "17:10 to 18:10");
+    assert_eq!(h.owner.redemptions_in_last(Duration::minutes(70)).await.unwrap(), 2, "17:00 to 18:10, both ends");
+    assert_eq!(h.owner.redemptions_in_last(Duration::minutes(5)).await.unwrap(), 1);
+    assert!(h.owner.window_stats(Since::parse("2026-05-02").unwrap(), 5).await.is_err(), "a window from tomorrow");
+}
+
+every!(codes_are_counted_by_status, check_codes_are_counted_by_status);
+async fn check_codes_are_counted_by_status(db: &TestDb) {
+    let h = db.harness().await;
+    urgent_codes(&h).await;
+    let off = h.code("OFF", 10).await;
+    h.owner
+        .update_code(&off, &refcodes::domain::draft::CodeChanges { active: Some(false), ..Default::default() })
+        .await
+        .unwrap();
+    let counts = h.owner.codes_by_status().await.unwrap();
+    assert_eq!(counts, StatusCounts { active: 7, inactive: 1, expired: 1, limit_reached: 1 });
+}
