@@ -113,6 +113,13 @@ fn page_sql(exec: &Exec<'_>, query: &CodeQuery, now: DateTime<Utc>, reach: Reach
     match reach {
         Reach::Ordered | Reach::Search(_) => sql.push("{codes} c"),
         Reach::Scan => sql.push("{codes} c NOT INDEXED"),
+        // SQLite reads the first keys from the sort's covering index, then their rows. PostgreSQL gets the rows
+        // themselves: given the keys to join, it misjudged how many codes the filter keeps and scanned them all.
+        Reach::Probe if exec.backend() == Backend::Postgres => {
+            sql.push("(SELECT c.* FROM {codes} c");
+            push_order(&mut sql, query);
+            sql.push(" LIMIT ").push_int(PROBE_ROWS).push(") c")
+        }
         Reach::Probe => {
             sql.push("(SELECT c.{code_key} FROM {codes} c");
             push_order(&mut sql, query);
