@@ -37,8 +37,8 @@ stride=$((4000 * seconds))
 # Transactions written to the sqlite3 replay file, more than it can run in T seconds.
 replay_tx=${replay_tx:-$((20000 * seconds))}
 
-log() { printf '== %s\n' "$*" >&2; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
+# shellcheck source=bench/rounds.sh
+. bench/rounds.sh
 
 dir=$(mktemp -d /tmp/refcodes-bench.XXXXXX)
 trap 'rm -rf "$dir"' EXIT
@@ -52,16 +52,7 @@ fi
 
 echo "machine: nproc=$(nproc) mem=$(free -g | awk '/^Mem:/ { print $2 " GiB" }') load=$(cut -d' ' -f1-3 /proc/loadavg)"
 
-# ours MODE BASELINE_TPS: runs bench_use and prints its redemptions_per_sec. It makes fresh users for up to 4x the
-# baseline's rate (and 5,000 more per client); should it run out, it fails and says so.
-ours() {
-    local out per_client
-    per_client=$(awk -v b="$2" -v t="$seconds" -v k="$clients" 'BEGIN { printf "%d", 4 * b * (t + 1) / k + 5000 }')
-    "$bin" --database-url "$url" --clients "$clients" --seconds "$seconds" --mode "$1" \
-        --users-per-client "$per_client" >"$dir/ours.out"
-    cat "$dir/ours.out" >&2
-    sed -n 's/^redemptions_per_sec=//p' "$dir/ours.out" | tail -1
-}
+use_bin() { "$bin" --database-url "$url" "$@"; }
 
 summary=()
 if [[ $backend == postgres ]]; then
@@ -151,19 +142,8 @@ else
     }
 fi
 
-for mode in $modes; do
-    base_sum=0 ours_sum=0
-    for ((r = 1; r <= rounds; r++)); do
-        log "$backend $mode round $r/$rounds: baseline"
-        b=$(baseline "$mode")
-        log "$backend $mode round $r/$rounds: ours (bench_use, $clients clients, ${seconds}s)"
-        o=$(ours "$mode" "$b")
-        echo "round $r $mode: baseline=$b ours=$o ratio=$(ratio "$o" "$b")"
-        base_sum=$(awk -v a="$base_sum" -v b="$b" 'BEGIN { print a + b }')
-        ours_sum=$(awk -v a="$ours_sum" -v b="$o" 'BEGIN { print a + b }')
-    done
-    summary+=("$backend $mode clients=$clients seconds=$seconds rounds=$rounds: baseline=$(ratio "$base_sum" "$rounds")/s ours=$(ratio "$ours_sum" "$rounds")/s ratio=$(ratio "$ours_sum" "$base_sum")")
-done
+# shellcheck disable=SC2086 # the modes are words
+run_rounds "$backend" $modes
 echo
 printf '%s\n' "${summary[@]}"
 echo "load at the end: $(cut -d' ' -f1-3 /proc/loadavg)"

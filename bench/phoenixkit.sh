@@ -34,8 +34,8 @@ db=${BENCH_DB:-refcodes_bench_pk}
 url="$pgbase/$db"
 operator=owner@example.com
 target=${CARGO_TARGET_DIR:-target}
-log() { printf '== %s\n' "$*" >&2; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
+# shellcheck source=bench/rounds.sh
+. bench/rounds.sh
 q() { psql "$url" -qAtX -v ON_ERROR_STOP=1 -c "$1"; }
 dir=$(mktemp -d /tmp/refcodes-bench-pk.XXXXXX)
 trap 'rm -rf "$dir"' EXIT
@@ -119,28 +119,8 @@ if [[ " $parts " == *" use "* ]]; then
         }
         echo "$tps"
     }
-    # ours MODE BASELINE_TPS: bench_use with fresh users for up to 4x the baseline's rate; prints its rate.
-    ours() {
-        local per_client
-        per_client=$(awk -v b="$2" -v t="$seconds" -v k="$clients" 'BEGIN { printf "%d", 4 * b * (t + 1) / k + 5000 }')
-        use_bin --clients "$clients" --seconds "$seconds" --mode "$1" --users-per-client "$per_client" >"$dir/ours.out"
-        cat "$dir/ours.out" >&2
-        sed -n 's/^redemptions_per_sec=//p' "$dir/ours.out" | tail -1
-    }
     summary=()
-    for mode in spread hot; do
-        base_sum=0 ours_sum=0
-        for ((r = 1; r <= rounds; r++)); do
-            log "use $mode round $r/$rounds: baseline (pgbench, PhoenixKit's transaction)"
-            b=$(baseline "$mode")
-            log "use $mode round $r/$rounds: ours (bench_use, $clients clients, ${seconds}s)"
-            o=$(ours "$mode" "$b")
-            echo "round $r $mode: baseline=$b ours=$o ratio=$(ratio "$o" "$b")"
-            base_sum=$(awk -v a="$base_sum" -v b="$b" 'BEGIN { print a + b }')
-            ours_sum=$(awk -v a="$ours_sum" -v b="$o" 'BEGIN { print a + b }')
-        done
-        summary+=("phoenixkit $mode clients=$clients seconds=$seconds rounds=$rounds: baseline=$(ratio "$base_sum" "$rounds")/s ours=$(ratio "$ours_sum" "$rounds")/s ratio=$(ratio "$ours_sum" "$base_sum")")
-    done
+    run_rounds phoenixkit spread hot
     log "use: removing the bench's codes, users, their usage records and the bench schema"
     q "DELETE FROM phoenix_kit_referral_code_usage x USING phoenix_kit_users u
            WHERE u.uuid = x.used_by_uuid AND u.email LIKE '%@bench.invalid';
