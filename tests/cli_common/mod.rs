@@ -346,11 +346,14 @@ impl PgDatabase {
         let name = format!("refcodes_cli_{}_{}", std::process::id(), random_suffix());
         let url = with_database(&admin_url, &name);
         let create = format!("CREATE DATABASE {name}");
+        let tune = format!("ALTER DATABASE {name} SET synchronous_commit = off");
         let admin = admin_url.clone();
         block_on(async move {
             use sqlx::Connection;
             let mut conn = sqlx::PgConnection::connect(&admin).await.expect("connect to REFCODES_TEST_POSTGRES_URL");
             sqlx::raw_sql(sqlx::AssertSqlSafe(create)).execute(&mut conn).await.expect("CREATE DATABASE");
+            // Commits return before their WAL flush: these tests are about answers, not power cuts.
+            sqlx::raw_sql(sqlx::AssertSqlSafe(tune)).execute(&mut conn).await.expect("ALTER DATABASE");
             conn.close().await.expect("close");
         });
         Some(PgDatabase { admin_url, name, url })

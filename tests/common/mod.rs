@@ -138,10 +138,11 @@ pub struct TestDb {
     connections: Mutex<Option<tokio::sync::OwnedSemaphorePermit>>,
 }
 
-/// Connections the tests of one process may hold on the PostgreSQL server at once, below its usual
-/// `max_connections = 100` with room for the connections that create and drop databases.
+/// Connections the services of one process's tests may hold on the PostgreSQL server at once: the largest pool a
+/// test asks for (64 clients), below the usual `max_connections = 100` with room for what is not counted here: each
+/// running test's own connections for checks, and the connections that create and drop databases.
 static PG_CONNECTIONS: std::sync::LazyLock<Arc<tokio::sync::Semaphore>> =
-    std::sync::LazyLock::new(|| Arc::new(tokio::sync::Semaphore::new(72)));
+    std::sync::LazyLock::new(|| Arc::new(tokio::sync::Semaphore::new(64)));
 
 impl TestDb {
     /// A new SQLite file in a temporary directory.
@@ -393,7 +394,10 @@ impl PgDatabase {
 
 pub async fn create_database(admin_url: &str, name: &str) -> Result<(), sqlx::Error> {
     let mut conn = sqlx::PgConnection::connect(admin_url).await?;
-    let result = sqlx::raw_sql(AssertSqlSafe(format!("CREATE DATABASE \"{name}\""))).execute(&mut conn).await;
+    let mut result = sqlx::raw_sql(AssertSqlSafe(format!("CREATE DATABASE \"{name}\""))).execute(&mut conn).await;
+    if result.is_ok() {
+        result = phoenix_kit::without_waiting_for_flushes(&mut conn, name).await;
+    }
     conn.close().await.ok();
     result.map(|_| ())
 }

@@ -116,9 +116,12 @@ pub async fn create_database(admin_url: &str, shape: Shape, name: &str) -> Resul
     let built = build_template(&mut admin, admin_url, shape, &template).await;
     sqlx::query("SELECT pg_advisory_unlock(hashtext('refcodes-test-templates'))").execute(&mut admin).await?;
     built?;
-    let result = sqlx::raw_sql(AssertSqlSafe(format!("CREATE DATABASE \"{name}\" TEMPLATE \"{template}\"")))
+    let mut result = sqlx::raw_sql(AssertSqlSafe(format!("CREATE DATABASE \"{name}\" TEMPLATE \"{template}\"")))
         .execute(&mut admin)
         .await;
+    if result.is_ok() {
+        result = without_waiting_for_flushes(&mut admin, name).await;
+    }
     admin.close().await.ok();
     result.map(drop)
 }
@@ -201,4 +204,13 @@ pub fn database_url(admin_url: &str, name: &str) -> String {
         url.push_str(query);
     }
     url
+}
+
+/// A test database's commits return before the WAL reaches the disk: the tests check what concurrent clients see,
+/// not what survives a power cut, and waiting for every commit's flush was much of the suite's time.
+pub async fn without_waiting_for_flushes(
+    admin: &mut PgConnection,
+    name: &str,
+) -> Result<sqlx::postgres::PgQueryResult, sqlx::Error> {
+    sqlx::raw_sql(AssertSqlSafe(format!("ALTER DATABASE \"{name}\" SET synchronous_commit = off"))).execute(admin).await
 }
