@@ -86,6 +86,7 @@ struct File {
 struct DashboardSection {
     refresh_seconds: u64,
     filter_debounce_ms: u64,
+    theme: String,
 }
 
 /// Where the configuration comes from, over the defaults.
@@ -203,7 +204,7 @@ impl Config {
         let dashboard = DashboardConfig {
             refresh: Duration::from_secs(file.dashboard.refresh_seconds.max(1)),
             debounce: Duration::from_millis(file.dashboard.filter_debounce_ms),
-            theme: Theme::from_config(&file.theme)?,
+            theme: Theme::from_config(&file.dashboard.theme, &file.theme)?,
             keymap: KeyMap::from_config(&file.keys)?,
         };
         Ok(Config { database: file.database, codes: file.codes, operator: file.operator, log: file.log, dashboard })

@@ -1,0 +1,44 @@
+//! The `:` command line: typing, completing a command's name from the table in `keymap`, and naming the action to
+//! run (the router runs it as its key would).
+
+use super::notify::refuse;
+use crate::tui::keymap::{self, Action};
+use crate::tui::model::Model;
+use crossterm::event::{Event, KeyEvent};
+use tui_input::Input;
+use tui_input::backend::crossterm::EventHandler;
+
+/// A key on the command line; on Enter, the command's name and action, to run once the line is closed.
+pub fn key(model: &mut Model, action: Option<Action>, key: &KeyEvent) -> Option<(String, Action)> {
+    let input = model.command.as_mut()?;
+    match action {
+        Some(Action::Cancel) => model.command = None,
+        Some(Action::Complete) => {
+            let typed = input.value().trim().to_string();
+            let names = keymap::completions(&typed);
+            // As far as every name that fits agrees; the view lists them when several do.
+            let common = names.iter().skip(1).fold(names.first().copied().unwrap_or(""), |common, name| {
+                let same = common.chars().zip(name.chars()).take_while(|(a, b)| a == b).count();
+                &common[..common.char_indices().nth(same).map_or(common.len(), |(i, _)| i)]
+            });
+            if common.len() > typed.len() {
+                *input = Input::new(common.to_string());
+            }
+        }
+        Some(Action::Accept) => {
+            let name = input.value().trim().to_string();
+            model.command = None;
+            if name.is_empty() {
+                return None;
+            }
+            match keymap::command(&name) {
+                Some(action) => return Some((name, action)),
+                None => refuse(model, format!("No command :{name} (Tab completes; ? lists the commands)")),
+            }
+        }
+        _ => {
+            input.handle_event(&Event::Key(*key));
+        }
+    }
+    None
+}
