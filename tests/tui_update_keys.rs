@@ -150,7 +150,12 @@ fn the_command_line_completes_and_runs_commands() {
     assert_eq!(status_text(&m), Some("No command :nope (Tab completes; ? lists the commands)"));
 
     press(&mut m, ":");
-    type_text(&mut m, "q");
+    type_text(&mut m, "extend 14d");
+    assert_eq!(press(&mut m, "enter"), vec![]);
+    assert_eq!(status_text(&m), Some(":extend takes no value here: run :extend alone"));
+
+    press(&mut m, ":");
+    type_text(&mut m, " q ");
     press(&mut m, "enter");
     assert!(m.quit);
 

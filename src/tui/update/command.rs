@@ -26,14 +26,15 @@ pub fn key(model: &mut Model, action: Option<Action>, key: &KeyEvent) -> Option<
             }
         }
         Some(Action::Accept) => {
-            let name = input.value().trim().to_string();
+            let line = input.value().trim().to_string();
             model.command = None;
-            if name.is_empty() {
-                return None;
-            }
-            match keymap::command(&name) {
-                Some(action) => return Some((name, action)),
-                None => refuse(model, format!("No command :{name} (Tab completes; ? lists the commands)")),
+            let mut words = line.split_whitespace();
+            let Some(name) = words.next() else { return None };
+            match (keymap::command(name), words.next()) {
+                (Some(action), None) => return Some((name.to_string(), action)),
+                // Values (`:extend 14d`) are asked for by the dialogs; a command runs as its key does.
+                (Some(_), Some(_)) => refuse(model, format!(":{name} takes no value here: run :{name} alone")),
+                (None, _) => refuse(model, format!("No command :{name} (Tab completes; ? lists the commands)")),
             }
         }
         _ => {
