@@ -369,6 +369,18 @@ mod tests {
     }
 
     #[test]
+    fn the_light_theme_is_a_preset_and_colours_override_it() {
+        use ratatui::style::Color;
+        let dark = Config::load(&Sources::default()).unwrap().dashboard.theme;
+        let (_dir, path) = file("[dashboard]\ntheme = \"light\"\n\n[theme]\nerror = \"magenta\"\n");
+        let light = Config::load(&Sources { file: Some(path), ..Sources::default() }).unwrap().dashboard.theme;
+        assert_ne!(light.accent, dark.accent);
+        assert_eq!(light.error, Some(Color::Magenta));
+        let err = Config::load(&env(&[("REFCODES__DASHBOARD__THEME", "sepia")])).unwrap_err().to_string();
+        assert!(err.contains("dark or light") && err.contains("REFCODES__DASHBOARD__THEME"), "{err}");
+    }
+
+    #[test]
     fn only_our_variables_are_read_and_they_must_be_utf8() {
         let junk = (OsString::from_vec(b"FOO".to_vec()), OsString::from_vec(vec![0xff]));
         let odd_name = (OsString::from_vec(b"X\xff".to_vec()), OsString::from("1"));
