@@ -271,6 +271,14 @@ fn codes_unknown_key_message_wins_the_status_bar() {
 }
 
 #[test]
+fn codes_long_message_is_cut_and_names_the_log() {
+    snap("codes_long_message", common::codes_long_message, |m| {
+        assert!(m.session.revoked);
+        assert!(m.message().is_some_and(|msg| msg.text.len() > 80));
+    });
+}
+
+#[test]
 fn messages_log() {
     snap("messages_log", common::messages_log, |m| {
         settled(m);

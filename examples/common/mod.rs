@@ -794,6 +794,15 @@ pub fn codes_unknown_key(size: (u16, u16)) -> Dash {
     dash
 }
 
+/// A message longer than the status bar (the operator's role was taken away meanwhile): cut, with the key that shows
+/// it whole.
+pub fn codes_long_message(size: (u16, u16)) -> Dash {
+    let mut dash = Dash::new(size, Db::sample());
+    let header = Msg::Header(Ok((dash.db.config, dash.db.system_stats(), false)));
+    dash.send(header);
+    dash
+}
+
 /// The session's messages (`!`), newest first: a copy, a deactivation, an unknown key, marking all.
 pub fn messages_log(size: (u16, u16)) -> Dash {
     let mut dash = Dash::new(size, Db::sample());

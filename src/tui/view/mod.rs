@@ -182,10 +182,19 @@ fn status_bar(model: &Model, frame: &mut Frame, area: Rect) {
         right.push(Span::styled(badge, theme.error().add_modifier(Modifier::REVERSED)));
     }
     let right_width: u16 = right.iter().map(|s| s.width() as u16).sum();
-    // A space between the halves, and a message too long for its half ends in `…` rather than running into the
-    // operator's name.
+    // A space between the halves. A message too long for the bar ends in `…` and names the key that shows it whole.
     let [l, r] = Layout::horizontal([Constraint::Fill(1), Constraint::Length(right_width)]).spacing(1).areas(area);
-    frame.render_widget(Line::from(clip_spans(left, usize::from(l.width))), l);
+    let room = usize::from(l.width);
+    let whole = model.keymap.global_key(Action::Messages).map(|k| format!(" {k} shows all "));
+    let left = match whole {
+        Some(hint) if left_width > room && room > hint.len() + 20 => {
+            let mut cut = clip_spans(left, room - hint.len());
+            cut.push(Span::styled(hint, theme.dim()));
+            cut
+        }
+        _ => clip_spans(left, room),
+    };
+    frame.render_widget(Line::from(left), l);
     frame.render_widget(Line::from(right).alignment(Alignment::Right), r);
 }
 
