@@ -29,7 +29,7 @@ pub fn key(model: &mut Model, action: Option<Action>, key: &KeyEvent) -> Option<
             let line = input.value().trim().to_string();
             model.command = None;
             let mut words = line.split_whitespace();
-            let Some(name) = words.next() else { return None };
+            let name = words.next()?;
             match (keymap::command(name), words.next()) {
                 (Some(action), None) => return Some((name.to_string(), action)),
                 // Values (`:extend 14d`) are asked for by the dialogs; a command runs as its key does.
