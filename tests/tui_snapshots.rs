@@ -1,6 +1,7 @@
 //! Whole screens of the dashboard, drawn by `view::view` into a `TestBackend`, at the usual smallest terminal
-//! (80x24) and at a large one (160x48), and a few below 80x24 down to the smallest it draws in (60x16). The states come from `examples/common` (shared with the screenshots): key
-//! events and the answers the effects runner would send, from a stand-in database, at a fixed clock.
+//! (80x24) and at a large one (160x48), and a few below 80x24 down to the smallest it draws in (60x16). The states
+//! come from `examples/common` (shared with the screenshots): key events and the answers the effects runner would
+//! send, from a stand-in database, at a fixed clock.
 //!
 //! Text snapshots show what is on screen; a few debug snapshots of the buffer pin the styling (status colours,
 //! reverse video for the cursor, and NO_COLOR). Review changes with `cargo insta review`.
