@@ -11,7 +11,7 @@ use refcodes::domain::settings::{SettingKey, SystemConfig};
 use refcodes::domain::{CodeFilter, CodeStatus};
 use refcodes::tui::keymap::Mode;
 use refcodes::tui::layout::last_scroll;
-use refcodes::tui::model::{Failure, Level, Message, Model, Screen};
+use refcodes::tui::model::{Failure, Level, Model, Screen};
 use refcodes::tui::msg::{Cmd, Msg};
 
 fn copy(text: &str) -> Cmd {
@@ -179,8 +179,10 @@ fn the_messages_log_keeps_the_last_hundred_in_full() {
     assert!(m.message().is_none());
     assert_eq!(press(&mut m, "!"), vec![]);
     assert_eq!((m.mode(), m.log), (Mode::Messages, Some(0)));
-    let last = last_scroll(m.messages.iter().map(Message::logged), m.size);
-    assert_eq!(last, 100 - 18, "a line each, 18 lines at 80x24");
+    let rows: usize = m.messages.iter().map(|msg| msg.rows(78).len()).sum();
+    assert_eq!(rows, 100, "a row each at 80 columns");
+    let last = last_scroll(rows, m.size);
+    assert_eq!(last, 100 - 18, "18 rows show at 80x24");
     for _ in 0..20 {
         press(&mut m, "pagedown");
     }
@@ -247,4 +249,18 @@ fn turning_the_system_off_or_codes_required_asks_first() {
     assert_eq!(press(&mut m, "enter"), vec![set(SettingKey::Enabled, "true")]);
     press(&mut m, "j");
     assert_eq!(press(&mut m, "enter"), vec![set(SettingKey::Required, "false")]);
+}
+
+#[test]
+fn a_long_message_wraps_in_the_log_beside_its_time() {
+    let mut m = loaded(3);
+    let revoked = Msg::Header(Ok((config(), refcodes::domain::stats::SystemStats::default(), false)));
+    send(&mut m, revoked);
+    let message = m.message().expect("the role taken away is said").clone();
+    assert_eq!(
+        message.rows(60),
+        ["12:00:00  admin@example.com is no longer an Owner or Admin", "          here, so changes are off now"]
+    );
+    press(&mut m, "!");
+    assert_eq!(m.mode(), Mode::Messages);
 }

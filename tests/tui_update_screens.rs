@@ -296,12 +296,13 @@ fn question_mark_opens_the_help_slash_filters_it_and_q_question_mark_or_esc_clos
 
 #[test]
 fn the_help_scrolls_until_its_last_line_is_at_the_bottom() {
-    use refcodes::tui::keymap::HelpLine;
-    use refcodes::tui::layout::last_scroll;
+    use refcodes::tui::layout::{last_scroll, overlay_body};
     let mut m = loaded(3);
     press(&mut m, "?");
     let scroll = |m: &Model| m.help.as_ref().unwrap().scroll;
-    let last = last_scroll(m.keymap.help("", true).iter().map(HelpLine::text), m.size);
+    let width = usize::from(overlay_body(m.size).0);
+    let rows = m.keymap.help("", true).iter().map(|l| l.rows(width).len()).sum();
+    let last = last_scroll(rows, m.size);
     assert!(last > 10, "the keys take more than a screen at 80x24: {last}");
     for _ in 0..20 {
         press(&mut m, "pagedown");
@@ -331,12 +332,12 @@ fn the_help_scrolls_until_its_last_line_is_at_the_bottom() {
 #[test]
 fn the_help_lists_the_text_fields_keys_and_the_commands() {
     let m = loaded(3);
-    let text: Vec<String> = m.keymap.help("", true).iter().map(|l| l.text()).collect();
+    let text: Vec<String> = m.keymap.help("", true).iter().map(|l| l.rows(200).concat()).collect();
     let has = |s: &str| text.iter().any(|l| l.contains(s));
     assert!(has("Ctrl-u") && has("clear the line") && has("Ctrl-w"), "{text:#?}");
     assert!(has(":q :quit") && has(":settings") && has(":extend"), "{text:#?}");
     let read_only = loaded_for(read_only(), 3);
-    let text: Vec<String> = read_only.keymap.help("", false).iter().map(|l| l.text()).collect();
+    let text: Vec<String> = read_only.keymap.help("", false).iter().map(|l| l.rows(200).concat()).collect();
     assert!(!text.iter().any(|l| l.contains(":delete")), "no mutating command where changes are off");
 }
 

@@ -1,6 +1,7 @@
 //! Keys to actions, per mode, from the `[keys.*]` sections of the configuration. The help overlay is generated
 //! from the map in force, so it can't disagree with what the keys do.
 
+use super::layout::hanging;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
@@ -463,11 +464,12 @@ pub enum HelpLine {
 }
 
 impl HelpLine {
-    /// The line as the overlay shows it (and counts it, to stop scrolling at the end).
-    pub fn text(&self) -> String {
+    /// The rows the overlay shows for the line at `width` (and counts, to stop scrolling at the end): the keys, then
+    /// the description wrapped in its column.
+    pub fn rows(&self, width: usize) -> Vec<String> {
         match self {
-            HelpLine::Section(name) => name.to_string(),
-            HelpLine::Keys { keys, description } => format!("  {keys:<22} {description}"),
+            HelpLine::Section(name) => vec![name.to_string()],
+            HelpLine::Keys { keys, description } => hanging(&format!("  {keys:<22} "), description, width),
         }
     }
 }

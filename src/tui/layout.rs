@@ -41,11 +41,41 @@ pub fn overlay_body(size: (u16, u16)) -> (u16, u16) {
     (overlay_width.saturating_sub(2), main_height.saturating_sub(3))
 }
 
-/// How far a text overlay showing `lines` (wrapped) scrolls: until its last line is at the bottom.
-pub fn last_scroll(lines: impl Iterator<Item = String>, size: (u16, u16)) -> usize {
-    let (width, height) = overlay_body(size);
-    let rows: usize = lines.map(|l| wrapped_lines(&l, usize::from(width))).sum();
-    rows.saturating_sub(usize::from(height))
+/// How far a text overlay of `rows` rows scrolls: until its last row is at the bottom.
+pub fn last_scroll(rows: usize, size: (u16, u16)) -> usize {
+    rows.saturating_sub(usize::from(overlay_body(size).1))
+}
+
+/// `body` word-wrapped to rows of `width` after `head`, its further rows indented as far as `head` is long, so the
+/// text stands in a column (the help's descriptions, the messages after their time). A word longer than a row is cut
+/// across rows; where the indent leaves fewer than 10 cells, rows are as wide as that needs (and cut on screen).
+pub fn hanging(head: &str, body: &str, width: usize) -> Vec<String> {
+    let indent = head.chars().count();
+    let width = width.max(indent + 10);
+    let mut rows = vec![head.to_string()];
+    let mut used = indent;
+    for word in body.split_whitespace() {
+        let mut word: Vec<char> = word.chars().collect();
+        while !word.is_empty() {
+            let fresh = used == indent;
+            let need = word.len() + usize::from(!fresh);
+            let row = rows.last_mut().expect("a row");
+            if used + need <= width {
+                if !fresh {
+                    row.push(' ');
+                }
+                row.extend(word.drain(..));
+                used += need;
+            } else if fresh {
+                row.extend(word.drain(..width - used));
+                rows.push(" ".repeat(indent));
+            } else {
+                rows.push(" ".repeat(indent));
+                used = indent;
+            }
+        }
+    }
+    rows
 }
 
 /// The lines `text` takes word-wrapped at `width`, near enough to what `Wrap { trim: true }` draws.
@@ -89,8 +119,17 @@ mod tests {
         // borders and heading (3).
         assert_eq!(overlay_body((80, 24)), (78, 18));
         assert_eq!(overlay_body((160, 48)), (76, 42));
-        let lines = (0..30).map(|i| format!("line {i}"));
-        assert_eq!(last_scroll(lines, (80, 24)), 12);
-        assert_eq!(last_scroll(std::iter::once("short".to_string()), (80, 24)), 0);
+        assert_eq!(last_scroll(30, (80, 24)), 12);
+        assert_eq!(last_scroll(1, (80, 24)), 0);
+    }
+
+    #[test]
+    fn hanging_rows_keep_their_column() {
+        assert_eq!(hanging("  q   ", "quit refcodes", 40), ["  q   quit refcodes"]);
+        assert_eq!(hanging("ab ", "one two three four five", 14), ["ab one two", "   three four", "   five"]);
+        assert_eq!(hanging("x ", "abcdefghijklmnop", 12), ["x abcdefghij", "  klmnop"]);
+        assert_eq!(hanging("head ", "", 20), ["head "]);
+        // Too narrow for the indent: rows get the 10 cells they need.
+        assert_eq!(hanging("12345 ", "one two", 4), ["12345 one two"]);
     }
 }

@@ -94,9 +94,9 @@ pub struct Message {
 }
 
 impl Message {
-    /// The message as the log shows it: its time, then the whole text.
-    pub fn logged(&self) -> String {
-        format!("{}  {}", self.at.format("%H:%M:%S"), self.text)
+    /// The rows the log shows for the message at `width`: its time, then the whole text wrapped beside it.
+    pub fn rows(&self, width: usize) -> Vec<String> {
+        layout::hanging(&format!("{}  ", self.at.format("%H:%M:%S")), &self.text, width)
     }
 }
 

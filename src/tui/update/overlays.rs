@@ -6,9 +6,9 @@ use crate::domain::CodeId;
 use crate::domain::CodeRow;
 use crate::domain::stats::{CodeUsageStats, UsageRecord};
 use crate::domain::user::UserWithRole;
-use crate::tui::keymap::{Action, HelpLine};
-use crate::tui::layout::{DETAIL_FACTS, last_scroll};
-use crate::tui::model::{Failure, Message, Model};
+use crate::tui::keymap::Action;
+use crate::tui::layout::{DETAIL_FACTS, last_scroll, overlay_body};
+use crate::tui::model::{Failure, Model};
 use crate::tui::msg::{Cmd, Wake};
 use crossterm::event::{Event, KeyEvent};
 use tui_input::backend::crossterm::EventHandler;
@@ -141,8 +141,9 @@ pub fn users_found(model: &mut Model, generation: u64, result: Result<Vec<UserWi
 
 pub fn help_key(model: &mut Model, action: Option<Action>, key: &KeyEvent) -> Vec<Cmd> {
     let Some(help) = model.help.as_mut() else { return Vec::new() };
+    let width = usize::from(overlay_body(model.size).0);
     let lines = model.keymap.help(help.filter.value(), model.session.can_administer);
-    let last = last_scroll(lines.iter().map(HelpLine::text), model.size);
+    let last = last_scroll(lines.iter().map(|l| l.rows(width).len()).sum(), model.size);
     match action {
         // Esc ends a filter first (and clears it), then closes.
         Some(Action::Cancel) if help.filtering => {
@@ -168,7 +169,8 @@ pub fn help_key(model: &mut Model, action: Option<Action>, key: &KeyEvent) -> Ve
 
 /// The messages log (`!`): scrolls until its oldest message shows, closes.
 pub fn log_key(model: &mut Model, action: Option<Action>) -> Vec<Cmd> {
-    let last = last_scroll(model.messages.iter().map(Message::logged), model.size);
+    let width = usize::from(overlay_body(model.size).0);
+    let last = last_scroll(model.messages.iter().map(|m| m.rows(width).len()).sum(), model.size);
     let Some(scroll) = model.log.as_mut() else { return Vec::new() };
     match action {
         Some(Action::Cancel) => model.log = None,

@@ -153,20 +153,21 @@ pub fn help(model: &Model, help: &HelpState, frame: &mut Frame, area: Rect) {
         Line::from(vec![Span::raw("Filter: "), Span::styled(filter, theme.accent())])
     };
     frame.render_widget(search_line, search);
-    let lines = help_lines(model, filter);
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).scroll((help.scroll as u16, 0)), body);
+    let lines = help_lines(model, filter, usize::from(body.width));
+    frame.render_widget(Paragraph::new(lines).scroll((help.scroll as u16, 0)), body);
 }
 
-/// The help text: every section's bindings in force, read-only ones left out where they do nothing.
-fn help_lines(model: &Model, filter: &str) -> Vec<Line<'static>> {
+/// The help text: every section's bindings in force, read-only ones left out where they do nothing; descriptions
+/// wrapped in their column as `update` counts them.
+fn help_lines(model: &Model, filter: &str, width: usize) -> Vec<Line<'static>> {
     let theme = &model.options.theme;
     let lines: Vec<Line<'static>> = model
         .keymap
         .help(filter, model.session.can_administer)
         .into_iter()
-        .map(|line| match line {
-            HelpLine::Section(_) => Line::styled(line.text(), theme.accent()),
-            HelpLine::Keys { .. } => Line::raw(line.text()),
+        .flat_map(|line| {
+            let style = if matches!(line, HelpLine::Section(_)) { theme.accent() } else { Style::default() };
+            line.rows(width).into_iter().map(move |row| Line::styled(row, style))
         })
         .collect();
     if lines.is_empty() { vec![Line::styled("No key matches the filter.", theme.dim())] } else { lines }
@@ -194,12 +195,12 @@ pub fn log(model: &Model, scroll: usize, frame: &mut Frame, area: Rect) {
         .messages
         .iter()
         .rev()
-        .map(|m| {
+        .flat_map(|m| {
             let style = if m.level == Level::Error { theme.error() } else { Style::default() };
-            Line::styled(m.logged(), style)
+            m.rows(usize::from(body.width)).into_iter().map(move |row| Line::styled(row, style))
         })
         .collect();
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).scroll((scroll as u16, 0)), body);
+    frame.render_widget(Paragraph::new(lines).scroll((scroll as u16, 0)), body);
 }
 
 pub fn confirm(model: &Model, confirm: &ConfirmState, frame: &mut Frame, area: Rect) {
