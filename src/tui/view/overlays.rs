@@ -153,6 +153,11 @@ pub fn help(model: &Model, help: &HelpState, frame: &mut Frame, area: Rect) {
         Line::from(vec![Span::raw("Filter: "), Span::styled(filter, theme.accent())])
     };
     frame.render_widget(search_line, search);
+    if help.filtering {
+        // The terminal cursor sits in the filter, where typing goes.
+        let x = search.x + 8 + help.filter.visual_cursor() as u16;
+        frame.set_cursor_position((x.min(search.right().saturating_sub(1)), search.y));
+    }
     let lines = help_lines(model, filter, usize::from(body.width));
     frame.render_widget(Paragraph::new(lines).scroll((help.scroll as u16, 0)), body);
 }
