@@ -193,7 +193,8 @@ pub fn log(model: &Model, scroll: usize, frame: &mut Frame, area: Rect) {
     let count = model.messages.len();
     let heading_text = match count {
         0 => "No messages yet.".to_string(),
-        n => format!("This session's last {n} messages (UTC), newest first; at most {MESSAGE_LOG} are kept."),
+        1 => "This session's one message so far (time in UTC).".to_string(),
+        n => format!("This session's last {n} messages, newest first (times in UTC; {MESSAGE_LOG} are kept)."),
     };
     frame.render_widget(Line::styled(heading_text, theme.dim()), heading);
     let lines: Vec<Line> = model
