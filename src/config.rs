@@ -86,6 +86,7 @@ struct File {
 struct DashboardSection {
     refresh_seconds: u64,
     filter_debounce_ms: u64,
+    theme: String,
 }
 
 /// Where the configuration comes from, over the defaults.
@@ -203,7 +204,7 @@ impl Config {
         let dashboard = DashboardConfig {
             refresh: Duration::from_secs(file.dashboard.refresh_seconds.max(1)),
             debounce: Duration::from_millis(file.dashboard.filter_debounce_ms),
-            theme: Theme::from_config(&file.theme)?,
+            theme: Theme::from_config(&file.dashboard.theme, &file.theme)?,
             keymap: KeyMap::from_config(&file.keys)?,
         };
         Ok(Config { database: file.database, codes: file.codes, operator: file.operator, log: file.log, dashboard })
@@ -365,6 +366,18 @@ mod tests {
 
         let c = Config::load(&env(&[("REFCODES__KEYS__LIST__Z", "quit")])).unwrap();
         assert_eq!(c.dashboard.keymap.key_for(Mode::List, Action::Quit).unwrap().to_string(), "z");
+    }
+
+    #[test]
+    fn the_light_theme_is_a_preset_and_colours_override_it() {
+        use ratatui::style::Color;
+        let dark = Config::load(&Sources::default()).unwrap().dashboard.theme;
+        let (_dir, path) = file("[dashboard]\ntheme = \"light\"\n\n[theme]\nerror = \"magenta\"\n");
+        let light = Config::load(&Sources { file: Some(path), ..Sources::default() }).unwrap().dashboard.theme;
+        assert_ne!(light.accent, dark.accent);
+        assert_eq!(light.error, Some(Color::Magenta));
+        let err = Config::load(&env(&[("REFCODES__DASHBOARD__THEME", "sepia")])).unwrap_err().to_string();
+        assert!(err.contains("dark or light") && err.contains("REFCODES__DASHBOARD__THEME"), "{err}");
     }
 
     #[test]

@@ -103,16 +103,25 @@ struct Dashboard {
 
 impl Dashboard {
     fn open(place: &Place) -> Dashboard {
+        let url = place.database_url();
+        Dashboard::spawn(place, BIN, &["--database-url", &url, "--as", OPERATOR], &[])
+    }
+
+    /// Runs `program` in a new pseudo-terminal, in the place's environment with `env` added.
+    fn spawn(place: &Place, program: &str, args: &[&str], env: &[(&str, &str)]) -> Dashboard {
         let pair = native_pty_system()
             .openpty(PtySize { rows: ROWS, cols: COLS, pixel_width: 0, pixel_height: 0 })
             .expect("a pseudo-terminal");
-        let mut command = CommandBuilder::new(BIN);
+        let mut command = CommandBuilder::new(program);
         command.env_clear();
         for (key, value) in place.env() {
             command.env(key, value);
         }
+        for (key, value) in env {
+            command.env(key, value);
+        }
         command.cwd(place.dir.path());
-        for arg in ["--database-url", &place.database_url(), "--as", OPERATOR] {
+        for arg in args {
             command.arg(arg);
         }
         let child = pair.slave.spawn_command(command).expect("refcodes starts in the pty");
@@ -145,6 +154,16 @@ impl Dashboard {
 
     fn contents(&self) -> String {
         self.seen.lock().unwrap_or_else(|e| e.into_inner()).parser.screen().contents()
+    }
+
+    /// Whether the terminal shows its alternate screen (the dashboard's) rather than the shell's.
+    fn on_alternate_screen(&self) -> bool {
+        self.seen.lock().unwrap_or_else(|e| e.into_inner()).parser.screen().alternate_screen()
+    }
+
+    /// How often `text` occurs in everything shown so far.
+    fn count(&self, text: &[u8]) -> usize {
+        self.seen.lock().unwrap_or_else(|e| e.into_inner()).raw.windows(text.len()).filter(|w| *w == text).count()
     }
 
     fn raw(&self) -> Vec<u8> {
@@ -309,4 +328,92 @@ fn the_dashboard_filters_creates_a_code_and_quits_cleanly() {
     assert_eq!(code["max_uses"], 42, "{shown}");
     assert_eq!(code["status"], true, "{shown}");
     assert_eq!(code["created_by_email"], OPERATOR, "{shown}");
+}
+
+/// Whether `text` holds a cursor position report (`ESC [ row ; col R`, or what is left of it once the shell ate the
+/// escape: `;1R`).
+fn has_position_report(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    (0..bytes.len()).any(|i| {
+        bytes[i] == b';' && {
+            let digits = bytes[i + 1..].iter().take_while(|b| b.is_ascii_digit()).count();
+            digits > 0 && bytes.get(i + 1 + digits) == Some(&b'R')
+        }
+    })
+}
+
+/// Ctrl-Z and `fg` twenty times under a shell with job control, as an admin does over SSH: each time the shell gets
+/// its screen back and says the job stopped, and after `fg` the dashboard draws again and answers keys. It never
+/// asks the terminal for the cursor's position (the pty answers no such question, so a dashboard that asked would
+/// wait, fail and crash), and no `;1R` is left on either screen.
+#[test]
+fn ctrl_z_and_fg_twenty_times() {
+    let place = Place::new();
+    place.cli(&["init", "--owner", OPERATOR]);
+    place.cli_json(&["demo", "--users", "5", "--codes", "30"]);
+    let mut shell = Dashboard::spawn(&place, "bash", &["--norc", "--noprofile", "-i"], &[("PS1", "shell$ ")]);
+    shell.wait_for("the shell's prompt", |s| s.contains("shell$"));
+    let command = format!("{BIN} --database-url {} --as {OPERATOR}\r", place.database_url());
+    shell.send(command.as_bytes());
+    shell.wait_for("the codes list", |s| s.contains(&title(30)) && s.contains("row 1 of 30"));
+
+    for round in 1..=20 {
+        shell.send(b"\x1a");
+        // The shell says so once a round (counted in all output: its screen scrolls) and prompts again.
+        let start = Instant::now();
+        while shell.count(b"Stopped") < round || shell.count(b"shell$ ") < round + 1 || shell.on_alternate_screen() {
+            let screen = shell.contents();
+            assert!(start.elapsed() < PATIENCE, "round {round}: the job did not stop; the screen:\n{screen}");
+            std::thread::sleep(POLL);
+        }
+        shell.send(b"fg\r");
+        // Down on odd rounds, up on even ones: the cursor row says the keys arrive.
+        let (key, row) = if round % 2 == 1 { (b"j", "row 2 of 30") } else { (b"k", "row 1 of 30") };
+        let before = if round % 2 == 1 { "row 1 of 30" } else { "row 2 of 30" };
+        shell.wait_for("the dashboard drawn again", |s| s.contains(&title(30)) && s.contains(before));
+        shell.send(key);
+        let screen = shell.wait_for("the dashboard to answer a key", |s| s.contains(row));
+        assert!(!has_position_report(&screen), "round {round}: a position report on the dashboard:\n{screen}");
+    }
+
+    shell.send(b"q");
+    shell.wait_for("the shell again", |s| s.contains("shell$") && !s.contains(&title(30)));
+    shell.send(b"echo \"exit=$?\"\r");
+    let screen = shell.wait_for("the dashboard's exit status", |s| s.lines().any(|l| l.starts_with("exit=")));
+    assert!(screen.lines().any(|l| l == "exit=0"), "the dashboard exited with an error:\n{screen}");
+    assert!(!has_position_report(&screen), "a position report was left in the shell:\n{screen}");
+    assert!(!screen.contains("cursor position"), "the dashboard failed:\n{screen}");
+    let raw = shell.raw();
+    let ask = b"\x1b[6n";
+    assert!(!raw.windows(ask.len()).any(|w| w == ask), "the dashboard asked the terminal for the cursor's position");
+    shell.send(b"exit\r");
+    shell.wait_exit();
+}
+
+/// TERM=dumb, or no terminal at all: the dashboard refuses, points to the command line, exits 2, and opens no
+/// database (none is made).
+#[test]
+fn no_dashboard_without_a_terminal_that_draws() {
+    let place = Place::new();
+    let url = place.database_url();
+
+    let mut dumb = Dashboard::spawn(&place, BIN, &["--database-url", &url, "--as", OPERATOR], &[("TERM", "dumb")]);
+    let status = dumb.wait_exit();
+    let screen = dumb.contents();
+    assert_eq!(status.exit_code(), 2, "{screen}");
+    assert!(screen.contains("TERM=dumb") && screen.contains("refcodes codes list"), "{screen}");
+    assert!(!dumb.raw().windows(8).any(|w| w == b"\x1b[?1049h"), "it never took the screen");
+
+    let output = Command::new(BIN)
+        .env_clear()
+        .envs(place.env())
+        .current_dir(place.dir.path())
+        .args(["--database-url", &url, "--as", OPERATOR])
+        .output()
+        .expect("refcodes runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("not a terminal") && stderr.contains("refcodes codes list"), "{stderr}");
+    assert!(output.stdout.is_empty());
+    assert!(!place.path("e2e.db").exists(), "no database was made");
 }

@@ -1,6 +1,7 @@
-//! Whole screens of the dashboard, drawn by `view::view` into a `TestBackend`, at the smallest size it draws in
-//! (80x24) and at a large one (160x48). The states come from `examples/common` (shared with the screenshots): key
-//! events and the answers the effects runner would send, from a stand-in database, at a fixed clock.
+//! Whole screens of the dashboard, drawn by `view::view` into a `TestBackend`, at the usual smallest terminal
+//! (80x24) and at a large one (160x48), and a few below 80x24 down to the smallest it draws in (60x16). The states
+//! come from `examples/common` (shared with the screenshots): key events and the answers the effects runner would
+//! send, from a stand-in database, at a fixed clock.
 //!
 //! Text snapshots show what is on screen; a few debug snapshots of the buffer pin the styling (status colours,
 //! reverse video for the cursor, and NO_COLOR). Review changes with `cargo insta review`.
@@ -117,9 +118,32 @@ fn codes_database_unreachable() {
 
 #[test]
 fn too_small() {
-    let dash = common::too_small((60, 20));
+    let dash = common::too_small((59, 15));
     assert!(!dash.model.fits());
-    insta::assert_snapshot!("too_small_60x20", dash.render().backend());
+    insta::assert_snapshot!("too_small_59x15", dash.render().backend());
+}
+
+/// Below 80x24 the dashboard gives up room rather than refusing: 80x23 (tmux or screen with a status line), 70x20,
+/// and 60x16, the smallest it draws in.
+const SMALLER: [(u16, u16); 3] = [(80, 23), (70, 20), (60, 16)];
+
+#[test]
+fn codes_list_on_smaller_terminals() {
+    for (width, height) in SMALLER {
+        let dash = common::codes_marked((width, height));
+        assert!(dash.model.fits());
+        settled(&dash.model);
+        insta::assert_snapshot!(format!("codes_marked_{width}x{height}"), dash.render().backend());
+    }
+}
+
+#[test]
+fn stats_on_smaller_terminals() {
+    for (width, height) in SMALLER {
+        let dash = common::stats((width, height));
+        settled(&dash.model);
+        insta::assert_snapshot!(format!("stats_{width}x{height}"), dash.render().backend());
+    }
 }
 
 #[test]
@@ -236,6 +260,45 @@ fn help() {
 fn help_filtered() {
     snap("help_filtered", common::help_filtered, |m| {
         assert_eq!(m.help.as_ref().map(|h| h.filter.value()), Some("mark"));
+    });
+}
+
+#[test]
+fn codes_unknown_key_message_wins_the_status_bar() {
+    snap("codes_unknown_key", common::codes_unknown_key, |m| {
+        settled(m);
+        assert!(m.message().is_some_and(|msg| msg.text.contains("press ? for keys")));
+    });
+}
+
+#[test]
+fn codes_long_message_is_cut_and_names_the_log() {
+    snap("codes_long_message", common::codes_long_message, |m| {
+        assert!(m.session.revoked);
+        assert!(m.message().is_some_and(|msg| msg.text.len() > 80));
+    });
+}
+
+#[test]
+fn messages_log() {
+    snap("messages_log", common::messages_log, |m| {
+        settled(m);
+        assert!(m.log.is_some() && m.messages.len() == 4, "{:?}", m.messages);
+    });
+}
+
+#[test]
+fn command_line_completion() {
+    snap("command_line", common::command_line, |m| {
+        assert_eq!(m.command.as_ref().map(|c| c.value()), Some("s"));
+    });
+}
+
+#[test]
+fn settings_confirm_turning_off() {
+    snap("settings_confirm_off", common::settings_confirm_off, |m| {
+        settled(m);
+        assert!(m.confirm.is_some());
     });
 }
 

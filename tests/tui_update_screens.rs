@@ -92,8 +92,10 @@ fn enter_on_a_switch_sends_the_opposite_of_what_is_shown() {
     assert!(!m.settings.saving);
     assert_eq!(status_text(&m), Some("Setting saved"));
 
+    // Now shown on: turning the whole system off asks first (see tests/tui_update_keys.rs).
     press(&mut m, "k");
-    assert_eq!(press(&mut m, "enter"), vec![setting(SettingKey::Enabled, "false")], "now shown on");
+    assert_eq!(press(&mut m, "enter"), vec![]);
+    assert_eq!(press(&mut m, "y"), vec![setting(SettingKey::Enabled, "false")]);
 }
 
 #[test]
@@ -250,20 +252,37 @@ fn a_refresh_that_finds_the_role_revoked_turns_the_dashboard_read_only_and_says_
 }
 
 #[test]
-fn question_mark_opens_the_help_which_takes_text_and_esc_closes() {
+fn question_mark_opens_the_help_slash_filters_it_and_q_question_mark_or_esc_close_it() {
+    let help = |m: &Model| m.help.clone().expect("the help is open");
     let mut m = loaded(3);
     assert_eq!(press(&mut m, "?"), vec![]);
     assert_eq!(m.mode(), Mode::Help);
+    // Typing no longer filters: j and k scroll, q closes.
+    press(&mut m, "j");
+    assert_eq!((help(&m).scroll, help(&m).filter.value().to_string()), (1, String::new()));
+    press(&mut m, "k");
+    assert_eq!(help(&m).scroll, 0);
+    press(&mut m, "/");
+    assert!(help(&m).filtering);
     type_text(&mut m, "markq");
-    assert!(!m.quit, "q filters the help");
-    assert_eq!(m.help.as_ref().unwrap().filter.value(), "markq");
+    assert!(!m.quit && m.help.is_some(), "q is text in the filter");
+    assert_eq!(help(&m).filter.value(), "markq");
     press(&mut m, "backspace");
-    assert_eq!(m.help.as_ref().unwrap().filter.value(), "mark");
-    press(&mut m, "down");
-    assert_eq!(m.help.as_ref().unwrap().scroll, 1);
-    type_text(&mut m, "s");
-    assert_eq!(m.help.as_ref().unwrap().scroll, 0, "a new filter starts at the top");
-    assert_eq!(press(&mut m, "esc"), vec![]);
+    press(&mut m, "enter");
+    assert_eq!((help(&m).filter.value(), help(&m).filtering), ("mark", false), "Enter keeps the filter");
+    assert_eq!(press(&mut m, "q"), vec![]);
+    assert!(m.help.is_none() && !m.quit, "q closes the help, not the dashboard");
+
+    press(&mut m, "?");
+    press(&mut m, "?");
+    assert!(m.help.is_none(), "? closes it too");
+
+    // Esc ends a filter (clearing it) before it closes.
+    presses(&mut m, &["?", "/"]);
+    type_text(&mut m, "zz");
+    press(&mut m, "esc");
+    assert_eq!((help(&m).filter.value(), help(&m).filtering), ("", false));
+    press(&mut m, "esc");
     assert!(m.help.is_none());
     assert_eq!(m.mode(), Mode::List);
 
@@ -276,25 +295,50 @@ fn question_mark_opens_the_help_which_takes_text_and_esc_closes() {
 }
 
 #[test]
-fn the_help_scrolls_no_further_than_its_last_line() {
+fn the_help_scrolls_until_its_last_line_is_at_the_bottom() {
+    use refcodes::tui::layout::{last_scroll, overlay_body};
     let mut m = loaded(3);
     press(&mut m, "?");
     let scroll = |m: &Model| m.help.as_ref().unwrap().scroll;
-    let last = m.keymap.help("", true).len() - 1;
+    let width = usize::from(overlay_body(m.size).0);
+    let rows = m.keymap.help("", true).iter().map(|l| l.rows(width).len()).sum();
+    let last = last_scroll(rows, m.size);
+    assert!(last > 10, "the keys take more than a screen at 80x24: {last}");
     for _ in 0..20 {
         press(&mut m, "pagedown");
     }
     assert_eq!(scroll(&m), last);
+    press(&mut m, "j");
+    assert_eq!(scroll(&m), last, "no further");
     press(&mut m, "up");
     assert_eq!(scroll(&m), last - 1, "one key up moves the text at once");
+    press(&mut m, "g");
+    assert_eq!(scroll(&m), 0);
+    press(&mut m, "G");
+    assert_eq!(scroll(&m), last);
 
+    // A taller terminal shows more of it at once, so it scrolls less.
+    send(&mut m, Msg::Resize(80, 60));
+    press(&mut m, "G");
+    assert!(scroll(&m) < last);
+
+    press(&mut m, "/");
     type_text(&mut m, "quit");
-    assert_eq!(m.keymap.help("quit", true).len(), 2, "the global section's name and its quit key");
-    presses(&mut m, &["down", "down", "down", "pagedown"]);
-    assert_eq!(scroll(&m), 1);
-    type_text(&mut m, "xyz");
-    press(&mut m, "down");
-    assert_eq!(scroll(&m), 0, "no key matches: one line, which stays at the top");
+    assert_eq!(scroll(&m), 0, "a new filter starts at the top");
+    presses(&mut m, &["down", "down", "pagedown"]);
+    assert_eq!(scroll(&m), 0, "a few lines fit: nothing to scroll");
+}
+
+#[test]
+fn the_help_lists_the_text_fields_keys_and_the_commands() {
+    let m = loaded(3);
+    let text: Vec<String> = m.keymap.help("", true).iter().map(|l| l.rows(200).concat()).collect();
+    let has = |s: &str| text.iter().any(|l| l.contains(s));
+    assert!(has("Ctrl-u") && has("clear the line") && has("Ctrl-w"), "{text:#?}");
+    assert!(has(":q :quit") && has(":settings") && has(":extend"), "{text:#?}");
+    let read_only = loaded_for(read_only(), 3);
+    let text: Vec<String> = read_only.keymap.help("", false).iter().map(|l| l.rows(200).concat()).collect();
+    assert!(!text.iter().any(|l| l.contains(":delete")), "no mutating command where changes are off");
 }
 
 #[test]
@@ -350,7 +394,7 @@ fn e_in_the_details_edits_the_code_shown() {
 fn a_terminal_too_small_ignores_every_key_but_quit() {
     let mut m = loaded(1000);
     press(&mut m, "space");
-    assert_eq!(send(&mut m, Msg::Resize(60, 20)), vec![]);
+    assert_eq!(send(&mut m, Msg::Resize(59, 16)), vec![]);
     assert!(!m.fits());
     for key in ["j", "G", "n", "e", "d", "t", "a", "x", "space", "ctrl-a", "/", "?", "enter", "r", "tab", "esc"] {
         assert_eq!(press(&mut m, key), vec![], "{key}");
@@ -362,12 +406,12 @@ fn a_terminal_too_small_ignores_every_key_but_quit() {
     assert_eq!(m.screen, Screen::Codes);
     assert!(!m.quit);
 
-    // Big enough again, keys work.
-    send(&mut m, Msg::Resize(80, 24));
+    // Big enough again, keys work: 60x16 is the smallest.
+    send(&mut m, Msg::Resize(60, 16));
     press(&mut m, "j");
     assert_eq!(m.list.cursor, 2);
 
-    send(&mut m, Msg::Resize(79, 24));
+    send(&mut m, Msg::Resize(60, 15));
     assert_eq!(press(&mut m, "q"), vec![]);
     assert!(m.quit);
 }

@@ -473,6 +473,7 @@ impl Db {
                 Msg::SettingSaved(Ok(self.config))
             }
             Cmd::WakeAfter { wake, .. } => Msg::Wake(wake),
+            Cmd::Copy { text } => Msg::Copied { text, result: Ok(()) },
             Cmd::Update { .. } => return None,
         })
     }
@@ -777,10 +778,50 @@ pub fn help(size: (u16, u16)) -> Dash {
     dash
 }
 
-/// The keys overlay filtered by what was typed.
+/// The keys overlay filtered: `/`, then what was typed.
 pub fn help_filtered(size: (u16, u16)) -> Dash {
     let mut dash = help(size);
-    dash.type_text("mark");
+    dash.char('/').type_text("mark");
+    dash
+}
+
+/// An unknown key's answer on a PhoenixKit database: the message wins the status bar's room over the operator and
+/// the database.
+pub fn codes_unknown_key(size: (u16, u16)) -> Dash {
+    let session = Session { database: "PhoenixKit V180 · auth".to_string(), phoenix_kit: true, ..owner() };
+    let mut dash = Dash::with(size, Db::sample(), session, colour_theme());
+    dash.char('z');
+    dash
+}
+
+/// A message longer than the status bar (the operator's role was taken away meanwhile): cut, with the key that shows
+/// it whole.
+pub fn codes_long_message(size: (u16, u16)) -> Dash {
+    let mut dash = Dash::new(size, Db::sample());
+    let header = Msg::Header(Ok((dash.db.config, dash.db.system_stats(), false)));
+    dash.send(header);
+    dash
+}
+
+/// The session's messages (`!`), newest first: a copy, a deactivation, an unknown key, marking all.
+pub fn messages_log(size: (u16, u16)) -> Dash {
+    let mut dash = Dash::new(size, Db::sample());
+    dash.cursor_to("WELCOME").char('y').char('t').char('z').ctrl('a').press(KeyCode::Esc);
+    dash.char('!');
+    dash
+}
+
+/// The `:` command line, typed `s`: the commands it may become.
+pub fn command_line(size: (u16, u16)) -> Dash {
+    let mut dash = Dash::new(size, Db::sample());
+    dash.char(':').char('s');
+    dash
+}
+
+/// Turning the whole system off asks first.
+pub fn settings_confirm_off(size: (u16, u16)) -> Dash {
+    let mut dash = Dash::new(size, Db::sample());
+    dash.char('3').press(KeyCode::Enter);
     dash
 }
 

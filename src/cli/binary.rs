@@ -27,6 +27,11 @@ pub fn main() -> ExitCode {
 
 /// No command: the dashboard on the configured database, as the operator.
 async fn dashboard(setup: &Setup) -> ExitCode {
+    // Before the database is opened: a run that can't show the dashboard changes nothing.
+    if let Some(why) = crate::tui::refusal() {
+        eprintln!("refcodes: {why}");
+        return ExitCode::from(2);
+    }
     let (service, signed) = match setup.open_service(true, setup.cli.read_only).await {
         Ok(opened) => opened,
         Err(err) => return output::report(&err, false),

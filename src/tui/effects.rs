@@ -16,6 +16,9 @@ pub struct Effects {
     service: Service,
     tx: UnboundedSender<Msg>,
     counted: Arc<Mutex<Counted>>,
+    /// Whether the dashboard draws on this process's terminal (stdout), where copies go; not in tests and
+    /// benchmarks, which draw on a `TestBackend`.
+    terminal: bool,
 }
 
 /// The last count of codes the database gave, so pages of the same filter can be read from the nearer end of the
@@ -51,11 +54,22 @@ fn failure(err: crate::Error) -> Failure {
 
 impl Effects {
     pub fn new(service: Service, tx: UnboundedSender<Msg>) -> Effects {
-        Effects { service, tx, counted: Arc::default() }
+        Effects { service, tx, counted: Arc::default(), terminal: false }
+    }
+
+    /// Copies go to this process's terminal from now on.
+    pub fn on_terminal(&mut self) {
+        self.terminal = true;
     }
 
     /// Starts a command; its answer arrives later on the channel.
     pub fn run(&self, cmd: Cmd) {
+        if let Cmd::Copy { text } = cmd {
+            // Written here, on the loop's thread between two frames, so the sequence never lands inside a frame.
+            let result = self.copy(&text);
+            let _ = self.tx.send(Msg::Copied { text, result });
+            return;
+        }
         let service = self.service.clone();
         let tx = self.tx.clone();
         let counted = Arc::clone(&self.counted);
@@ -72,6 +86,16 @@ impl Effects {
             // The dashboard may have quit meanwhile; then nobody needs the answer.
             let _ = tx.send(msg);
         });
+    }
+}
+
+impl Effects {
+    fn copy(&self, text: &str) -> Result<(), Failure> {
+        if !self.terminal {
+            return Err(Failure { kind: None, message: "No terminal to copy to".into(), fields: Vec::new() });
+        }
+        crossterm::execute!(std::io::stdout(), crossterm::clipboard::CopyToClipboard::to_clipboard_from(text))
+            .map_err(|e| Failure { kind: None, message: format!("Can't copy: {e}"), fields: Vec::new() })
     }
 }
 
@@ -149,5 +173,6 @@ async fn perform(service: &Service, counted: &Mutex<Counted>, writes_at_start: u
             tokio::time::sleep(after).await;
             Msg::Wake(wake)
         }
+        Cmd::Copy { .. } => unreachable!("Effects::run writes copies itself"),
     }
 }

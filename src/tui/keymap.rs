@@ -1,6 +1,7 @@
 //! Keys to actions, per mode, from the `[keys.*]` sections of the configuration. The help overlay is generated
 //! from the map in force, so it can't disagree with what the keys do.
 
+use super::layout::hanging;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
@@ -16,6 +17,8 @@ pub enum Mode {
     Stats,
     Settings,
     Help,
+    Messages,
+    Command,
     Confirm,
 }
 
@@ -30,6 +33,8 @@ impl Mode {
             Mode::Stats => "stats",
             Mode::Settings => "settings",
             Mode::Help => "help",
+            Mode::Messages => "messages",
+            Mode::Command => "command",
             Mode::Confirm => "confirm",
         }
     }
@@ -45,7 +50,7 @@ pub enum Section {
 
 impl Section {
     /// In the order the help lists them.
-    pub const ALL: [Section; 10] = [
+    pub const ALL: [Section; 12] = [
         Section::Global,
         Section::Mode(Mode::List),
         Section::Mode(Mode::Filter),
@@ -55,6 +60,8 @@ impl Section {
         Section::Mode(Mode::Stats),
         Section::Mode(Mode::Settings),
         Section::Mode(Mode::Help),
+        Section::Mode(Mode::Messages),
+        Section::Mode(Mode::Command),
         Section::Mode(Mode::Confirm),
     ];
 
@@ -98,9 +105,15 @@ macro_rules! actions {
 
 actions! {
     Quit = "quit", false, "quit refcodes";
-    Help = "help", false, "show the keys (type to filter)";
+    Help = "help", false, "show the keys (/ filters them)";
+    Messages = "messages", false, "the session's messages in full (the last 100)";
+    CommandLine = "command_line", false, "command line: :q, :settings, … (Tab completes)";
+    Complete = "complete", false, "complete the command's name";
     NextScreen = "next_screen", false, "next screen: codes, stats, settings";
     PrevScreen = "prev_screen", false, "previous screen";
+    CodesScreen = "codes_screen", false, "the codes screen";
+    StatsScreen = "stats_screen", false, "the stats screen";
+    SettingsScreen = "settings_screen", false, "the settings screen";
     Refresh = "refresh", false, "reload from the database";
     Up = "up", false, "move up";
     Down = "down", false, "move down";
@@ -126,8 +139,11 @@ actions! {
     Sort = "sort", false, "sort by the next column";
     Reverse = "reverse", false, "reverse the sort";
     StatusFilter = "status_filter", false, "show one status, then the next, then all";
+    StatusFilterBack = "status_filter_back", false, "the status filter the other way round";
+    Copy = "copy", false, "copy the code to the clipboard (OSC 52, works over SSH)";
     Accept = "accept", false, "accept";
     Cancel = "cancel", false, "cancel or close";
+    FilterKeys = "filter_keys", false, "filter the keys";
     NextField = "next_field", false, "next field";
     PrevField = "prev_field", false, "previous field";
     Save = "save", true, "save";
@@ -262,7 +278,7 @@ impl KeyMap {
             let section = Section::ALL
                 .into_iter()
                 .find(|s| s.name() == mode_name)
-                .ok_or_else(|| format!("[keys.{mode_name}] is not a mode: use global, list, filter, form, picker, detail, stats, settings, help or confirm"))?;
+                .ok_or_else(|| format!("[keys.{mode_name}] is not a mode: use global, list, filter, form, picker, detail, stats, settings, help, messages, command or confirm"))?;
             let map = sections.entry(section).or_default();
             for (key_text, action_name) in keys {
                 let key = Key::parse(key_text).map_err(|e| format!("[keys.{mode_name}]: {e}"))?;
@@ -326,21 +342,117 @@ impl KeyMap {
                 lines.extend(entries);
             }
         }
+        // The command line's commands, with the names of each action together.
+        let mut by_action: BTreeMap<Action, Vec<String>> = BTreeMap::new();
+        for (name, action) in COMMANDS {
+            if mutating || !action.is_mutating() {
+                by_action.entry(action).or_default().push(format!(":{name}"));
+            }
+        }
+        let commands: Vec<HelpLine> = by_action
+            .into_iter()
+            .map(|(action, names)| (names.join(" "), action.description()))
+            .filter(|(names, description)| {
+                filter.is_empty() || names.contains(&filter) || description.to_lowercase().contains(&filter)
+            })
+            .map(|(keys, description)| HelpLine::Keys { keys, description })
+            .collect();
+        if !commands.is_empty() {
+            lines.push(HelpLine::Section("commands (type : then the name; Tab completes)"));
+            lines.extend(commands);
+        }
+        // The text fields' own keys (tui-input's): not configurable, so not in any section above.
+        let editing: Vec<HelpLine> = TEXT_KEYS
+            .iter()
+            .filter(|(keys, description)| {
+                filter.is_empty()
+                    || keys.to_lowercase().contains(&filter)
+                    || description.to_lowercase().contains(&filter)
+            })
+            .map(|(keys, description)| HelpLine::Keys { keys: keys.to_string(), description })
+            .collect();
+        if !editing.is_empty() {
+            lines.push(HelpLine::Section("text fields (filter, form, command line, help filter)"));
+            lines.extend(editing);
+        }
         lines
     }
 
     /// The key to name in hints such as "press n to create": of the keys bound to `action`, a letter or chord
     /// before arrows and other named keys.
     pub fn key_for(&self, mode: Mode, action: Action) -> Option<Key> {
+        self.best_key(Section::Mode(mode), action)
+    }
+
+    /// Whether a key of `section` runs `action`.
+    pub fn binds(&self, section: Section, action: Action) -> bool {
+        self.sections.get(&section).is_some_and(|m| m.values().any(|a| *a == action))
+    }
+
+    /// [`KeyMap::key_for`] among the global keys.
+    pub fn global_key(&self, action: Action) -> Option<Key> {
+        self.best_key(Section::Global, action)
+    }
+
+    fn best_key(&self, section: Section, action: Action) -> Option<Key> {
         let rank = |k: &Key| match k.code {
             KeyCodeOrd::Char(' ') => 2,
             KeyCodeOrd::Char(_) | KeyCodeOrd::F(_) => 0,
             KeyCodeOrd::Named("up" | "down" | "left" | "right") => 3,
             KeyCodeOrd::Named(_) => 1,
         };
-        self.sections.get(&Section::Mode(mode))?.iter().filter(|(_, a)| **a == action).map(|(k, _)| *k).min_by_key(rank)
+        self.sections.get(&section)?.iter().filter(|(_, a)| **a == action).map(|(k, _)| *k).min_by_key(rank)
     }
 }
+
+/// The `:` command line's commands: each runs an action a key runs too, so both do the same. The completion and the
+/// help both read this table.
+pub const COMMANDS: [(&str, Action); 21] = [
+    ("q", Action::Quit),
+    ("quit", Action::Quit),
+    ("codes", Action::CodesScreen),
+    ("stats", Action::StatsScreen),
+    ("settings", Action::SettingsScreen),
+    ("help", Action::Help),
+    ("messages", Action::Messages),
+    ("refresh", Action::Refresh),
+    ("open", Action::Open),
+    ("copy", Action::Copy),
+    ("new", Action::New),
+    ("edit", Action::Edit),
+    ("activate", Action::Activate),
+    ("deactivate", Action::Deactivate),
+    ("extend", Action::Extend),
+    ("delete", Action::Delete),
+    ("mark-all", Action::MarkAll),
+    ("filter", Action::Filter),
+    ("sort", Action::Sort),
+    ("reverse", Action::Reverse),
+    ("status", Action::StatusFilter),
+];
+
+/// The command named exactly `name`.
+pub fn command(name: &str) -> Option<Action> {
+    COMMANDS.iter().find(|(n, _)| *n == name).map(|(_, a)| *a)
+}
+
+/// The names of the commands that start with `prefix`, in the table's order.
+pub fn completions(prefix: &str) -> Vec<&'static str> {
+    COMMANDS.iter().map(|(n, _)| *n).filter(|n| n.starts_with(prefix)).collect()
+}
+
+/// Keys every text field takes, as tui-input reads them.
+const TEXT_KEYS: [(&str, &str); 9] = [
+    ("Ctrl-u", "clear the line"),
+    ("Ctrl-w Alt-Backspace", "delete the word before the cursor"),
+    ("Ctrl-k", "delete to the end of the line"),
+    ("Ctrl-y", "put back what was deleted"),
+    ("Ctrl-a Home", "to the start of the line"),
+    ("Ctrl-e End", "to the end of the line"),
+    ("Ctrl-b Ctrl-f Left Right", "one character left or right"),
+    ("Alt-b Alt-f Ctrl-Left Ctrl-Right", "one word left or right"),
+    ("Backspace Delete", "delete the character before or under the cursor"),
+];
 
 /// A line of the help overlay.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -349,6 +461,17 @@ pub enum HelpLine {
     Section(&'static str),
     /// The keys of one action, and what it does.
     Keys { keys: String, description: &'static str },
+}
+
+impl HelpLine {
+    /// The rows the overlay shows for the line at `width` (and counts, to stop scrolling at the end): the keys, then
+    /// the description wrapped in its column.
+    pub fn rows(&self, width: usize) -> Vec<String> {
+        match self {
+            HelpLine::Section(name) => vec![name.to_string()],
+            HelpLine::Keys { keys, description } => hanging(&format!("  {keys:<22} "), description, width),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -23,7 +23,7 @@ use ratatui::backend::Backend;
 use theme::Theme;
 use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
 
-pub use terminal::run;
+pub use terminal::{refusal, run};
 
 /// The model for a service and the dashboard's configuration, before the first load.
 pub fn initial_model(service: &Service, config: &DashboardConfig, size: (u16, u16), no_color: bool) -> Model {
@@ -62,6 +62,11 @@ impl<B: Backend> App<B> {
     pub fn new(terminal: Terminal<B>, model: Model, service: Service) -> App<B> {
         let (tx, answers) = unbounded_channel();
         App { terminal, model, effects: Effects::new(service, tx), answers, dirty: true }
+    }
+
+    /// The terminal drawn on is this process's: copies (OSC 52) go to it.
+    fn on_terminal(&mut self) {
+        self.effects.on_terminal();
     }
 
     /// The first load.

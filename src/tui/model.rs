@@ -84,13 +84,24 @@ pub enum Level {
     Error,
 }
 
-/// A message in the status bar that fades at `until`.
+/// A message of the session: said `at`, in the status bar until `until`, and in the messages log (`!`) after.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Message {
     pub text: String,
     pub level: Level,
+    pub at: DateTime<Utc>,
     pub until: DateTime<Utc>,
 }
+
+impl Message {
+    /// The rows the log shows for the message at `width`: its time, then the whole text wrapped beside it.
+    pub fn rows(&self, width: usize) -> Vec<String> {
+        layout::hanging(&format!("{}  ", self.at.format("%H:%M:%S")), &self.text, width)
+    }
+}
+
+/// The session's messages a log keeps (`!`).
+pub const MESSAGE_LOG: usize = 100;
 
 /// The codes list: the query, a cache of fetched pages, cursor, window and marks.
 #[derive(Debug, Clone, Default)]
@@ -372,6 +383,8 @@ pub struct SettingsState {
 #[derive(Debug, Clone, Default)]
 pub struct HelpState {
     pub filter: Input,
+    /// Typing goes to the filter (after `/`), until Enter or Esc.
+    pub filtering: bool,
     pub scroll: usize,
 }
 
@@ -390,8 +403,17 @@ pub enum BulkAction {
 /// What a confirmed dialog does.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Confirmed {
-    Bulk { action: BulkAction, selection: Selection, codes: i64 },
+    Bulk {
+        action: BulkAction,
+        selection: Selection,
+        codes: i64,
+    },
     DiscardForm,
+    /// A setting that changes every registration at once.
+    Setting {
+        key: crate::domain::settings::SettingKey,
+        value: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -435,7 +457,16 @@ pub struct Model {
     pub settings: SettingsState,
     pub help: Option<HelpState>,
     pub confirm: Option<ConfirmState>,
+    /// The session's last [`MESSAGE_LOG`] messages, oldest first.
     pub messages: Vec<Message>,
+    /// The messages log over the screen (`!`), scrolled this many lines.
+    pub log: Option<usize>,
+    /// The `:` command line, as typed so far.
+    pub command: Option<Input>,
+    /// When the database last answered a refresh (the header's figures), for "updated 5s ago".
+    pub updated: Option<DateTime<Utc>>,
+    /// A refresh asked for by key, to be acknowledged when its answer comes.
+    pub reload_asked: bool,
     /// Database requests under way, for the loading indicator.
     pub in_flight: u32,
     pub spinner: usize,
@@ -466,6 +497,10 @@ impl Model {
             help: None,
             confirm: None,
             messages: Vec::new(),
+            log: None,
+            command: None,
+            updated: None,
+            reload_asked: false,
             in_flight: 0,
             spinner: 0,
             last_refresh: now,
@@ -478,8 +513,12 @@ impl Model {
     pub fn mode(&self) -> Mode {
         if self.confirm.is_some() {
             Mode::Confirm
+        } else if self.command.is_some() {
+            Mode::Command
         } else if self.help.is_some() {
             Mode::Help
+        } else if self.log.is_some() {
+            Mode::Messages
         } else if self.picker.is_some() {
             Mode::Picker
         } else if self.form.is_some() {

@@ -61,6 +61,11 @@ pub enum Msg {
         result: Result<i64, Failure>,
     },
     SettingSaved(Result<SystemConfig, Failure>),
+    /// `text` was sent to the terminal's clipboard.
+    Copied {
+        text: String,
+        result: Result<(), Failure>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -114,5 +119,9 @@ pub enum Cmd {
     WakeAfter {
         after: Duration,
         wake: Wake,
+    },
+    /// Put text on the clipboard of the terminal the dashboard is drawn on (OSC 52, so over SSH too).
+    Copy {
+        text: String,
     },
 }

@@ -5,8 +5,9 @@ use ratatui::style::{Color, Modifier, Style};
 use serde::Deserialize;
 use std::str::FromStr;
 
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// The `[theme]` section: each colour by name, or empty for the preset's (`[dashboard] theme`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
 pub struct ThemeConfig {
     pub accent: String,
     pub active: String,
@@ -16,6 +17,12 @@ pub struct ThemeConfig {
     pub marked: String,
     pub error: String,
 }
+
+/// The presets: colours that read well on a dark background, and on a light one (no yellow or cyan text there).
+/// No text is in colour 8 (dark gray), which some dark themes draw as their background; Inactive is a colour of its
+/// own, never the ordinary text's gray.
+const DARK: [&str; 7] = ["cyan", "green", "blue", "red", "yellow", "magenta", "red"];
+const LIGHT: [&str; 7] = ["#0550ae", "#1a7f37", "#8250df", "#cf222e", "#9a6700", "#bf3989", "#cf222e"];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Theme {
@@ -29,20 +36,30 @@ pub struct Theme {
 }
 
 impl Theme {
-    /// Reads the colours.
-    pub fn from_config(config: &ThemeConfig) -> Result<Theme, String> {
-        let color = |name: &str, value: &str| -> Result<Option<Color>, String> {
-            Color::from_str(value).map(Some).map_err(|_| format!("[theme] {name} = {value:?} is not a colour"))
+    /// Reads the colours: those `config` names, the rest from the preset (`dark` or `light`).
+    pub fn from_config(preset: &str, config: &ThemeConfig) -> Result<Theme, String> {
+        let preset_colours = match preset {
+            "dark" => DARK,
+            "light" => LIGHT,
+            other => return Err(format!("dashboard.theme must be dark or light, not {other:?}")),
         };
-        Ok(Theme {
-            accent: color("accent", &config.accent)?,
-            active: color("active", &config.active)?,
-            inactive: color("inactive", &config.inactive)?,
-            expired: color("expired", &config.expired)?,
-            limit_reached: color("limit_reached", &config.limit_reached)?,
-            marked: color("marked", &config.marked)?,
-            error: color("error", &config.error)?,
-        })
+        let named = [
+            ("accent", &config.accent),
+            ("active", &config.active),
+            ("inactive", &config.inactive),
+            ("expired", &config.expired),
+            ("limit_reached", &config.limit_reached),
+            ("marked", &config.marked),
+            ("error", &config.error),
+        ];
+        let mut colours = [None; 7];
+        for (i, (name, value)) in named.into_iter().enumerate() {
+            let value = if value.trim().is_empty() { preset_colours[i] } else { value.trim() };
+            colours[i] =
+                Some(Color::from_str(value).map_err(|_| format!("[theme] {name} = {value:?} is not a colour"))?);
+        }
+        let [accent, active, inactive, expired, limit_reached, marked, error] = colours;
+        Ok(Theme { accent, active, inactive, expired, limit_reached, marked, error })
     }
 
     /// No colours at all, as under NO_COLOR.
@@ -66,8 +83,9 @@ impl Theme {
         Theme::fg(self.accent).add_modifier(Modifier::BOLD)
     }
 
+    /// Hints: the ordinary text colour, faint, so they read on dark and light backgrounds alike.
     pub fn dim(&self) -> Style {
-        if self.accent.is_none() { Style::default() } else { Style::default().fg(Color::DarkGray) }
+        if self.accent.is_none() { Style::default() } else { Style::default().add_modifier(Modifier::DIM) }
     }
 
     pub fn error(&self) -> Style {
@@ -91,5 +109,28 @@ impl Theme {
             CodeStatus::LimitReached => self.limit_reached,
         };
         Theme::fg(color).add_modifier(Modifier::BOLD)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn presets_and_overrides() {
+        let dark = Theme::from_config("dark", &ThemeConfig::default()).unwrap();
+        assert_eq!(dark.inactive, Some(Color::Blue));
+        let light = Theme::from_config("light", &ThemeConfig::default()).unwrap();
+        assert_ne!(light.accent, dark.accent);
+        let mine = ThemeConfig { accent: "magenta".into(), ..ThemeConfig::default() };
+        assert_eq!(Theme::from_config("light", &mine).unwrap().accent, Some(Color::Magenta));
+        assert!(Theme::from_config("solarized", &ThemeConfig::default()).unwrap_err().contains("dark or light"));
+        let bad = ThemeConfig { error: "reddish".into(), ..ThemeConfig::default() };
+        assert!(Theme::from_config("dark", &bad).unwrap_err().contains("error"));
+        // No text in colour 8, in either preset.
+        for theme in [dark, light] {
+            let all = [theme.accent, theme.active, theme.inactive, theme.expired, theme.limit_reached, theme.marked];
+            assert!(all.iter().all(|c| *c != Some(Color::DarkGray)));
+        }
     }
 }

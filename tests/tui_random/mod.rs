@@ -21,7 +21,12 @@ use refcodes::tui::{update, view};
 use std::collections::BTreeSet;
 
 /// Keys people press, and some nobody would.
-const KEYS: [&str; 40] = [
+const KEYS: [&str; 45] = [
+    "f",
+    "F",
+    "!",
+    "+",
+    "t",
     "j",
     "k",
     "g",
@@ -192,6 +197,8 @@ impl Table {
             }
             Cmd::SetSetting { .. } => Msg::SettingSaved(reply(offline, config())),
             Cmd::WakeAfter { wake, .. } => Msg::Wake(*wake),
+            // The terminal's clipboard, not the database: it answers offline too.
+            Cmd::Copy { text } => Msg::Copied { text: text.clone(), result: Ok(()) },
         })
     }
 }

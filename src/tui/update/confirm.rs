@@ -111,6 +111,10 @@ pub fn key(model: &mut Model, action: Option<Action>) -> Vec<Cmd> {
             model.picker = None;
             Vec::new()
         }
+        Confirmed::Setting { key, value } => {
+            model.settings.saving = true;
+            vec![Cmd::SetSetting { key, value }]
+        }
     }
 }
 

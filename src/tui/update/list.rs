@@ -61,11 +61,12 @@ pub fn action(model: &mut Model, action: Action) -> Vec<Cmd> {
             model.list.descending = !model.list.descending;
             new_query(model)
         }
-        Action::StatusFilter => {
-            model.list.status = match model.list.status {
-                None => Some(CodeStatus::Active),
-                Some(s) => CodeStatus::ALL.iter().skip_while(|x| **x != s).nth(1).copied(),
-            };
+        Action::StatusFilter | Action::StatusFilterBack => {
+            // All, then each status, then all again; backwards the other way round.
+            let cycle: Vec<Option<CodeStatus>> = std::iter::once(None).chain(CodeStatus::ALL.map(Some)).collect();
+            let at = cycle.iter().position(|s| *s == model.list.status).unwrap_or(0);
+            let step = if action == Action::StatusFilter { 1 } else { cycle.len() - 1 };
+            model.list.status = cycle[(at + step) % cycle.len()];
             new_query(model)
         }
         _ => Vec::new(),

@@ -7,6 +7,7 @@
 //! `mod` → handlers → `refresh` → `list`, `screens`, `open` → `checks`, `notify`.
 
 mod checks;
+mod command;
 mod confirm;
 mod form;
 mod list;
@@ -18,7 +19,7 @@ mod screens;
 
 pub use overlays::PICKER_RESULTS;
 
-use super::keymap::{Action, Mode};
+use super::keymap::{Action, Mode, Section};
 use super::model::{Model, Screen};
 use super::msg::{Cmd, Msg, Wake};
 use chrono::Duration;
@@ -61,6 +62,10 @@ fn dispatch(model: &mut Model, msg: Msg) -> Vec<Cmd> {
         Msg::Header(result) => match result {
             Ok((config, stats, admin)) => {
                 model.offline = None;
+                model.updated = Some(model.now);
+                if std::mem::take(&mut model.reload_asked) {
+                    notify::info(model, "Reloaded from the database");
+                }
                 if model.session.can_administer && !admin {
                     // The service refuses this operator's writes already; the dashboard stops offering them.
                     model.session.can_administer = false;
@@ -83,12 +88,19 @@ fn dispatch(model: &mut Model, msg: Msg) -> Vec<Cmd> {
         Msg::Described { action, selection, result } => confirm::described(model, action, selection, result),
         Msg::BulkDone { action, result } => confirm::bulk_done(model, action, result),
         Msg::SettingSaved(result) => screens::setting_saved(model, result),
+        Msg::Copied { text, result } => {
+            match result {
+                Ok(()) => notify::info(model, format!("Copied {text} to the clipboard")),
+                // The terminal, not the database: the dashboard stays online.
+                Err(failure) => notify::refuse(model, failure.message),
+            }
+            Vec::new()
+        }
     }
 }
 
 fn tick(model: &mut Model, now: chrono::DateTime<chrono::Utc>) -> Vec<Cmd> {
     model.now = now;
-    model.messages.retain(|m| m.until > now);
     if model.in_flight > 0 {
         model.spinner = model.spinner.wrapping_add(1);
     }
@@ -128,6 +140,15 @@ fn keys(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
             .action(mode, &key)
             .or_else(|| if reads_globals(model, mode) { model.keymap.global(&key) } else { None })
     };
+    if action.is_none() && !typing && reads_globals(model, mode) {
+        notify::unknown_key(model, &key);
+        return Vec::new();
+    }
+    perform(model, mode, action, &key)
+}
+
+/// Runs what a key (or a command) asks for in `mode`: a global action, or the mode's own.
+fn perform(model: &mut Model, mode: Mode, action: Option<Action>, key: &KeyEvent) -> Vec<Cmd> {
     if let Some(action) = action {
         if action.is_mutating() && !model.session.can_administer {
             notify::read_only(model);
@@ -139,15 +160,31 @@ fn keys(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
     }
     match mode {
         Mode::List => action.map_or_else(Vec::new, |a| list::action(model, a)),
-        Mode::Filter => list::filter_key(model, action, &key),
-        Mode::Form => form::key(model, action, &key),
-        Mode::Picker => overlays::picker_key(model, action, &key),
+        Mode::Filter => list::filter_key(model, action, key),
+        Mode::Form => form::key(model, action, key),
+        Mode::Picker => overlays::picker_key(model, action, key),
         Mode::Detail => overlays::detail_key(model, action),
-        Mode::Help => overlays::help_key(model, action, &key),
+        Mode::Help => overlays::help_key(model, action, key),
+        Mode::Messages => overlays::log_key(model, action),
+        Mode::Command => match command::key(model, action, key) {
+            Some((name, action)) => run_command(model, &name, action),
+            None => Vec::new(),
+        },
         Mode::Confirm => confirm::key(model, action),
         Mode::Stats => screens::stats_key(model, action),
-        Mode::Settings => screens::settings_key(model, action, &key),
+        Mode::Settings => screens::settings_key(model, action, key),
     }
+}
+
+/// Runs a command of the command line as its key would run where the line was opened; a command for another
+/// place (`:edit` on the stats screen) says so.
+fn run_command(model: &mut Model, name: &str, action: Action) -> Vec<Cmd> {
+    let mode = model.mode();
+    if !model.keymap.binds(Section::Global, action) && !model.keymap.binds(Section::Mode(mode), action) {
+        notify::refuse(model, format!(":{name} does nothing here"));
+        return Vec::new();
+    }
+    perform(model, mode, Some(action), &KeyEvent::new(KeyCode::Null, KeyModifiers::NONE))
 }
 
 /// Actions of the global keymap, wherever they are read.
@@ -165,19 +202,50 @@ fn global_action(model: &mut Model, action: Action) -> Option<Vec<Cmd>> {
             let i = Screen::ALL.iter().position(|s| *s == model.screen).unwrap_or(0);
             let n = Screen::ALL.len();
             let next = if action == Action::NextScreen { (i + 1) % n } else { (i + n - 1) % n };
-            model.screen = Screen::ALL[next];
-            model.detail = None;
-            if model.screen == Screen::Stats { vec![screens::load_stats(model)] } else { Vec::new() }
+            go_to(model, Screen::ALL[next])
         }
-        Action::Refresh => refresh(model),
+        Action::CodesScreen => go_to(model, Screen::Codes),
+        Action::StatsScreen => go_to(model, Screen::Stats),
+        Action::SettingsScreen => go_to(model, Screen::Settings),
+        Action::Refresh => {
+            model.reload_asked = true;
+            refresh(model)
+        }
+        Action::Messages => {
+            model.log = Some(0);
+            Vec::new()
+        }
+        Action::CommandLine => {
+            model.command = Some(Default::default());
+            Vec::new()
+        }
+        Action::Copy => {
+            // The code of the details open, else the one under the cursor.
+            let row = model.detail.as_ref().map_or(model.list.current(), |d| d.row.as_ref());
+            match row.map(|r| r.code.code.clone()) {
+                Some(text) => vec![Cmd::Copy { text }],
+                None => {
+                    notify::info(model, "No code here to copy");
+                    Vec::new()
+                }
+            }
+        }
         _ => return None,
     })
+}
+
+/// Shows a screen (closing a code's details over the one before); the stats load as they are shown.
+fn go_to(model: &mut Model, screen: Screen) -> Vec<Cmd> {
+    model.screen = screen;
+    model.detail = None;
+    if screen == Screen::Stats { vec![screens::load_stats(model)] } else { Vec::new() }
 }
 
 /// Whether the mode has a focused text input that takes plain characters.
 fn takes_text(model: &Model, mode: Mode) -> bool {
     match mode {
-        Mode::Filter | Mode::Picker | Mode::Help => true,
+        Mode::Filter | Mode::Picker | Mode::Command => true,
+        Mode::Help => model.help.as_ref().is_some_and(|h| h.filtering),
         Mode::Form => model.form.as_ref().is_some_and(|f| f.focus.is_text()),
         Mode::Settings => model.settings.editing.is_some(),
         _ => false,

@@ -1,6 +1,7 @@
 //! The status bar's messages: what happened, what failed, and whether the database answers.
 
-use crate::tui::model::{Failure, Level, Message, Model};
+use crate::tui::keymap::{Action, Key};
+use crate::tui::model::{Failure, Level, MESSAGE_LOG, Message, Model};
 use chrono::Duration;
 
 /// How long a status message stays.
@@ -12,8 +13,8 @@ pub fn info(model: &mut Model, text: impl Into<String>) {
 
 fn say(model: &mut Model, text: String, level: Level) {
     let until = model.now + Duration::seconds(MESSAGE_SECONDS);
-    model.messages.push(Message { text, level, until });
-    if model.messages.len() > 20 {
+    model.messages.push(Message { text, level, at: model.now, until });
+    if model.messages.len() > MESSAGE_LOG {
         model.messages.remove(0);
     }
 }
@@ -53,4 +54,14 @@ pub fn read_only(model: &mut Model) {
         format!("{} is not an admin, so changes are off here", model.session.operator)
     };
     info(model, why);
+}
+
+/// A key that does nothing where it was pressed: says where the keys are listed.
+pub fn unknown_key(model: &mut Model, key: &crossterm::event::KeyEvent) {
+    let help = model.keymap.global_key(Action::Help).map_or_else(|| "?".to_string(), |k| k.to_string());
+    let text = match Key::from_event(key) {
+        Some(pressed) => format!("{pressed} does nothing here: press {help} for keys"),
+        None => format!("That key does nothing here: press {help} for keys"),
+    };
+    info(model, text);
 }

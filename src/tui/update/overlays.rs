@@ -7,7 +7,7 @@ use crate::domain::CodeRow;
 use crate::domain::stats::{CodeUsageStats, UsageRecord};
 use crate::domain::user::UserWithRole;
 use crate::tui::keymap::Action;
-use crate::tui::layout::DETAIL_FACTS;
+use crate::tui::layout::{DETAIL_FACTS, last_scroll, overlay_body};
 use crate::tui::model::{Failure, Model};
 use crate::tui::msg::{Cmd, Wake};
 use crossterm::event::{Event, KeyEvent};
@@ -141,19 +141,56 @@ pub fn users_found(model: &mut Model, generation: u64, result: Result<Vec<UserWi
 
 pub fn help_key(model: &mut Model, action: Option<Action>, key: &KeyEvent) -> Vec<Cmd> {
     let Some(help) = model.help.as_mut() else { return Vec::new() };
-    // The last line can come to the top, no further.
-    let last = model.keymap.help(help.filter.value(), model.session.can_administer).len().saturating_sub(1);
+    let width = usize::from(overlay_body(model.size).0);
+    let lines = model.keymap.help(help.filter.value(), model.session.can_administer);
+    let last = last_scroll(lines.iter().map(|l| l.rows(width).len()).sum(), model.size);
     match action {
-        Some(Action::Cancel) => model.help = None,
-        Some(Action::Up) => help.scroll = help.scroll.saturating_sub(1),
-        Some(Action::Down) => help.scroll = (help.scroll + 1).min(last),
-        Some(Action::PageUp) => help.scroll = help.scroll.saturating_sub(10),
-        Some(Action::PageDown) => help.scroll = (help.scroll + 10).min(last),
-        _ => {
-            if help.filter.handle_event(&Event::Key(*key)).is_some_and(|c| c.value) {
-                help.scroll = 0;
-            }
+        // Esc ends a filter first (and clears it), then closes.
+        Some(Action::Cancel) if help.filtering => {
+            help.filtering = false;
+            help.filter.reset();
+            help.scroll = 0;
         }
+        Some(Action::Cancel) => model.help = None,
+        Some(Action::Accept) => help.filtering = false,
+        Some(Action::FilterKeys) => help.filtering = true,
+        Some(
+            scroll @ (Action::Up | Action::Down | Action::PageUp | Action::PageDown | Action::Top | Action::Bottom),
+        ) => {
+            help.scroll = scrolled(help.scroll, scroll, last);
+        }
+        _ if help.filtering && help.filter.handle_event(&Event::Key(*key)).is_some_and(|c| c.value) => {
+            help.scroll = 0;
+        }
+        _ => {}
     }
     Vec::new()
+}
+
+/// The messages log (`!`): scrolls until its oldest message shows, closes.
+pub fn log_key(model: &mut Model, action: Option<Action>) -> Vec<Cmd> {
+    let width = usize::from(overlay_body(model.size).0);
+    let last = last_scroll(model.messages.iter().map(|m| m.rows(width).len()).sum(), model.size);
+    let Some(scroll) = model.log.as_mut() else { return Vec::new() };
+    match action {
+        Some(Action::Cancel) => model.log = None,
+        Some(action) => *scroll = scrolled(*scroll, action, last),
+        None => {}
+    }
+    Vec::new()
+}
+
+/// A text overlay's scroll after a moving action, between the top and `last`.
+fn scrolled(scroll: usize, action: Action, last: usize) -> usize {
+    let page = 10;
+    match action {
+        Action::Up => scroll.saturating_sub(1),
+        Action::Down => scroll + 1,
+        Action::PageUp => scroll.saturating_sub(page),
+        Action::PageDown => scroll + page,
+        Action::Top => 0,
+        Action::Bottom => last,
+        _ => scroll,
+    }
+    .min(last)
 }

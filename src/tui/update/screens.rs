@@ -3,7 +3,7 @@
 use super::notify::{self, fail, info, online};
 use crate::domain::settings::{SettingKey, SettingValue, SystemConfig};
 use crate::tui::keymap::Action;
-use crate::tui::model::{Failure, Model, StatsData};
+use crate::tui::model::{ConfirmState, Confirmed, Failure, Model, StatsData};
 use crate::tui::msg::Cmd;
 use chrono::Duration;
 use crossterm::event::{Event, KeyEvent};
@@ -86,8 +86,32 @@ pub fn settings_key(model: &mut Model, action: Option<Action>, key: &KeyEvent) -
             match config.value(key_at_cursor) {
                 // An absolute value: the opposite of what the screen shows, never a blind flip.
                 SettingValue::Switch(shown) => {
+                    let value = (!shown).to_string();
+                    // Turning codes off, or making them required, changes every registration at once: ask first.
+                    let question = match (key_at_cursor, shown) {
+                        (SettingKey::Enabled, true) => Some((
+                            "Turn off",
+                            "Turn referral codes off for the whole system? Registration will ignore every code until \
+                             they are turned on again.",
+                        )),
+                        (SettingKey::Required, false) => Some((
+                            "Require",
+                            "Make a referral code required? Registration without a valid code will be refused.",
+                        )),
+                        _ => None,
+                    };
+                    if let Some((label, message)) = question {
+                        model.confirm = Some(ConfirmState {
+                            title: label.to_string(),
+                            message: message.to_string(),
+                            confirm_label: label.to_string(),
+                            on_confirm: false,
+                            then: Confirmed::Setting { key: key_at_cursor, value },
+                        });
+                        return Vec::new();
+                    }
                     model.settings.saving = true;
-                    return vec![Cmd::SetSetting { key: key_at_cursor, value: (!shown).to_string() }];
+                    return vec![Cmd::SetSetting { key: key_at_cursor, value }];
                 }
                 SettingValue::Limit(n) => model.settings.editing = Some(Input::new(n.to_string())),
             }

@@ -2,7 +2,7 @@
 
 use super::format::{bar, relative, thousands};
 use crate::domain::text::{date_time, fit};
-use crate::domain::{CodeRow, CodeStatus};
+use crate::domain::{CodeRow, CodeStatus, SortField};
 use crate::tui::keymap::{Action, Mode};
 use crate::tui::model::Model;
 use ratatui::Frame;
@@ -13,33 +13,104 @@ use ratatui::widgets::{
     Block, Cell, Paragraph, Row, Scrollbar, ScrollbarOrientation, ScrollbarState, Table, TableState,
 };
 
-/// Columns: mark, code, description, uses, expires, status, created by, beneficiary. The wide form shows a bar of
-/// the uses, the expiry's date and whole status words.
-const WIDE_COLUMNS: [Constraint; 8] = [
-    Constraint::Length(1),
-    Constraint::Length(20),
-    Constraint::Fill(1),
-    Constraint::Length(16),
-    Constraint::Length(25),
-    Constraint::Length(13),
-    Constraint::Length(24),
-    Constraint::Length(24),
-];
-/// The short form: relative expiry only, short status words; the emails share the room left with the description.
-const NARROW_COLUMNS: [Constraint; 8] = [
-    Constraint::Length(1),
-    Constraint::Length(14),
-    Constraint::Fill(1),
-    Constraint::Length(7),
-    Constraint::Length(7),
-    Constraint::Length(8),
-    Constraint::Fill(1),
-    Constraint::Fill(1),
-];
+/// The table's columns, in their order on screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Column {
+    Mark,
+    Code,
+    Description,
+    Uses,
+    Expires,
+    Status,
+    Creator,
+    Beneficiary,
+}
+
+impl Column {
+    const ALL: [Column; 8] = [
+        Column::Mark,
+        Column::Code,
+        Column::Description,
+        Column::Uses,
+        Column::Expires,
+        Column::Status,
+        Column::Creator,
+        Column::Beneficiary,
+    ];
+
+    fn title(self) -> &'static str {
+        match self {
+            Column::Mark => "",
+            Column::Code => "Code",
+            Column::Description => "Description",
+            Column::Uses => "Uses",
+            Column::Expires => "Expires",
+            Column::Status => "Status",
+            Column::Creator => "Created by",
+            Column::Beneficiary => "Beneficiary",
+        }
+    }
+
+    /// The sort that orders the list by this column, for the arrow in its header.
+    fn sorts_by(self) -> Option<SortField> {
+        match self {
+            Column::Code => Some(SortField::Code),
+            Column::Uses => Some(SortField::Uses),
+            Column::Expires => Some(SortField::Expires),
+            _ => None,
+        }
+    }
+
+    /// The wide form shows a bar of the uses, the expiry's date and whole status words.
+    fn wide(self) -> Constraint {
+        match self {
+            Column::Mark => Constraint::Length(1),
+            Column::Code => Constraint::Length(20),
+            Column::Description => Constraint::Fill(1),
+            Column::Uses => Constraint::Length(16),
+            Column::Expires => Constraint::Length(25),
+            Column::Status => Constraint::Length(13),
+            Column::Creator | Column::Beneficiary => Constraint::Length(24),
+        }
+    }
+
+    /// The short form: relative expiry only, short status words; the emails share the room left with the
+    /// description.
+    fn narrow(self) -> Constraint {
+        match self {
+            Column::Mark => Constraint::Length(1),
+            Column::Code => Constraint::Length(14),
+            Column::Uses | Column::Expires => Constraint::Length(7),
+            Column::Status => Constraint::Length(8),
+            Column::Description | Column::Creator | Column::Beneficiary => Constraint::Fill(1),
+        }
+    }
+}
 
 /// From this width on the table takes the wide form: its fixed columns, the spaces between the columns, the borders,
 /// and 20 cells for the description. Any narrower and the fixed columns would be squeezed.
 const WIDE: u16 = (1 + 20 + 16 + 25 + 13 + 24 + 24) + 7 + 2 + 20;
+
+/// The fixed columns of the short form, and the fewest cells a shared one (description and emails) is given.
+const NARROW_FIXED: u16 = 1 + 14 + 7 + 7 + 8;
+const SHARED_MIN: u16 = 10;
+
+/// The columns shown in a table `width` cells wide, and their widths. Below the width where the shared columns
+/// would get fewer than [`SHARED_MIN`] cells each, the beneficiary gives way first, then the creator, then the
+/// description.
+fn columns(width: u16) -> Vec<(Column, Constraint)> {
+    if width >= WIDE {
+        return Column::ALL.iter().map(|c| (*c, c.wide())).collect();
+    }
+    let inside = width.saturating_sub(2);
+    let fits = |shared: u16| {
+        let spaces = 5 + shared - 1;
+        inside.saturating_sub(NARROW_FIXED + spaces) >= SHARED_MIN * shared
+    };
+    let shared = (0..=3).rev().find(|n| *n == 0 || fits(*n)).unwrap_or(0);
+    let dropped = [Column::Beneficiary, Column::Creator, Column::Description];
+    Column::ALL.iter().filter(|c| !dropped[..usize::from(3 - shared)].contains(c)).map(|c| (*c, c.narrow())).collect()
+}
 
 pub fn draw(model: &Model, frame: &mut Frame, area: Rect) {
     let [query, table] = Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(area);
@@ -90,18 +161,27 @@ fn codes_table(model: &Model, frame: &mut Frame, area: Rect) {
     };
     let block =
         Block::bordered().title(Line::styled(title, theme.accent())).title_bottom(Line::from(position).right_aligned());
-    let widths = if wide { WIDE_COLUMNS } else { NARROW_COLUMNS };
+    let shown = columns(area.width);
+    let widths: Vec<Constraint> = shown.iter().map(|(_, w)| *w).collect();
     // The widths the table will give the columns (as it lays them out), to mark text cut short with `…`.
     let inside = Rect::new(0, 0, area.width.saturating_sub(2), 1);
-    let cells: Vec<usize> = Layout::horizontal(widths)
+    let cells: Vec<usize> = Layout::horizontal(widths.clone())
         .flex(Flex::Start)
         .spacing(1)
         .split(inside)
         .iter()
         .map(|c| usize::from(c.width))
         .collect();
-    let header = Row::new(["", "Code", "Description", "Uses", "Expires", "Status", "Created by", "Beneficiary"])
-        .style(Style::default().add_modifier(Modifier::BOLD | Modifier::UNDERLINED));
+    let arrow = if list.descending { "↓" } else { "↑" };
+    let header = Row::new(shown.iter().zip(&cells).map(|((c, _), width)| {
+        if c.sorts_by() != Some(list.sort) {
+            return c.title().to_string();
+        }
+        // The arrow shows even where the title must be cut for it.
+        let title: String = c.title().chars().take(width.saturating_sub(2)).collect();
+        format!("{title} {arrow}")
+    }))
+    .style(Style::default().add_modifier(Modifier::BOLD | Modifier::UNDERLINED));
 
     if list.total == Some(0) {
         let hint = if list.filter().is_empty() {
@@ -126,7 +206,7 @@ fn codes_table(model: &Model, frame: &mut Frame, area: Rect) {
     let end = list.total.map_or(list.offset + height, |t| (list.offset + height).min(t.max(0) as u64));
     let rows: Vec<Row> = (list.offset..end)
         .map(|i| match list.row(i) {
-            Some(row) => code_row(model, row, wide, &cells),
+            Some(row) => code_row(model, row, wide, &shown, &cells),
             None => Row::new(vec![Cell::from(""), Cell::from(Span::styled("…", theme.dim()))]),
         })
         .collect();
@@ -150,39 +230,68 @@ fn codes_table(model: &Model, frame: &mut Frame, area: Rect) {
     }
 }
 
-/// A row of the table; `cells` are the column widths, to show where text was cut.
-fn code_row(model: &Model, row: &CodeRow, wide: bool, cells: &[usize]) -> Row<'static> {
+/// A row of the table: the `shown` columns, `cells` wide each, to show where text was cut.
+fn code_row(model: &Model, row: &CodeRow, wide: bool, shown: &[(Column, Constraint)], cells: &[usize]) -> Row<'static> {
     let theme = &model.options.theme;
     let c = &row.code;
     let status = c.status_at(model.now);
     let marked = model.list.is_marked(c.id);
-    let uses = if wide {
-        format!(
-            "{:>5}/{:<5} {}",
-            c.number_of_uses,
-            c.max_uses,
-            bar(i64::from(c.number_of_uses), i64::from(c.max_uses), 3)
-        )
-    } else {
-        format!("{}/{}", c.number_of_uses, c.max_uses)
-    };
-    let expires = if wide {
-        match c.expiration_date {
-            Some(at) => format!("{:<8} {}", relative(Some(at), model.now), date_time(at)),
-            None => "never".to_string(),
+    let cell = |column: Column, width: usize| -> Cell<'static> {
+        match column {
+            Column::Mark => Cell::from(if marked { Span::styled("●", theme.marked()) } else { Span::raw(" ") }),
+            Column::Code => {
+                Cell::from(Span::styled(fit(&c.code, width), if marked { theme.marked() } else { Style::default() }))
+            }
+            Column::Description => Cell::from(fit(&c.description, width)),
+            Column::Uses => {
+                let uses = if wide {
+                    format!(
+                        "{:>5}/{:<5} {}",
+                        c.number_of_uses,
+                        c.max_uses,
+                        bar(i64::from(c.number_of_uses), i64::from(c.max_uses), 3)
+                    )
+                } else {
+                    format!("{}/{}", c.number_of_uses, c.max_uses)
+                };
+                Cell::from(fit(&uses, width))
+            }
+            Column::Expires => {
+                let expires = if wide {
+                    match c.expiration_date {
+                        Some(at) => format!("{:<8} {}", relative(Some(at), model.now), date_time(at)),
+                        None => "never".to_string(),
+                    }
+                } else {
+                    relative(c.expiration_date, model.now)
+                };
+                Cell::from(fit(&expires, width))
+            }
+            Column::Status => {
+                let text = if wide || status != CodeStatus::LimitReached { status.label() } else { "Limit" };
+                Cell::from(Span::styled(text, theme.status(status)))
+            }
+            Column::Creator => Cell::from(fit(row.created_by_email.as_deref().unwrap_or("unknown"), width)),
+            Column::Beneficiary => Cell::from(fit(row.beneficiary_email.as_deref().unwrap_or("none"), width)),
         }
-    } else {
-        relative(c.expiration_date, model.now)
     };
-    let status_text = if wide || status != CodeStatus::LimitReached { status.label() } else { "Limit" };
-    Row::new(vec![
-        Cell::from(if marked { Span::styled("●", theme.marked()) } else { Span::raw(" ") }),
-        Cell::from(Span::styled(fit(&c.code, cells[1]), if marked { theme.marked() } else { Style::default() })),
-        Cell::from(fit(&c.description, cells[2])),
-        Cell::from(fit(&uses, cells[3])),
-        Cell::from(fit(&expires, cells[4])),
-        Cell::from(Span::styled(status_text, theme.status(status))),
-        Cell::from(fit(row.created_by_email.as_deref().unwrap_or("unknown"), cells[6])),
-        Cell::from(fit(row.beneficiary_email.as_deref().unwrap_or("none"), cells[7])),
-    ])
+    Row::new(shown.iter().zip(cells).map(|((column, _), width)| cell(*column, *width)).collect::<Vec<_>>())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Column, columns};
+
+    fn shown(width: u16) -> Vec<Column> {
+        columns(width).into_iter().map(|(c, _)| c).collect()
+    }
+
+    #[test]
+    fn columns_give_way_beneficiary_first_then_creator() {
+        assert_eq!(shown(80).len(), 8);
+        assert!(!shown(70).contains(&Column::Beneficiary) && shown(70).contains(&Column::Creator));
+        let at_60 = shown(60);
+        assert!(!at_60.contains(&Column::Creator) && at_60.contains(&Column::Description));
+        assert_eq!(shown(200).len(), 8);
+    }
 }

@@ -1,8 +1,8 @@
 //! The create/edit form: one line per field, its check or hint right under it.
 
-use super::format::wrapped_lines;
 use super::{key_names, popup};
 use crate::tui::keymap::{Action, Mode};
+use crate::tui::layout::wrapped_lines;
 use crate::tui::model::{Field, FormState, Model};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};

@@ -54,29 +54,6 @@ pub fn bar(part: i64, whole: i64, width: usize) -> String {
     format!("{}{}", "▰".repeat(filled), "▱".repeat(width - filled.min(width)))
 }
 
-/// The lines `text` takes word-wrapped at `width`, near enough to what `Wrap { trim: true }` draws.
-pub fn wrapped_lines(text: &str, width: usize) -> usize {
-    let width = width.max(1);
-    let (mut lines, mut used) = (1, 0);
-    for word in text.split_whitespace() {
-        let w = word.chars().count();
-        if used == 0 {
-            used = w;
-        } else if used + 1 + w <= width {
-            used += 1 + w;
-        } else {
-            lines += 1;
-            used = w;
-        }
-        // A word longer than the line is broken over lines.
-        while used > width {
-            lines += 1;
-            used -= width;
-        }
-    }
-    lines
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -97,13 +74,5 @@ mod tests {
         assert_eq!(bar(0, 100, 3), "▱▱▱");
         assert_eq!(bar(1, 100, 3), "▰▱▱");
         assert_eq!(bar(100, 100, 3), "▰▰▰");
-    }
-
-    #[test]
-    fn wrapping() {
-        assert_eq!(wrapped_lines("short", 10), 1);
-        assert_eq!(wrapped_lines("one two three", 7), 2);
-        assert_eq!(wrapped_lines("one two three four", 7), 3);
-        assert_eq!(wrapped_lines("abcdefghijkl", 5), 3);
     }
 }

@@ -7,9 +7,9 @@ mod overlays;
 mod screens;
 
 use super::keymap::{Action, Mode};
-use super::layout::{MIN_HEIGHT, MIN_WIDTH};
+use super::layout::{self, MIN_HEIGHT, MIN_WIDTH};
 use super::model::{Level, Model, Screen};
-use format::{figures, thousands};
+use format::{figures, relative, thousands};
 use ratatui::Frame;
 use ratatui::layout::{Alignment, Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
@@ -27,10 +27,13 @@ pub fn view(model: &Model, frame: &mut Frame) {
         frame.render_widget(Paragraph::new(text).alignment(Alignment::Center).wrap(Wrap { trim: true }), line);
         return;
     }
-    let [top, stats_line, main, status] =
-        Layout::vertical([Constraint::Length(1), Constraint::Length(1), Constraint::Fill(1), Constraint::Length(1)])
-            .areas(area);
-    header(model, frame, top, stats_line);
+    let [top, main, status] = Layout::vertical([
+        Constraint::Length(layout::header_lines(model.size)),
+        Constraint::Fill(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    header(model, frame, top);
     match model.screen {
         Screen::Codes => codes::draw(model, frame, main),
         Screen::Stats => screens::stats(model, frame, main),
@@ -46,6 +49,9 @@ pub fn view(model: &Model, frame: &mut Frame) {
     if let Some(picker) = &model.picker {
         overlays::picker(model, picker, frame, main);
     }
+    if let Some(scroll) = model.log {
+        overlays::log(model, scroll, frame, main);
+    }
     if let Some(help) = &model.help {
         overlays::help(model, help, frame, main);
     }
@@ -54,9 +60,13 @@ pub fn view(model: &Model, frame: &mut Frame) {
     }
 }
 
-fn header(model: &Model, frame: &mut Frame, top: Rect, second: Rect) {
+/// The tabs and the system's state; below 80 columns without the name and with the state in short words. The
+/// system's figures under them where the height allows (see `layout::header_lines`).
+fn header(model: &Model, frame: &mut Frame, area: Rect) {
     let theme = &model.options.theme;
-    let mut spans = vec![Span::styled(" refcodes ", theme.accent()), Span::raw("│ ")];
+    let short = area.width < 80;
+    let mut spans =
+        if short { Vec::new() } else { vec![Span::styled(" refcodes ", theme.accent()), Span::raw("│ ")] };
     for screen in Screen::ALL {
         let style =
             if screen == model.screen { theme.accent().add_modifier(Modifier::REVERSED) } else { Style::default() };
@@ -70,18 +80,64 @@ fn header(model: &Model, frame: &mut Frame, top: Rect, second: Rect) {
             } else {
                 ("disabled", theme.status(crate::domain::CodeStatus::Expired))
             };
-            spans.push(Span::raw("system "));
+            let required = match (config.required, short) {
+                (true, false) => " · codes required",
+                (false, false) => " · codes optional",
+                (true, true) => " · required",
+                (false, true) => " · optional",
+            };
+            if !short {
+                spans.push(Span::raw("system "));
+            }
             spans.push(Span::styled(state, state_style));
-            spans.push(Span::raw(if config.required { " · codes required" } else { " · codes optional" }));
+            spans.push(Span::raw(required));
         }
         None => spans.push(Span::styled("loading…", theme.dim())),
     }
-    frame.render_widget(Line::from(spans), top);
-    let line = model.header.stats.map_or_else(String::new, |s| format!(" {}", figures(&s)));
-    frame.render_widget(Line::styled(line, theme.dim()), second);
+    let [top, second] = Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(area);
+    let tabs = Line::from(spans);
+    let mut last = (top, tabs.width());
+    frame.render_widget(tabs, top);
+    if second.height > 0 {
+        let line = model.header.stats.map_or_else(String::new, |s| format!(" {}", figures(&s)));
+        let line = Line::from(clip_spans(vec![Span::raw(line)], usize::from(second.width))).style(theme.dim());
+        last = (second, line.width());
+        frame.render_widget(line, second);
+    }
+    // How fresh the figures are, at the end of the header's last line where it fits.
+    if let Some(at) = model.updated {
+        let age = if model.now - at < chrono::Duration::seconds(2) {
+            "updated just now ".to_string()
+        } else {
+            format!("updated {} ", relative(Some(at), model.now))
+        };
+        let (line, used) = last;
+        if used + age.len() + 2 <= usize::from(line.width) {
+            frame.render_widget(Line::styled(age, theme.dim()).right_aligned(), line);
+        }
+    }
+}
+
+/// The `:` command line, over the status bar: what was typed, then the commands it may still become.
+fn command_line(model: &Model, input: &tui_input::Input, frame: &mut Frame, area: Rect) {
+    let theme = &model.options.theme;
+    let typed = input.value();
+    let names = crate::tui::keymap::completions(typed.trim());
+    let choices = match names.as_slice() {
+        [] => "no such command".to_string(),
+        [one] if *one == typed.trim() => String::new(),
+        names => names.join(" "),
+    };
+    let spans = vec![Span::raw(format!(":{typed}")), Span::raw("   "), Span::styled(choices, theme.dim())];
+    frame.render_widget(Line::from(clip_spans(spans, usize::from(area.width))), area);
+    let x = area.x + 1 + input.visual_cursor() as u16;
+    frame.set_cursor_position((x.min(area.right().saturating_sub(1)), area.y));
 }
 
 fn status_bar(model: &Model, frame: &mut Frame, area: Rect) {
+    if let Some(input) = &model.command {
+        return command_line(model, input, frame, area);
+    }
     let theme = &model.options.theme;
     let mode = model.mode().name().to_uppercase();
     let mut left = vec![Span::styled(format!(" {mode} "), Style::default().add_modifier(Modifier::REVERSED))];
@@ -98,26 +154,47 @@ fn status_bar(model: &Model, frame: &mut Frame, area: Rect) {
         left.push(Span::styled(format!(" {}", message.text), style));
     }
     let badge = (model.session.read_only || !model.session.can_administer).then_some(" READ-ONLY ");
-    // The right side takes at most half the bar, a third while the database is offline, so its reason shows.
-    let share = if model.offline.is_some() { 3 } else { 2 };
-    let half = (area.width / share) as usize - badge.map_or(0, str::len);
-    let who = clip_middle(&format!("{} ({})", model.session.operator, model.session.role), half * 3 / 5);
-    // The database label gives way first.
-    let room = half.saturating_sub(who.chars().count() + 4);
-    // Too little room for a recognisable database label: the operator alone.
-    let right_text =
-        if room < 8 { format!("{who} ") } else { format!("{who} · {} ", clip_middle(&model.session.database, room)) };
+    let width = usize::from(area.width);
+    // The right side takes the room the left leaves, so a message or the database's failure wins it, down to none
+    // of it (`!` shows messages in full).
+    let left_width: usize = left.iter().map(Span::width).sum();
+    let total = width.saturating_sub(left_width + 1);
+    let badge = badge.filter(|b| b.len() <= total);
+    let room = total - badge.map_or(0, str::len);
+    let who = format!("{} ({})", model.session.operator, model.session.role);
+    let database = &model.session.database;
+    let right_text = if room < 8 {
+        String::new()
+    } else if who.chars().count() + 3 + database.chars().count() < room {
+        format!("{who} · {database} ")
+    } else {
+        // Both cut short, while the database label stays recognisable; else the operator alone.
+        let short_who = clip_middle(&who, room * 3 / 5);
+        let left_for_database = room.saturating_sub(short_who.chars().count() + 4);
+        if left_for_database >= 12 {
+            format!("{short_who} · {} ", clip_middle(database, left_for_database))
+        } else {
+            format!("{} ", clip_middle(&who, room - 1))
+        }
+    };
     let mut right = vec![Span::styled(right_text, theme.dim())];
     if let Some(badge) = badge {
         right.push(Span::styled(badge, theme.error().add_modifier(Modifier::REVERSED)));
     }
     let right_width: u16 = right.iter().map(|s| s.width() as u16).sum();
-    // A space between the halves, and a message too long for its half ends in `…` rather than running into the
-    // operator's name.
-    let [l, r] = Layout::horizontal([Constraint::Fill(1), Constraint::Length(right_width.min(area.width / share))])
-        .spacing(1)
-        .areas(area);
-    frame.render_widget(Line::from(clip_spans(left, usize::from(l.width))), l);
+    // A space between the halves. A message too long for the bar ends in `…` and names the key that shows it whole.
+    let [l, r] = Layout::horizontal([Constraint::Fill(1), Constraint::Length(right_width)]).spacing(1).areas(area);
+    let room = usize::from(l.width);
+    let whole = model.keymap.global_key(Action::Messages).map(|k| format!(" {k} shows all "));
+    let left = match whole {
+        Some(hint) if left_width > room && room > hint.len() + 20 => {
+            let mut cut = clip_spans(left, room - hint.len());
+            cut.push(Span::styled(hint, theme.dim()));
+            cut
+        }
+        _ => clip_spans(left, room),
+    };
+    frame.render_widget(Line::from(left), l);
     frame.render_widget(Line::from(right).alignment(Alignment::Right), r);
 }
 

@@ -4,8 +4,8 @@ use super::format::{relative, thousands, who};
 use super::{key_names, popup};
 use crate::domain::text::date_time;
 use crate::tui::keymap::{Action, HelpLine, Mode};
-use crate::tui::layout::DETAIL_FACTS;
-use crate::tui::model::{ConfirmState, DetailState, HelpState, Model, PickerState};
+use crate::tui::layout::{DETAIL_FACTS, OVERLAY_WIDTH};
+use crate::tui::model::{ConfirmState, DetailState, HelpState, Level, MESSAGE_LOG, Model, PickerState};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
@@ -126,34 +126,87 @@ pub fn picker(model: &Model, picker: &PickerState, frame: &mut Frame, area: Rect
 
 pub fn help(model: &Model, help: &HelpState, frame: &mut Frame, area: Rect) {
     let theme = &model.options.theme;
-    let rect = popup(frame, area, 78, area.height);
-    let block = Block::bordered()
-        .title(Line::styled(" Keys ", theme.accent()))
-        .title_bottom(Line::styled(" type to filter · Esc closes ", theme.dim()));
+    let rect = popup(frame, area, OVERLAY_WIDTH, area.height);
+    let key = key_names(model, Mode::Help);
+    let hint = if help.filtering {
+        format!(" {} keeps the filter · {} clears it ", key(Action::Accept), key(Action::Cancel))
+    } else {
+        format!(
+            " {} filter · {}/{} scroll · {} close ",
+            key(Action::FilterKeys),
+            key(Action::Down),
+            key(Action::Up),
+            key(Action::Cancel)
+        )
+    };
+    let block =
+        Block::bordered().title(Line::styled(" Keys ", theme.accent())).title_bottom(Line::styled(hint, theme.dim()));
     let inner = block.inner(rect);
     frame.render_widget(block, rect);
     let [search, body] = Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(inner);
-    frame.render_widget(
-        Line::from(vec![Span::raw("Filter: "), Span::styled(help.filter.value(), theme.accent())]),
-        search,
-    );
-    let lines = help_lines(model, help.filter.value());
+    let filter = help.filter.value();
+    let search_line = if help.filtering {
+        Line::from(vec![Span::raw("Filter: "), Span::styled(format!("{filter}▏"), theme.accent())])
+    } else if filter.is_empty() {
+        Line::styled(format!("({} to filter)", key(Action::FilterKeys)), theme.dim())
+    } else {
+        Line::from(vec![Span::raw("Filter: "), Span::styled(filter, theme.accent())])
+    };
+    frame.render_widget(search_line, search);
+    if help.filtering {
+        // The terminal cursor sits in the filter, where typing goes.
+        let x = search.x + 8 + help.filter.visual_cursor() as u16;
+        frame.set_cursor_position((x.min(search.right().saturating_sub(1)), search.y));
+    }
+    let lines = help_lines(model, filter, usize::from(body.width));
     frame.render_widget(Paragraph::new(lines).scroll((help.scroll as u16, 0)), body);
 }
 
-/// The help text: every section's bindings in force, read-only ones left out where they do nothing.
-fn help_lines(model: &Model, filter: &str) -> Vec<Line<'static>> {
+/// The help text: every section's bindings in force, read-only ones left out where they do nothing; descriptions
+/// wrapped in their column as `update` counts them.
+fn help_lines(model: &Model, filter: &str, width: usize) -> Vec<Line<'static>> {
     let theme = &model.options.theme;
     let lines: Vec<Line<'static>> = model
         .keymap
         .help(filter, model.session.can_administer)
         .into_iter()
-        .map(|line| match line {
-            HelpLine::Section(name) => Line::styled(name, theme.accent()),
-            HelpLine::Keys { keys, description } => Line::raw(format!("  {keys:<22} {description}")),
+        .flat_map(|line| {
+            let style = if matches!(line, HelpLine::Section(_)) { theme.accent() } else { Style::default() };
+            line.rows(width).into_iter().map(move |row| Line::styled(row, style))
         })
         .collect();
     if lines.is_empty() { vec![Line::styled("No key matches the filter.", theme.dim())] } else { lines }
+}
+
+/// The session's messages in full, newest first.
+pub fn log(model: &Model, scroll: usize, frame: &mut Frame, area: Rect) {
+    let theme = &model.options.theme;
+    let rect = popup(frame, area, OVERLAY_WIDTH, area.height);
+    let key = key_names(model, Mode::Messages);
+    let block = Block::bordered().title(Line::styled(" Messages ", theme.accent())).title_bottom(Line::styled(
+        format!(" {}/{} scroll · {} close ", key(Action::Down), key(Action::Up), key(Action::Cancel)),
+        theme.dim(),
+    ));
+    let inner = block.inner(rect);
+    frame.render_widget(block, rect);
+    let [heading, body] = Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(inner);
+    let count = model.messages.len();
+    let heading_text = match count {
+        0 => "No messages yet.".to_string(),
+        1 => "This session's one message so far (time in UTC).".to_string(),
+        n => format!("This session's last {n} messages, newest first (times in UTC; {MESSAGE_LOG} are kept)."),
+    };
+    frame.render_widget(Line::styled(heading_text, theme.dim()), heading);
+    let lines: Vec<Line> = model
+        .messages
+        .iter()
+        .rev()
+        .flat_map(|m| {
+            let style = if m.level == Level::Error { theme.error() } else { Style::default() };
+            m.rows(usize::from(body.width)).into_iter().map(move |row| Line::styled(row, style))
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(lines).scroll((scroll as u16, 0)), body);
 }
 
 pub fn confirm(model: &Model, confirm: &ConfirmState, frame: &mut Frame, area: Rect) {

@@ -3,6 +3,7 @@
 use super::format::{figures, thousands, who};
 use crate::domain::settings::SettingKey;
 use crate::domain::text::{date_time, fit};
+use crate::tui::layout;
 use crate::tui::model::Model;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -20,33 +21,45 @@ pub fn stats(model: &Model, frame: &mut Frame, area: Rect) {
         );
         return;
     };
+    // Below 22 lines the system's figures take one line without a box, or none where the header shows them.
+    let compact = area.height < 22;
+    let system_lines = match (compact, layout::header_lines(model.size)) {
+        (false, _) => 3,
+        (true, 1) => 1,
+        (true, _) => 0,
+    };
     let [system, chart, lists] =
-        Layout::vertical([Constraint::Length(3), Constraint::Percentage(45), Constraint::Fill(1)]).areas(area);
-    frame.render_widget(
-        Paragraph::new(figures(&data.system)).block(Block::bordered().title(Line::styled(" System ", theme.accent()))),
-        system,
-    );
+        Layout::vertical([Constraint::Length(system_lines), Constraint::Percentage(45), Constraint::Fill(1)])
+            .areas(area);
+    let figures = Paragraph::new(figures(&data.system));
+    if compact {
+        frame.render_widget(figures.style(theme.dim()), system);
+    } else {
+        frame.render_widget(figures.block(Block::bordered().title(Line::styled(" System ", theme.accent()))), system);
+    }
 
-    let total: i64 = data.per_day.iter().map(|d| d.uses).sum();
     let inner_width = chart.width.saturating_sub(2);
-    let bar_width = (inner_width / data.per_day.len().max(1) as u16).saturating_sub(1).clamp(1, 4);
+    // Bars of at least one cell and a gap: on a narrow screen the latest days that fit.
+    let days = &data.per_day[data.per_day.len().saturating_sub(usize::from(inner_width.div_ceil(2)))..];
+    let total: i64 = days.iter().map(|d| d.uses).sum();
+    let bar_width = (inner_width / days.len().max(1) as u16).saturating_sub(1).clamp(1, 4);
     // A day of the month needs two cells; on narrower bars the title's date range says enough.
     let labelled = bar_width >= 2;
-    let bars: Vec<Bar> = data
-        .per_day
+    let bars: Vec<Bar> = days
         .iter()
         .map(|d| {
             let bar = Bar::default().value(d.uses.max(0) as u64).text_value(String::new());
             if labelled { bar.label(Line::raw(d.day.format("%d").to_string())) } else { bar }
         })
         .collect();
-    let first = data.per_day.first().map_or(String::new(), |d| d.day.to_string());
-    let last = data.per_day.last().map_or(String::new(), |d| d.day.to_string());
+    let (first, last) = (days.first().map(|d| d.day), days.last().map(|d| d.day));
+    let day = |d: Option<chrono::NaiveDate>, format: &str| d.map_or(String::new(), |d| d.format(format).to_string());
+    let mut title = format!(" Uses per day, {} to {} (UTC): {} ", day(first, "%F"), day(last, "%F"), thousands(total));
+    if title.chars().count() > usize::from(inner_width) {
+        title = format!(" Uses/day {}–{}: {} ", day(first, "%m-%d"), day(last, "%m-%d"), thousands(total));
+    }
     let chart_widget = BarChart::default()
-        .block(Block::bordered().title(Line::styled(
-            format!(" Uses per day, {first} to {last} (UTC): {} ", thousands(total)),
-            theme.accent(),
-        )))
+        .block(Block::bordered().title(Line::styled(title, theme.accent())))
         .data(BarGroup::default().bars(&bars))
         .bar_width(bar_width)
         .bar_gap(1)
@@ -66,8 +79,15 @@ pub fn stats(model: &Model, frame: &mut Frame, area: Rect) {
             .block(Block::bordered().title(Line::styled(" Top codes ", theme.accent()))),
         top,
     );
-    let recent_rows = data.recent.iter().map(|u| Row::new(vec![date_time(u.date_used), fit(&u.code, 14), who(u)]));
-    let table = Table::new(recent_rows, [Constraint::Length(16), Constraint::Length(14), Constraint::Fill(1)])
+    // Narrow: the time without its year, and a shorter code column, so who used it still shows.
+    let narrow = recent.width < 50;
+    let (when_width, code_width) = if narrow { (11, 10) } else { (16, 14) };
+    let recent_rows = data.recent.iter().map(|u| {
+        let when = if narrow { u.date_used.format("%m-%d %H:%M").to_string() } else { date_time(u.date_used) };
+        Row::new(vec![when, fit(&u.code, usize::from(code_width)), who(u)])
+    });
+    let widths = [Constraint::Length(when_width), Constraint::Length(code_width), Constraint::Fill(1)];
+    let table = Table::new(recent_rows, widths)
         .header(Row::new(["When (UTC)", "Code", "Who"]).style(Style::default().add_modifier(Modifier::UNDERLINED)))
         .block(Block::bordered().title(Line::styled(" Recent usage ", theme.accent())))
         .row_highlight_style(theme.cursor());
