@@ -250,8 +250,8 @@ pub enum CodesCommand {
         #[command(flatten)]
         filter: FilterArgs,
         /// [default: urgency with --near-limit or --expiring, else created]
-        #[arg(long, value_parser = PossibleValuesParser::new(SortField::ALL.map(SortField::label)))]
-        sort: Option<String>,
+        #[arg(long, value_enum)]
+        sort: Option<SortField>,
         /// Largest first
         #[arg(long)]
         desc: bool,
@@ -345,8 +345,8 @@ pub struct FilterArgs {
     /// Part of a code, description, or creator's or beneficiary's email
     #[arg(long, default_value = "")]
     pub filter: String,
-    #[arg(long, value_parser = PossibleValuesParser::new(CodeStatus::ALL.map(CodeStatus::as_arg)))]
-    pub status: Option<String>,
+    #[arg(long, value_enum)]
+    pub status: Option<CodeStatus>,
     /// Only codes that have used at least this share of their limit (e.g. 90%)
     #[arg(long, value_name = "PERCENT", value_parser = Share::parse)]
     pub near_limit: Option<Share>,
@@ -357,13 +357,13 @@ pub struct FilterArgs {
 
 impl FilterArgs {
     /// The filter these options ask for.
-    pub fn filter(&self) -> crate::error::Result<CodeFilter> {
-        Ok(CodeFilter {
+    pub fn filter(&self) -> CodeFilter {
+        CodeFilter {
             text: self.filter.clone(),
-            status: self.status.as_deref().map(str::parse).transpose().map_err(|m| super::bad_value("status", m))?,
+            status: self.status,
             near_limit: self.near_limit,
             expiring_within: self.expiring,
-        })
+        }
     }
 
     /// Whether a filter that ranks codes by urgency was asked for.

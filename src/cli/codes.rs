@@ -16,11 +16,11 @@ pub async fn run(service: &Service, out: &mut Out, cmd: &CodesCommand, json: boo
     match cmd {
         CodesCommand::List { filter, sort, desc, limit, offset } => {
             let sort = match sort {
-                Some(sort) => sort.parse().map_err(|m| bad_value("sort", m))?,
+                Some(sort) => *sort,
                 None if filter.urgent() => SortField::Urgency,
                 None => SortField::default(),
             };
-            let query = CodeQuery { filter: filter.filter()?, sort, descending: *desc, offset: *offset, limit: *limit };
+            let query = CodeQuery { filter: filter.filter(), sort, descending: *desc, offset: *offset, limit: *limit };
             list(service, out, &query, json).await
         }
         CodesCommand::Show { code, limit } => show(service, out, code, *limit, json).await,
