@@ -107,6 +107,43 @@ fn progress_is_hidden_when_stderr_is_not_a_terminal() {
     assert_eq!(csv_records(&env.ok(&["export", "codes"]).stdout).len(), 1500 + 1200 + 1500);
 }
 
+/// On a terminal, long work draws its bar on stderr: the stage, the count and the rate.
+#[test]
+fn progress_is_drawn_when_stderr_is_a_terminal() {
+    use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+    use std::io::Read;
+    let env = Env::new();
+    let pair = native_pty_system()
+        .openpty(PtySize { rows: 24, cols: 100, pixel_width: 0, pixel_height: 0 })
+        .expect("a pseudo-terminal");
+    let plain = env.command(&[]);
+    let mut command = CommandBuilder::new(plain.get_program());
+    command.env_clear();
+    for (key, value) in plain.get_envs() {
+        if let Some(value) = value {
+            command.env(key, value);
+        }
+    }
+    // A terminal that says what it is: indicatif draws nothing on one without TERM (a dumb terminal).
+    command.env("TERM", "xterm");
+    command.args(plain.get_args());
+    command.args(["demo", "--users", "2000", "--codes", "3000", "--days", "2", "--yes"]);
+    let mut child = pair.slave.spawn_command(command).expect("refcodes starts in the pty");
+    drop(pair.slave);
+    let mut reader = pair.master.try_clone_reader().expect("a reader on the pty");
+    let mut seen = Vec::new();
+    // Linux answers EIO once the last holder of the terminal's end is gone: the end of the output.
+    let mut buf = [0u8; 8192];
+    while let Ok(n @ 1..) = reader.read(&mut buf) {
+        seen.extend_from_slice(&buf[..n]);
+    }
+    assert!(child.wait().expect("refcodes ends").success());
+    let seen = String::from_utf8_lossy(&seen);
+    assert!(seen.contains("writing sample users"), "{seen}");
+    assert!(seen.contains("writing sample codes"), "{seen}");
+    assert!(seen.contains("/2,000") && seen.contains("/s"), "a count and a rate: {seen}");
+}
+
 /// Ctrl-C (SIGINT) in the middle of an import: the process ends with 130 and the transaction rolls back, or the
 /// import had finished already; never some of the rows.
 #[test]

@@ -1,7 +1,7 @@
 //! A progress bar with rate and ETA on stderr, for long work on a terminal (indicatif).
 
 use crate::service::Progress;
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::{ProgressBar, ProgressState, ProgressStyle};
 use std::io::IsTerminal;
 use std::sync::{Arc, Mutex};
 
@@ -18,11 +18,15 @@ struct Bar(Mutex<Option<ProgressBar>>);
 impl Progress for Bar {
     fn start(&self, what: &str, total: Option<u64>) {
         let (bar, template) = match total {
-            Some(total) => (ProgressBar::new(total), "{msg} [{wide_bar}] {human_pos}/{human_len} {per_sec} ETA {eta}"),
-            None => (ProgressBar::new_spinner(), "{spinner} {msg}: {human_pos} {per_sec}"),
+            Some(total) => (ProgressBar::new(total), "{msg} [{wide_bar}] {human_pos}/{human_len} {rate} ETA {eta}"),
+            None => (ProgressBar::new_spinner(), "{spinner} {msg}: {human_pos} {rate}"),
         };
         if let Ok(style) = ProgressStyle::with_template(template) {
-            bar.set_style(style.progress_chars("=> "));
+            // indicatif's own {per_sec} shows four decimals; whole steps a second are enough.
+            let rate = |state: &ProgressState, w: &mut dyn std::fmt::Write| {
+                let _ = write!(w, "{:.0}/s", state.per_sec());
+            };
+            bar.set_style(style.progress_chars("=> ").with_key("rate", rate));
         }
         bar.set_message(what.to_string());
         if let Some(old) = self.0.lock().unwrap_or_else(|e| e.into_inner()).replace(bar) {
