@@ -1,4 +1,4 @@
-//! `refcodes export codes|usage [--format csv|json]`, `refcodes stats` and `refcodes demo`.
+//! `refcodes export codes|usage [--format csv|json|ndjson] [--since] [filters]`, `refcodes stats` and `refcodes demo`.
 
 mod cli_common;
 use cli_common as common;
@@ -26,7 +26,12 @@ const USAGE_COLUMNS: [&str; 6] = ["id", "code_id", "code", "used_by", "user_emai
 
 /// Three codes (one with a description that needs CSV quoting), three uses.
 fn small() -> Env {
-    let env = Env::new().enabled();
+    small_on(Env::new())
+}
+
+/// [`small`] on a database of the caller's.
+fn small_on(env: Env) -> Env {
+    let env = env.enabled();
     let ada = env.add_user("ada@example.com", "user");
     env.add_user("alan@example.com", "user");
     env.json(&[
@@ -304,7 +309,18 @@ fn export_as_ndjson_is_one_object_a_line() {
 
 #[test]
 fn export_takes_the_filters_of_codes_list_and_since() {
-    let env = small();
+    the_filters_of_codes_list_and_since(&small());
+}
+
+#[test]
+fn postgres_export_takes_the_filters_of_codes_list_and_since() {
+    let Some(db) = common::PgDatabase::create("postgres_export_takes_the_filters_of_codes_list_and_since") else {
+        return;
+    };
+    the_filters_of_codes_list_and_since(&small_on(Env::with_url(&db.url).owned()));
+}
+
+fn the_filters_of_codes_list_and_since(env: &Env) {
     let codes_of = |args: &[&str]| -> Vec<String> {
         let mut all = vec!["export", "codes"];
         all.extend_from_slice(args);
