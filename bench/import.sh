@@ -74,7 +74,7 @@ for backend in "${backends[@]}"; do
         "$bin" --database-url "$url" --as "$owner" --json codes import "$dir/rows.csv" >"$dir/report.json"
         ours=$(seconds "$t0" "$(now)")
         grep -q '"applied": true' "$dir/report.json" || { echo "the import failed: $(head -c 500 "$dir/report.json")" >&2; exit 1; }
-        created=$("$bin" --database-url "$url" --json stats | awk -F': ' '/"total_codes"/ { gsub(",", "", $2); print $2 }')
+        created=$("$bin" --database-url "$url" --as "$owner" --json stats | awk -F': ' '/"total_codes"/ { gsub(",", "", $2); print $2 }')
         echo "$backend round $r: rows=$rows generate=${base}s import=${ours}s ratio=$(ratio "$ours" "$base") codes_after_import=$created"
     done
 done
