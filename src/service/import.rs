@@ -126,6 +126,8 @@ impl Service {
         let mut report =
             ImportReport { rows: plan.parsed.read, problems: plan.parsed.problems.clone(), ..ImportReport::default() };
         let (mut create, mut update) = (Vec::new(), Vec::new());
+        let progress = self.progress();
+        progress.start("checking rows", Some(rows.len() as u64));
         // A row that could not be read whole is checked for its other problems, but counts for nothing.
         let unread: HashSet<u64> = report.problems.iter().map(|p| p.line).collect();
         for row in rows {
@@ -177,7 +179,9 @@ impl Service {
                 column: column_of(f.field),
                 message: f.message,
             }));
+            progress.advance(1);
         }
+        progress.finish();
         // Stable: a line's problems stay in the order of its columns.
         report.problems.sort_by_key(|p| p.line);
         Ok(Checked { report, create, update, max_codes_per_user: config.max_number_of_codes_per_user })
