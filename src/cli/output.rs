@@ -71,7 +71,7 @@ pub fn report_failure(failure: &Failure, json: bool) -> ExitCode {
         Failure::Lib(err) => report(err, json),
         Failure::Told(err) => exit_code(err),
         Failure::Interrupted => {
-            note("refcodes: interrupted; the transaction in progress was rolled back, so nothing of it was written");
+            note("refcodes: interrupted; a change in progress was rolled back, so nothing of it was written");
             // 128 + SIGINT, as shells report a command that Ctrl-C ended.
             ExitCode::from(130)
         }
