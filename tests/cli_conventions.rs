@@ -177,3 +177,19 @@ fn ctrl_c_leaves_nothing_half_written() {
         }
     }
 }
+
+/// A metrics server is stopped with Ctrl-C as its way to end: exit 0, not 130.
+#[test]
+fn ctrl_c_ends_a_metrics_server_with_success() {
+    use std::io::BufRead;
+    let env = Env::new();
+    let mut child = env.spawn(&["metrics", "--listen", "127.0.0.1:0"]);
+    let mut line = String::new();
+    std::io::BufReader::new(child.stderr.take().unwrap()).read_line(&mut line).unwrap();
+    assert!(line.contains("serving metrics"), "{line}");
+    // The line is written just before the server waits for connections and Ctrl-C.
+    std::thread::sleep(std::time::Duration::from_millis(1000));
+    // SAFETY: kill() sends a signal to our own child process; it touches no memory of ours.
+    unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) };
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+}

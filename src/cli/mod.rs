@@ -132,9 +132,14 @@ pub async fn run(setup: &Setup, command: &Command) -> ExitCode {
         };
         let mut out = Out::stdout();
         // Ctrl-C drops the command, and with it any open transaction, which rolls back: nothing of it is written.
-        let outcome = tokio::select! {
-            outcome = dispatch(&service, &mut out, command, json) => outcome,
-            () = confirm::interrupted() => Err(output::Failure::Interrupted),
+        // A metrics server takes Ctrl-C as its way to stop, and ends with success.
+        let outcome = if matches!(command, Command::Metrics { listen: Some(_), .. }) {
+            dispatch(&service, &mut out, command, json).await
+        } else {
+            tokio::select! {
+                outcome = dispatch(&service, &mut out, command, json) => outcome,
+                () = confirm::interrupted() => Err(output::Failure::Interrupted),
+            }
         };
         service.close().await;
         outcome?;
