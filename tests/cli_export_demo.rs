@@ -1,4 +1,4 @@
-//! `refcodes export codes|usage [--format csv|json]`, `refcodes stats` and `refcodes demo`.
+//! `refcodes export codes|usage [--format csv|json|ndjson] [--since] [filters]`, `refcodes stats` and `refcodes demo`.
 
 mod cli_common;
 use cli_common as common;
@@ -26,7 +26,12 @@ const USAGE_COLUMNS: [&str; 6] = ["id", "code_id", "code", "used_by", "user_emai
 
 /// Three codes (one with a description that needs CSV quoting), three uses.
 fn small() -> Env {
-    let env = Env::new().enabled();
+    small_on(Env::new())
+}
+
+/// [`small`] on a database of the caller's.
+fn small_on(env: Env) -> Env {
+    let env = env.enabled();
     let ada = env.add_user("ada@example.com", "user");
     env.add_user("alan@example.com", "user");
     env.json(&[
@@ -283,4 +288,79 @@ fn exported_cells_never_start_a_spreadsheet_formula() {
     let rows = csv_records(&generated.stdout);
     assert_eq!(rows.len(), 2);
     assert!(rows.iter().all(|r| r["description"] == "'-1 day sale"), "{rows:?}");
+}
+
+#[test]
+fn export_as_ndjson_is_one_object_a_line() {
+    let env = small();
+    for (what, columns, rows) in [("codes", &CODE_COLUMNS[..], 3), ("usage", &USAGE_COLUMNS[..], 3)] {
+        let out = env.ok(&["export", what, "--format", "ndjson"]);
+        let lines = out.lines();
+        assert_eq!(lines.len(), rows, "{}", out.stdout);
+        for line in lines {
+            let item: Value = serde_json::from_str(line).expect("each line is a JSON document");
+            for column in columns {
+                assert!(item.get(*column).is_some(), "{column} missing from {item}");
+            }
+        }
+    }
+    assert_eq!(env.ok(&["export", "usage", "--format", "ndjson", "--filter", "nothing-matches"]).stdout, "");
+}
+
+#[test]
+fn export_takes_the_filters_of_codes_list_and_since() {
+    the_filters_of_codes_list_and_since(&small());
+}
+
+#[test]
+fn postgres_export_takes_the_filters_of_codes_list_and_since() {
+    let Some(db) = common::PgDatabase::create("postgres_export_takes_the_filters_of_codes_list_and_since") else {
+        return;
+    };
+    the_filters_of_codes_list_and_since(&small_on(Env::with_url(&db.url).owned()));
+}
+
+fn the_filters_of_codes_list_and_since(env: &Env) {
+    let codes_of = |args: &[&str]| -> Vec<String> {
+        let mut all = vec!["export", "codes"];
+        all.extend_from_slice(args);
+        let mut codes: Vec<String> = csv_records(&env.ok(&all).stdout).into_iter().map(|r| r["code"].clone()).collect();
+        codes.sort();
+        codes
+    };
+    assert_eq!(codes_of(&["--status", "inactive"]), ["UNUSED"]);
+    assert_eq!(codes_of(&["--status", "active"]), ["PLAIN", "QUOTED"]);
+    assert_eq!(codes_of(&["--filter", "friends"]), ["QUOTED"], "the description matches");
+    assert_eq!(codes_of(&["--filter", "ada@"]), ["QUOTED"], "the beneficiary's email matches");
+    assert_eq!(codes_of(&["--near-limit", "50%"]), ["PLAIN"], "1 of 2 uses");
+    assert_eq!(codes_of(&["--expiring", "30d"]), ["PLAIN", "UNUSED"], "QUOTED never expires");
+    // The same filters pick the same codes as `codes list`.
+    let listed = env.json(&["codes", "list", "--status", "active", "--filter", "a"]);
+    let mut listed: Vec<String> =
+        listed["codes"].as_array().unwrap().iter().map(|c| c["code"].as_str().unwrap().to_string()).collect();
+    listed.sort();
+    assert_eq!(codes_of(&["--status", "active", "--filter", "a"]), listed);
+
+    // Usage records of the codes the filter picks.
+    let usage = csv_records(&env.ok(&["export", "usage", "--filter", "quoted"]).stdout);
+    assert_eq!(usage.len(), 2);
+    assert!(usage.iter().all(|u| u["code"] == "QUOTED"));
+    let json = env.json(&["export", "usage", "--status", "active", "--near-limit", "50%"]);
+    assert_eq!(json.as_array().unwrap().len(), 1, "PLAIN's one use: {json}");
+
+    // --since: codes created, and records made, in the window (as `stats --since` counts it).
+    let past = if env.is_postgres() { "'2026-01-01T00:00:00Z'" } else { "'2026-01-01T00:00:00.000Z'" };
+    env.sql(&format!("UPDATE phoenix_kit_referral_codes SET date_created = {past} WHERE code = 'PLAIN'"));
+    env.sql(&format!(
+        "UPDATE phoenix_kit_referral_code_usage SET date_used = {past} WHERE code_id = \
+         (SELECT id FROM phoenix_kit_referral_codes WHERE code = 'PLAIN')"
+    ));
+    assert_eq!(codes_of(&["--since", "24h"]), ["QUOTED", "UNUSED"]);
+    assert_eq!(codes_of(&["--since", "2025-12-31"]), ["PLAIN", "QUOTED", "UNUSED"]);
+    let recent = csv_records(&env.ok(&["export", "usage", "--since", "7d"]).stdout);
+    assert_eq!(recent.len(), 2, "PLAIN's use is older: {recent:?}");
+    let doc = env.refusal(&["export", "codes", "--since", "2999-01-01"]);
+    assert_eq!(doc["error"], "validation", "a window that starts in the future: {doc}");
+    env.run(&["export", "codes", "--since", "soon"]).status(2);
+    env.run(&["export", "codes", "--status", "gone"]).status(2);
 }

@@ -65,8 +65,9 @@ const VALUES: [&str; 53] = [
     "counters",
 ];
 
-// Not `demo` (a random size could seed billions of rows) and not `metrics --listen` (it serves until stopped).
-const SUBCOMMANDS: [&[&str]; 25] = [
+// Not `demo` (a random size could seed billions of rows), `metrics --listen` (it serves until stopped) or
+// `man --out-dir` (it writes where it is told).
+const SUBCOMMANDS: [&[&str]; 28] = [
     &["codes", "list"],
     &["codes", "show"],
     &["codes", "create"],
@@ -92,9 +93,12 @@ const SUBCOMMANDS: [&[&str]; 25] = [
     &["metrics"],
     &["doctor"],
     &["codes", "list", "--near-limit"],
+    &["codes", "import"],
+    &["completions"],
+    &["man"],
 ];
 
-const FLAGS: [&str; 36] = [
+const FLAGS: [&str; 38] = [
     "--code",
     "--description",
     "--max-uses",
@@ -131,6 +135,8 @@ const FLAGS: [&str; 36] = [
     "--usage",
     "--username",
     "--first-name",
+    "--dry-run",
+    "--on-conflict",
 ];
 
 /// A small seeded generator: the same seed gives the same command line, to reproduce a failure.

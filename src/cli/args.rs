@@ -1,8 +1,9 @@
 //! The command line, as clap reads it.
 
+use crate::domain::import::OnConflict;
 use crate::domain::user::Role;
 use crate::domain::window::{Share, Since, parse_duration};
-use crate::domain::{CodeStatus, SortField};
+use crate::domain::{CodeFilter, CodeStatus, SortField};
 use chrono::Duration;
 use clap::builder::PossibleValuesParser;
 use clap::builder::{RangedI64ValueParser, RangedU64ValueParser};
@@ -105,12 +106,30 @@ pub enum Command {
         #[arg(long, value_name = "ADDR:PORT")]
         listen: Option<SocketAddr>,
     },
-    /// Write all codes or all usage records to stdout
+    /// Write codes or usage records to stdout, as they are read (any number of them in constant memory)
     Export {
         what: ExportWhat,
-        /// The output format (--json means json)
+        /// The output format: csv, one JSON array, or one JSON object a line (--json means json)
         #[arg(long, value_enum, default_value = "csv")]
         format: ExportFormat,
+        /// Only codes created, or usage records made, in this window: 24h, 7d, 30d (whole UTC hours or days up to
+        /// now) or a date (UTC)
+        #[arg(long, value_name = "SPAN|DATE", value_parser = Since::parse)]
+        since: Option<Since>,
+        /// The codes to export (of usage records: the records of these codes)
+        #[command(flatten)]
+        filter: FilterArgs,
+    },
+    /// Print the completion script of a shell on stdout (e.g. `refcodes completions bash > /etc/bash_completion.d/refcodes`)
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff) on stdout (e.g. `refcodes man | man -l -`), or write every command's page
+    Man {
+        /// Write refcodes.1 and a page for each subcommand (refcodes-codes-import.1, ...) into this directory
+        #[arg(long, value_name = "DIR")]
+        out_dir: Option<PathBuf>,
     },
     /// Fill the database with realistic sample data (and enable the system)
     Demo {
@@ -228,20 +247,11 @@ pub struct CodeFields {
 pub enum CodesCommand {
     /// List codes (a window of the filtered, sorted set)
     List {
-        /// Part of a code, description, or creator's or beneficiary's email
-        #[arg(long, default_value = "")]
-        filter: String,
-        #[arg(long, value_parser = PossibleValuesParser::new(CodeStatus::ALL.map(CodeStatus::as_arg)))]
-        status: Option<String>,
-        /// Only codes that have used at least this share of their limit (e.g. 90%)
-        #[arg(long, value_name = "PERCENT", value_parser = Share::parse)]
-        near_limit: Option<Share>,
-        /// Only codes that expire within this span from now (e.g. 7d), not those expired already
-        #[arg(long, value_name = "SPAN", value_parser = parse_duration)]
-        expiring: Option<Duration>,
+        #[command(flatten)]
+        filter: FilterArgs,
         /// [default: urgency with --near-limit or --expiring, else created]
-        #[arg(long, value_parser = PossibleValuesParser::new(SortField::ALL.map(SortField::label)))]
-        sort: Option<String>,
+        #[arg(long, value_enum)]
+        sort: Option<SortField>,
         /// Largest first
         #[arg(long)]
         desc: bool,
@@ -314,6 +324,52 @@ pub enum CodesCommand {
         #[arg(long)]
         csv: bool,
     },
+    /// Create (or update) codes from a CSV file, all or nothing: columns code, description, max_uses, expires,
+    /// beneficiary, status, by header name in any order
+    Import {
+        /// The CSV file (UTF-8, with or without a BOM); - reads stdin
+        file: PathBuf,
+        /// Check every row and say what would be created, updated and skipped; write nothing
+        #[arg(long)]
+        dry_run: bool,
+        /// What to do with a row whose code exists: fail (the whole import), skip the row, or update the code
+        /// from the row's non-empty cells
+        #[arg(long, value_enum, default_value = "fail")]
+        on_conflict: OnConflict,
+    },
+}
+
+/// Which codes: the filters of `codes list`, also taken by `export`.
+#[derive(Debug, Clone, Args)]
+pub struct FilterArgs {
+    /// Part of a code, description, or creator's or beneficiary's email
+    #[arg(long, default_value = "")]
+    pub filter: String,
+    #[arg(long, value_enum)]
+    pub status: Option<CodeStatus>,
+    /// Only codes that have used at least this share of their limit (e.g. 90%)
+    #[arg(long, value_name = "PERCENT", value_parser = Share::parse)]
+    pub near_limit: Option<Share>,
+    /// Only codes that expire within this span from now (e.g. 7d), not those expired already
+    #[arg(long, value_name = "SPAN", value_parser = parse_duration)]
+    pub expiring: Option<Duration>,
+}
+
+impl FilterArgs {
+    /// The filter these options ask for.
+    pub fn filter(&self) -> CodeFilter {
+        CodeFilter {
+            text: self.filter.clone(),
+            status: self.status,
+            near_limit: self.near_limit,
+            expiring_within: self.expiring,
+        }
+    }
+
+    /// Whether a filter that ranks codes by urgency was asked for.
+    pub fn urgent(&self) -> bool {
+        self.near_limit.is_some() || self.expiring.is_some()
+    }
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -326,6 +382,7 @@ pub enum ExportWhat {
 pub enum ExportFormat {
     Csv,
     Json,
+    Ndjson,
 }
 
 /// A limit or an offset: not negative, and within what the databases take (a signed 64-bit integer).

@@ -6,7 +6,7 @@ use super::{bad_value, confirm};
 use crate::domain::draft::{CodeChanges, CodeInput};
 use crate::domain::expiry::{self, Expiration};
 use crate::domain::text::date_time_or_never as time;
-use crate::domain::{CodeFilter, CodeQuery, ReferralCode, SortField, UserId};
+use crate::domain::{CodeQuery, ReferralCode, SortField, UserId};
 use crate::error::Result;
 use crate::service::{GenerateInput, Service};
 use chrono::{DateTime, Utc};
@@ -14,25 +14,13 @@ use std::io::Write;
 
 pub async fn run(service: &Service, out: &mut Out, cmd: &CodesCommand, json: bool) -> Outcome {
     match cmd {
-        CodesCommand::List { filter, status, near_limit, expiring, sort, desc, limit, offset } => {
-            let urgent = near_limit.is_some() || expiring.is_some();
+        CodesCommand::List { filter, sort, desc, limit, offset } => {
             let sort = match sort {
-                Some(sort) => sort.parse().map_err(|m| bad_value("sort", m))?,
-                None if urgent => SortField::Urgency,
+                Some(sort) => *sort,
+                None if filter.urgent() => SortField::Urgency,
                 None => SortField::default(),
             };
-            let query = CodeQuery {
-                filter: CodeFilter {
-                    text: filter.clone(),
-                    status: status.as_deref().map(str::parse).transpose().map_err(|m| bad_value("status", m))?,
-                    near_limit: *near_limit,
-                    expiring_within: *expiring,
-                },
-                sort,
-                descending: *desc,
-                offset: *offset,
-                limit: *limit,
-            };
+            let query = CodeQuery { filter: filter.filter(), sort, descending: *desc, offset: *offset, limit: *limit };
             list(service, out, &query, json).await
         }
         CodesCommand::Show { code, limit } => show(service, out, code, *limit, json).await,
@@ -72,6 +60,9 @@ pub async fn run(service: &Service, out: &mut Out, cmd: &CodesCommand, json: boo
             update(service, out, code, &changes, json).await
         }
         CodesCommand::Delete { code, yes } => delete(service, out, code, *yes, json).await,
+        CodesCommand::Import { file, dry_run, on_conflict } => {
+            super::import::import(service, out, file, *dry_run, *on_conflict, json).await
+        }
         CodesCommand::Generate { count, description, prefix, length, fields, csv } => {
             let input = GenerateInput {
                 count: *count,

@@ -1,14 +1,14 @@
-//! `export codes|usage`: every row, as CSV or as one JSON array, written as it is read.
+//! `export codes|usage`: the rows a filter picks, as CSV, one JSON array or JSON lines, written as they are read.
 
 use super::args::{ExportFormat, ExportWhat};
 use super::output::{CodeView, Csv, Out, Outcome};
+use crate::domain::CodeFilter;
+use crate::domain::window::Since;
 use crate::service::Service;
 use chrono::{DateTime, Utc};
+use futures::TryStreamExt;
 use serde::Serialize;
 use std::io::{Stdout, Write};
-
-/// Rows an export reads at a time; it writes as it reads, so memory stays flat however many there are.
-const EXPORT_BATCH: i64 = 5000;
 
 const CODE_COLUMNS: [&str; 13] = [
     "id",
@@ -27,10 +27,11 @@ const CODE_COLUMNS: [&str; 13] = [
 ];
 const USAGE_COLUMNS: [&str; 6] = ["id", "code_id", "code", "used_by", "user_email", "date_used"];
 
-/// Where the rows go: CSV rows, or the items of one JSON array (one per line).
+/// Where the rows go: CSV rows, the items of one JSON array (one a line), or one JSON document a line.
 enum Sink<'a> {
     Csv(Box<Csv<'a, Stdout>>),
     Json { out: &'a mut Out, first: bool },
+    Ndjson(&'a mut Out),
 }
 
 impl Sink<'_> {
@@ -43,6 +44,10 @@ impl Sink<'_> {
                 serde_json::to_writer(&mut **out, json)?;
                 out.write_all(b"\n")
             }
+            Sink::Ndjson(out) => {
+                serde_json::to_writer(&mut **out, json)?;
+                out.write_all(b"\n")
+            }
         }
     }
 
@@ -50,17 +55,33 @@ impl Sink<'_> {
         match self {
             Sink::Csv(writer) => writer.finish(),
             Sink::Json { out, .. } => out.line("]"),
+            Sink::Ndjson(_) => Ok(()),
         }
     }
 }
 
-pub async fn export(service: &Service, out: &mut Out, what: ExportWhat, format: ExportFormat) -> Outcome {
+/// Writes every row the filter picks as it is read from the database, so memory stays flat however many there
+/// are (8 million usage records take what 8 do).
+pub async fn export(
+    service: &Service,
+    out: &mut Out,
+    what: ExportWhat,
+    format: ExportFormat,
+    since: Option<Since>,
+    filter: &CodeFilter,
+) -> Outcome {
     let now = service.now();
+    // The query is made before anything is written, so a refused window prints nothing but the refusal.
+    let (mut codes, mut usage) = match what {
+        ExportWhat::Codes => (Some(service.export_codes(filter, since)?), None),
+        ExportWhat::Usage => (None, Some(service.export_usage(filter, since)?)),
+    };
     let mut sink = match format {
         ExportFormat::Json => {
             out.line("[")?;
             Sink::Json { out, first: true }
         }
+        ExportFormat::Ndjson => Sink::Ndjson(out),
         ExportFormat::Csv => {
             let mut csv = out.csv();
             csv.row(match what {
@@ -71,53 +92,45 @@ pub async fn export(service: &Service, out: &mut Out, what: ExportWhat, format: 
         }
     };
     let stamp = |t: DateTime<Utc>| t.to_rfc3339();
-    let (mut codes_after, mut usage_after) = (None, None);
-    loop {
-        let read = match what {
-            ExportWhat::Codes => {
-                let rows = service.codes_after(codes_after, EXPORT_BATCH).await?;
-                for r in &rows {
-                    let c = &r.code;
-                    let csv = [
-                        c.id.to_string(),
-                        c.code.clone(),
-                        c.description.clone(),
-                        c.status.to_string(),
-                        c.status_at(now).as_arg().to_string(),
-                        c.number_of_uses.to_string(),
-                        c.max_uses.to_string(),
-                        c.created_by.map(|u| u.to_string()).unwrap_or_default(),
-                        r.created_by_email.clone().unwrap_or_default(),
-                        c.beneficiary.map(|u| u.to_string()).unwrap_or_default(),
-                        r.beneficiary_email.clone().unwrap_or_default(),
-                        stamp(c.date_created),
-                        c.expiration_date.map(stamp).unwrap_or_default(),
-                    ];
-                    sink.item(&CodeView::of(r, now), &csv)?;
-                }
-                codes_after = rows.last().map(|r| r.code.id);
-                !rows.is_empty()
-            }
-            ExportWhat::Usage => {
-                let rows = service.usage_after(usage_after, EXPORT_BATCH).await?;
-                for u in &rows {
-                    let csv = [
-                        u.id.to_string(),
-                        u.code_id.to_string(),
-                        u.code.clone(),
-                        u.used_by.map(|id| id.to_string()).unwrap_or_default(),
-                        u.user_email.clone().unwrap_or_default(),
-                        stamp(u.date_used),
-                    ];
-                    sink.item(u, &csv)?;
-                }
-                usage_after = rows.last().map(|u| u.id);
-                !rows.is_empty()
-            }
-        };
-        if !read {
-            break;
+    let progress = service.progress();
+    if let Some(rows) = &mut codes {
+        progress.start("exporting codes", None);
+        while let Some(r) = rows.try_next().await? {
+            let c = &r.code;
+            let csv = [
+                c.id.to_string(),
+                c.code.clone(),
+                c.description.clone(),
+                c.status.to_string(),
+                c.status_at(now).as_arg().to_string(),
+                c.number_of_uses.to_string(),
+                c.max_uses.to_string(),
+                c.created_by.map(|u| u.to_string()).unwrap_or_default(),
+                r.created_by_email.clone().unwrap_or_default(),
+                c.beneficiary.map(|u| u.to_string()).unwrap_or_default(),
+                r.beneficiary_email.clone().unwrap_or_default(),
+                stamp(c.date_created),
+                c.expiration_date.map(stamp).unwrap_or_default(),
+            ];
+            sink.item(&CodeView::of(&r, now), &csv)?;
+            progress.advance(1);
         }
     }
+    if let Some(rows) = &mut usage {
+        progress.start("exporting usage records", None);
+        while let Some(u) = rows.try_next().await? {
+            let csv = [
+                u.id.to_string(),
+                u.code_id.to_string(),
+                u.code.clone(),
+                u.used_by.map(|id| id.to_string()).unwrap_or_default(),
+                u.user_email.clone().unwrap_or_default(),
+                stamp(u.date_used),
+            ];
+            sink.item(&u, &csv)?;
+            progress.advance(1);
+        }
+    }
+    progress.finish();
     Ok(sink.finish()?)
 }

@@ -7,8 +7,11 @@ mod codes;
 mod confirm;
 mod doctor;
 mod export;
+mod import;
 pub mod oncall;
 pub mod output;
+mod progress;
+mod shell;
 mod usage;
 
 use crate::config::{Config, Sources};
@@ -112,12 +115,32 @@ pub async fn run(setup: &Setup, command: &Command) -> ExitCode {
         return check(setup, args).await;
     }
     let json = setup.cli.json;
+    // Completions and the manual page describe the command line: no configuration's database is opened.
+    if let Some(written) = shell::print(command) {
+        return match written {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(err) => output::report_failure(&err.into(), json),
+        };
+    }
     // Monitoring only reads: it opens the database read-only, so it never creates, migrates or changes one.
     let read_only = setup.cli.read_only || matches!(command, Command::Metrics { .. });
     let result = async {
         let (service, signed) = setup.open_service(false, read_only).await?;
+        let service = match progress::on_terminal(json) {
+            Some(bar) => service.with_progress(bar),
+            None => service,
+        };
         let mut out = Out::stdout();
-        let outcome = dispatch(&service, &mut out, command, json).await;
+        // Ctrl-C drops the command, and with it any open transaction, which rolls back: nothing of it is written.
+        // A metrics server takes Ctrl-C as its way to stop, and ends with success.
+        let outcome = if matches!(command, Command::Metrics { listen: Some(_), .. }) {
+            dispatch(&service, &mut out, command, json).await
+        } else {
+            tokio::select! {
+                outcome = dispatch(&service, &mut out, command, json) => outcome,
+                () = confirm::interrupted() => Err(output::Failure::Interrupted),
+            }
+        };
         service.close().await;
         outcome?;
         // The application's calls need no operator; anything else done by an unknown one was a read, so say why
@@ -163,11 +186,13 @@ async fn dispatch(service: &Service, out: &mut Out, command: &Command, json: boo
                 doctor::doctor(service, out, fix.is_some(), *yes, json).await
             }
         }
-        Command::Export { what, format } => {
+        Command::Export { what, format, since, filter } => {
             // --json promises one JSON document on stdout, whatever --format says.
             let format = if json { args::ExportFormat::Json } else { *format };
-            export::export(service, out, *what, format).await
+            export::export(service, out, *what, format, *since, &filter.filter()).await
         }
+        // Printed by `run` before any database is opened.
+        Command::Completions { .. } | Command::Man { .. } => Ok(()),
     }
 }
 

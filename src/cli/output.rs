@@ -21,6 +21,10 @@ pub enum Failure {
         err: io::Error,
         committed: Option<String>,
     },
+    /// Ctrl-C stopped the command; its open transaction, if any, was rolled back.
+    Interrupted,
+    /// A refusal the command has told in full already (an import's every problem): only its exit status is left.
+    Told(Error),
 }
 
 impl From<Error> for Failure {
@@ -65,6 +69,12 @@ pub fn exit_code(err: &Error) -> ExitCode {
 pub fn report_failure(failure: &Failure, json: bool) -> ExitCode {
     match failure {
         Failure::Lib(err) => report(err, json),
+        Failure::Told(err) => exit_code(err),
+        Failure::Interrupted => {
+            note("refcodes: interrupted; a change in progress was rolled back, so nothing of it was written");
+            // 128 + SIGINT, as shells report a command that Ctrl-C ended.
+            ExitCode::from(130)
+        }
         Failure::Write { err, committed } => {
             let closed = err.kind() == io::ErrorKind::BrokenPipe;
             match (closed, committed) {

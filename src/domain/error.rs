@@ -4,8 +4,9 @@ use serde::Serialize;
 use std::fmt;
 
 /// Why the rules refused a request. The snake_case names are a stable contract (JSON, logs, exit code 1).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, strum::IntoStaticStr)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum ErrorKind {
     CodeNotFound,
     CodeInactive,
@@ -37,21 +38,9 @@ impl ErrorKind {
         ErrorKind::Conflict,
     ];
 
+    /// The stable name, as JSON spells it (`usage_limit_reached`).
     pub fn as_str(self) -> &'static str {
-        match self {
-            ErrorKind::CodeNotFound => "code_not_found",
-            ErrorKind::CodeInactive => "code_inactive",
-            ErrorKind::CodeExpired => "code_expired",
-            ErrorKind::UsageLimitReached => "usage_limit_reached",
-            ErrorKind::AlreadyUsed => "already_used",
-            ErrorKind::SystemDisabled => "system_disabled",
-            ErrorKind::UserNotFound => "user_not_found",
-            ErrorKind::CodeRequired => "code_required",
-            ErrorKind::EmailTaken => "email_taken",
-            ErrorKind::Validation => "validation",
-            ErrorKind::NotAuthorized => "not_authorized",
-            ErrorKind::Conflict => "conflict",
-        }
+        self.into()
     }
 
     /// Whether the kind says a code can't be redeemed; the public sees one generic sentence for all of them.

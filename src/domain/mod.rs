@@ -8,6 +8,7 @@ pub mod error;
 pub mod expiry;
 pub mod generate;
 pub mod ids;
+pub mod import;
 pub mod query;
 pub mod settings;
 pub mod stats;

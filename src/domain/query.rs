@@ -4,7 +4,6 @@ use super::window::Share;
 use super::{CodeId, CodeStatus};
 use chrono::Duration;
 use serde::Serialize;
-use std::str::FromStr;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CodeFilter {
@@ -26,8 +25,9 @@ impl CodeFilter {
     }
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, strum::IntoStaticStr, clap::ValueEnum)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "lowercase")]
 pub enum SortField {
     Code,
     #[default]
@@ -45,32 +45,15 @@ impl SortField {
     /// The fields the dashboard's sort key walks through.
     const CYCLE: [SortField; 4] = [SortField::Code, SortField::Created, SortField::Expires, SortField::Uses];
 
+    /// The name shown and typed (`--sort uses`).
     pub fn label(self) -> &'static str {
-        match self {
-            SortField::Code => "code",
-            SortField::Created => "created",
-            SortField::Expires => "expires",
-            SortField::Uses => "uses",
-            SortField::Urgency => "urgency",
-        }
+        self.into()
     }
 
     /// The next field in the cycle the dashboard's sort key walks.
     pub fn next(self) -> SortField {
         let i = SortField::CYCLE.iter().position(|f| *f == self).unwrap_or(0);
         SortField::CYCLE[(i + 1) % SortField::CYCLE.len()]
-    }
-}
-
-impl FromStr for SortField {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let wanted = s.trim().to_ascii_lowercase();
-        SortField::ALL
-            .into_iter()
-            .find(|f| f.label() == wanted)
-            .ok_or_else(|| format!("unknown sort field {s:?}: use code, created, expires, uses or urgency"))
     }
 }
 

@@ -3,11 +3,11 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use std::fmt;
-use std::str::FromStr;
 
 /// The four states of the design, first match wins: Inactive, Expired, Limit reached, Active.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, strum::IntoStaticStr, clap::ValueEnum)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "kebab-case")]
 pub enum CodeStatus {
     Active,
     Inactive,
@@ -47,32 +47,15 @@ impl CodeStatus {
         }
     }
 
-    /// The command-line spelling.
+    /// The command-line spelling (`limit-reached`), as clap's `ValueEnum` parses it too.
     pub fn as_arg(self) -> &'static str {
-        match self {
-            CodeStatus::Active => "active",
-            CodeStatus::Inactive => "inactive",
-            CodeStatus::Expired => "expired",
-            CodeStatus::LimitReached => "limit-reached",
-        }
+        self.into()
     }
 }
 
 impl fmt::Display for CodeStatus {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.label())
-    }
-}
-
-impl FromStr for CodeStatus {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let wanted = s.trim().to_ascii_lowercase().replace(['_', ' '], "-");
-        CodeStatus::ALL
-            .into_iter()
-            .find(|st| st.as_arg() == wanted)
-            .ok_or_else(|| format!("unknown status '{s}': use active, inactive, expired or limit-reached"))
     }
 }
 
@@ -101,9 +84,11 @@ mod tests {
     }
 
     #[test]
-    fn parses_cli_spellings() {
-        assert_eq!("limit-reached".parse::<CodeStatus>(), Ok(CodeStatus::LimitReached));
-        assert_eq!("Limit_Reached".parse::<CodeStatus>(), Ok(CodeStatus::LimitReached));
-        assert!("gone".parse::<CodeStatus>().is_err());
+    fn the_command_line_spelling_is_what_clap_parses() {
+        use clap::ValueEnum;
+        for status in CodeStatus::ALL {
+            assert_eq!(CodeStatus::from_str(status.as_arg(), false), Ok(status));
+        }
+        assert_eq!(CodeStatus::LimitReached.as_arg(), "limit-reached");
     }
 }

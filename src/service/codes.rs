@@ -7,13 +7,13 @@ use crate::domain::error::shown;
 use crate::domain::generate::{CodeShape, random_codes};
 use crate::domain::settings::SystemConfig;
 use crate::domain::user::Operator;
-use crate::domain::user::Role;
+use crate::domain::user::{Role, User};
 use crate::domain::{
     CodeFilter, CodeId, CodeQuery, CodeRow, ErrorKind, FieldError, ReferralCode, Refusal, Selection, UserId, validate,
 };
 use crate::error::{Error, Result, refuse};
 use crate::store::codes::BulkChange;
-use crate::store::{Tx, codes, page, settings, users};
+use crate::store::{Exec, Tx, codes, page, settings, users};
 use chrono::Duration;
 use serde::Serialize;
 use std::collections::HashSet;
@@ -150,7 +150,7 @@ impl Service {
         let (mut tx, operator) = self.begin_admin_write().await?;
         let (new, config) = self.check_new(&mut tx, input, &code, &operator).await?;
         codes::lock_creation(tx.exec()).await?;
-        self.check_codes_per_user(&mut tx, &operator, 1, config.max_number_of_codes_per_user).await?;
+        self.check_codes_per_user(tx.exec(), &operator, 1, config.max_number_of_codes_per_user).await?;
         if !codes::existing(tx.exec(), std::slice::from_ref(&new.code)).await?.is_empty() {
             return Err(code_taken(&new.code));
         }
@@ -317,16 +317,28 @@ impl Service {
         let stand_in = format!("{prefix}{}", "A".repeat(random_len));
         let (template, config) = self.check_new(&mut tx, &input.template, &stand_in, &operator).await?;
         codes::lock_creation(tx.exec()).await?;
-        self.check_codes_per_user(&mut tx, &operator, input.count as i64, config.max_number_of_codes_per_user).await?;
+        self.check_codes_per_user(tx.exec(), &operator, input.count as i64, config.max_number_of_codes_per_user)
+            .await?;
         let chosen = self.draw_unused(&mut tx, &CodeShape { prefix, random_len }, input.count).await?;
-        let mut created = Vec::with_capacity(chosen.len());
-        for chunk in chosen.chunks(codes::INSERT_BATCH) {
-            let batch: Vec<NewCode> =
-                chunk.iter().map(|code| NewCode { code: code.clone(), ..template.clone() }).collect();
-            created.extend(codes::insert(tx.exec(), &batch).await.map_err(|e| taken(e.into(), "one drawn"))?);
-        }
+        let batch: Vec<NewCode> = chosen.into_iter().map(|code| NewCode { code, ..template.clone() }).collect();
+        let created = self.insert_codes(&mut tx, &batch, "one drawn").await?;
         tx.commit().await?;
         tracing::info!(codes = created.len(), by = %operator.user.email, "generated codes");
+        Ok(created)
+    }
+
+    /// Inserts checked codes within the open transaction, [`codes::INSERT_BATCH`] to a statement, telling the
+    /// progress listener as it goes: the one write path of bulk creation (generate, import). A unique violation
+    /// is a `conflict` that names `which` code.
+    pub(super) async fn insert_codes(&self, tx: &mut Tx, new: &[NewCode], which: &str) -> Result<Vec<ReferralCode>> {
+        let progress = self.progress();
+        progress.start("writing codes", Some(new.len() as u64));
+        let mut created = Vec::with_capacity(new.len());
+        for chunk in new.chunks(codes::INSERT_BATCH) {
+            created.extend(codes::insert(tx.exec(), chunk).await.map_err(|e| taken(e.into(), which))?);
+            progress.advance(chunk.len() as u64);
+        }
+        progress.finish();
         Ok(created)
     }
 
@@ -373,23 +385,24 @@ impl Service {
         let Some(id) = beneficiary else { return Ok(()) };
         match users::get(tx.exec(), id).await? {
             None => refuse(ErrorKind::UserNotFound, format!("no user has id {id}, so they can't be the beneficiary")),
-            Some(user) if !user.is_active => Err(Refusal::field(
-                "beneficiary",
-                format!("{} is inactive (can't sign in), so they can't be a beneficiary", user.email),
-            )
-            .into()),
-            Some(_) => Ok(()),
+            Some(user) => may_benefit(&user).map_err(|m| Refusal::field("beneficiary", m).into()),
         }
     }
 
     /// Admins may create up to `max_number_of_codes_per_user` codes; Owners are not limited. Checked under the
     /// operator's lock, so two creations at once can't both fit in the last place.
-    async fn check_codes_per_user(&self, tx: &mut Tx, operator: &Operator, adding: i64, limit: i32) -> Result<()> {
+    pub(super) async fn check_codes_per_user(
+        &self,
+        mut exec: Exec<'_>,
+        operator: &Operator,
+        adding: i64,
+        limit: i32,
+    ) -> Result<()> {
         if operator.role == Some(Role::Owner) {
             return Ok(());
         }
-        users::lock(tx.exec(), Some(operator.user.id)).await?;
-        let have = codes::count_created_by(tx.exec(), operator.user.id).await?;
+        users::lock(exec.reborrow(), Some(operator.user.id)).await?;
+        let have = codes::count_created_by(exec, operator.user.id).await?;
         if have + adding > i64::from(limit) {
             return refuse(
                 ErrorKind::NotAuthorized,
@@ -402,6 +415,15 @@ impl Service {
             );
         }
         Ok(())
+    }
+}
+
+/// Why `user` can't be a beneficiary, if they can't: one who may no longer sign in.
+pub(super) fn may_benefit(user: &User) -> std::result::Result<(), String> {
+    if user.is_active {
+        Ok(())
+    } else {
+        Err(format!("{} is inactive (can't sign in), so they can't be a beneficiary", user.email))
     }
 }
 

@@ -95,6 +95,8 @@ impl Service {
         let mut rng = rand::rng();
 
         let suffix = rng.random_range(0..1_000_000u32);
+        let progress = self.progress();
+        progress.start("writing sample users", Some(input.users as u64));
         let mut user_ids: Vec<UserId> = Vec::with_capacity(input.users);
         for start in (0..input.users).step_by(BATCH) {
             let rows: Vec<(String, String, String, String, DateTime<Utc>)> = (start..(start + BATCH).min(input.users))
@@ -113,7 +115,9 @@ impl Service {
             let (mut tx, _) = self.begin_admin_write().await?;
             user_ids.extend(users::insert_many(tx.exec(), &rows).await?);
             tx.commit().await?;
+            progress.advance(rows.len() as u64);
         }
+        progress.finish();
         // A few of them are admins, so codes have several creators.
         let (mut tx, signed_in) = self.begin_admin_write().await?;
         let mut creators = vec![signed_in.user.id];
@@ -126,6 +130,7 @@ impl Service {
         let mut made = 0usize;
         let mut usage_records = 0u64;
         let limit = config.max_number_of_uses_per_code;
+        progress.start("writing sample codes and their usage", Some(input.codes as u64));
         while made < input.codes {
             let n = BATCH.min(input.codes - made);
             let (mut tx, _) = self.begin_admin_write().await?;
@@ -178,7 +183,9 @@ impl Service {
             codes::recount_uses(tx.exec(), &ids).await?;
             tx.commit().await?;
             made += n;
+            progress.advance(n as u64);
         }
+        progress.finish();
         let (mut tx, _) = self.begin_admin_write().await?;
         tx.set_page_cache(None).await?;
         settings::write(tx.exec(), SettingKey::Enabled, "true", now).await?;

@@ -2,7 +2,7 @@
 //! make a PhoenixKit database fast.
 
 use super::Service;
-use crate::domain::doctor::Diagnosis;
+use crate::domain::doctor::{Diagnosis, FindingKind};
 use crate::error::Result;
 use crate::store::doctor;
 use crate::store::layout::{Backend, Mode};
@@ -27,7 +27,15 @@ impl Service {
             Mode::PhoenixKit { version, generation } => ("phoenixkit", Some(version), Some(generation.as_str())),
         };
         let schema = (layout.backend == Backend::Postgres).then(|| layout.schema.to_string());
-        let findings = doctor::findings(self.db.exec()).await?;
+        // In the order of `FindingKind::ALL`; each is a scan of a table, so each is a step of the progress.
+        let progress = self.progress();
+        progress.start("checking the data", Some(FindingKind::ALL.len() as u64));
+        let mut findings = Vec::new();
+        for kind in FindingKind::ALL {
+            findings.extend(doctor::finding(self.db.exec(), kind).await?);
+            progress.advance(1);
+        }
+        progress.finish();
         Ok(Diagnosis { mode, phoenixkit_version, generation, schema, findings })
     }
 

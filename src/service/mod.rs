@@ -4,7 +4,10 @@ mod access;
 mod codes;
 mod demo;
 mod doctor;
+mod export;
+mod import;
 mod monitoring;
+mod progress;
 mod redeemer;
 mod registration;
 mod settings;
@@ -15,7 +18,9 @@ pub use access::{SignIn, default_operator_email};
 pub use codes::{BulkOutcome, CodePage, Deleted, GenerateInput, Tally};
 pub use demo::{DemoInput, DemoOutcome};
 pub use doctor::SuggestedIndex;
+pub use import::{ImportPlan, ImportReport};
 pub use monitoring::{CheckThresholds, Verdict};
+pub use progress::Progress;
 pub use registration::{Registered, Registration};
 pub use users::NewUserInput;
 
@@ -112,6 +117,8 @@ pub struct Service {
     unknown_operator: Option<String>,
     /// SQLite: redemptions written in batches (see [`redeemer`]).
     redeemer: Option<Arc<redeemer::Redeemer>>,
+    /// Told how far long work got (see [`Service::with_progress`]).
+    progress: Option<Arc<dyn Progress>>,
 }
 
 impl Service {
@@ -145,6 +152,7 @@ impl Service {
             operator: None,
             unknown_operator: None,
             redeemer,
+            progress: None,
         })
     }
 
@@ -163,6 +171,17 @@ impl Service {
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Service {
         self.clock = clock;
         self
+    }
+
+    /// The same service telling `progress` how far long work (demo, generate, import, doctor) got.
+    pub fn with_progress(mut self, progress: Arc<dyn Progress>) -> Service {
+        self.progress = Some(progress);
+        self
+    }
+
+    /// Where long work reports; nowhere unless [`Service::with_progress`] said.
+    pub fn progress(&self) -> &dyn Progress {
+        self.progress.as_deref().unwrap_or(&progress::Quiet)
     }
 
     /// The same service acting as `operator`.

@@ -6,6 +6,7 @@ use crate::domain::{CodeFilter, CodeId, CodeRow, CodeStatus, ReferralCode, Selec
 use crate::store::sql::MAX_CONTAINS;
 use crate::store::{Backend, Exec, Sql};
 use chrono::{DateTime, Utc};
+use futures::stream::BoxStream;
 
 /// A code's columns, read as [`ReferralCode`] from the table aliased `c`.
 pub(super) const CODE_COLUMNS: &str = "c.{code_key} AS id, c.code, c.description, c.status, c.number_of_uses, \
@@ -71,6 +72,23 @@ pub async fn rows_after(exec: Exec<'_>, after: Option<CodeId>, limit: i64) -> Re
     exec.fetch_all(&sql).await
 }
 
+/// The codes `filter` matches, created at or after `since` if given, by key, as a stream (for an export of any
+/// size).
+pub fn stream_rows<'a>(
+    exec: Exec<'a>,
+    filter: &CodeFilter,
+    since: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> BoxStream<'a, Result<CodeRow, sqlx::Error>> {
+    let mut sql = select_rows(&exec);
+    push_where(&mut sql, filter, now);
+    if let Some(since) = since {
+        sql.push(" AND c.date_created >= ").bind(since);
+    }
+    sql.push(" ORDER BY c.{code_key}");
+    exec.fetch_stream(&sql)
+}
+
 /// Rows per multi-row INSERT: at most 11 values each keeps a statement under SQLite's 32,766 parameters.
 pub const INSERT_BATCH: usize = 1000;
 
@@ -113,6 +131,14 @@ pub async fn insert(exec: Exec<'_>, codes: &[NewCode]) -> Result<Vec<ReferralCod
 /// The dual generation's integer id of a user known by UUID (NULL for none).
 pub(super) fn push_user_int(sql: &mut Sql, user: Option<UserId>) {
     sql.push("(SELECT iu.id FROM {users} iu WHERE iu.uuid = ").bind(user).push(")");
+}
+
+/// The stored codes that `codes` (upper-cased) name, compared without case; where two stored codes differ only in
+/// case, both are returned, oldest first (see [`push_lookup`]).
+pub async fn by_codes(exec: Exec<'_>, codes: &[String]) -> Result<Vec<ReferralCode>, sqlx::Error> {
+    let mut sql = select_codes(&exec).then(" WHERE ");
+    sql.push_in("upper(c.code)", codes).push(" ORDER BY c.date_created, c.{code_key}");
+    exec.fetch_all(&sql).await
 }
 
 /// Which of `codes` (upper-cased) exist already, in any case.

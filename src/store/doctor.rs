@@ -65,17 +65,15 @@ fn finding_sql(exec: &Exec<'_>, kind: FindingKind) -> Sql {
     sql
 }
 
-/// Every finding, in the order of [`FindingKind::ALL`]; kinds with nothing to report are left out.
-pub async fn findings(mut exec: Exec<'_>) -> Result<Vec<Finding>, sqlx::Error> {
-    let mut found = Vec::new();
-    for kind in FindingKind::ALL {
-        let sql = finding_sql(&exec, kind);
-        let rows: Vec<(String, i64)> = exec.reborrow().fetch_all(&sql).await?;
-        if let Some((_, total)) = rows.first() {
-            found.push(Finding { kind, count: *total, examples: rows.iter().map(|(e, _)| e.clone()).collect() });
-        }
-    }
-    Ok(found)
+/// What the data holds of one kind of finding; `None` when there is nothing to report.
+pub async fn finding(exec: Exec<'_>, kind: FindingKind) -> Result<Option<Finding>, sqlx::Error> {
+    let sql = finding_sql(&exec, kind);
+    let rows: Vec<(String, i64)> = exec.fetch_all(&sql).await?;
+    Ok(rows.first().map(|(_, total)| Finding {
+        kind,
+        count: *total,
+        examples: rows.iter().map(|(e, _)| e.clone()).collect(),
+    }))
 }
 
 /// Sets `number_of_uses` of every code whose counter disagrees with its usage records to their count; returns how

@@ -9,6 +9,7 @@
 use crate::domain::ids::{CodeId, Key, UsageId, UserId};
 use crate::store::layout::{Backend, Layout};
 use chrono::{DateTime, SecondsFormat, Utc};
+use futures::stream::BoxStream;
 use sqlx::postgres::PgRow;
 use sqlx::sqlite::SqliteRow;
 use sqlx::{AssertSqlSafe, FromRow, PgConnection, PgPool, SqliteConnection, SqlitePool};
@@ -358,6 +359,19 @@ impl Exec<'_> {
         let args = sql.args_for_backend();
         let text = sql.text.clone();
         on_exec!(self, e => bind_all!(sqlx::query_as::<_, T>(AssertSqlSafe(text)), args).fetch_one(e).await)
+    }
+}
+
+impl<'a> Exec<'a> {
+    /// The rows as a stream, read from the database as the caller takes them: any number of rows in constant
+    /// memory. The query holds its connection until the stream ends or is dropped.
+    pub fn fetch_stream<T>(self, sql: &Sql) -> BoxStream<'a, Result<T, sqlx::Error>>
+    where
+        T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin + 'a,
+    {
+        let args = sql.args_for_backend();
+        let text = sql.text.clone();
+        on_exec!(self, e => bind_all!(sqlx::query_as::<_, T>(AssertSqlSafe(text)), args).fetch(e))
     }
 }
 

@@ -1,9 +1,11 @@
 //! Queries on the usage records: a code's records, the newest, and walks over all.
 
+use super::codes::push_where;
 use crate::domain::stats::UsageRecord;
-use crate::domain::{CodeId, UsageId, UserId};
+use crate::domain::{CodeFilter, CodeId, UsageId, UserId};
 use crate::store::Exec;
 use chrono::{DateTime, Utc};
+use futures::stream::BoxStream;
 
 pub async fn user_used_code(exec: Exec<'_>, user: UserId, code_id: CodeId) -> Result<bool, sqlx::Error> {
     let sql =
@@ -48,6 +50,27 @@ pub async fn records_after(
     }
     sql.push(" ORDER BY u.{usage_key} LIMIT ").bind(limit);
     exec.fetch_all(&sql).await
+}
+
+/// The usage records of the codes `filter` matches, made at or after `since` if given, by key, as a stream (for an
+/// export of any size).
+pub fn stream_records<'a>(
+    exec: Exec<'a>,
+    filter: &CodeFilter,
+    since: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> BoxStream<'a, Result<UsageRecord, sqlx::Error>> {
+    let mut sql = exec.sql(RECORD_SELECT).then(" WHERE 1 = 1");
+    if !filter.is_empty() {
+        sql.push(" AND u.{code_ref} IN (SELECT c.{code_key} FROM {codes} c");
+        push_where(&mut sql, filter, now);
+        sql.push(")");
+    }
+    if let Some(since) = since {
+        sql.push(" AND u.date_used >= ").bind(since);
+    }
+    sql.push(" ORDER BY u.{usage_key}");
+    exec.fetch_stream(&sql)
 }
 
 /// Total uses, distinct users and the last use of a code.

@@ -80,6 +80,13 @@ pub async fn find_by_email(exec: Exec<'_>, email: &str) -> Result<Option<User>, 
     exec.fetch_optional(&sql).await
 }
 
+/// The users of these emails (lower-cased as refcodes stores them), compared without case, in one query.
+pub async fn by_emails(exec: Exec<'_>, emails: &[String]) -> Result<Vec<User>, sqlx::Error> {
+    let mut sql = select_users(&exec).then(" WHERE ");
+    sql.push_in("lower(CAST(u.email AS TEXT))", emails);
+    exec.fetch_all(&sql).await
+}
+
 /// Users whose email, username or names contain `text`, by email.
 pub async fn search(exec: Exec<'_>, text: &str, limit: i64) -> Result<Vec<UserWithRole>, sqlx::Error> {
     let mut sql = exec.sql("SELECT ");

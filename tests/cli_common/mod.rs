@@ -280,48 +280,15 @@ pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
     tokio::runtime::Builder::new_current_thread().enable_all().build().expect("tokio runtime").block_on(future)
 }
 
-/// Parses CSV (RFC 4180: quoted fields, doubled quotes, commas and line breaks inside quotes) into rows.
-pub fn parse_csv(text: &str) -> Vec<Vec<String>> {
-    let mut rows = Vec::new();
-    let mut row = Vec::new();
-    let mut field = String::new();
-    let mut quoted = false;
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        match (quoted, c) {
-            (true, '"') if chars.peek() == Some(&'"') => {
-                chars.next();
-                field.push('"');
-            }
-            (true, '"') => quoted = false,
-            (true, c) => field.push(c),
-            (false, '"') if field.is_empty() => quoted = true,
-            (false, ',') => row.push(std::mem::take(&mut field)),
-            (false, '\r') => {}
-            (false, '\n') => {
-                row.push(std::mem::take(&mut field));
-                rows.push(std::mem::take(&mut row));
-            }
-            (false, c) => field.push(c),
-        }
-    }
-    assert!(!quoted, "CSV ends inside a quoted field");
-    if !field.is_empty() || !row.is_empty() {
-        row.push(field);
-        rows.push(row);
-    }
-    rows
-}
-
-/// CSV as records keyed by the header's names; every row must have as many fields as the header.
+/// CSV (RFC 4180: quoted fields, doubled quotes, commas and line breaks inside quotes) as records keyed by the
+/// header's names; every row must have as many fields as the header (the csv crate refuses any other).
 pub fn csv_records(text: &str) -> Vec<std::collections::HashMap<String, String>> {
-    let mut rows = parse_csv(text).into_iter();
-    let header = rows.next().expect("a CSV header");
-    rows.map(|row| {
-        assert_eq!(row.len(), header.len(), "row {row:?} does not fit header {header:?}");
-        header.iter().cloned().zip(row).collect()
-    })
-    .collect()
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let header = reader.headers().expect("a CSV header").clone();
+    reader
+        .records()
+        .map(|row| header.iter().map(str::to_string).zip(row.expect("a CSV row").iter().map(str::to_string)).collect())
+        .collect()
 }
 
 /// A fresh PostgreSQL database for one test, dropped (`WITH (FORCE)`) when the guard goes.
