@@ -78,7 +78,7 @@ pub const INSERT_BATCH: usize = 1000;
 /// new UUIDv7, as PhoenixKit gives them; in the dual generation the integer references are filled too.
 pub async fn insert(exec: Exec<'_>, codes: &[NewCode]) -> Result<Vec<ReferralCode>, sqlx::Error> {
     let layout = exec.layout().clone();
-    let mut sql = exec.sql("INSERT INTO {codes} (");
+    let mut sql = exec.sql("INSERT INTO {codes_table} (");
     if layout.uuid_keys() {
         sql.push("{code_key}, ");
     }
@@ -117,7 +117,7 @@ pub(super) fn push_user_int(sql: &mut Sql, user: Option<UserId>) {
 
 /// Which of `codes` (upper-cased) exist already, in any case.
 pub async fn existing(exec: Exec<'_>, codes: &[String]) -> Result<Vec<String>, sqlx::Error> {
-    let mut sql = exec.sql("SELECT upper(c.code) FROM {codes} c WHERE ");
+    let mut sql = exec.sql("SELECT upper(c.code) FROM {codes_table} c WHERE ");
     sql.push_in("upper(c.code)", codes);
     Ok(exec.fetch_all::<(String,)>(&sql).await?.into_iter().map(|(c,)| c).collect())
 }
@@ -127,7 +127,7 @@ pub async fn update(exec: Exec<'_>, id: CodeId, changes: &CodeUpdate) -> Result<
         return get(exec, id).await;
     }
     let dual = exec.layout().dual();
-    let mut sql = exec.sql("UPDATE {codes} SET ");
+    let mut sql = exec.sql("UPDATE {codes_table} SET ");
     let mut sep = "";
     let mut set = |sql: &mut Sql, column: &'static str| {
         sql.push(sep).push(column);
@@ -291,7 +291,7 @@ pub async fn change_selected(
     change: BulkChange,
     now: DateTime<Utc>,
 ) -> Result<u64, sqlx::Error> {
-    let mut sql = exec.sql("UPDATE {codes} AS c SET ");
+    let mut sql = exec.sql("UPDATE {codes_table} AS c SET ");
     match change {
         BulkChange::Status(active) => {
             sql.push("status = ").bind(active);
@@ -348,15 +348,15 @@ pub async fn lock_selected(
 }
 
 /// Deletes these codes and their usage records (PhoenixKit databases of some histories have no cascade from usage
-/// to codes, so the records are deleted here rather than left behind); returns how many usage records went.
-pub async fn delete(mut exec: Exec<'_>, ids: &[CodeId]) -> Result<u64, sqlx::Error> {
-    let mut usage = exec.sql("DELETE FROM {usage} WHERE ");
+/// to codes, so the records are deleted here rather than left behind); returns how many codes and usage records
+/// went.
+pub async fn delete(mut exec: Exec<'_>, ids: &[CodeId]) -> Result<(u64, u64), sqlx::Error> {
+    let mut usage = exec.sql("DELETE FROM {usage_table} WHERE ");
     usage.push_in("{code_ref}", ids);
     let records = exec.reborrow().execute(&usage).await?;
-    let mut codes = exec.sql("DELETE FROM {codes} WHERE ");
+    let mut codes = exec.sql("DELETE FROM {codes_table} WHERE ");
     codes.push_in("{code_key}", ids);
-    exec.execute(&codes).await?;
-    Ok(records)
+    Ok((exec.execute(&codes).await?, records))
 }
 
 pub async fn count_created_by(exec: Exec<'_>, user: UserId) -> Result<i64, sqlx::Error> {
@@ -375,7 +375,7 @@ pub async fn valid(exec: Exec<'_>, now: DateTime<Utc>, limit: i64) -> Result<Vec
 /// Sets `number_of_uses` of the given codes from their usage records; returns how many changed.
 pub async fn recount_uses(exec: Exec<'_>, ids: &[CodeId]) -> Result<u64, sqlx::Error> {
     let mut sql = exec.sql(
-        "UPDATE {codes} AS c SET number_of_uses = (SELECT count(*) FROM {usage} u WHERE u.{code_ref} = c.{code_key}) \
+        "UPDATE {codes_table} AS c SET number_of_uses = (SELECT count(*) FROM {usage_table} u WHERE u.{code_ref} = c.{code_key}) \
          WHERE ",
     );
     sql.push_in("c.{code_key}", ids);
