@@ -1,10 +1,11 @@
-//! Redemptions during bulk work: K clients redeem codes through `Service::use_code` while, in the same process,
-//! nothing else runs (the baseline), then `generate_codes` makes N codes, then `delete_codes` deletes them again.
-//! For each phase it prints the redemptions' wait (p50, p99, max) and its ratio to the baseline, and the bulk
-//! work's own duration.
+//! Redemptions during bulk work: K clients redeem codes through `Service::use_code` while nothing else runs (the
+//! baseline), then while `generate_codes` makes N codes, then while `delete_codes` deletes them again (in this
+//! process, or with `--bulk-in-child` in a child process). For each phase it prints the redemptions' wait (p50,
+//! p99, max) and its ratio to the baseline, and the bulk work's own duration.
 //!
 //! ```text
 //! cargo run --release --example bench_bulk -- --database-url sqlite:///tmp/bulk.db
+//! cargo run --release --example bench_bulk -- --database-url sqlite:///tmp/bulk.db --bulk-in-child
 //! cargo run --release --example bench_bulk -- --database-url postgres://postgres@127.0.0.1:5432/bulk
 //! ```
 //!
@@ -45,6 +46,15 @@ struct Args {
     /// Each client's pause between two redemptions.
     #[arg(long, default_value_t = 2)]
     pause_ms: u64,
+    /// Run the generate and the delete in a child process (as a `refcodes` command beside an application would)
+    /// instead of in this one, which shares its writer connection with the redemptions.
+    #[arg(long)]
+    bulk_in_child: bool,
+    /// In the child: do only this bulk work, on the codes described so.
+    #[arg(long, hide = true, requires = "description", value_parser = ["generate", "delete"])]
+    child_work: Option<String>,
+    #[arg(long, hide = true)]
+    description: Option<String>,
 }
 
 #[tokio::main]
@@ -55,8 +65,17 @@ async fn main() -> Result<(), Error> {
             .await?;
     let signed = base.sign_in_or_make_first_owner(OPERATOR).await?;
     let service = base.with_operator(signed.operator);
+    if let (Some(work), Some(description)) = (&args.child_work, &args.description) {
+        return bulk(&service, work, description, args.count).await;
+    }
     let (targets, users) = prepare(&service).await?;
-    println!("database={} clients={} bulk_codes={}", service.attached(), args.clients, args.count);
+    println!(
+        "database={} clients={} bulk_codes={} bulk_in={}",
+        service.attached(),
+        args.clients,
+        args.count,
+        if args.bulk_in_child { "a child process" } else { "this process" }
+    );
     let pairs = Arc::new(Pairs { targets, users, next: AtomicUsize::new(0) });
     let description = format!("bench bulk {}", chrono::Utc::now().timestamp_millis());
 
@@ -66,25 +85,90 @@ async fn main() -> Result<(), Error> {
     })
     .await?;
     report("baseline", &baseline, None);
-
-    let input = GenerateInput {
-        count: args.count,
-        prefix: "BULK-".into(),
-        length: Some(10),
-        template: CodeInput { description: description.clone(), ..template() },
-    };
-    let generate = measure(&service, &pairs, &args, async { service.generate_codes(&input).await.map(|_| ()) }).await?;
-    report("generate", &generate, Some(&baseline));
-
-    let selection = Selection::Matching(CodeFilter { text: description.clone(), ..CodeFilter::default() });
-    let delete = measure(&service, &pairs, &args, async {
-        let deleted = service.delete_codes(&selection).await?;
-        assert_eq!(deleted.codes, args.count as i64, "the delete removes exactly the generated codes");
-        Ok(())
-    })
-    .await?;
-    report("delete", &delete, Some(&baseline));
+    let mut generated = Duration::ZERO;
+    for work in ["generate", "delete"] {
+        let phase = measure(&service, &pairs, &args, run_bulk(&service, &args, work, &description)).await?;
+        report(work, &phase, Some(&baseline));
+        if work == "generate" {
+            generated = phase.work;
+        }
+    }
     service.close().await;
+    let raw = raw_insert(&args.database_url, args.count).await.map_err(Error::from)?;
+    println!(
+        "raw_insert_secs={:.2} (the same number of rows in one INSERT, no redemptions) generate_speed_vs_raw={:.2}x",
+        raw.as_secs_f64(),
+        raw.as_secs_f64() / generated.as_secs_f64()
+    );
+    Ok(())
+}
+
+/// Times the database inserting `count` random codes by itself, in one statement and transaction, and deletes them.
+async fn raw_insert(url: &str, count: usize) -> Result<Duration, sqlx::Error> {
+    use sqlx::{AssertSqlSafe, Connection};
+    let started = Instant::now();
+    if url.starts_with("postgres") {
+        let mut conn = sqlx::PgConnection::connect(url).await?;
+        let insert = format!(
+            "INSERT INTO phoenix_kit_referral_codes (code, description, max_uses, date_created) \
+             SELECT 'RAW-' || upper(substr(md5(random()::text), 1, 12)), 'bench raw', 10000, now() \
+             FROM generate_series(1, {count})"
+        );
+        sqlx::raw_sql(AssertSqlSafe(insert)).execute(&mut conn).await?;
+        let took = started.elapsed();
+        sqlx::raw_sql("DELETE FROM phoenix_kit_referral_codes WHERE description = 'bench raw'")
+            .execute(&mut conn)
+            .await?;
+        Ok(took)
+    } else {
+        let mut conn = sqlx::SqliteConnection::connect(url).await?;
+        let insert = format!(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {count}) \
+             INSERT INTO phoenix_kit_referral_codes (code, description, max_uses, date_created) \
+             SELECT 'RAW-' || hex(randomblob(6)), 'bench raw', 10000, strftime('%Y-%m-%dT%H:%M:%fZ') FROM n"
+        );
+        sqlx::raw_sql(AssertSqlSafe(insert)).execute(&mut conn).await?;
+        let took = started.elapsed();
+        sqlx::raw_sql("DELETE FROM phoenix_kit_referral_codes WHERE description = 'bench raw'")
+            .execute(&mut conn)
+            .await?;
+        Ok(took)
+    }
+}
+
+/// The bulk work of a phase, here or in a child process.
+async fn run_bulk(service: &Service, args: &Args, work: &str, description: &str) -> Result<(), Error> {
+    if !args.bulk_in_child {
+        return bulk(service, work, description, args.count).await;
+    }
+    let exe = std::env::current_exe().map_err(|e| Error::Config(format!("this bench's path: {e}")))?;
+    let status = tokio::process::Command::new(exe)
+        .args(["--database-url", &args.database_url, "--count", &args.count.to_string()])
+        .args(["--child-work", work, "--description", description])
+        .status()
+        .await
+        .map_err(|e| Error::Config(format!("the child process: {e}")))?;
+    if !status.success() {
+        return Err(Error::Config(format!("the child's {work} failed: {status}")));
+    }
+    Ok(())
+}
+
+/// Generates `count` codes described `description`, or deletes them (all of them, exactly).
+async fn bulk(service: &Service, work: &str, description: &str, count: usize) -> Result<(), Error> {
+    if work == "generate" {
+        let input = GenerateInput {
+            count,
+            prefix: "BULK-".into(),
+            length: Some(10),
+            template: CodeInput { description: description.into(), ..template() },
+        };
+        service.generate_codes(&input).await?;
+    } else {
+        let selection = Selection::Matching(CodeFilter { text: description.into(), ..CodeFilter::default() });
+        let deleted = service.delete_codes(&selection).await?;
+        assert_eq!(deleted.codes, count as i64, "the delete removes exactly the generated codes");
+    }
     Ok(())
 }
 

@@ -5,12 +5,44 @@
 use super::Service;
 use crate::domain::CodeId;
 use crate::error::Result;
-use crate::store::Tx;
 use crate::store::job_lock::JobLock;
-use crate::store::jobs;
+use crate::store::{Tx, jobs};
+use std::time::{Duration, Instant};
 
-/// Rows one short transaction of a job writes: each holds the write lock for some tens of milliseconds.
+/// Bulk work on more codes than this runs as a job; fewer are one transaction (tens of milliseconds).
 pub(super) const CHUNK: usize = 2000;
+/// How long one short transaction of a job should hold SQLite's write lock: a redemption that arrives meanwhile
+/// waits for it to end.
+const HOLD: Duration = Duration::from_millis(25);
+/// The bounds of a job's short transactions, in rows.
+const ROWS: (usize, usize) = (50, 5000);
+
+/// The size of a job's next short transaction, and its pause after each: learnt from how long each held the lock.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Pace {
+    rows: usize,
+}
+
+impl Pace {
+    pub(super) fn new() -> Pace {
+        Pace { rows: 500 }
+    }
+
+    pub(super) fn rows(self) -> usize {
+        self.rows
+    }
+
+    /// After a transaction of `rows` that held the lock `held`: sizes the next to hold it about [`HOLD`] (halfway
+    /// there each time, so one slow transaction doesn't swing it), and waits as long as it was held. Writers of
+    /// other processes retry SQLite's lock after sleeps of up to 100 ms, so a short gap would rarely let them in;
+    /// with the lock free half the time, one in two of their retries finds it free.
+    pub(super) async fn held(&mut self, rows: usize, held: Duration) {
+        let per_row = held.as_secs_f64() / rows.max(1) as f64;
+        let fit = if per_row > 0.0 { (HOLD.as_secs_f64() / per_row) as usize } else { ROWS.1 };
+        self.rows = ((self.rows + fit) / 2).clamp(ROWS.0, ROWS.1);
+        tokio::time::sleep(held.min(HOLD * 4)).await;
+    }
+}
 
 impl Service {
     /// Whether bulk work on `rows` codes runs as a job: on SQLite, when it would not fit in one short transaction.
@@ -69,9 +101,11 @@ impl Service {
     /// `delete`, and removes the job; returns how many codes and usage records were deleted.
     pub(super) async fn drain(&self, job: i64, delete: bool) -> Result<(u64, u64)> {
         let mut deleted = (0, 0);
+        let mut pace = Pace::new();
         loop {
             let mut tx = self.db.begin_write().await?;
-            let ids = jobs::listed(tx.exec(), job, CHUNK).await?;
+            let began = Instant::now();
+            let ids = jobs::listed(tx.exec(), job, if delete { pace.rows() } else { ROWS.1 }).await?;
             if ids.is_empty() {
                 jobs::end(tx.exec(), job).await?;
                 tx.commit().await?;
@@ -83,6 +117,7 @@ impl Service {
             }
             jobs::unlist(tx.exec(), job, &ids).await?;
             tx.commit().await?;
+            pace.held(ids.len(), began.elapsed()).await;
         }
     }
 }

@@ -364,9 +364,9 @@ impl Service {
         Ok(created)
     }
 
-    /// Draws and inserts `count` codes like `template`, from the open transaction on. A `job` commits every
-    /// [`bulk::CHUNK`] codes, each in a transaction of its own (the operator's role checked again in each), its
-    /// codes hidden until the last one shows them all.
+    /// Draws and inserts `count` codes like `template`, from the open transaction on. A `job` commits in short
+    /// transactions paced by [`bulk::Pace`] (the operator's role checked again in each), its codes hidden until
+    /// the last one shows them all.
     async fn insert_generated(
         &self,
         mut tx: Tx,
@@ -375,15 +375,19 @@ impl Service {
         shape: &CodeShape,
         count: usize,
     ) -> Result<Vec<ReferralCode>> {
-        let step = if job.is_some() { bulk::CHUNK } else { count };
+        let mut pace = bulk::Pace::new();
         let mut created = Vec::with_capacity(count);
         let mut seen = HashSet::with_capacity(count);
+        let (mut began, mut rows) = (std::time::Instant::now(), 0);
         while created.len() < count {
             if !created.is_empty() {
                 tx.commit().await?;
+                pace.held(rows, began.elapsed()).await;
                 tx = self.begin_admin_write().await?.0;
+                began = std::time::Instant::now();
             }
-            let chosen = self.draw_unused(&mut tx, shape, step.min(count - created.len()), &mut seen).await?;
+            rows = if job.is_some() { pace.rows() } else { count }.min(count - created.len());
+            let chosen = self.draw_unused(&mut tx, shape, rows, &mut seen).await?;
             for chunk in chosen.chunks(codes::INSERT_BATCH) {
                 let batch: Vec<NewCode> =
                     chunk.iter().map(|code| NewCode { code: code.clone(), ..template.clone() }).collect();
