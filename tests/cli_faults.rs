@@ -27,13 +27,16 @@ fn a_killed_generate_leaves_all_or_nothing(env: &Env) {
     let total = env.json(&["codes", "list", "--limit", "1"])["total"].as_u64().expect("total");
     eprintln!("after the kill: {total} codes");
     assert!(total == 1 || total == 1 + BIG as u64, "{total} codes: a killed generate left part of its work");
+    if total == 1 {
+        reads_left_the_dead_job(env);
+    }
     // And the database is usable: a write goes through, and leaves it consistent.
     env.create_code("AFTER", &[]);
     assert_consistent(env, total + 1);
 }
 
-/// Deletes 100,000 codes (of 100,001, one of them and one other used) in a child process, kills it (-9) part way, and checks
-/// every reader sees all of them or none, and the next write leaves the database consistent.
+/// Deletes 100,000 codes (of 100,001, one of them and one other used) in a child process, kills it (-9) part
+/// way, and checks every reader sees all of them or none, and the next write leaves the database consistent.
 fn a_killed_bulk_delete_leaves_all_or_nothing(env: &Env) {
     env.ok(&["settings", "enable"]);
     env.create_code("KEEP", &["--max-uses", "10"]);
@@ -70,8 +73,19 @@ fn a_killed_bulk_delete_leaves_all_or_nothing(env: &Env) {
     let uses = if total == 1 { 1 } else { 2 };
     assert_eq!(stats["total_usage"], uses, "{stats}");
     assert_eq!(stats["window"]["redemptions"], uses, "{stats}");
+    if total == 1 {
+        reads_left_the_dead_job(env);
+    }
     env.create_code("AFTER", &[]);
     assert_consistent(env, total + 1);
+}
+
+/// SQLite, after a kill that left a job hiding codes: the dead job is still recorded after the reads above, as a
+/// read never writes, not even to finish it.
+fn reads_left_the_dead_job(env: &Env) {
+    if !env.is_postgres() {
+        assert_eq!(scalar(env, "SELECT count(*) FROM refcodes_jobs"), 1, "a read finished the dead job");
+    }
 }
 
 /// The codes stored are the `visible` ones, no bulk job is left, and each counter equals its usage records.
