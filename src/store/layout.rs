@@ -271,12 +271,12 @@ impl Layout {
     pub fn token(&self, name: &str) -> &str {
         let uuid = self.uuid_keys();
         let pick = |int: &'static str, uuid_name: &'static str| if uuid { uuid_name } else { int };
-        let sqlite = self.bulk_jobs;
+        let hidden_by_jobs = self.bulk_jobs;
         match name {
             // What reads see: on SQLite, the rows no unfinished bulk job hides (see `store::jobs`).
-            "codes" if sqlite => VISIBLE_CODES,
-            "codes_scan" if sqlite => VISIBLE_CODES_NOT_INDEXED,
-            "usage" if sqlite => VISIBLE_USAGE,
+            "codes" if hidden_by_jobs => VISIBLE_CODES,
+            "codes_scan" if hidden_by_jobs => VISIBLE_CODES_NOT_INDEXED,
+            "usage" if hidden_by_jobs => VISIBLE_USAGE,
             // What writes change: the tables themselves.
             "codes" | "codes_table" | "codes_scan" => self.table(Table::Codes),
             "usage" | "usage_table" => self.table(Table::Usage),
