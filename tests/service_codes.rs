@@ -685,3 +685,58 @@ async fn check_list_valid_codes_includes_never_expiring_ones(db: &TestDb) {
     let valid: Vec<String> = h.owner.list_valid_codes().await.unwrap().into_iter().map(|c| c.code).collect();
     assert_eq!(valid, ["BRAVO"]);
 }
+
+both!(bulk_work_is_all_or_nothing_for_readers, check_bulk_work_is_all_or_nothing_for_readers);
+/// A generate and a delete large enough to run as jobs of short transactions on SQLite: a reader counting all the
+/// while sees none of their codes or all, never part; the delete counts exactly what it removed.
+async fn check_bulk_work_is_all_or_nothing_for_readers(db: &TestDb) {
+    const BULK: usize = 5000;
+    let h = db.harness().await;
+    h.enable_system().await;
+    h.code("KEEP", 5).await;
+    let ada = h.add_user("ada@example.com", None).await;
+    let template = CodeInput { description: "bulk".into(), ..CodeInput::default() };
+    let input = GenerateInput { count: BULK, prefix: "BULK-".into(), length: Some(8), template };
+    let reading = counting(&h.owner);
+    let created = h.owner.generate_codes(&input).await.unwrap();
+    let seen = reading.stop().await;
+    assert!(seen.iter().all(|n| [1, 1 + BULK as i64].contains(n)), "counts seen during the generate: {seen:?}");
+    assert_eq!(h.owner.count(&CodeFilter::default()).await.unwrap(), 1 + BULK as i64);
+
+    h.base.use_code("KEEP", ada.id).await.unwrap();
+    h.base.use_code(&created[7].code, ada.id).await.unwrap();
+    let selection = Selection::Matching(CodeFilter { text: "bulk".into(), ..CodeFilter::default() });
+    let reading = counting(&h.owner);
+    let deleted = h.owner.delete_codes(&selection).await.unwrap();
+    let seen = reading.stop().await;
+    assert_eq!(deleted, Deleted { codes: BULK as i64, usage_records: 1 });
+    assert!(seen.iter().all(|n| [1, 1 + BULK as i64].contains(n)), "counts seen during the delete: {seen:?}");
+    let stats = h.owner.get_system_stats().await.unwrap();
+    assert_eq!((stats.total_codes, stats.total_usage), (1, 1));
+}
+
+/// A reader counting every code over and over until stopped; returns the distinct counts it saw.
+fn counting(service: &refcodes::Service) -> Counting {
+    let (service, stop) = (service.clone(), std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false)));
+    let stopped = stop.clone();
+    let task = tokio::spawn(async move {
+        let mut seen = std::collections::BTreeSet::new();
+        while !stopped.load(std::sync::atomic::Ordering::SeqCst) {
+            seen.insert(service.count(&CodeFilter::default()).await.unwrap());
+        }
+        seen
+    });
+    Counting { stop, task }
+}
+
+struct Counting {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    task: tokio::task::JoinHandle<std::collections::BTreeSet<i64>>,
+}
+
+impl Counting {
+    async fn stop(self) -> std::collections::BTreeSet<i64> {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        self.task.await.unwrap()
+    }
+}

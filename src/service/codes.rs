@@ -1,7 +1,7 @@
 //! Code management: the spec's list/get/create/update/delete/change/generate, the list's page query and the
 //! bulk actions.
 
-use super::{Service, is_unique_violation};
+use super::{Service, bulk, is_unique_violation};
 use crate::domain::draft::{self, CodeChanges, CodeInput, CodeUpdate, NewCode};
 use crate::domain::error::shown;
 use crate::domain::generate::{CodeShape, random_codes};
@@ -13,6 +13,7 @@ use crate::domain::{
 };
 use crate::error::{Error, Result, refuse};
 use crate::store::codes::BulkChange;
+use crate::store::jobs::{self, JobKind};
 use crate::store::{Exec, Tx, codes, page, settings, users};
 use chrono::Duration;
 use serde::Serialize;
@@ -237,17 +238,40 @@ impl Service {
         Ok((counted, counted.codes - shown))
     }
 
-    /// Deletes the selected codes and their usage records in one transaction: exactly the codes selected when it
-    /// began (locked, so redemptions of them wait), counted as they are removed.
+    /// Deletes the selected codes and their usage records, all or nothing: exactly the codes selected when it
+    /// began (locked, so redemptions of them wait), counted as they are removed. On SQLite a large selection is
+    /// a job: listed and hidden in short transactions, then deleted in more (see `store::jobs`).
     pub async fn delete_codes(&self, selection: &Selection) -> Result<Deleted> {
         let now = self.now();
-        let (mut tx, operator) = self.begin_admin_write().await?;
-        let ids = codes::lock_selected(tx.exec(), selection, now).await?;
-        let usage_records = if ids.is_empty() { 0 } else { codes::delete(tx.exec(), &ids).await? };
-        tx.commit().await?;
-        let deleted = Deleted { codes: ids.len() as i64, usage_records: usage_records as i64 };
-        tracing::info!(codes = deleted.codes, usage_records, by = %operator.user.email, "deleted codes");
-        Ok(deleted)
+        let mut job_lock = None;
+        loop {
+            let (mut tx, operator) = self.begin_admin_write().await?;
+            let ids = codes::lock_selected(tx.exec(), selection, now).await?;
+            let (codes, usage_records) = if ids.is_empty() {
+                (0, 0)
+            } else if self.runs_as_job(ids.len()) {
+                if job_lock.is_none() {
+                    // Not waiting for another job while holding the write lock: the selection is made again.
+                    drop(tx);
+                    job_lock = Some(self.begin_job().await?);
+                    continue;
+                }
+                let job = jobs::start(tx.exec(), JobKind::Delete, now).await?;
+                if let Err(e) = self.list_and_hide(tx, job, &ids).await {
+                    // Nothing is hidden yet: only the list goes (or the next write forgets it).
+                    let _ = self.drain(job, false).await;
+                    return Err(e);
+                }
+                self.drain(job, true).await?
+            } else {
+                let deleted = codes::delete(tx.exec(), &ids).await?;
+                tx.commit().await?;
+                deleted
+            };
+            let deleted = Deleted { codes: codes as i64, usage_records: usage_records as i64 };
+            tracing::info!(codes = deleted.codes, usage_records, by = %operator.user.email, "deleted codes");
+            return Ok(deleted);
+        }
     }
 
     /// Activates or deactivates the selected codes in one statement.
@@ -301,7 +325,8 @@ impl Service {
         )
     }
 
-    /// Creates `count` random unused codes (an optional prefix before the random part) in one transaction.
+    /// Creates `count` random unused codes (an optional prefix before the random part), all or nothing: in one
+    /// transaction, or on SQLite as a job of short ones when there are many (see `store::jobs`).
     pub async fn generate_codes(&self, input: &GenerateInput) -> Result<Vec<ReferralCode>> {
         self.require_admin()?;
         if !(1..=GENERATE_MAX).contains(&input.count) {
@@ -312,40 +337,98 @@ impl Service {
             return Err(Refusal::field("length", format!("must be 3 to 50, not {random_len}")).into());
         }
         let prefix = validate::prefix(&input.prefix, random_len).map_err(|m| Refusal::field("prefix", m))?;
+        let shape = CodeShape { prefix, random_len };
+        let job_lock = if self.runs_as_job(input.count) { Some(self.begin_job().await?) } else { None };
         let (mut tx, operator) = self.begin_admin_write().await?;
         // The template is checked once with a stand-in code; each drawn code is valid by construction.
-        let stand_in = format!("{prefix}{}", "A".repeat(random_len));
+        let stand_in = format!("{}{}", shape.prefix, "A".repeat(random_len));
         let (template, config) = self.check_new(&mut tx, &input.template, &stand_in, &operator).await?;
         codes::lock_creation(tx.exec()).await?;
         self.check_codes_per_user(tx.exec(), &operator, input.count as i64, config.max_number_of_codes_per_user)
             .await?;
-        let chosen = self.draw_unused(&mut tx, &CodeShape { prefix, random_len }, input.count).await?;
-        let batch: Vec<NewCode> = chosen.into_iter().map(|code| NewCode { code, ..template.clone() }).collect();
-        let created = self.insert_codes(&mut tx, &batch, "one drawn").await?;
-        tx.commit().await?;
+        let job = match job_lock {
+            Some(_) => Some(jobs::start(tx.exec(), JobKind::Generate, self.now()).await?),
+            None => None,
+        };
+        let created = self.insert_generated(tx, job, &template, &shape, input.count).await;
+        if let Some(job) = job {
+            // Done, its codes shown: only the list is left. Undone: its codes go. If this fails, the next write
+            // finishes it.
+            let undo = created.is_err();
+            if let Err(e) = self.drain(job, undo).await {
+                tracing::warn!(job, undo, error = %e, "a bulk generate's job is left for the next write to finish");
+            }
+        }
+        drop(job_lock);
+        let created = created?;
         tracing::info!(codes = created.len(), by = %operator.user.email, "generated codes");
         Ok(created)
     }
 
-    /// Inserts checked codes within the open transaction, [`codes::INSERT_BATCH`] to a statement, telling the
-    /// progress listener as it goes: the one write path of bulk creation (generate, import). A unique violation
-    /// is a `conflict` that names `which` code.
-    pub(super) async fn insert_codes(&self, tx: &mut Tx, new: &[NewCode], which: &str) -> Result<Vec<ReferralCode>> {
+    /// Draws and inserts `count` codes like `template`, from the open transaction on. A `job` commits in short
+    /// transactions paced by [`bulk::Pace`] (the operator's role checked again in each), its codes hidden until
+    /// the last one shows them all.
+    async fn insert_generated(
+        &self,
+        mut tx: Tx,
+        job: Option<i64>,
+        template: &NewCode,
+        shape: &CodeShape,
+        count: usize,
+    ) -> Result<Vec<ReferralCode>> {
+        let mut pace = bulk::Pace::new();
         let progress = self.progress();
-        progress.start("writing codes", Some(new.len() as u64));
-        let mut created = Vec::with_capacity(new.len());
-        for chunk in new.chunks(codes::INSERT_BATCH) {
-            created.extend(codes::insert(tx.exec(), chunk).await.map_err(|e| taken(e.into(), which))?);
-            progress.advance(chunk.len() as u64);
+        progress.start("writing codes", Some(count as u64));
+        let mut created = Vec::with_capacity(count);
+        let mut seen = HashSet::with_capacity(count);
+        let (mut began, mut rows) = (std::time::Instant::now(), 0);
+        while created.len() < count {
+            if !created.is_empty() {
+                tx.commit().await?;
+                pace.held(rows, began.elapsed()).await;
+                tx = self.begin_admin_write().await?.0;
+                began = std::time::Instant::now();
+            }
+            rows = if job.is_some() { pace.rows() } else { count }.min(count - created.len());
+            let chosen = self.draw_unused(&mut tx, shape, rows, &mut seen).await?;
+            let batch: Vec<NewCode> = chosen.into_iter().map(|code| NewCode { code, ..template.clone() }).collect();
+            let inserted = self.insert_codes(&mut tx, &batch, "one drawn").await?;
+            if let Some(job) = job {
+                let ids: Vec<CodeId> = inserted.iter().map(|c| c.id).collect();
+                jobs::list(tx.exec(), job, &ids).await?;
+            }
+            created.extend(inserted);
         }
+        if let Some(job) = job {
+            jobs::set_hides(tx.exec(), job, false).await?;
+        }
+        tx.commit().await?;
         progress.finish();
         Ok(created)
     }
 
-    /// Draws `count` distinct codes of `shape` that no stored code has, within the open transaction.
-    pub(super) async fn draw_unused(&self, tx: &mut Tx, shape: &CodeShape, count: usize) -> Result<Vec<String>> {
+    /// Inserts checked codes within the open transaction, [`codes::INSERT_BATCH`] to a statement, advancing the
+    /// progress listener as it goes: the one write path of bulk creation (generate, import). A unique violation
+    /// is a `conflict` that names `which` code.
+    pub(super) async fn insert_codes(&self, tx: &mut Tx, new: &[NewCode], which: &str) -> Result<Vec<ReferralCode>> {
+        let mut created = Vec::with_capacity(new.len());
+        for chunk in new.chunks(codes::INSERT_BATCH) {
+            created.extend(codes::insert(tx.exec(), chunk).await.map_err(|e| taken(e.into(), which))?);
+            self.progress().advance(chunk.len() as u64);
+        }
+        Ok(created)
+    }
+
+    /// Draws `count` distinct codes of `shape` that no stored code has and `seen` (the codes drawn before) did not
+    /// hold, within the open transaction; adds them to `seen`.
+    pub(super) async fn draw_unused(
+        &self,
+        tx: &mut Tx,
+        shape: &CodeShape,
+        count: usize,
+        seen: &mut HashSet<String>,
+    ) -> Result<Vec<String>> {
         let mut chosen: Vec<String> = Vec::with_capacity(count);
-        let mut seen: HashSet<String> = HashSet::with_capacity(count);
         for _ in 0..self.options.generate_attempts {
             let missing = count - chosen.len();
             if missing == 0 {

@@ -137,7 +137,7 @@ impl Service {
             tx.set_page_cache(Some(BULK_CACHE_KIB)).await?;
             let (prefix, description) = CAMPAIGNS[rng.random_range(0..CAMPAIGNS.len())];
             let shape = CodeShape { prefix: format!("{prefix}-"), random_len: 6 };
-            let drawn = self.draw_unused(&mut tx, &shape, n).await?;
+            let drawn = self.draw_unused(&mut tx, &shape, n, &mut std::collections::HashSet::new()).await?;
             let batch: Vec<NewCode> = drawn
                 .into_iter()
                 .map(|code| {

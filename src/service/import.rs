@@ -9,7 +9,7 @@ use crate::domain::generate::CodeShape;
 use crate::domain::import::{self, ImportRow, OnConflict, ParsedFile, RowProblem, column_of};
 use crate::domain::user::{Operator, User};
 use crate::domain::{CodeId, ErrorKind, FieldError, ReferralCode, Refusal};
-use crate::error::{Result, refuse};
+use crate::error::Result;
 use crate::store::{Exec, codes, settings, users};
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
@@ -93,8 +93,10 @@ impl Service {
                 false => new,
             })
             .collect();
-        let created = self.insert_codes(&mut tx, &new, "one of the file's").await?;
         let progress = self.progress();
+        progress.start("writing codes", Some(new.len() as u64));
+        let created = self.insert_codes(&mut tx, &new, "one of the file's").await?;
+        progress.finish();
         progress.start("updating codes", Some(update.len() as u64));
         for (id, changes) in &update {
             codes::update(tx.exec(), *id, changes).await?;
@@ -222,22 +224,7 @@ impl Service {
         named: &HashSet<String>,
     ) -> Result<Vec<String>> {
         let shape = CodeShape { prefix: String::new(), random_len: self.options.defaults.length };
-        let mut chosen: Vec<String> = Vec::with_capacity(count);
-        let mut seen: HashSet<String> = HashSet::with_capacity(count);
-        for _ in 0..self.options.generate_attempts {
-            if chosen.len() == count {
-                return Ok(chosen);
-            }
-            let fresh = self.draw_unused(tx, &shape, count - chosen.len()).await?;
-            chosen.extend(fresh.into_iter().filter(|c| !named.contains(c) && seen.insert(c.clone())));
-        }
-        if chosen.len() == count {
-            return Ok(chosen);
-        }
-        refuse(
-            ErrorKind::Conflict,
-            format!("could not draw {count} random codes that differ from the file's; raise codes.length"),
-        )
+        self.draw_unused(tx, &shape, count, &mut named.clone()).await
     }
 }
 

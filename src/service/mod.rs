@@ -1,6 +1,7 @@
 //! The spec's API: the only door to the store. Every mutating call checks who is acting here, not in the UI.
 
 mod access;
+mod bulk;
 mod codes;
 mod demo;
 mod doctor;
@@ -271,6 +272,7 @@ impl Service {
     /// revoked since the operator signed in (and committed before this transaction read it) refuses the change.
     async fn begin_admin_write(&self) -> Result<(Tx, Operator)> {
         let signed_in = self.require_admin()?;
+        self.recover_jobs().await?;
         let mut tx = self.db.begin_write().await?;
         let fresh = crate::store::users::with_role(tx.exec(), signed_in.user.id).await?;
         match fresh.map(|u| Operator { user: u.user, role: u.role }) {

@@ -1,6 +1,7 @@
 //! Opening the database named by a URL, learning what it is ([`Layout`]), and write transactions.
 
 use crate::error::{Error, Result};
+use crate::store::job_lock::{self, JobLock};
 use crate::store::layout::{Backend, Layout, SchemaName};
 use crate::store::{Exec, Sql, attach};
 use sqlx::postgres::PgRow;
@@ -8,6 +9,7 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::SqliteRow;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{ConnectOptions as _, Connection, FromRow, PgConnection, PgPool, Postgres, Sqlite, SqlitePool, Transaction};
+use std::path::PathBuf;
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -38,6 +40,8 @@ enum Pools {
     Sqlite {
         pool: SqlitePool,
         writer: SqlitePool,
+        /// The lock file of bulk jobs (see [`job_lock`]).
+        jobs: PathBuf,
     },
     Postgres(PgPool),
 }
@@ -196,13 +200,23 @@ impl Db {
             // load, waits of a second or more for one redemption. On one connection they queue in order instead,
             // and only writers of other processes meet the busy timeout. Waiting for it longer than the busy
             // timeout fails the same way as waiting for the lock would.
+            let jobs = job_lock::path_for(connect.get_filename());
             let writer = SqlitePoolOptions::new()
                 .max_connections(1)
                 .test_before_acquire(false)
                 .acquire_timeout(options.busy_timeout)
                 .connect_lazy_with(connect);
-            let layout = Layout::new(Backend::Sqlite, schema, crate::store::layout::Mode::Standalone);
-            Ok(Db { layout: Arc::new(layout), pools: Pools::Sqlite { pool, writer }, read_only })
+            let mut layout = Layout::new(Backend::Sqlite, schema, crate::store::layout::Mode::Standalone);
+            if read_only {
+                // Not migrated by this reader: the jobs' tables are there only if a writer made them.
+                let (exists,): (bool,) = sqlx::query_as(
+                    "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'refcodes_jobs')",
+                )
+                .fetch_one(&pool)
+                .await?;
+                layout.bulk_jobs = exists;
+            }
+            Ok(Db { layout: Arc::new(layout), pools: Pools::Sqlite { pool, writer, jobs }, read_only })
         } else {
             Err(Error::Config(format!(
                 "unsupported database URL {}: use sqlite://PATH or postgres://USER@HOST/DB",
@@ -283,9 +297,25 @@ impl Db {
         }
     }
 
+    /// SQLite: the bulk job lock if no one holds it (`None` on PostgreSQL, which runs no jobs).
+    pub fn try_job_lock(&self) -> Result<Option<JobLock>> {
+        match &self.pools {
+            Pools::Sqlite { jobs, .. } => job_lock::try_lock(jobs),
+            Pools::Postgres(_) => Ok(None),
+        }
+    }
+
+    /// SQLite: the bulk job lock, waiting for a running job as long as for the write lock.
+    pub async fn job_lock(&self) -> Result<JobLock> {
+        let Pools::Sqlite { writer, jobs, .. } = &self.pools else {
+            unreachable!("bulk jobs run on SQLite only");
+        };
+        job_lock::lock(jobs, writer.options().get_acquire_timeout()).await
+    }
+
     pub async fn close(&self) {
         match &self.pools {
-            Pools::Sqlite { pool, writer } => {
+            Pools::Sqlite { pool, writer, .. } => {
                 writer.close().await;
                 pool.close().await;
             }

@@ -80,8 +80,8 @@ pub async fn finding(exec: Exec<'_>, kind: FindingKind) -> Result<Option<Finding
 /// many codes changed.
 pub async fn recount_all(exec: Exec<'_>) -> Result<u64, sqlx::Error> {
     let sql = exec.sql(
-        "UPDATE {codes} AS c SET number_of_uses = (SELECT count(*) FROM {usage} u WHERE u.{code_ref} = c.{code_key}) \
-         WHERE c.number_of_uses <> (SELECT count(*) FROM {usage} u WHERE u.{code_ref} = c.{code_key})",
+        "UPDATE {codes_table} AS c SET number_of_uses = (SELECT count(*) FROM {usage_table} u WHERE u.{code_ref} = c.{code_key}) \
+         WHERE c.number_of_uses <> (SELECT count(*) FROM {usage_table} u WHERE u.{code_ref} = c.{code_key})",
     );
     exec.execute(&sql).await
 }

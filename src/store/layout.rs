@@ -165,6 +165,30 @@ impl Table {
     }
 }
 
+/// SQLite's codes as every read sees them: without the rows an unfinished bulk job hides (`store::jobs`). The
+/// first test is one lookup per statement, true unless a job hides rows, so a row is checked only while one does,
+/// by one search of the jobs' primary key per hiding job; both test the key alone, which every index holds, so
+/// covering indexes still cover. (Written as `job_id IN`: with a join, SQLite scanned the lists for each row.)
+macro_rules! visible {
+    ($table:literal, $key:literal, $hint:literal) => {
+        concat!(
+            "(SELECT * FROM ",
+            $table,
+            " v",
+            $hint,
+            " WHERE NOT EXISTS (SELECT 1 FROM refcodes_jobs WHERE hides) OR NOT EXISTS (SELECT 1 FROM \
+             refcodes_job_codes h WHERE h.job_id IN (SELECT id FROM refcodes_jobs WHERE hides) AND h.code_id = v.",
+            $key,
+            "))"
+        )
+    };
+}
+const VISIBLE_CODES: &str = visible!("phoenix_kit_referral_codes", "id", "");
+/// The same, read by a scan of the table rather than along an index (see `page.rs`).
+const VISIBLE_CODES_NOT_INDEXED: &str = visible!("phoenix_kit_referral_codes", "id", " NOT INDEXED");
+/// Usage records of visible codes.
+const VISIBLE_USAGE: &str = visible!("phoenix_kit_referral_code_usage", "code_id", "");
+
 /// The database's description; see the module documentation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Layout {
@@ -181,6 +205,9 @@ pub struct Layout {
     /// The owner made the trigram index `doctor --indexes` suggests (PhoenixKit): a text filter that few codes
     /// match is answered from it (see `page.rs`). Read when the database is opened.
     pub text_index: bool,
+    /// SQLite: the tables of bulk jobs exist (migration 0006), so reads leave out the codes a job hides. A file
+    /// opened read-only that an older refcodes made has none, and no job either.
+    pub bulk_jobs: bool,
     /// Qualified table names, in the order of [`Table::ALL`].
     tables: Vec<String>,
 }
@@ -202,6 +229,7 @@ impl Layout {
             settings_uuid: false,
             email_type: None,
             text_index: false,
+            bulk_jobs: backend == Backend::Sqlite,
             tables,
         }
     }
@@ -243,9 +271,15 @@ impl Layout {
     pub fn token(&self, name: &str) -> &str {
         let uuid = self.uuid_keys();
         let pick = |int: &'static str, uuid_name: &'static str| if uuid { uuid_name } else { int };
+        let hidden_by_jobs = self.bulk_jobs;
         match name {
-            "codes" => self.table(Table::Codes),
-            "usage" => self.table(Table::Usage),
+            // What reads see: on SQLite, the rows no unfinished bulk job hides (see `store::jobs`).
+            "codes" if hidden_by_jobs => VISIBLE_CODES,
+            "codes_scan" if hidden_by_jobs => VISIBLE_CODES_NOT_INDEXED,
+            "usage" if hidden_by_jobs => VISIBLE_USAGE,
+            // What writes change: the tables themselves.
+            "codes" | "codes_table" | "codes_scan" => self.table(Table::Codes),
+            "usage" | "usage_table" => self.table(Table::Usage),
             "users" => self.table(Table::Users),
             "roles" => self.table(Table::Roles),
             "assignments" => self.table(Table::Assignments),
@@ -322,7 +356,8 @@ mod tests {
         assert_eq!(uuid.token("codes"), "\"auth\".phoenix_kit_referral_codes");
         assert_eq!(uuid.token("code_ref"), "code_uuid");
         let own = Layout::new(Backend::Sqlite, SchemaName::default(), Mode::Standalone);
-        assert_eq!(own.token("codes"), "phoenix_kit_referral_codes");
+        assert!(own.token("codes").starts_with("(SELECT * FROM phoenix_kit_referral_codes v WHERE"));
+        assert_eq!(own.token("codes_table"), "phoenix_kit_referral_codes");
         assert_eq!(own.token("used_by"), "used_by");
     }
 }

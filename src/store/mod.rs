@@ -4,6 +4,7 @@
 
 mod attach;
 mod db;
+pub mod job_lock;
 mod keys;
 pub mod layout;
 mod migrate;
@@ -11,6 +12,7 @@ mod sql;
 
 pub mod codes;
 pub mod doctor;
+pub mod jobs;
 pub mod page;
 pub mod redeem;
 pub mod settings;

@@ -112,7 +112,7 @@ fn page_sql(exec: &Exec<'_>, query: &CodeQuery, now: DateTime<Utc>, reach: Reach
     sql.push(CODE_COLUMNS).push(EMAILS).push(" FROM (SELECT c.{code_key} FROM ");
     match reach {
         Reach::Ordered | Reach::Search(_) => sql.push("{codes} c"),
-        Reach::Scan => sql.push("{codes} c NOT INDEXED"),
+        Reach::Scan => sql.push("{codes_scan} c"),
         // SQLite reads the first keys from the sort's covering index, then their rows. PostgreSQL gets the rows
         // themselves: given the keys to join, it misjudged how many codes the filter keeps and scanned them all.
         Reach::Probe if exec.backend() == Backend::Postgres => {

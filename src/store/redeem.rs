@@ -29,7 +29,7 @@ pub type Redemption<'a> = (&'a str, UserId, DateTime<Utc>);
 
 /// Appends the conditional update that takes a use of the code.
 fn push_take_use(sql: &mut Sql, code: &str, user: UserId, now: DateTime<Utc>) {
-    sql.push("UPDATE {codes} AS c SET number_of_uses = c.number_of_uses + 1 WHERE ");
+    sql.push("UPDATE {codes_table} AS c SET number_of_uses = c.number_of_uses + 1 WHERE ");
     push_lookup(sql, code);
     sql.push(" AND c.status AND c.number_of_uses < c.max_uses AND (c.expiration_date IS NULL OR c.expiration_date > ")
         .bind(now)
@@ -52,7 +52,7 @@ pub fn sqlite_script(exec: &Exec<'_>, redemptions: &[Redemption<'_>]) -> Sql {
     for (i, &(code, user, now)) in redemptions.iter().enumerate() {
         sql.push(if i == 0 { "" } else { "; " });
         push_take_use(&mut sql, code, user, now);
-        sql.push("; INSERT INTO {usage} ({code_ref}, {used_by}, date_used) SELECT c.{code_key}, ")
+        sql.push("; INSERT INTO {usage_table} ({code_ref}, {used_by}, date_used) SELECT c.{code_key}, ")
             .bind(user)
             .push(", ")
             .bind(now)
@@ -94,7 +94,7 @@ pub async fn redeem(mut exec: Exec<'_>, code: &str, user: UserId, now: DateTime<
 /// The record of a use taken, unless the user has one for the code already.
 fn record_sql(exec: &Exec<'_>, code_id: CodeId, user: UserId, now: DateTime<Utc>) -> Sql {
     let layout = exec.layout().clone();
-    let mut sql = exec.sql("INSERT INTO {usage} (");
+    let mut sql = exec.sql("INSERT INTO {usage_table} (");
     if layout.uuid_keys() {
         sql.push("{usage_key}, ");
     }

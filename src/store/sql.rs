@@ -410,7 +410,7 @@ mod tests {
 
     #[test]
     fn tokens_become_the_layouts_names() {
-        let sql = Sql::new(&sqlite(), "SELECT c.{code_key} FROM {codes} c WHERE c.{created_by} = ").and("", 1i64);
+        let sql = Sql::new(&sqlite(), "SELECT c.{code_key} FROM {codes_table} c WHERE c.{created_by} = ").and("", 1i64);
         assert_eq!(sql.text(), "SELECT c.id FROM phoenix_kit_referral_codes c WHERE c.created_by = $1");
     }
 

@@ -86,7 +86,7 @@ pub async fn totals_for_code(
 
 /// Inserts many usage records in one statement (history, as the demo writes it on refcodes' own schema).
 pub async fn insert_history(exec: Exec<'_>, rows: &[(CodeId, UserId, DateTime<Utc>)]) -> Result<u64, sqlx::Error> {
-    let mut sql = exec.sql("INSERT INTO {usage} ({code_ref}, {used_by}, date_used) VALUES ");
+    let mut sql = exec.sql("INSERT INTO {usage_table} ({code_ref}, {used_by}, date_used) VALUES ");
     for (i, (code, user, at)) in rows.iter().enumerate() {
         sql.push(if i == 0 { "(" } else { ", (" });
         sql.bind(*code).push(", ").bind(*user).push(", ").bind(*at).push(")");
