@@ -71,6 +71,7 @@ const CAMPAIGNS: [(&str, &str); 10] = [
     ("STAFF", "Employee referrals"),
     ("CREATOR", "Influencer program"),
 ];
+/// Rows per transaction; each statement writes at most [`codes::INSERT_BATCH`] of them (see there why).
 const BATCH: usize = 1000;
 /// SQLite page cache while writing the codes and their usage: a million codes and eight million usage records
 /// spread over indexes far larger than the default 2 MB, and each batch touches pages all over them.
@@ -113,7 +114,9 @@ impl Service {
                 })
                 .collect();
             let (mut tx, _) = self.begin_admin_write().await?;
-            user_ids.extend(users::insert_many(tx.exec(), &rows).await?);
+            for chunk in rows.chunks(codes::INSERT_BATCH) {
+                user_ids.extend(users::insert_many(tx.exec(), chunk).await?);
+            }
             tx.commit().await?;
             progress.advance(rows.len() as u64);
         }
@@ -161,7 +164,10 @@ impl Service {
                     }
                 })
                 .collect();
-            let created = codes::insert(tx.exec(), &batch).await?;
+            let mut created = Vec::with_capacity(batch.len());
+            for chunk in batch.chunks(codes::INSERT_BATCH) {
+                created.extend(codes::insert(tx.exec(), chunk).await?);
+            }
             let mut rows: Vec<(CodeId, UserId, DateTime<Utc>)> = Vec::new();
             for code in &created {
                 let most = (code.max_uses as usize).min(user_ids.len());
@@ -176,7 +182,7 @@ impl Service {
                     rows.push((code.id, user_ids[k], code.date_created + Duration::seconds(rng.random_range(0..span))));
                 }
             }
-            for chunk in rows.chunks(BATCH) {
+            for chunk in rows.chunks(codes::INSERT_BATCH) {
                 usage_records += usage::insert_history(tx.exec(), chunk).await?;
             }
             let ids: Vec<CodeId> = created.iter().map(|c| c.id).collect();
