@@ -685,3 +685,43 @@ async fn check_list_valid_codes_includes_never_expiring_ones(db: &TestDb) {
     let valid: Vec<String> = h.owner.list_valid_codes().await.unwrap().into_iter().map(|c| c.code).collect();
     assert_eq!(valid, ["BRAVO"]);
 }
+
+every!(an_edit_of_a_changed_code_is_a_conflict, check_an_edit_of_a_changed_code_is_a_conflict);
+async fn check_an_edit_of_a_changed_code_is_a_conflict(db: &TestDb) {
+    let h = db.harness().await;
+    h.enable_system().await;
+    let opened = h.code("SHARED", 10).await;
+    // Two admins open the same code; the first saves.
+    let first = CodeChanges { description: Some("First admin".into()), ..CodeChanges::default() };
+    let saved = h.owner.update_code_if_unchanged(&opened, &first).await.unwrap();
+    assert_eq!(saved.description, "First admin");
+    assert_ne!(saved.version(), opened.version(), "an edit makes another version");
+
+    let second = CodeChanges { description: Some("Second admin".into()), ..CodeChanges::default() };
+    let refusal =
+        refused(h.owner.update_code_if_unchanged(&opened, &second).await, ErrorKind::Conflict, "a stale edit");
+    assert_eq!(refusal.fields.len(), 1, "{refusal:?}");
+    assert_eq!(refusal.fields[0].field, "description");
+    assert!(
+        refusal.fields[0].message.contains("\"First admin\"")
+            && refusal.fields[0].message.contains("\"Test code SHARED\""),
+        "both values: {refusal:?}"
+    );
+    assert_eq!(h.owner.get_code(opened.id).await.unwrap().description, "First admin", "nothing was written");
+
+    // A redemption is no edit: the code read before it still saves.
+    let fresh = h.owner.get_code(opened.id).await.unwrap();
+    let user = h.add_user("user@example.com", None).await;
+    h.base.use_code("SHARED", user.id).await.unwrap();
+    let third = CodeChanges { max_uses: Some(20), ..CodeChanges::default() };
+    let saved = h.owner.update_code_if_unchanged(&fresh, &third).await.unwrap();
+    assert_eq!((saved.max_uses, saved.number_of_uses), (20, 1));
+    assert_eq!(saved.version(), h.owner.get_code(opened.id).await.unwrap().version(), "read back, the same version");
+
+    // Overwriting is saving over the code as it is now.
+    let now = h.owner.get_code(opened.id).await.unwrap();
+    assert_eq!(h.owner.update_code_if_unchanged(&now, &second).await.unwrap().description, "Second admin");
+
+    // The plain update still lets the last write win.
+    assert_eq!(h.owner.update_code(&opened, &first).await.unwrap().description, "First admin");
+}

@@ -185,11 +185,35 @@ impl Service {
         Ok((new, config))
     }
 
-    /// The spec's `update_code`: rules apply only to the fields that change.
+    /// The spec's `update_code`: rules apply only to the fields that change. The last write wins: see
+    /// [`Service::update_code_if_unchanged`] for an edit that must not overwrite another's.
     pub async fn update_code(&self, current: &ReferralCode, changes: &CodeChanges) -> Result<ReferralCode> {
+        self.write_code(current, changes, false).await
+    }
+
+    /// Like [`Service::update_code`], but refused with `conflict` when any field an admin edits (see
+    /// [`ReferralCode::edited_fields`]) differs in the database from `current`, the code as it was read: checked in
+    /// the write's transaction, with the row locked, so a change by another admin is never silently overwritten.
+    /// The refusal names each changed field with both values.
+    pub async fn update_code_if_unchanged(
+        &self,
+        current: &ReferralCode,
+        changes: &CodeChanges,
+    ) -> Result<ReferralCode> {
+        self.write_code(current, changes, true).await
+    }
+
+    async fn write_code(&self, current: &ReferralCode, changes: &CodeChanges, unchanged: bool) -> Result<ReferralCode> {
         self.require_admin()?;
         let update = self.change_code(current, changes).await?;
         let (mut tx, operator) = self.begin_admin_write().await?;
+        if unchanged {
+            let now = codes::get_locked(tx.exec(), current.id).await?.ok_or_else(|| not_found(&current.code))?;
+            let changed = current.changed_in(&now);
+            if !changed.is_empty() {
+                return Err(changed_since_read(&current.code, &changed));
+            }
+        }
         if let Some(beneficiary) = update.beneficiary {
             self.check_beneficiary(&mut tx, beneficiary).await?;
         }
@@ -428,6 +452,26 @@ fn code_taken(code: &str) -> Error {
         kind: ErrorKind::Conflict,
         message: format!("code {code} exists already; choose another (e.g. {code}-2)"),
         fields: vec![FieldError { field: "code", message: format!("{code} exists already; choose another") }],
+    }
+    .into()
+}
+
+/// The `conflict` of an edit whose code another write changed since it was read: each field with both values.
+fn changed_since_read(code: &str, changed: &[(&'static str, String, String)]) -> Error {
+    let fields: Vec<FieldError> = changed
+        .iter()
+        .map(|(field, was, now)| FieldError {
+            field,
+            message: format!("now {}, was {} when read", shown(now), shown(was)),
+        })
+        .collect();
+    let list = fields.iter().map(|f| format!("{} is {}", f.field, f.message)).collect::<Vec<_>>().join("; ");
+    Refusal {
+        kind: ErrorKind::Conflict,
+        message: format!(
+            "code {code} changed since it was read ({list}); read it again, or update without the check to overwrite"
+        ),
+        fields,
     }
     .into()
 }

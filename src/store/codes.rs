@@ -122,6 +122,16 @@ pub async fn existing(exec: Exec<'_>, codes: &[String]) -> Result<Vec<String>, s
     Ok(exec.fetch_all::<(String,)>(&sql).await?.into_iter().map(|(c,)| c).collect())
 }
 
+/// A code locked until the transaction ends, so a check of it holds when the update after it writes (SQLite's
+/// `BEGIN IMMEDIATE` already holds the only write lock).
+pub async fn get_locked(exec: Exec<'_>, id: CodeId) -> Result<Option<ReferralCode>, sqlx::Error> {
+    let mut sql = select_codes(&exec).and(" WHERE c.{code_key} = ", id);
+    if exec.backend() == Backend::Postgres {
+        sql.push(" FOR UPDATE OF c");
+    }
+    exec.fetch_optional(&sql).await
+}
+
 pub async fn update(exec: Exec<'_>, id: CodeId, changes: &CodeUpdate) -> Result<Option<ReferralCode>, sqlx::Error> {
     if changes.is_empty() {
         return get(exec, id).await;
