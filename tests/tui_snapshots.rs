@@ -312,6 +312,15 @@ fn confirm_delete() {
 }
 
 #[test]
+fn form_save_conflict() {
+    snap("form_conflict", common::form_conflict, |m| {
+        settled(m);
+        let confirm = m.confirm.as_ref().expect("a question");
+        assert!(!confirm.on_confirm && confirm.alternative.is_some(), "Cancel highlighted, Reload offered");
+    });
+}
+
+#[test]
 fn confirm_discard_form() {
     snap("confirm_discard", common::confirm_discard, |m| {
         settled(m);

@@ -200,6 +200,7 @@ fn deactivating_marked_codes_asks_with_the_count_hidden_by_the_filter() {
             confirm_label: "Deactivate".into(),
             on_confirm: false,
             then: Confirmed::Bulk { action: BulkAction::Deactivate, selection: selection(1, 12), codes: 12 },
+            alternative: None,
         })
     );
 

@@ -698,6 +698,18 @@ pub fn form_edit(size: (u16, u16)) -> Dash {
     dash
 }
 
+/// A save that met another admin's change of the code since the form opened: both values, reload or overwrite.
+pub fn form_conflict(size: (u16, u16)) -> Dash {
+    let mut dash = form_edit(size);
+    dash.ctrl('u').type_text("Spring newsletter, second wave").ctrl('s');
+    let mut theirs = dash.db.rows.iter().find(|r| r.code.code == "SPRING25").expect("SPRING25").clone();
+    theirs.code.description = "Spring newsletter (ends early)".into();
+    theirs.code.max_uses = 60;
+    let save = dash.model.saves;
+    dash.send(Msg::SaveConflict { save, theirs });
+    dash
+}
+
 /// A save the service refused: the code exists already; the message stands under the field.
 pub fn form_refused(size: (u16, u16)) -> Dash {
     let mut dash = Dash::new(size, Db::sample());

@@ -3,7 +3,7 @@
 
 use super::model::{BulkAction, Failure, StatsData};
 use super::msg::{Cmd, Msg};
-use crate::domain::CodeFilter;
+use crate::domain::{CodeFilter, ErrorKind};
 use crate::service::Service;
 use std::sync::{Arc, Mutex, MutexGuard};
 use tokio::sync::mpsc::UnboundedSender;
@@ -151,7 +151,14 @@ async fn perform(service: &Service, counted: &Mutex<Counted>, writes_at_start: u
         Cmd::RandomCode => Msg::RandomCode(service.generate_unique_code().await.map_err(failure)),
         Cmd::Create { save, input } => Msg::Saved { save, result: service.create_code(&input).await.map_err(failure) },
         Cmd::Update { save, current, changes } => {
-            Msg::Saved { save, result: service.update_code(&current, &changes).await.map_err(failure) }
+            match service.update_code_if_unchanged(&current, &changes).await {
+                Err(err) if err.kind() == Some(ErrorKind::Conflict) => match service.get_code_row(current.id).await {
+                    // The code is no longer as the form opened it: the form asks what to do.
+                    Ok(theirs) if !current.changed_in(&theirs.code).is_empty() => Msg::SaveConflict { save, theirs },
+                    _ => Msg::Saved { save, result: Err(failure(err)) },
+                },
+                result => Msg::Saved { save, result: result.map_err(failure) },
+            }
         }
         Cmd::Describe { action, selection, visible } => {
             let result = service.describe_selection(&selection, &visible).await.map_err(failure);

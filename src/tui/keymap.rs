@@ -153,6 +153,7 @@ actions! {
     Yes = "yes", false, "confirm";
     No = "no", false, "cancel";
     SwitchChoice = "switch_choice", false, "move between the choices";
+    Alternative = "alternative", false, "the dialog's third choice (such as Reload)";
 }
 
 /// A key as the configuration writes it: `j`, `G`, `ctrl-d`, `shift-tab`, `enter`, `pagedown`, `space`, `?`.

@@ -409,6 +409,14 @@ pub enum Confirmed {
         codes: i64,
     },
     DiscardForm,
+    /// Save the form over the code as another write left it (`theirs`): the fields typed in the form win.
+    OverwriteForm {
+        theirs: CodeRow,
+    },
+    /// Open the form again on the code as another write left it; what was typed is dropped.
+    ReloadForm {
+        theirs: CodeRow,
+    },
     /// A setting that changes every registration at once.
     Setting {
         key: crate::domain::settings::SettingKey,
@@ -424,6 +432,8 @@ pub struct ConfirmState {
     /// Whether the highlighted choice is the confirming one; it starts on cancel.
     pub on_confirm: bool,
     pub then: Confirmed,
+    /// A third choice beside cancel and confirm, with its own key: its label and what it does.
+    pub alternative: Option<(String, Confirmed)>,
 }
 
 /// The header's figures.

@@ -50,6 +50,11 @@ pub enum Msg {
         save: u64,
         result: Result<ReferralCode, Failure>,
     },
+    /// Save number `save` was refused because another write changed the code since the form opened: the code now.
+    SaveConflict {
+        save: u64,
+        theirs: CodeRow,
+    },
     /// The selection of a bulk action, counted, ready to confirm.
     Described {
         action: BulkAction,

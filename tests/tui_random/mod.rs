@@ -21,7 +21,7 @@ use refcodes::tui::{update, view};
 use std::collections::BTreeSet;
 
 /// Keys people press, and some nobody would.
-const KEYS: [&str; 45] = [
+const KEYS: [&str; 46] = [
     "f",
     "F",
     "!",
@@ -67,6 +67,8 @@ const KEYS: [&str; 45] = [
     "y",
     "z",
     "é",
+    // Appended, so the recorded sequences in tests/tui_fuzz.rs still press the keys they were found with.
+    "a",
 ];
 
 #[derive(Debug, Clone)]
@@ -180,6 +182,14 @@ impl Table {
                 let mut row = code(self.first + self.len);
                 row.code.code = input.code.clone().unwrap_or_default();
                 Msg::Saved { save: *save, result: reply(offline, row.code) }
+            }
+            // Every other save meets another admin's change of the code.
+            Cmd::Update { save, current, .. } if !offline && save % 2 == 0 => {
+                let code = ReferralCode { description: "Changed by another admin".into(), ..current.clone() };
+                Msg::SaveConflict {
+                    save: *save,
+                    theirs: CodeRow { code, created_by_email: None, beneficiary_email: None },
+                }
             }
             Cmd::Update { save, current, .. } => Msg::Saved { save: *save, result: reply(offline, current.clone()) },
             Cmd::Describe { action, selection, .. } => {

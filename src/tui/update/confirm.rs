@@ -3,6 +3,7 @@
 
 use super::notify::{fail, info, online};
 use super::refresh::refresh;
+use super::{form, open};
 use crate::domain::Selection;
 use crate::service::Tally;
 use crate::tui::keymap::Action;
@@ -72,6 +73,7 @@ pub fn described(
         confirm_label: label.to_string(),
         on_confirm: false,
         then: Confirmed::Bulk { action, selection, codes: n },
+        alternative: None,
     });
     Vec::new()
 }
@@ -90,10 +92,12 @@ pub fn withdraw_if_stale(model: &mut Model) {
 
 pub fn key(model: &mut Model, action: Option<Action>) -> Vec<Cmd> {
     let Some(state) = model.confirm.as_mut() else { return Vec::new() };
-    let go = match action {
-        Some(Action::Yes) => true,
-        Some(Action::No) => false,
-        Some(Action::Accept) => state.on_confirm,
+    let choice = match action {
+        Some(Action::Yes) => Choice::Confirm,
+        Some(Action::No) => Choice::Cancel,
+        Some(Action::Accept) if state.on_confirm => Choice::Confirm,
+        Some(Action::Accept) => Choice::Cancel,
+        Some(Action::Alternative) if state.alternative.is_some() => Choice::Alternative,
         Some(Action::SwitchChoice) => {
             state.on_confirm = !state.on_confirm;
             return Vec::new();
@@ -101,10 +105,13 @@ pub fn key(model: &mut Model, action: Option<Action>) -> Vec<Cmd> {
         _ => return Vec::new(),
     };
     let Some(state) = model.confirm.take() else { return Vec::new() };
-    if !go {
-        return Vec::new();
-    }
-    match state.then {
+    let then = match (choice, state.alternative) {
+        (Choice::Cancel, _) => return Vec::new(),
+        (Choice::Confirm, _) => state.then,
+        (Choice::Alternative, Some((_, then))) => then,
+        (Choice::Alternative, None) => return Vec::new(),
+    };
+    match then {
         Confirmed::Bulk { action, selection, .. } => vec![Cmd::Bulk { action, selection }],
         Confirmed::DiscardForm => {
             model.form = None;
@@ -115,7 +122,19 @@ pub fn key(model: &mut Model, action: Option<Action>) -> Vec<Cmd> {
             model.settings.saving = true;
             vec![Cmd::SetSetting { key, value }]
         }
+        Confirmed::OverwriteForm { theirs } => form::overwrite(model, theirs),
+        Confirmed::ReloadForm { theirs } => {
+            model.picker = None;
+            open::open_edit(model, &theirs)
+        }
     }
+}
+
+#[derive(Clone, Copy)]
+enum Choice {
+    Cancel,
+    Confirm,
+    Alternative,
 }
 
 pub fn bulk_done(model: &mut Model, action: BulkAction, result: Result<i64, Failure>) -> Vec<Cmd> {

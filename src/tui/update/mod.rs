@@ -85,6 +85,7 @@ fn dispatch(model: &mut Model, msg: Msg) -> Vec<Cmd> {
         Msg::Users { generation, result } => overlays::users_found(model, generation, result),
         Msg::RandomCode(result) => form::random_code(model, result),
         Msg::Saved { save, result } => form::saved(model, save, result),
+        Msg::SaveConflict { save, theirs } => form::conflict(model, save, theirs),
         Msg::Described { action, selection, result } => confirm::described(model, action, selection, result),
         Msg::BulkDone { action, result } => confirm::bulk_done(model, action, result),
         Msg::SettingSaved(result) => screens::setting_saved(model, result),

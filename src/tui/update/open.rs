@@ -96,6 +96,7 @@ pub fn discard_form(model: &mut Model) -> Vec<Cmd> {
         confirm_label: "Discard".into(),
         on_confirm: false,
         then: Confirmed::DiscardForm,
+        alternative: None,
     });
     Vec::new()
 }

@@ -107,6 +107,7 @@ pub fn settings_key(model: &mut Model, action: Option<Action>, key: &KeyEvent) -
                             confirm_label: label.to_string(),
                             on_confirm: false,
                             then: Confirmed::Setting { key: key_at_cursor, value },
+                            alternative: None,
                         });
                         return Vec::new();
                     }

@@ -211,7 +211,9 @@ pub fn log(model: &Model, scroll: usize, frame: &mut Frame, area: Rect) {
 
 pub fn confirm(model: &Model, confirm: &ConfirmState, frame: &mut Frame, area: Rect) {
     let theme = &model.options.theme;
-    let rect = popup(frame, area, 60, 8);
+    // Room for the message as wrapped (a conflict lists its fields), at least the usual 8 rows.
+    let rows: usize = confirm.message.lines().map(|l| l.chars().count().div_ceil(56).max(1)).sum();
+    let rect = popup(frame, area, 60, (rows as u16).saturating_add(4).max(8));
     let block = Block::bordered().title(Line::styled(format!(" {} ", confirm.title), theme.error()));
     let inner = block.inner(rect);
     frame.render_widget(block, rect);
@@ -220,11 +222,11 @@ pub fn confirm(model: &Model, confirm: &ConfirmState, frame: &mut Frame, area: R
     let chosen = Style::default().add_modifier(Modifier::REVERSED | Modifier::BOLD);
     let (yes, no) = if confirm.on_confirm { (chosen, Style::default()) } else { (Style::default(), chosen) };
     let key = key_names(model, Mode::Confirm);
-    let line = Line::from(vec![
-        Span::styled(format!(" Cancel ({}) ", key(Action::No)), no),
-        Span::raw("   "),
-        Span::styled(format!(" {} ({}) ", confirm.confirm_label, key(Action::Yes)), yes),
-    ])
-    .centered();
+    let mut spans = vec![Span::styled(format!(" Cancel ({}) ", key(Action::No)), no)];
+    if let Some((label, _)) = &confirm.alternative {
+        spans.extend([Span::raw("  "), Span::raw(format!(" {label} ({}) ", key(Action::Alternative)))]);
+    }
+    spans.extend([Span::raw("   "), Span::styled(format!(" {} ({}) ", confirm.confirm_label, key(Action::Yes)), yes)]);
+    let line = Line::from(spans).centered();
     frame.render_widget(line, buttons);
 }
