@@ -321,6 +321,15 @@ fn form_save_conflict() {
 }
 
 #[test]
+fn confirm_large_delete() {
+    snap("confirm_large_delete", common::confirm_large_delete, |m| {
+        settled(m);
+        let confirm = m.confirm.as_ref().expect("a question");
+        assert_eq!((confirm.must_type, confirm.typed.as_str()), (Some(22), "2"));
+    });
+}
+
+#[test]
 fn confirm_discard_form() {
     snap("confirm_discard", common::confirm_discard, |m| {
         settled(m);

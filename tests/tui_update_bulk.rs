@@ -9,7 +9,7 @@ use common::*;
 use refcodes::domain::{CodeFilter, CodeId, CodeStatus, ErrorKind, ReferralCode, Selection};
 use refcodes::service::Tally;
 use refcodes::tui::keymap::Mode;
-use refcodes::tui::model::{BulkAction, ConfirmState, Confirmed, Failure, Level, Marks, Model};
+use refcodes::tui::model::{BulkAction, ConfirmState, Confirmed, Described, Failure, Level, Marks, Model};
 use refcodes::tui::msg::{Cmd, Msg};
 use refcodes::tui::update;
 use std::collections::BTreeSet;
@@ -26,8 +26,26 @@ fn selection(from: i64, to: i64) -> Selection {
     Selection::Ids(ids(from, to))
 }
 
+/// The answer to the first count (token 1) of a model: the selection's first codes named as the made-up table
+/// names them.
 fn described(action: BulkAction, selection: Selection, codes: i64, usage_records: i64, hidden: i64) -> Msg {
-    Msg::Described { action, selection, result: Ok((Tally { codes, usage_records }, hidden)) }
+    described_for(1, action, selection, codes, usage_records, hidden)
+}
+
+fn described_for(
+    token: u64,
+    action: BulkAction,
+    selection: Selection,
+    codes: i64,
+    usage_records: i64,
+    hidden: i64,
+) -> Msg {
+    let first = match &selection {
+        Selection::Ids(ids) => ids.iter().take(3).map(|id| format!("CODE{:04}", id.0.int().unwrap())).collect(),
+        Selection::Matching(_) => vec!["CODE0001".into(), "CODE0002".into(), "CODE0003".into()],
+    };
+    let tally = Tally { codes, usage_records };
+    Msg::Described { token, action, selection, result: Ok(Described { tally, hidden, first }) }
 }
 
 fn bulk(action: BulkAction, selection: Selection) -> Cmd {
@@ -104,11 +122,14 @@ fn ctrl_a_marks_every_matching_code_without_fetching_one() {
     let all = Selection::Matching(ab.clone());
     assert_eq!(
         press(&mut m, "x"),
-        vec![Cmd::Describe { action: BulkAction::Deactivate, selection: all.clone(), visible: ab.clone() }]
+        vec![Cmd::Describe { token: 1, action: BulkAction::Deactivate, selection: all.clone(), visible: ab.clone() }]
     );
     assert_eq!(send(&mut m, described(BulkAction::Deactivate, all.clone(), 38, 0, 0)), vec![]);
     let confirm = m.confirm.clone().expect("a question");
-    assert_eq!(confirm.message, "Deactivate 38 marked codes?", "the count of the moment, one code more by now");
+    assert_eq!(
+        confirm.message, "Deactivate 38 marked codes (CODE0001, CODE0002, CODE0003 and 35 more)?",
+        "the count of the moment, one code more by now"
+    );
     assert_eq!(confirm.then, Confirmed::Bulk { action: BulkAction::Deactivate, selection: all.clone(), codes: 38 });
     assert_eq!(press(&mut m, "y"), vec![bulk(BulkAction::Deactivate, all)]);
     send(&mut m, Msg::BulkDone { action: BulkAction::Deactivate, result: Ok(38) });
@@ -129,14 +150,18 @@ fn every_matching_code_stays_marked_under_a_new_filter_which_the_question_counts
     let all = Selection::Matching(CodeFilter::default());
     assert_eq!(
         press(&mut m, "d"),
-        vec![Cmd::Describe { action: BulkAction::Delete, selection: all.clone(), visible: active }]
+        vec![Cmd::Describe { token: 1, action: BulkAction::Delete, selection: all.clone(), visible: active }]
     );
     send(&mut m, described(BulkAction::Delete, all, 1000, 12, 400));
     let message = &m.confirm.as_ref().expect("a question").message;
     assert!(
-        message.starts_with("Delete 1000 marked codes and their 12 usage records, 400 of them hidden"),
+        message.starts_with(
+            "Delete 1,000 marked codes (CODE0001, CODE0002, CODE0003 and 997 more) and their 12 usage records, 400 \
+             of them hidden"
+        ),
         "{message}"
     );
+    assert_eq!(m.confirm.as_ref().unwrap().must_type, Some(1000), "over 100 codes: the number is typed");
 }
 
 #[test]
@@ -188,7 +213,12 @@ fn deactivating_marked_codes_asks_with_the_count_hidden_by_the_filter() {
 
     assert_eq!(
         press(&mut m, "x"),
-        vec![Cmd::Describe { action: BulkAction::Deactivate, selection: selection(1, 12), visible: active.clone() }]
+        vec![Cmd::Describe {
+            token: 1,
+            action: BulkAction::Deactivate,
+            selection: selection(1, 12),
+            visible: active.clone()
+        }]
     );
     assert!(m.confirm.is_none(), "no question before the count");
     assert_eq!(send(&mut m, described(BulkAction::Deactivate, selection(1, 12), 12, 30, 3)), vec![]);
@@ -196,11 +226,15 @@ fn deactivating_marked_codes_asks_with_the_count_hidden_by_the_filter() {
         m.confirm,
         Some(ConfirmState {
             title: "Deactivate".into(),
-            message: "Deactivate 12 marked codes, 3 of them hidden by the filter?".into(),
+            message:
+                "Deactivate 12 marked codes (CODE0001, CODE0002, CODE0003 and 9 more), 3 of them hidden by the filter?"
+                    .into(),
             confirm_label: "Deactivate".into(),
             on_confirm: false,
             then: Confirmed::Bulk { action: BulkAction::Deactivate, selection: selection(1, 12), codes: 12 },
             alternative: None,
+            must_type: None,
+            typed: String::new(),
         })
     );
 
@@ -227,13 +261,14 @@ fn activating_marked_codes_asks_and_enter_starts_on_cancel() {
     assert_eq!(
         press(&mut m, "a"),
         vec![Cmd::Describe {
+            token: 1,
             action: BulkAction::Activate,
             selection: selection(1, 2),
             visible: CodeFilter::default()
         }]
     );
     send(&mut m, described(BulkAction::Activate, selection(1, 2), 2, 0, 0));
-    assert_eq!(m.confirm.as_ref().map(|c| c.message.as_str()), Some("Activate 2 marked codes?"));
+    assert_eq!(m.confirm.as_ref().map(|c| c.message.as_str()), Some("Activate 2 marked codes (CODE0001, CODE0002)?"));
     assert_eq!(press(&mut m, "enter"), vec![]);
     assert!(m.confirm.is_none());
     assert_eq!(marks(&m), [1, 2], "cancelling keeps the marks");
@@ -243,12 +278,13 @@ fn activating_marked_codes_asks_and_enter_starts_on_cancel() {
 fn activate_or_deactivate_one_unmarked_row_goes_without_a_question() {
     let mut m = loaded(1000);
     press(&mut m, "j");
-    for (key, action) in [("a", BulkAction::Activate), ("x", BulkAction::Deactivate)] {
+    for (token, (key, action)) in [(1, ("a", BulkAction::Activate)), (2, ("x", BulkAction::Deactivate))] {
         assert_eq!(
             press(&mut m, key),
-            vec![Cmd::Describe { action, selection: selection(2, 2), visible: CodeFilter::default() }]
+            vec![Cmd::Describe { token, action, selection: selection(2, 2), visible: CodeFilter::default() }]
         );
-        assert_eq!(send(&mut m, described(action, selection(2, 2), 1, 0, 0)), vec![bulk(action, selection(2, 2))]);
+        let answer = described_for(token, action, selection(2, 2), 1, 0, 0);
+        assert_eq!(send(&mut m, answer), vec![bulk(action, selection(2, 2))]);
         assert!(m.confirm.is_none(), "{action:?}");
     }
 }
@@ -281,8 +317,12 @@ fn t_with_marks_points_to_a_and_x() {
 fn delete_counts_codes_and_usage_records_then_asks_starting_on_cancel() {
     let mut m = loaded(1000);
     presses(&mut m, &["space", "space", "space"]);
-    let describe =
-        Cmd::Describe { action: BulkAction::Delete, selection: selection(1, 3), visible: CodeFilter::default() };
+    let describe = Cmd::Describe {
+        token: 1,
+        action: BulkAction::Delete,
+        selection: selection(1, 3),
+        visible: CodeFilter::default(),
+    };
     assert_eq!(press(&mut m, "d"), vec![describe]);
 
     let ask = |m: &mut Model| {
@@ -293,7 +333,8 @@ fn delete_counts_codes_and_usage_records_then_asks_starting_on_cancel() {
     let confirm = m.confirm.clone().unwrap();
     assert_eq!(
         confirm.message,
-        "Delete 3 marked codes and their 41 usage records? This can't be undone; deactivating keeps the history."
+        "Delete 3 marked codes (CODE0001, CODE0002, CODE0003) and their 41 usage records? This can't be undone; \
+         deactivating keeps the history."
     );
     assert_eq!(
         (confirm.title.as_str(), confirm.confirm_label.as_str(), confirm.on_confirm),
@@ -331,11 +372,16 @@ fn deleting_the_unmarked_row_still_asks() {
     let mut m = loaded(1000);
     assert_eq!(
         press(&mut m, "d"),
-        vec![Cmd::Describe { action: BulkAction::Delete, selection: selection(1, 1), visible: CodeFilter::default() }]
+        vec![Cmd::Describe {
+            token: 1,
+            action: BulkAction::Delete,
+            selection: selection(1, 1),
+            visible: CodeFilter::default()
+        }]
     );
     assert_eq!(send(&mut m, described(BulkAction::Delete, selection(1, 1), 1, 5, 0)), vec![]);
     let message = &m.confirm.as_ref().expect("a question").message;
-    assert!(message.starts_with("Delete 1 code and their 5 usage records?"), "{message}");
+    assert!(message.starts_with("Delete code CODE0001 and its 5 usage records?"), "{message}");
 }
 
 #[test]
@@ -346,7 +392,7 @@ fn one_marked_code_is_named_in_the_singular() {
     send(&mut m, described(BulkAction::Delete, selection(1, 1), 1, 2, 1));
     let message = &m.confirm.as_ref().expect("a question").message;
     assert!(
-        message.starts_with("Delete 1 marked code and their 2 usage records, 1 of them hidden by the filter?"),
+        message.starts_with("Delete the marked code CODE0001 and its 2 usage records, hidden by the filter?"),
         "{message}"
     );
 }
@@ -358,6 +404,7 @@ fn extend_asks_with_the_days_of_the_configuration() {
     assert_eq!(
         press(&mut m, "+"),
         vec![Cmd::Describe {
+            token: 1,
             action: BulkAction::Extend { days: 7 },
             selection: selection(1, 2),
             visible: CodeFilter::default()
@@ -367,7 +414,7 @@ fn extend_asks_with_the_days_of_the_configuration() {
     assert_eq!(
         m.confirm.as_ref().map(|c| c.message.as_str()),
         Some(
-            "Extend the expiry of 2 marked codes by 7 days (expired ones: from now)? Codes that never expire stay so."
+            "Extend the expiry of 2 marked codes (CODE0001, CODE0002) by 7 days (expired ones: from now)? Codes that never expire stay so."
         )
     );
     assert_eq!(press(&mut m, "y"), vec![bulk(BulkAction::Extend { days: 7 }, selection(1, 2))]);
@@ -387,7 +434,7 @@ fn a_failed_bulk_action_keeps_the_marks() {
 #[test]
 fn codes_gone_before_the_question_are_not_asked_about() {
     let mut m = loaded(1000);
-    presses(&mut m, &["space", "space"]);
+    presses(&mut m, &["space", "space", "d"]);
     let cmds = send(&mut m, described(BulkAction::Delete, selection(1, 2), 0, 0, 0));
     assert_eq!(cmds, reload_all(0));
     assert!(m.confirm.is_none());
@@ -402,4 +449,73 @@ fn marks_are_a_set_of_ids_not_rows() {
     let cmds = press(&mut m, "S");
     serve(&mut m, cmds, 1000);
     assert_eq!(m.list.marks, Marks::Ids([CodeId::from(1), CodeId::from(2)].into_iter().collect::<BTreeSet<_>>()));
+}
+
+/// Ctrl-a on 1000 codes, then `d` answered: the question of a large delete.
+fn large_delete() -> (Model, Selection) {
+    let mut m = loaded(1000);
+    press(&mut m, "ctrl-a");
+    let all = Selection::Matching(CodeFilter::default());
+    press(&mut m, "d");
+    send(&mut m, described(BulkAction::Delete, all.clone(), 1000, 12, 0));
+    (m, all)
+}
+
+#[test]
+fn a_delete_of_more_than_100_codes_runs_only_once_their_number_is_typed() {
+    let (mut m, all) = large_delete();
+    let question = m.confirm.clone().expect("a question");
+    assert_eq!((question.must_type, question.typed.as_str()), (Some(1000), ""));
+    assert_eq!(press(&mut m, "y"), vec![], "not typed yet");
+    assert!(m.confirm.is_some());
+    assert_eq!(status_text(&m), Some("Type 1,000, the number of codes, to confirm"));
+    type_text(&mut m, "999");
+    assert_eq!(press(&mut m, "enter"), vec![], "the wrong number");
+    assert!(m.confirm.is_some());
+    presses(&mut m, &["backspace", "backspace", "backspace"]);
+    type_text(&mut m, "1,000");
+    assert_eq!(m.confirm.as_ref().unwrap().typed, "1,000");
+    assert_eq!(press(&mut m, "enter"), vec![bulk(BulkAction::Delete, all)], "with or without separators");
+    assert!(m.confirm.is_none());
+}
+
+#[test]
+fn a_small_delete_asks_no_number() {
+    let mut m = loaded(1000);
+    presses(&mut m, &["space", "space", "d"]);
+    send(&mut m, described(BulkAction::Delete, selection(1, 2), 2, 0, 0));
+    assert_eq!(m.confirm.as_ref().unwrap().must_type, None);
+    assert_eq!(press(&mut m, "y"), vec![bulk(BulkAction::Delete, selection(1, 2))]);
+}
+
+#[test]
+fn the_delete_question_offers_to_deactivate_instead() {
+    let (mut m, all) = large_delete();
+    let question = m.confirm.as_ref().unwrap();
+    assert_eq!(question.alternative.as_ref().map(|(label, _)| label.as_str()), Some("Deactivate instead"));
+    assert_eq!(press(&mut m, "a"), vec![bulk(BulkAction::Deactivate, all)], "no number needed to keep the history");
+    assert!(m.confirm.is_none());
+}
+
+#[test]
+fn only_the_latest_count_opens_a_question() {
+    let mut m = loaded(1000);
+    presses(&mut m, &["space", "space"]);
+    assert!(matches!(press(&mut m, "d").as_slice(), [Cmd::Describe { token: 1, .. }]));
+    assert!(matches!(press(&mut m, "x").as_slice(), [Cmd::Describe { token: 2, .. }]));
+    // The delete's count comes late: the deactivation was asked for after it.
+    assert_eq!(send(&mut m, described_for(1, BulkAction::Delete, selection(1, 2), 2, 9, 0)), vec![]);
+    assert!(m.confirm.is_none(), "{:?}", m.confirm);
+    send(&mut m, described_for(2, BulkAction::Deactivate, selection(1, 2), 2, 9, 0));
+    assert_eq!(m.confirm.as_ref().map(|c| c.title.as_str()), Some("Deactivate"));
+}
+
+#[test]
+fn a_count_for_a_row_the_cursor_left_is_dropped() {
+    let mut m = loaded(1000);
+    press(&mut m, "d");
+    press(&mut m, "j");
+    assert_eq!(send(&mut m, described(BulkAction::Delete, selection(1, 1), 1, 5, 0)), vec![]);
+    assert!(m.confirm.is_none(), "no question about code 1 while the cursor is on code 2");
+    assert_eq!(status_text(&m), Some("The selection changed while its codes were counted: press the key again"));
 }

@@ -454,6 +454,8 @@ fn esc_with_typed_changes_asks_before_discarding_and_starts_on_cancel() {
             on_confirm: false,
             then: Confirmed::DiscardForm,
             alternative: None,
+            must_type: None,
+            typed: String::new(),
         })
     );
     assert_eq!(m.mode(), Mode::Confirm);

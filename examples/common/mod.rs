@@ -21,7 +21,7 @@ use refcodes::domain::{
     UsageId, UserId,
 };
 use refcodes::service::Tally;
-use refcodes::tui::model::{BulkAction, Failure, Model, Options, Session, StatsData};
+use refcodes::tui::model::{BulkAction, Described, Failure, Model, Options, Session, StatsData};
 use refcodes::tui::msg::{Cmd, Msg};
 use refcodes::tui::theme::Theme;
 use refcodes::tui::{update, view};
@@ -439,15 +439,13 @@ impl Db {
                 });
                 Msg::Saved { save, result: Ok(new) }
             }
-            Cmd::Describe { action, selection, visible } => {
+            Cmd::Describe { token, action, selection, visible } => {
                 let chosen = self.selected(&selection);
                 let hidden = chosen.iter().filter(|r| !self.matches(r, &visible)).count() as i64;
                 let usage_records = chosen.iter().map(|r| i64::from(r.code.number_of_uses)).sum();
-                Msg::Described {
-                    action,
-                    selection,
-                    result: Ok((Tally { codes: chosen.len() as i64, usage_records }, hidden)),
-                }
+                let tally = Tally { codes: chosen.len() as i64, usage_records };
+                let first = chosen.iter().take(3).map(|r| r.code.code.clone()).collect();
+                Msg::Described { token, action, selection, result: Ok(Described { tally, hidden, first }) }
             }
             Cmd::Bulk { action, selection, .. } => {
                 let ids: Vec<CodeId> = self.selected(&selection).iter().map(|r| r.code.id).collect();
@@ -515,6 +513,7 @@ impl Dash {
             debounce: std::time::Duration::from_millis(150),
             defaults: CodeDefaults::default(),
             theme,
+            type_to_delete_over: 100,
         };
         let model = Model::new(session, options, Config::defaults().dashboard.keymap, now(), size);
         let mut dash = Dash { model, db };
@@ -846,6 +845,15 @@ pub fn confirm_delete(size: (u16, u16)) -> Dash {
     dash.cursor_to("STUDENT").char(' ');
     dash.char('/').type_text("partner").press(KeyCode::Enter).press(KeyCode::Down).char(' ');
     dash.char('d');
+    dash
+}
+
+/// A delete of more codes than `type_to_delete_over` (set to 10 here, for the sample's 22 codes): the number is
+/// being typed.
+pub fn confirm_large_delete(size: (u16, u16)) -> Dash {
+    let mut dash = Dash::new(size, Db::sample());
+    dash.model.options.type_to_delete_over = 10;
+    dash.ctrl('a').char('d').type_text("2");
     dash
 }
 

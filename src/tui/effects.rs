@@ -1,9 +1,9 @@
 //! The effects runner: each command runs on its own task against the service and answers with a message.
 //! Nothing here waits in the input path; `update` drops answers that a newer request made stale.
 
-use super::model::{BulkAction, Failure, StatsData};
+use super::model::{BulkAction, Described, Failure, StatsData};
 use super::msg::{Cmd, Msg};
-use crate::domain::{CodeFilter, ErrorKind};
+use crate::domain::{CodeFilter, CodeQuery, ErrorKind, Selection, SortField};
 use crate::service::Service;
 use std::sync::{Arc, Mutex, MutexGuard};
 use tokio::sync::mpsc::UnboundedSender;
@@ -160,9 +160,9 @@ async fn perform(service: &Service, counted: &Mutex<Counted>, writes_at_start: u
                 result => Msg::Saved { save, result: result.map_err(failure) },
             }
         }
-        Cmd::Describe { action, selection, visible } => {
-            let result = service.describe_selection(&selection, &visible).await.map_err(failure);
-            Msg::Described { action, selection, result }
+        Cmd::Describe { token, action, selection, visible } => {
+            let result = describe(service, &selection, &visible).await.map_err(failure);
+            Msg::Described { token, action, selection, result }
         }
         Cmd::Bulk { action, selection } => {
             let result = match action {
@@ -182,4 +182,37 @@ async fn perform(service: &Service, counted: &Mutex<Counted>, writes_at_start: u
         }
         Cmd::Copy { .. } => unreachable!("Effects::run writes copies itself"),
     }
+}
+
+/// Codes a question names before "and N more".
+const NAMED: usize = 3;
+
+/// A selection counted, with its first few codes to name.
+async fn describe(service: &Service, selection: &Selection, visible: &CodeFilter) -> crate::Result<Described> {
+    let (tally, hidden) = service.describe_selection(selection, visible).await?;
+    let first = match selection {
+        Selection::Ids(ids) => {
+            let mut names = Vec::new();
+            for id in ids.iter().take(NAMED) {
+                match service.get_code(*id).await {
+                    Ok(code) => names.push(code.code),
+                    // Deleted meanwhile: the count says so already.
+                    Err(e) if e.kind() == Some(ErrorKind::CodeNotFound) => {}
+                    Err(e) => return Err(e),
+                }
+            }
+            names
+        }
+        Selection::Matching(filter) => {
+            let query = CodeQuery {
+                filter: filter.clone(),
+                sort: SortField::Code,
+                descending: false,
+                offset: 0,
+                limit: NAMED as u64,
+            };
+            service.page(&query).await?.into_iter().map(|row| row.code.code).collect()
+        }
+    };
+    Ok(Described { tally, hidden, first })
 }

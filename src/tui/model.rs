@@ -40,6 +40,8 @@ pub struct Options {
     /// Defaults a new code's form opens with.
     pub defaults: crate::domain::draft::CodeDefaults,
     pub theme: super::theme::Theme,
+    /// A delete of more codes than this asks for their number to be typed.
+    pub type_to_delete_over: i64,
 }
 
 /// A failure as the dashboard shows it.
@@ -434,6 +436,40 @@ pub struct ConfirmState {
     pub then: Confirmed,
     /// A third choice beside cancel and confirm, with its own key: its label and what it does.
     pub alternative: Option<(String, Confirmed)>,
+    /// A number to type before confirming (a large delete's count of codes), and what was typed so far.
+    pub must_type: Option<i64>,
+    pub typed: String,
+}
+
+impl ConfirmState {
+    /// A question with two answers, cancel first.
+    pub fn new(title: &str, message: String, confirm_label: &str, then: Confirmed) -> ConfirmState {
+        ConfirmState {
+            title: title.into(),
+            message,
+            confirm_label: confirm_label.into(),
+            on_confirm: false,
+            then,
+            alternative: None,
+            must_type: None,
+            typed: String::new(),
+        }
+    }
+
+    /// Whether what was typed is the number asked for (thousands separators or none), or none is asked for.
+    pub fn typed_enough(&self) -> bool {
+        self.must_type.is_none_or(|n| self.typed.chars().filter(|c| *c != ',').collect::<String>() == n.to_string())
+    }
+}
+
+/// A bulk action's selection, counted before its question.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Described {
+    pub tally: crate::service::Tally,
+    /// How many of its codes the list's filter hides.
+    pub hidden: i64,
+    /// The first few of its codes, to name in the question.
+    pub first: Vec<String>,
 }
 
 /// The header's figures.
@@ -462,6 +498,8 @@ pub struct Model {
     /// The number of the last save a form sent. Its answer names it, so an answer for a form that was closed while
     /// saving never closes the form opened after it.
     pub saves: u64,
+    /// Bumped by each bulk action's count; only the latest one's answer opens a question.
+    pub describe_token: u64,
     pub detail: Option<DetailState>,
     pub stats: StatsState,
     pub settings: SettingsState,
@@ -500,6 +538,7 @@ impl Model {
             form: None,
             picker: None,
             picker_generation: 0,
+            describe_token: 0,
             saves: 0,
             detail: None,
             stats: StatsState::default(),

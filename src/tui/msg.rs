@@ -1,12 +1,11 @@
 //! What reaches `update` (Msg) and what it asks the effects runner to do (Cmd).
 
-use super::model::{BulkAction, Failure, StatsData};
+use super::model::{BulkAction, Described, Failure, StatsData};
 use crate::domain::draft::{CodeChanges, CodeInput};
 use crate::domain::settings::{SettingKey, SystemConfig};
 use crate::domain::stats::{CodeUsageStats, SystemStats, UsageRecord};
 use crate::domain::user::UserWithRole;
 use crate::domain::{CodeFilter, CodeId, CodeQuery, CodeRow, ReferralCode, Selection};
-use crate::service::Tally;
 use chrono::{DateTime, NaiveDate, Utc};
 use crossterm::event::KeyEvent;
 use std::time::Duration;
@@ -57,9 +56,10 @@ pub enum Msg {
     },
     /// The selection of a bulk action, counted, ready to confirm.
     Described {
+        token: u64,
         action: BulkAction,
         selection: Selection,
-        result: Result<(Tally, i64), Failure>,
+        result: Result<Described, Failure>,
     },
     BulkDone {
         action: BulkAction,
@@ -109,6 +109,8 @@ pub enum Cmd {
     },
     /// Count a selection (codes, usage records, and how many of them `visible` hides) before confirming.
     Describe {
+        /// Echoed in the answer: only the latest count's answer asks.
+        token: u64,
         action: BulkAction,
         selection: Selection,
         visible: CodeFilter,

@@ -15,7 +15,7 @@ use ratatui::backend::TestBackend;
 use refcodes::domain::stats::{CodeUsageStats, SystemStats};
 use refcodes::domain::{CodeId, CodeRow, CodeStatus, ReferralCode, Selection, UserId};
 use refcodes::service::Tally;
-use refcodes::tui::model::{Confirmed, Failure, Marks, Model, StatsData};
+use refcodes::tui::model::{Confirmed, Described, Failure, Marks, Model, StatsData};
 use refcodes::tui::msg::{Cmd, Msg};
 use refcodes::tui::{update, view};
 use std::collections::BTreeSet;
@@ -192,9 +192,15 @@ impl Table {
                 }
             }
             Cmd::Update { save, current, .. } => Msg::Saved { save: *save, result: reply(offline, current.clone()) },
-            Cmd::Describe { action, selection, .. } => {
+            Cmd::Describe { token, action, selection, .. } => {
                 let tally = Tally { codes: self.count(selection), usage_records: 0 };
-                Msg::Described { action: *action, selection: selection.clone(), result: reply(offline, (tally, 0)) }
+                let found = Described { tally, hidden: 0, first: vec!["CODE0001".into()] };
+                Msg::Described {
+                    token: *token,
+                    action: *action,
+                    selection: selection.clone(),
+                    result: reply(offline, found),
+                }
             }
             Cmd::Bulk { action, selection } => {
                 let n = self.count(selection);

@@ -5,18 +5,29 @@ use super::notify::{fail, info, online};
 use super::refresh::refresh;
 use super::{form, open};
 use crate::domain::Selection;
-use crate::service::Tally;
+use crate::domain::text::thousands;
 use crate::tui::keymap::Action;
-use crate::tui::model::{BulkAction, ConfirmState, Confirmed, Failure, Model};
+use crate::tui::model::{BulkAction, ConfirmState, Confirmed, Described, Failure, Model};
 use crate::tui::msg::Cmd;
+use crossterm::event::{KeyCode, KeyEvent};
 
 pub fn described(
     model: &mut Model,
+    token: u64,
     action: BulkAction,
     selection: Selection,
-    result: Result<(Tally, i64), Failure>,
+    result: Result<Described, Failure>,
 ) -> Vec<Cmd> {
-    let (counted, hidden) = match result {
+    // A later key asked again (the answer to that one opens the question), or the cursor left the row (or the
+    // marks changed) while the codes were counted: this answer is about codes no longer highlighted.
+    if token != model.describe_token {
+        return Vec::new();
+    }
+    if model.list.selection().as_ref() != Some(&selection) {
+        info(model, "The selection changed while its codes were counted: press the key again");
+        return Vec::new();
+    }
+    let found = match result {
         Ok(found) => {
             online(model);
             found
@@ -26,7 +37,7 @@ pub fn described(
             return Vec::new();
         }
     };
-    let n = counted.codes;
+    let n = found.tally.codes;
     if n == 0 {
         info(model, "Those codes are gone already");
         model.list.marks.clear();
@@ -37,23 +48,22 @@ pub fn described(
     if single && action != BulkAction::Delete {
         return vec![Cmd::Bulk { action, selection }];
     }
-    let codes = if n == 1 { "1 code".to_string() } else { format!("{n} codes") };
-    let which = match (model.list.marks.is_empty(), n) {
-        (true, _) => codes.clone(),
-        (false, 1) => "1 marked code".to_string(),
-        (false, _) => format!("{n} marked codes"),
-    };
-    let hidden_note = match hidden {
+    let which = which(&found.first, n, !model.list.marks.is_empty());
+    let hidden_note = match found.hidden {
         0 => String::new(),
-        1 => ", 1 of them hidden by the filter".to_string(),
-        h => format!(", {h} of them hidden by the filter"),
+        _ if n == 1 => ", hidden by the filter".to_string(),
+        h => format!(", {} of them hidden by the filter", thousands(h)),
     };
+    let records = found.tally.usage_records;
     let (title, message, label) = match action {
         BulkAction::Delete => (
             "Delete",
             format!(
-                "Delete {which} and their {} usage records{hidden_note}? This can't be undone; deactivating keeps the history.",
-                counted.usage_records
+                "Delete {which} and {} {} usage record{}{hidden_note}? This can't be undone; deactivating keeps the \
+                 history.",
+                if n == 1 { "its" } else { "their" },
+                thousands(records),
+                if records == 1 { "" } else { "s" },
             ),
             "Delete",
         ),
@@ -62,20 +72,39 @@ pub fn described(
         BulkAction::Extend { days } => (
             "Extend",
             format!(
-                "Extend the expiry of {which}{hidden_note} by {days} days (expired ones: from now)? Codes that never expire stay so."
+                "Extend the expiry of {which}{hidden_note} by {days} days (expired ones: from now)? Codes that never \
+                 expire stay so."
             ),
             "Extend",
         ),
     };
-    model.confirm = Some(ConfirmState {
-        title: title.to_string(),
-        message,
-        confirm_label: label.to_string(),
-        on_confirm: false,
-        then: Confirmed::Bulk { action, selection, codes: n },
-        alternative: None,
-    });
+    let mut question = ConfirmState::new(title, message, label, Confirmed::Bulk { action, selection, codes: n });
+    if action == BulkAction::Delete {
+        let Confirmed::Bulk { selection, .. } = &question.then else { unreachable!("built just above") };
+        let instead = Confirmed::Bulk { action: BulkAction::Deactivate, selection: selection.clone(), codes: n };
+        question.alternative = Some(("Deactivate instead".into(), instead));
+        if n > model.options.type_to_delete_over {
+            question.must_type = Some(n);
+        }
+    }
+    model.confirm = Some(question);
     Vec::new()
+}
+
+/// The codes a question is about: `code SPRING25` for one, `12 marked codes (A, B, C and 9 more)` for several.
+fn which(first: &[String], n: i64, marked: bool) -> String {
+    let marked = if marked { "marked " } else { "" };
+    match first {
+        [only] if n == 1 && marked.is_empty() => format!("code {only}"),
+        [only] if n == 1 => format!("the marked code {only}"),
+        [] => format!("{} {marked}code{}", thousands(n), if n == 1 { "" } else { "s" }),
+        names => {
+            let more = n - names.len() as i64;
+            let names = names.join(", ");
+            let more = if more > 0 { format!(" and {} more", thousands(more)) } else { String::new() };
+            format!("{} {marked}codes ({names}{more})", thousands(n))
+        }
+    }
 }
 
 /// Withdraws a bulk question whose selection is no longer the list's (the cursor moved while the codes were
@@ -90,20 +119,37 @@ pub fn withdraw_if_stale(model: &mut Model) {
     }
 }
 
-pub fn key(model: &mut Model, action: Option<Action>) -> Vec<Cmd> {
+pub fn key(model: &mut Model, action: Option<Action>, key: &KeyEvent) -> Vec<Cmd> {
     let Some(state) = model.confirm.as_mut() else { return Vec::new() };
     let choice = match action {
         Some(Action::Yes) => Choice::Confirm,
         Some(Action::No) => Choice::Cancel,
-        Some(Action::Accept) if state.on_confirm => Choice::Confirm,
+        Some(Action::Accept) if state.on_confirm || state.must_type.is_some() && !state.typed.is_empty() => {
+            Choice::Confirm
+        }
         Some(Action::Accept) => Choice::Cancel,
         Some(Action::Alternative) if state.alternative.is_some() => Choice::Alternative,
         Some(Action::SwitchChoice) => {
             state.on_confirm = !state.on_confirm;
             return Vec::new();
         }
+        None if state.must_type.is_some() => {
+            match key.code {
+                KeyCode::Char(c) if c.is_ascii_digit() || c == ',' => state.typed.push(c),
+                KeyCode::Backspace => {
+                    state.typed.pop();
+                }
+                _ => {}
+            }
+            return Vec::new();
+        }
         _ => return Vec::new(),
     };
+    if choice == Choice::Confirm && !state.typed_enough() {
+        let n = thousands(state.must_type.unwrap_or_default());
+        info(model, format!("Type {n}, the number of codes, to confirm"));
+        return Vec::new();
+    }
     let Some(state) = model.confirm.take() else { return Vec::new() };
     let then = match (choice, state.alternative) {
         (Choice::Cancel, _) => return Vec::new(),
@@ -130,7 +176,7 @@ pub fn key(model: &mut Model, action: Option<Action>) -> Vec<Cmd> {
     }
 }
 
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 enum Choice {
     Cancel,
     Confirm,

@@ -144,17 +144,15 @@ pub fn conflict(model: &mut Model, save: u64, theirs: CodeRow) -> Vec<Cmd> {
         .collect();
     let code = &theirs.code.code;
     state.failure = Some(format!("Not saved: another write changed code {code} since this form opened"));
-    model.confirm = Some(ConfirmState {
-        title: "Changed meanwhile".into(),
-        message: format!(
-            "Another write changed code {code} since this form opened:\n{}\nReload it (what you typed is lost) or \
+    let message = format!(
+        "Another write changed code {code} since this form opened:\n{}\nReload it (what you typed is lost) or \
              save yours over it?",
-            lines.join("\n")
-        ),
-        confirm_label: "Overwrite".into(),
-        on_confirm: false,
-        then: Confirmed::OverwriteForm { theirs: theirs.clone() },
+        lines.join("\n")
+    );
+    let overwrite = Confirmed::OverwriteForm { theirs: theirs.clone() };
+    model.confirm = Some(ConfirmState {
         alternative: Some(("Reload".into(), Confirmed::ReloadForm { theirs })),
+        ..ConfirmState::new("Changed meanwhile", message, "Overwrite", overwrite)
     });
     Vec::new()
 }

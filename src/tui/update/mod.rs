@@ -86,7 +86,9 @@ fn dispatch(model: &mut Model, msg: Msg) -> Vec<Cmd> {
         Msg::RandomCode(result) => form::random_code(model, result),
         Msg::Saved { save, result } => form::saved(model, save, result),
         Msg::SaveConflict { save, theirs } => form::conflict(model, save, theirs),
-        Msg::Described { action, selection, result } => confirm::described(model, action, selection, result),
+        Msg::Described { token, action, selection, result } => {
+            confirm::described(model, token, action, selection, result)
+        }
         Msg::BulkDone { action, result } => confirm::bulk_done(model, action, result),
         Msg::SettingSaved(result) => screens::setting_saved(model, result),
         Msg::Copied { text, result } => {
@@ -171,7 +173,7 @@ fn perform(model: &mut Model, mode: Mode, action: Option<Action>, key: &KeyEvent
             Some((name, action)) => run_command(model, &name, action),
             None => Vec::new(),
         },
-        Mode::Confirm => confirm::key(model, action),
+        Mode::Confirm => confirm::key(model, action, key),
         Mode::Stats => screens::stats_key(model, action),
         Mode::Settings => screens::settings_key(model, action, key),
     }
