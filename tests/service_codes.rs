@@ -725,3 +725,30 @@ async fn check_an_edit_of_a_changed_code_is_a_conflict(db: &TestDb) {
     // The plain update still lets the last write win.
     assert_eq!(h.owner.update_code(&opened, &first).await.unwrap().description, "First admin");
 }
+
+every!(bulk_values_set_expiry_and_max_uses_in_one_go, check_bulk_values_set_expiry_and_max_uses_in_one_go);
+async fn check_bulk_values_set_expiry_and_max_uses_in_one_go(db: &TestDb) {
+    let h = db.harness().await;
+    let a = h.code("VALUE-A", 10).await;
+    let b = h.forever_code("VALUE-B", 10).await;
+    let other = h.code("OTHER", 10).await;
+    let both = Selection::Ids(vec![a.id, b.id]);
+
+    let at = t0() + Duration::days(30);
+    assert_eq!(h.owner.set_expiry(&both, Some(at)).await.unwrap().codes, 2);
+    for id in [a.id, b.id] {
+        assert_eq!(h.owner.get_code(id).await.unwrap().expiration_date, Some(at), "never-expiring ones too");
+    }
+    assert_eq!(h.owner.get_code(other.id).await.unwrap(), other, "only the selection");
+    assert_eq!(h.owner.set_expiry(&both, None).await.unwrap().codes, 2);
+    assert_eq!(h.owner.get_code(a.id).await.unwrap().expiration_date, None, "never");
+    let past = refused(h.owner.set_expiry(&both, Some(t0())).await, ErrorKind::Validation, "a past expiry");
+    assert_eq!(past.fields[0].field, "expiration");
+
+    assert_eq!(h.owner.set_max_uses(&both, 50).await.unwrap().codes, 2);
+    assert_eq!(h.owner.get_code(b.id).await.unwrap().max_uses, 50);
+    let over = refused(h.owner.set_max_uses(&both, 101).await, ErrorKind::Validation, "past the setting (100)");
+    assert_eq!(over.fields[0].field, "max_uses");
+    refused(h.owner.set_max_uses(&both, 0).await, ErrorKind::Validation, "zero uses");
+    assert_eq!(h.owner.get_code(a.id).await.unwrap().max_uses, 50, "a refusal writes nothing");
+}

@@ -293,9 +293,35 @@ impl Service {
         self.change_selected(selection, BulkChange::ExtendBy(by.num_seconds())).await
     }
 
+    /// Sets every selected expiry to `at` (`None`: never), which must lie ahead.
+    pub async fn set_expiry(
+        &self,
+        selection: &Selection,
+        at: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> Result<BulkOutcome> {
+        self.require_admin()?;
+        if let Some(at) = at {
+            validate::expiration(at, self.now()).map_err(|m| Refusal::field("expiration", m))?;
+        }
+        self.change_selected(selection, BulkChange::Expiry(at)).await
+    }
+
+    /// Sets every selected code's limit of uses, within the `max_number_of_uses_per_code` setting read in the
+    /// same transaction. A limit under a code's uses so far makes it Limit reached, as an edit does.
+    pub async fn set_max_uses(&self, selection: &Selection, max_uses: i64) -> Result<BulkOutcome> {
+        self.require_admin()?;
+        let max = i32::try_from(max_uses).unwrap_or(if max_uses < 0 { 0 } else { i32::MAX });
+        self.change_selected(selection, BulkChange::MaxUses(max)).await
+    }
+
     /// One bulk change in one transaction.
     async fn change_selected(&self, selection: &Selection, change: BulkChange) -> Result<BulkOutcome> {
         let (mut tx, operator) = self.begin_admin_write().await?;
+        if let BulkChange::MaxUses(max) = change {
+            let config = settings::read(tx.exec()).await?;
+            validate::max_uses(i64::from(max), config.max_number_of_uses_per_code)
+                .map_err(|m| Refusal::field("max_uses", m))?;
+        }
         let changed = codes::change_selected(tx.exec(), selection, change, self.now()).await?;
         tx.commit().await?;
         tracing::info!(codes = changed, ?change, by = %operator.user.email, "changed codes");

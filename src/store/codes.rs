@@ -292,6 +292,9 @@ pub enum BulkChange {
     Status(bool),
     /// Each expiry to the later of itself and now, plus this many seconds; codes that never expire stay so.
     ExtendBy(i64),
+    /// Every expiry to this time (`None`: never).
+    Expiry(Option<DateTime<Utc>>),
+    MaxUses(i32),
 }
 
 /// Makes `change` to the selected codes in one statement; returns how many were changed.
@@ -307,6 +310,12 @@ pub async fn change_selected(
             sql.push("status = ").bind(active);
         }
         BulkChange::ExtendBy(seconds) => push_extended(&mut sql, now, seconds),
+        BulkChange::Expiry(at) => {
+            sql.push("expiration_date = ").bind(at);
+        }
+        BulkChange::MaxUses(max) => {
+            sql.push("max_uses = ").bind(max);
+        }
     }
     push_selection(&mut sql, selection, now);
     exec.execute(&sql).await
