@@ -330,6 +330,14 @@ fn confirm_large_delete() {
 }
 
 #[test]
+fn extend_asks_for_its_value() {
+    snap("extend_prompt", common::extend_prompt, |m| {
+        settled(m);
+        assert_eq!(m.command.as_ref().map(|c| c.value()), Some("extend 2w"));
+    });
+}
+
+#[test]
 fn confirm_discard_form() {
     snap("confirm_discard", common::confirm_discard, |m| {
         settled(m);

@@ -398,26 +398,28 @@ fn one_marked_code_is_named_in_the_singular() {
 }
 
 #[test]
-fn extend_asks_with_the_days_of_the_configuration() {
+fn extend_asks_for_the_span_starting_with_the_days_of_the_configuration() {
     let mut m = loaded(1000);
     presses(&mut m, &["space", "space"]);
+    assert_eq!(press(&mut m, "+"), vec![]);
+    assert_eq!(m.command.as_ref().map(|c| c.value()), Some("extend 7d"), "the value to change or take");
     assert_eq!(
-        press(&mut m, "+"),
+        press(&mut m, "enter"),
         vec![Cmd::Describe {
             token: 1,
-            action: BulkAction::Extend { days: 7 },
+            action: BulkAction::Extend { seconds: 7 * 86_400 },
             selection: selection(1, 2),
             visible: CodeFilter::default()
         }]
     );
-    send(&mut m, described(BulkAction::Extend { days: 7 }, selection(1, 2), 2, 0, 0));
+    send(&mut m, described(BulkAction::Extend { seconds: 7 * 86_400 }, selection(1, 2), 2, 0, 0));
     assert_eq!(
         m.confirm.as_ref().map(|c| c.message.as_str()),
         Some(
             "Extend the expiry of 2 marked codes (CODE0001, CODE0002) by 7 days (expired ones: from now)? Codes that never expire stay so."
         )
     );
-    assert_eq!(press(&mut m, "y"), vec![bulk(BulkAction::Extend { days: 7 }, selection(1, 2))]);
+    assert_eq!(press(&mut m, "y"), vec![bulk(BulkAction::Extend { seconds: 7 * 86_400 }, selection(1, 2))]);
 }
 
 #[test]
@@ -518,4 +520,97 @@ fn a_count_for_a_row_the_cursor_left_is_dropped() {
     assert_eq!(send(&mut m, described(BulkAction::Delete, selection(1, 1), 1, 5, 0)), vec![]);
     assert!(m.confirm.is_none(), "no question about code 1 while the cursor is on code 2");
     assert_eq!(status_text(&m), Some("The selection changed while its codes were counted: press the key again"));
+}
+
+/// Codes 1 and 2 marked, then `line` typed on the command line and Enter: the count it asks for, if any.
+fn command_on_two_marked(line: &str) -> (Model, Vec<Cmd>) {
+    let mut m = loaded(1000);
+    presses(&mut m, &["space", "space", ":"]);
+    type_text(&mut m, line);
+    let cmds = press(&mut m, "enter");
+    (m, cmds)
+}
+
+fn describes(cmds: &[Cmd]) -> Option<BulkAction> {
+    match cmds {
+        [Cmd::Describe { action, selection: s, .. }] if *s == selection(1, 2) => Some(*action),
+        _ => None,
+    }
+}
+
+#[test]
+fn bulk_values_are_read_as_the_form_reads_them() {
+    let day = 86_400;
+    for (line, action) in [
+        ("extend 14d", BulkAction::Extend { seconds: 14 * day }),
+        ("extend 2w", BulkAction::Extend { seconds: 14 * day }),
+        ("extend 2026-06-01", BulkAction::SetExpiry { at: Some(june()) }),
+        ("expire never", BulkAction::SetExpiry { at: None }),
+        ("expire 2026-06-01", BulkAction::SetExpiry { at: Some(june()) }),
+        ("max-uses 50", BulkAction::SetMaxUses { max: 50 }),
+    ] {
+        let (_, cmds) = command_on_two_marked(line);
+        assert_eq!(describes(&cmds), Some(action), "{line}: {cmds:?}");
+    }
+}
+
+#[test]
+fn a_bad_bulk_value_is_refused_on_the_spot() {
+    for (line, why) in [
+        ("extend 0d", ":extend 0d: \"0d\" is now"),
+        ("extend never", ":extend never: to stop expiring, use :expire never"),
+        ("expire 2020-01-01", ":expire 2020-01-01: must be in the future"),
+        ("max-uses lots", ":max-uses lots: "),
+        ("max-uses 0", ":max-uses 0: must be a whole number from 1"),
+        ("max-uses 500", ":max-uses 500: must be at most 100, the max_number_of_uses_per_code setting"),
+    ] {
+        let (m, cmds) = command_on_two_marked(line);
+        assert_eq!(cmds, vec![], "{line}");
+        assert!(status_text(&m).is_some_and(|t| t.starts_with(why)), "{line}: {:?}", status_text(&m));
+        assert_eq!(status_level(&m), Some(Level::Error));
+    }
+}
+
+#[test]
+fn the_value_questions_state_the_value_and_the_count() {
+    let at = Some(june());
+    for (action, message) in [
+        (BulkAction::SetExpiry { at }, "Set the expiry of 2 marked codes (CODE0001, CODE0002) to 2026-06-01 00:00?"),
+        (BulkAction::SetExpiry { at: None }, "Set the expiry of 2 marked codes (CODE0001, CODE0002) to never?"),
+        (BulkAction::SetMaxUses { max: 1500 }, "Set the max uses of 2 marked codes (CODE0001, CODE0002) to 1,500?"),
+        (
+            BulkAction::Extend { seconds: 36 * 3600 },
+            "Extend the expiry of 2 marked codes (CODE0001, CODE0002) by 36 hours (expired ones: from now)? Codes \
+             that never expire stay so.",
+        ),
+    ] {
+        let mut m = loaded(1000);
+        presses(&mut m, &["space", "space"]);
+        m.describe_token = 0;
+        send(&mut m, described_for(0, action, selection(1, 2), 2, 0, 0));
+        assert_eq!(m.confirm.as_ref().map(|c| c.message.as_str()), Some(message));
+        assert_eq!(press(&mut m, "y"), vec![bulk(action, selection(1, 2))]);
+    }
+}
+
+#[test]
+fn e_and_m_ask_for_their_value_on_the_command_line() {
+    let mut m = loaded(1000);
+    press(&mut m, "E");
+    assert_eq!(m.command.as_ref().map(|c| c.value()), Some("expire "));
+    press(&mut m, "esc");
+    press(&mut m, "M");
+    assert_eq!(m.command.as_ref().map(|c| c.value()), Some("max-uses "));
+    type_text(&mut m, "3");
+    assert!(
+        matches!(press(&mut m, "enter").as_slice(),
+            [Cmd::Describe { action: BulkAction::SetMaxUses { max: 3 }, selection: s, .. }] if *s == selection(1, 1)),
+        "the cursor's code"
+    );
+}
+
+/// 2026-06-01, the start of the day in UTC.
+fn june() -> chrono::DateTime<chrono::Utc> {
+    use chrono::TimeZone;
+    chrono::Utc.with_ymd_and_hms(2026, 6, 1, 0, 0, 0).unwrap()
 }

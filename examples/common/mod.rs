@@ -453,6 +453,8 @@ impl Db {
                     match action {
                         BulkAction::Activate => row.code.status = true,
                         BulkAction::Deactivate => row.code.status = false,
+                        BulkAction::SetExpiry { at } => row.code.expiration_date = at,
+                        BulkAction::SetMaxUses { max } => row.code.max_uses = max as i32,
                         BulkAction::Delete | BulkAction::Extend { .. } => {}
                     }
                 }
@@ -854,6 +856,15 @@ pub fn confirm_large_delete(size: (u16, u16)) -> Dash {
     let mut dash = Dash::new(size, Db::sample());
     dash.model.options.type_to_delete_over = 10;
     dash.ctrl('a').char('d').type_text("2");
+    dash
+}
+
+/// `+` on marked codes: the command line asks for the span, the configured days to take or change.
+pub fn extend_prompt(size: (u16, u16)) -> Dash {
+    let mut dash = Dash::new(size, Db::sample());
+    dash.cursor_to("WINTER24").char(' ');
+    dash.cursor_to("VIPGOLD").char(' ');
+    dash.char('+').press(KeyCode::Backspace).press(KeyCode::Backspace).type_text("2w");
     dash
 }
 

@@ -168,9 +168,11 @@ async fn perform(service: &Service, counted: &Mutex<Counted>, writes_at_start: u
             let result = match action {
                 BulkAction::Activate => service.set_status(&selection, true).await.map(|o| o.codes as i64),
                 BulkAction::Deactivate => service.set_status(&selection, false).await.map(|o| o.codes as i64),
-                BulkAction::Extend { days } => {
-                    service.extend_expiry(&selection, chrono::Duration::days(days)).await.map(|o| o.codes as i64)
+                BulkAction::Extend { seconds } => {
+                    service.extend_expiry(&selection, chrono::Duration::seconds(seconds)).await.map(|o| o.codes as i64)
                 }
+                BulkAction::SetExpiry { at } => service.set_expiry(&selection, at).await.map(|o| o.codes as i64),
+                BulkAction::SetMaxUses { max } => service.set_max_uses(&selection, max).await.map(|o| o.codes as i64),
                 BulkAction::Delete => service.delete_codes(&selection).await.map(|d| d.codes),
             };
             Msg::BulkDone { action, result: result.map_err(failure) }

@@ -134,7 +134,9 @@ actions! {
     Clear = "clear", false, "clear marks, the filter, or close";
     Activate = "activate", true, "activate the marked codes, or the code";
     Deactivate = "deactivate", true, "deactivate the marked codes, or the code";
-    Extend = "extend", true, "extend the expiry of the marked codes, or the code";
+    Extend = "extend", true, "extend the expiry of the marked codes, or the code, by (:extend 14d, 2w or a date)";
+    SetExpiry = "set_expiry", true, "set the expiry of the marked codes, or the code (:expire 2026-12-31 or never)";
+    SetMaxUses = "set_max_uses", true, "set the max uses of the marked codes, or the code (:max-uses 500)";
     Filter = "filter", false, "filter as you type";
     Sort = "sort", false, "sort by the next column";
     Reverse = "reverse", false, "reverse the sort";
@@ -408,7 +410,7 @@ impl KeyMap {
 
 /// The `:` command line's commands: each runs an action a key runs too, so both do the same. The completion and the
 /// help both read this table.
-pub const COMMANDS: [(&str, Action); 21] = [
+pub const COMMANDS: [(&str, Action); 23] = [
     ("q", Action::Quit),
     ("quit", Action::Quit),
     ("codes", Action::CodesScreen),
@@ -424,6 +426,8 @@ pub const COMMANDS: [(&str, Action); 21] = [
     ("activate", Action::Activate),
     ("deactivate", Action::Deactivate),
     ("extend", Action::Extend),
+    ("expire", Action::SetExpiry),
+    ("max-uses", Action::SetMaxUses),
     ("delete", Action::Delete),
     ("mark-all", Action::MarkAll),
     ("filter", Action::Filter),

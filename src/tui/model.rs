@@ -396,9 +396,16 @@ pub enum BulkAction {
     Activate,
     Deactivate,
     Delete,
-    /// Move each expiry this many days later (expired ones: from now).
+    /// Move each expiry this many seconds later (expired ones: from now).
     Extend {
-        days: i64,
+        seconds: i64,
+    },
+    /// Every expiry to this time (`None`: never).
+    SetExpiry {
+        at: Option<DateTime<Utc>>,
+    },
+    SetMaxUses {
+        max: i64,
     },
 }
 

@@ -21,7 +21,7 @@ use refcodes::tui::{update, view};
 use std::collections::BTreeSet;
 
 /// Keys people press, and some nobody would.
-const KEYS: [&str; 46] = [
+const KEYS: [&str; 48] = [
     "f",
     "F",
     "!",
@@ -69,6 +69,8 @@ const KEYS: [&str; 46] = [
     "é",
     // Appended, so the recorded sequences in tests/tui_fuzz.rs still press the keys they were found with.
     "a",
+    "E",
+    "M",
 ];
 
 #[derive(Debug, Clone)]

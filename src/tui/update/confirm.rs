@@ -5,7 +5,7 @@ use super::notify::{fail, info, online};
 use super::refresh::refresh;
 use super::{form, open};
 use crate::domain::Selection;
-use crate::domain::text::thousands;
+use crate::domain::text::{date_time_or_never, thousands};
 use crate::tui::keymap::Action;
 use crate::tui::model::{BulkAction, ConfirmState, Confirmed, Described, Failure, Model};
 use crate::tui::msg::Cmd;
@@ -69,14 +69,23 @@ pub fn described(
         ),
         BulkAction::Activate => ("Activate", format!("Activate {which}{hidden_note}?"), "Activate"),
         BulkAction::Deactivate => ("Deactivate", format!("Deactivate {which}{hidden_note}?"), "Deactivate"),
-        BulkAction::Extend { days } => (
+        BulkAction::Extend { seconds } => (
             "Extend",
             format!(
-                "Extend the expiry of {which}{hidden_note} by {days} days (expired ones: from now)? Codes that never \
-                 expire stay so."
+                "Extend the expiry of {which}{hidden_note} by {} (expired ones: from now)? Codes that never expire \
+                 stay so.",
+                span(seconds)
             ),
             "Extend",
         ),
+        BulkAction::SetExpiry { at } => (
+            "Set expiry",
+            format!("Set the expiry of {which}{hidden_note} to {}?", date_time_or_never(at)),
+            "Set expiry",
+        ),
+        BulkAction::SetMaxUses { max } => {
+            ("Set max uses", format!("Set the max uses of {which}{hidden_note} to {}?", thousands(max)), "Set max uses")
+        }
     };
     let mut question = ConfirmState::new(title, message, label, Confirmed::Bulk { action, selection, codes: n });
     if action == BulkAction::Delete {
@@ -89,6 +98,16 @@ pub fn described(
     }
     model.confirm = Some(question);
     Vec::new()
+}
+
+/// A span as people say it: `14 days`, `1 day`, `12 hours`, `90 minutes`.
+pub fn span(seconds: i64) -> String {
+    let (n, unit) = match seconds {
+        s if s % 86_400 == 0 => (s / 86_400, "day"),
+        s if s % 3600 == 0 => (s / 3600, "hour"),
+        s => (s / 60, "minute"),
+    };
+    format!("{} {unit}{}", thousands(n), if n == 1 { "" } else { "s" })
 }
 
 /// The codes a question is about: `code SPRING25` for one, `12 marked codes (A, B, C and 9 more)` for several.
@@ -192,6 +211,8 @@ pub fn bulk_done(model: &mut Model, action: BulkAction, result: Result<i64, Fail
                 BulkAction::Deactivate => "Deactivated",
                 BulkAction::Delete => "Deleted",
                 BulkAction::Extend { .. } => "Extended",
+                BulkAction::SetExpiry { .. } => "Set the expiry of",
+                BulkAction::SetMaxUses { .. } => "Set the max uses of",
             };
             let codes = if n == 1 { "1 code".to_string() } else { format!("{n} codes") };
             info(model, format!("{verb} {codes}"));

@@ -33,7 +33,11 @@ pub fn action(model: &mut Model, action: Action) -> Vec<Cmd> {
         Action::Delete => open::describe(model, BulkAction::Delete),
         Action::Activate => open::describe(model, BulkAction::Activate),
         Action::Deactivate => open::describe(model, BulkAction::Deactivate),
-        Action::Extend => open::describe(model, BulkAction::Extend { days: model.options.defaults.expiry_days }),
+        // Actions that take a value ask for it on the command line, as typing `:extend` would, with the form's
+        // parsing; Enter then counts the codes and asks (see `command`).
+        Action::Extend => open::ask_value(model, &format!("extend {}d", model.options.defaults.expiry_days)),
+        Action::SetExpiry => open::ask_value(model, "expire "),
+        Action::SetMaxUses => open::ask_value(model, "max-uses "),
         Action::Mark => {
             if all_marked(model) {
                 return Vec::new();

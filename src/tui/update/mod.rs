@@ -20,7 +20,7 @@ mod screens;
 pub use overlays::PICKER_RESULTS;
 
 use super::keymap::{Action, Mode, Section};
-use super::model::{Model, Screen};
+use super::model::{BulkAction, Model, Screen};
 use super::msg::{Cmd, Msg, Wake};
 use chrono::Duration;
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
@@ -170,7 +170,7 @@ fn perform(model: &mut Model, mode: Mode, action: Option<Action>, key: &KeyEvent
         Mode::Help => overlays::help_key(model, action, key),
         Mode::Messages => overlays::log_key(model, action),
         Mode::Command => match command::key(model, action, key) {
-            Some((name, action)) => run_command(model, &name, action),
+            Some((name, action, value)) => run_command(model, &name, action, value),
             None => Vec::new(),
         },
         Mode::Confirm => confirm::key(model, action, key),
@@ -181,11 +181,18 @@ fn perform(model: &mut Model, mode: Mode, action: Option<Action>, key: &KeyEvent
 
 /// Runs a command of the command line as its key would run where the line was opened; a command for another
 /// place (`:edit` on the stats screen) says so.
-fn run_command(model: &mut Model, name: &str, action: Action) -> Vec<Cmd> {
+fn run_command(model: &mut Model, name: &str, action: Action, value: Option<BulkAction>) -> Vec<Cmd> {
     let mode = model.mode();
     if !model.keymap.binds(Section::Global, action) && !model.keymap.binds(Section::Mode(mode), action) {
         notify::refuse(model, format!(":{name} does nothing here"));
         return Vec::new();
+    }
+    if let Some(bulk) = value {
+        if !model.session.can_administer {
+            notify::read_only(model);
+            return Vec::new();
+        }
+        return open::describe(model, bulk);
     }
     perform(model, mode, Some(action), &KeyEvent::new(KeyCode::Null, KeyModifiers::NONE))
 }

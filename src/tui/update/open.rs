@@ -95,6 +95,16 @@ pub fn discard_form(model: &mut Model) -> Vec<Cmd> {
     Vec::new()
 }
 
+/// Opens the command line on `line`, a command that wants its value typed (or changed) before Enter.
+pub fn ask_value(model: &mut Model, line: &str) -> Vec<Cmd> {
+    if model.list.selection().is_none() {
+        info(model, "No code here to act on");
+        return Vec::new();
+    }
+    model.command = Some(Input::new(line.to_string()));
+    Vec::new()
+}
+
 /// Starts a bulk action: counts its codes (and usage records) before asking.
 pub fn describe(model: &mut Model, action: BulkAction) -> Vec<Cmd> {
     let Some(selection) = model.list.selection() else {
