@@ -131,9 +131,9 @@ fn ctrl_a_marks_every_matching_code_without_fetching_one() {
         "the count of the moment, one code more by now"
     );
     assert_eq!(confirm.then, Confirmed::Bulk { action: BulkAction::Deactivate, selection: all.clone(), codes: 38 });
-    assert_eq!(press(&mut m, "y"), vec![bulk(BulkAction::Deactivate, all)]);
-    send(&mut m, Msg::BulkDone { action: BulkAction::Deactivate, result: Ok(38) });
-    assert!(m.list.marks.is_empty());
+    assert_eq!(press(&mut m, "y"), vec![bulk(BulkAction::Deactivate, all.clone())]);
+    send(&mut m, Msg::BulkDone { action: BulkAction::Deactivate, selection: all.clone(), result: Ok(38) });
+    assert_eq!(m.list.marks, Marks::Matching { filter: ab.clone(), count: 37 }, "the marks stay");
 }
 
 #[test]
@@ -240,7 +240,8 @@ fn deactivating_marked_codes_asks_with_the_count_hidden_by_the_filter() {
 
     assert_eq!(press(&mut m, "y"), vec![bulk(BulkAction::Deactivate, selection(1, 12))]);
     assert!(m.confirm.is_none());
-    let cmds = send(&mut m, Msg::BulkDone { action: BulkAction::Deactivate, result: Ok(12) });
+    let done = Msg::BulkDone { action: BulkAction::Deactivate, selection: selection(1, 12), result: Ok(12) };
+    let cmds = send(&mut m, done);
     assert_eq!(
         cmds,
         vec![
@@ -250,8 +251,8 @@ fn deactivating_marked_codes_asks_with_the_count_hidden_by_the_filter() {
             load_page_of(1, 1, active, refcodes::domain::SortField::Created, true),
         ]
     );
-    assert!(m.list.marks.is_empty());
-    assert_eq!(status_text(&m), Some("Deactivated 12 codes"));
+    assert_eq!(m.list.marks.count(), 12, "the marks stay on the changed codes");
+    assert_eq!(status_text(&m), Some("Deactivated 12 codes (u marks them again)"));
 }
 
 #[test]
@@ -362,7 +363,8 @@ fn delete_counts_codes_and_usage_records_then_asks_starting_on_cancel() {
     assert_eq!(press(&mut m, "y"), vec![bulk(BulkAction::Delete, selection(1, 3))]);
     assert!(m.confirm.is_none());
 
-    assert_eq!(send(&mut m, Msg::BulkDone { action: BulkAction::Delete, result: Ok(3) }), reload_all(0));
+    let done = Msg::BulkDone { action: BulkAction::Delete, selection: selection(1, 3), result: Ok(3) };
+    assert_eq!(send(&mut m, done), reload_all(0));
     assert!(m.list.marks.is_empty());
     assert_eq!(status_text(&m), Some("Deleted 3 codes"));
 }
@@ -428,7 +430,8 @@ fn a_failed_bulk_action_keeps_the_marks() {
     presses(&mut m, &["space", "space"]);
     let failure =
         Failure { kind: Some(ErrorKind::NotAuthorized), message: "only admins may delete".into(), fields: vec![] };
-    assert_eq!(send(&mut m, Msg::BulkDone { action: BulkAction::Delete, result: Err(failure) }), vec![]);
+    let done = Msg::BulkDone { action: BulkAction::Delete, selection: selection(1, 2), result: Err(failure) };
+    assert_eq!(send(&mut m, done), vec![]);
     assert_eq!(marks(&m), [1, 2]);
     assert_eq!((status_text(&m), status_level(&m)), (Some("only admins may delete"), Some(Level::Error)));
 }
@@ -613,4 +616,41 @@ fn e_and_m_ask_for_their_value_on_the_command_line() {
 fn june() -> chrono::DateTime<chrono::Utc> {
     use chrono::TimeZone;
     chrono::Utc.with_ymd_and_hms(2026, 6, 1, 0, 0, 0).unwrap()
+}
+
+#[test]
+fn u_marks_again_the_codes_the_last_bulk_action_changed() {
+    let mut m = loaded(1000);
+    assert_eq!(press(&mut m, "u"), vec![]);
+    assert_eq!(status_text(&m), Some("No codes changed by a bulk action yet (a delete leaves none to mark)"));
+
+    presses(&mut m, &["space", "space", "x"]);
+    send(&mut m, described(BulkAction::Deactivate, selection(1, 2), 2, 0, 0));
+    press(&mut m, "y");
+    send(&mut m, Msg::BulkDone { action: BulkAction::Deactivate, selection: selection(1, 2), result: Ok(2) });
+    assert_eq!(marks(&m), [1, 2], "the marks stay after the action");
+    press(&mut m, "esc");
+    assert!(m.list.marks.is_empty(), "Esc clears them");
+    press(&mut m, "space");
+    assert_eq!(press(&mut m, "u"), vec![]);
+    assert_eq!(marks(&m), [1, 2], "u puts the changed codes' marks back, in place of others");
+    assert_eq!(status_text(&m), Some("Marked the 2 codes the last bulk action changed"));
+
+    // The command does the same; a delete leaves nothing to recall.
+    presses(&mut m, &["esc", ":"]);
+    type_text(&mut m, "last");
+    press(&mut m, "enter");
+    assert_eq!(marks(&m), [1, 2]);
+    send(&mut m, Msg::BulkDone { action: BulkAction::Delete, selection: selection(1, 2), result: Ok(2) });
+    assert!(m.list.marks.is_empty() && m.last_changed.is_none());
+}
+
+#[test]
+fn every_matching_code_changed_is_recalled_as_the_filter() {
+    let mut m = loaded(1000);
+    let all = Selection::Matching(CodeFilter::default());
+    send(&mut m, Msg::BulkDone { action: BulkAction::Activate, selection: all, result: Ok(1000) });
+    assert_eq!(status_text(&m), Some("Activated 1,000 codes (u marks them again)"));
+    press(&mut m, "u");
+    assert_eq!(m.list.marks, Marks::Matching { filter: CodeFilter::default(), count: 1000 });
 }

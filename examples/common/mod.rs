@@ -461,7 +461,7 @@ impl Db {
                 if action == BulkAction::Delete {
                     self.rows.retain(|r| !ids.contains(&r.code.id));
                 }
-                Msg::BulkDone { action, result: Ok(ids.len() as i64) }
+                Msg::BulkDone { action, selection, result: Ok(ids.len() as i64) }
             }
             Cmd::SetSetting { key, value } => {
                 match key {

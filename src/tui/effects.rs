@@ -175,7 +175,7 @@ async fn perform(service: &Service, counted: &Mutex<Counted>, writes_at_start: u
                 BulkAction::SetMaxUses { max } => service.set_max_uses(&selection, max).await.map(|o| o.codes as i64),
                 BulkAction::Delete => service.delete_codes(&selection).await.map(|d| d.codes),
             };
-            Msg::BulkDone { action, result: result.map_err(failure) }
+            Msg::BulkDone { action, selection, result: result.map_err(failure) }
         }
         Cmd::SetSetting { key, value } => Msg::SettingSaved(service.set_setting(key, &value).await.map_err(failure)),
         Cmd::WakeAfter { after, wake } => {

@@ -132,6 +132,7 @@ actions! {
     MarkRange = "mark_range", false, "mark from the range start to here (press twice)";
     MarkAll = "mark_all", false, "mark every code that matches the filter";
     Clear = "clear", false, "clear marks, the filter, or close";
+    RecallChanged = "recall_changed", false, "mark again the codes the last bulk action changed";
     Activate = "activate", true, "activate the marked codes, or the code";
     Deactivate = "deactivate", true, "deactivate the marked codes, or the code";
     Extend = "extend", true, "extend the expiry of the marked codes, or the code, by (:extend 14d, 2w or a date)";
@@ -410,7 +411,7 @@ impl KeyMap {
 
 /// The `:` command line's commands: each runs an action a key runs too, so both do the same. The completion and the
 /// help both read this table.
-pub const COMMANDS: [(&str, Action); 23] = [
+pub const COMMANDS: [(&str, Action); 24] = [
     ("q", Action::Quit),
     ("quit", Action::Quit),
     ("codes", Action::CodesScreen),
@@ -430,6 +431,7 @@ pub const COMMANDS: [(&str, Action); 23] = [
     ("max-uses", Action::SetMaxUses),
     ("delete", Action::Delete),
     ("mark-all", Action::MarkAll),
+    ("last", Action::RecallChanged),
     ("filter", Action::Filter),
     ("sort", Action::Sort),
     ("reverse", Action::Reverse),

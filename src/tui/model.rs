@@ -505,6 +505,8 @@ pub struct Model {
     /// The number of the last save a form sent. Its answer names it, so an answer for a form that was closed while
     /// saving never closes the form opened after it.
     pub saves: u64,
+    /// The codes the last bulk action changed and how many, for `u` to mark again; a delete forgets them.
+    pub last_changed: Option<(Selection, i64)>,
     /// Bumped by each bulk action's count; only the latest one's answer opens a question.
     pub describe_token: u64,
     pub detail: Option<DetailState>,
@@ -546,6 +548,7 @@ impl Model {
             picker: None,
             picker_generation: 0,
             describe_token: 0,
+            last_changed: None,
             saves: 0,
             detail: None,
             stats: StatsState::default(),

@@ -63,6 +63,7 @@ pub enum Msg {
     },
     BulkDone {
         action: BulkAction,
+        selection: Selection,
         result: Result<i64, Failure>,
     },
     SettingSaved(Result<SystemConfig, Failure>),

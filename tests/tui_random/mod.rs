@@ -211,7 +211,7 @@ impl Table {
                     self.first += n;
                     self.len -= n;
                 }
-                Msg::BulkDone { action: *action, result: reply(offline, n) }
+                Msg::BulkDone { action: *action, selection: selection.clone(), result: reply(offline, n) }
             }
             Cmd::SetSetting { .. } => Msg::SettingSaved(reply(offline, config())),
             Cmd::WakeAfter { wake, .. } => Msg::Wake(*wake),

@@ -202,7 +202,14 @@ enum Choice {
     Alternative,
 }
 
-pub fn bulk_done(model: &mut Model, action: BulkAction, result: Result<i64, Failure>) -> Vec<Cmd> {
+/// A bulk action's answer. The marks stay on the changed codes (Esc clears them), and `u` marks them again later;
+/// deleted codes are gone, so their marks go too.
+pub fn bulk_done(
+    model: &mut Model,
+    action: BulkAction,
+    selection: Selection,
+    result: Result<i64, Failure>,
+) -> Vec<Cmd> {
     match result {
         Ok(n) => {
             online(model);
@@ -214,11 +221,16 @@ pub fn bulk_done(model: &mut Model, action: BulkAction, result: Result<i64, Fail
                 BulkAction::SetExpiry { .. } => "Set the expiry of",
                 BulkAction::SetMaxUses { .. } => "Set the max uses of",
             };
-            let codes = if n == 1 { "1 code".to_string() } else { format!("{n} codes") };
-            info(model, format!("{verb} {codes}"));
-            model.list.marks.clear();
+            let codes = if n == 1 { "1 code".to_string() } else { format!("{} codes", thousands(n)) };
             if action == BulkAction::Delete {
+                info(model, format!("{verb} {codes}"));
+                model.list.marks.clear();
+                model.last_changed = None;
                 model.detail = None;
+            } else {
+                let them = if n == 1 { "it" } else { "them" };
+                info(model, format!("{verb} {codes} (u marks {them} again)"));
+                model.last_changed = Some((selection, n));
             }
             refresh(model)
         }

@@ -53,6 +53,7 @@ pub fn action(model: &mut Model, action: Action) -> Vec<Cmd> {
         Action::MarkRange => mark_range(model),
         Action::MarkAll => mark_all(model),
         Action::Clear => clear(model),
+        Action::RecallChanged => recall_changed(model),
         Action::Filter => {
             model.list.filtering = true;
             Vec::new()
@@ -129,6 +130,22 @@ fn mark_range(model: &mut Model) -> Vec<Cmd> {
         marks.extend(ids);
     }
     info(model, format!("Marked {marked} codes"));
+    Vec::new()
+}
+
+/// `u`: marks the codes the last bulk action changed, in place of the marks there are.
+pub fn recall_changed(model: &mut Model) -> Vec<Cmd> {
+    let Some((selection, n)) = model.last_changed.clone() else {
+        info(model, "No codes changed by a bulk action yet (a delete leaves none to mark)");
+        return Vec::new();
+    };
+    model.list.marks = match selection {
+        Selection::Ids(ids) => Marks::Ids(ids.into_iter().collect()),
+        Selection::Matching(filter) => Marks::Matching { filter, count: n },
+    };
+    let codes =
+        if n == 1 { "the 1 code".to_string() } else { format!("the {} codes", crate::domain::text::thousands(n)) };
+    info(model, format!("Marked {codes} the last bulk action changed"));
     Vec::new()
 }
 

@@ -89,7 +89,7 @@ fn dispatch(model: &mut Model, msg: Msg) -> Vec<Cmd> {
         Msg::Described { token, action, selection, result } => {
             confirm::described(model, token, action, selection, result)
         }
-        Msg::BulkDone { action, result } => confirm::bulk_done(model, action, result),
+        Msg::BulkDone { action, selection, result } => confirm::bulk_done(model, action, selection, result),
         Msg::SettingSaved(result) => screens::setting_saved(model, result),
         Msg::Copied { text, result } => {
             match result {
