@@ -654,3 +654,46 @@ fn every_matching_code_changed_is_recalled_as_the_filter() {
     press(&mut m, "u");
     assert_eq!(m.list.marks, Marks::Matching { filter: CodeFilter::default(), count: 1000 });
 }
+
+#[test]
+fn v_marks_a_range_across_pages_not_loaded_by_asking_the_database() {
+    let mut m = loaded(1000);
+    press(&mut m, "V");
+    press(&mut m, "G");
+    let cmds = press(&mut m, "V");
+    let [Cmd::MarkRange { generation: 0, query, total: 1000 }] = cmds.as_slice() else {
+        panic!("the ids are asked for: {cmds:?}")
+    };
+    assert_eq!((query.offset, query.limit), (0, 1000), "the whole range, in the list's order");
+    assert_eq!(query.filter, CodeFilter::default());
+    assert_eq!(status_text(&m), Some("Marking 1,000 codes…"));
+    let ids: Vec<CodeId> = (1..=1000).map(CodeId::from).collect();
+    assert_eq!(send(&mut m, Msg::RangeIds { generation: 0, result: Ok(ids) }), vec![]);
+    assert_eq!(m.list.marks.count(), 1000);
+    assert_eq!(status_text(&m), Some("Marked 1,000 codes"));
+}
+
+#[test]
+fn a_range_answer_for_another_query_is_dropped() {
+    let mut m = loaded(1000);
+    presses(&mut m, &["V", "G", "V", "s"]);
+    assert_eq!(send(&mut m, Msg::RangeIds { generation: 0, result: Ok(vec![CodeId::from(5)]) }), vec![]);
+    assert!(m.list.marks.is_empty(), "the rows between the ends are others now");
+}
+
+#[test]
+fn a_range_within_loaded_pages_is_marked_at_once() {
+    let mut m = loaded(1000);
+    presses(&mut m, &["j", "V", "j", "j"]);
+    assert_eq!(press(&mut m, "V"), vec![]);
+    assert_eq!(marks(&m), [2, 3, 4]);
+}
+
+#[test]
+fn a_range_too_long_for_v_points_to_ctrl_a() {
+    let mut m = loaded(200_000);
+    presses(&mut m, &["V", "G"]);
+    assert_eq!(press(&mut m, "V"), vec![]);
+    assert!(status_text(&m).unwrap().starts_with("A range of 200,000 codes is more than V marks (100,000)"));
+    assert!(m.list.marks.is_empty());
+}

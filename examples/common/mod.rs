@@ -373,6 +373,9 @@ impl Db {
                 Msg::Page { generation, page, result: Ok(self.page(&query)) }
             }
             Cmd::LoadCount { generation, filter } => Msg::Count { generation, result: Ok(self.count(&filter)) },
+            Cmd::MarkRange { generation, query, .. } => {
+                Msg::RangeIds { generation, result: Ok(self.page(&query).iter().map(|r| r.code.id).collect()) }
+            }
             Cmd::LoadHeader => Msg::Header(Ok((self.config, self.system_stats(), true))),
             Cmd::LoadDetail { id, usage_limit } => {
                 let row = self.row(id)?;

@@ -160,6 +160,13 @@ async fn perform(service: &Service, counted: &Mutex<Counted>, writes_at_start: u
                 result => Msg::Saved { save, result: result.map_err(failure) },
             }
         }
+        Cmd::MarkRange { generation, query, total } => {
+            let result = service.page_with_known_total(&query, total).await;
+            Msg::RangeIds {
+                generation,
+                result: result.map(|rows| rows.into_iter().map(|r| r.code.id).collect()).map_err(failure),
+            }
+        }
         Cmd::Describe { token, action, selection, visible } => {
             let result = describe(service, &selection, &visible).await.map_err(failure);
             Msg::Described { token, action, selection, result }

@@ -49,6 +49,11 @@ pub enum Msg {
         save: u64,
         result: Result<ReferralCode, Failure>,
     },
+    /// The ids of a `V` range, for the list's query of `generation`.
+    RangeIds {
+        generation: u64,
+        result: Result<Vec<CodeId>, Failure>,
+    },
     /// Save number `save` was refused because another write changed the code since the form opened: the code now.
     SaveConflict {
         save: u64,
@@ -107,6 +112,12 @@ pub enum Cmd {
         save: u64,
         current: ReferralCode,
         changes: CodeChanges,
+    },
+    /// The ids of the rows `query` covers in the list of `total` codes: a `V` range across pages not loaded.
+    MarkRange {
+        generation: u64,
+        query: CodeQuery,
+        total: i64,
     },
     /// Count a selection (codes, usage records, and how many of them `visible` hides) before confirming.
     Describe {

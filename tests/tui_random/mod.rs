@@ -152,6 +152,13 @@ impl Table {
     fn answer(&mut self, cmd: &Cmd) -> Option<Msg> {
         let offline = self.offline;
         Some(match cmd {
+            Cmd::MarkRange { generation, query, .. } => {
+                let ids = (query.offset as i64..(query.offset + query.limit) as i64)
+                    .filter(|i| *i < self.len)
+                    .map(|i| code(self.first + i).code.id)
+                    .collect();
+                Msg::RangeIds { generation: *generation, result: reply(offline, ids) }
+            }
             Cmd::LoadPage { generation, page, query } => {
                 let rows = (query.offset as i64..(query.offset + query.limit) as i64)
                     .filter(|i| *i < self.len)
@@ -297,6 +304,10 @@ pub fn play(session: u8, events: &[Event]) -> Result<u64, String> {
         let Some(msg) = msg else { continue };
         if let Msg::Page { result: Ok(rows), .. } = &msg {
             seen.extend(rows.iter().map(|r| r.code.id));
+        }
+        // A `V` range's ids come from the database too, for rows not shown.
+        if let Msg::RangeIds { result: Ok(ids), .. } = &msg {
+            seen.extend(ids.iter().copied());
         }
         sent += 1;
         let cmds = update::update(&mut m, msg.clone());

@@ -86,6 +86,7 @@ fn dispatch(model: &mut Model, msg: Msg) -> Vec<Cmd> {
         Msg::RandomCode(result) => form::random_code(model, result),
         Msg::Saved { save, result } => form::saved(model, save, result),
         Msg::SaveConflict { save, theirs } => form::conflict(model, save, theirs),
+        Msg::RangeIds { generation, result } => list::range_ids(model, generation, result),
         Msg::Described { token, action, selection, result } => {
             confirm::described(model, token, action, selection, result)
         }
