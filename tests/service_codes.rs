@@ -752,3 +752,30 @@ async fn check_bulk_values_set_expiry_and_max_uses_in_one_go(db: &TestDb) {
     refused(h.owner.set_max_uses(&both, 0).await, ErrorKind::Validation, "zero uses");
     assert_eq!(h.owner.get_code(a.id).await.unwrap().max_uses, 50, "a refusal writes nothing");
 }
+
+every!(reactivate_activates_and_extends_the_same_codes, check_reactivate_activates_and_extends_the_same_codes);
+async fn check_reactivate_activates_and_extends_the_same_codes(db: &TestDb) {
+    let h = db.harness().await;
+    let hour = CodeInput {
+        expiration: Some(Expiration::At(t0() + Duration::hours(1))),
+        inactive: true,
+        ..CodeInput::default()
+    };
+    let lapsed = h.create("LAPSED", hour.clone()).await;
+    let other = h.create("OTHER-LAPSED", hour).await;
+    h.clock.advance(Duration::hours(2));
+    let now = h.owner.now();
+    assert_eq!(lapsed.status_at(now), CodeStatus::Inactive);
+
+    let one = Selection::Ids(vec![lapsed.id]);
+    assert_eq!(h.owner.reactivate(&one, Duration::days(7)).await.unwrap().codes, 1);
+    let back = h.owner.get_code(lapsed.id).await.unwrap();
+    assert_eq!((back.status_at(now), back.expiration_date), (CodeStatus::Active, Some(now + Duration::days(7))));
+
+    // Selected by a filter the first change leaves (inactive): the second still changes the same codes.
+    let inactive = Selection::Matching(CodeFilter { status: Some(CodeStatus::Inactive), ..CodeFilter::default() });
+    assert_eq!(h.owner.reactivate(&inactive, Duration::days(1)).await.unwrap().codes, 1);
+    let other = h.owner.get_code(other.id).await.unwrap();
+    assert_eq!((other.status, other.expiration_date), (true, Some(now + Duration::days(1))));
+    refused(h.owner.reactivate(&one, Duration::zero()).await, ErrorKind::Validation, "a zero extension");
+}

@@ -276,21 +276,21 @@ impl Service {
 
     /// Activates or deactivates the selected codes in one statement.
     pub async fn set_status(&self, selection: &Selection, active: bool) -> Result<BulkOutcome> {
-        self.change_selected(selection, BulkChange::Status(active)).await
+        self.change_selected(selection, &[BulkChange::Status(active)]).await
     }
 
     /// Moves each selected expiry `by` later, counting from now for codes already expired; codes that never
     /// expire stay so.
     pub async fn extend_expiry(&self, selection: &Selection, by: Duration) -> Result<BulkOutcome> {
         self.require_admin()?;
-        if by <= Duration::zero() {
-            return Err(Refusal::field("expiration", "the extension must be positive (e.g. 7d)").into());
-        }
-        // Longer spans overflow PostgreSQL's intervals; no expiration goes past 9999 anyway.
-        if by > Duration::days(36_525) {
-            return Err(Refusal::field("expiration", "the extension must be at most 100 years (e.g. 7d)").into());
-        }
-        self.change_selected(selection, BulkChange::ExtendBy(by.num_seconds())).await
+        self.change_selected(selection, &[extension(by)?]).await
+    }
+
+    /// Activates the selected codes and extends their expiry `by` (as [`Service::extend_expiry`]) in one
+    /// transaction: an expired code activated alone would stay Expired.
+    pub async fn reactivate(&self, selection: &Selection, by: Duration) -> Result<BulkOutcome> {
+        self.require_admin()?;
+        self.change_selected(selection, &[BulkChange::Status(true), extension(by)?]).await
     }
 
     /// Sets every selected expiry to `at` (`None`: never), which must lie ahead.
@@ -303,7 +303,7 @@ impl Service {
         if let Some(at) = at {
             validate::expiration(at, self.now()).map_err(|m| Refusal::field("expiration", m))?;
         }
-        self.change_selected(selection, BulkChange::Expiry(at)).await
+        self.change_selected(selection, &[BulkChange::Expiry(at)]).await
     }
 
     /// Sets every selected code's limit of uses, within the `max_number_of_uses_per_code` setting read in the
@@ -311,20 +311,34 @@ impl Service {
     pub async fn set_max_uses(&self, selection: &Selection, max_uses: i64) -> Result<BulkOutcome> {
         self.require_admin()?;
         let max = i32::try_from(max_uses).unwrap_or(if max_uses < 0 { 0 } else { i32::MAX });
-        self.change_selected(selection, BulkChange::MaxUses(max)).await
+        self.change_selected(selection, &[BulkChange::MaxUses(max)]).await
     }
 
-    /// One bulk change in one transaction.
-    async fn change_selected(&self, selection: &Selection, change: BulkChange) -> Result<BulkOutcome> {
+    /// Bulk changes in one transaction, each one statement. Several apply to the codes selected when the first
+    /// began (locked): the first change may move codes in or out of a filter's selection.
+    async fn change_selected(&self, selection: &Selection, changes: &[BulkChange]) -> Result<BulkOutcome> {
+        let now = self.now();
         let (mut tx, operator) = self.begin_admin_write().await?;
-        if let BulkChange::MaxUses(max) = change {
-            let config = settings::read(tx.exec()).await?;
-            validate::max_uses(i64::from(max), config.max_number_of_uses_per_code)
-                .map_err(|m| Refusal::field("max_uses", m))?;
+        for change in changes {
+            if let BulkChange::MaxUses(max) = change {
+                let config = settings::read(tx.exec()).await?;
+                validate::max_uses(i64::from(*max), config.max_number_of_uses_per_code)
+                    .map_err(|m| Refusal::field("max_uses", m))?;
+            }
         }
-        let changed = codes::change_selected(tx.exec(), selection, change, self.now()).await?;
+        let locked;
+        let selection = if changes.len() > 1 {
+            locked = Selection::Ids(codes::lock_selected(tx.exec(), selection, now).await?);
+            &locked
+        } else {
+            selection
+        };
+        let mut changed = 0;
+        for change in changes {
+            changed = codes::change_selected(tx.exec(), selection, *change, now).await?;
+        }
         tx.commit().await?;
-        tracing::info!(codes = changed, ?change, by = %operator.user.email, "changed codes");
+        tracing::info!(codes = changed, ?changes, by = %operator.user.email, "changed codes");
         Ok(BulkOutcome { codes: changed })
     }
 
@@ -453,6 +467,18 @@ impl Service {
         }
         Ok(())
     }
+}
+
+/// An extension of expiries by `by`, which must be positive and at most 100 years.
+fn extension(by: Duration) -> Result<BulkChange> {
+    if by <= Duration::zero() {
+        return Err(Refusal::field("expiration", "the extension must be positive (e.g. 7d)").into());
+    }
+    // Longer spans overflow PostgreSQL's intervals; no expiration goes past 9999 anyway.
+    if by > Duration::days(36_525) {
+        return Err(Refusal::field("expiration", "the extension must be at most 100 years (e.g. 7d)").into());
+    }
+    Ok(BulkChange::ExtendBy(by.num_seconds()))
 }
 
 /// What a lookup compares: trimmed and upper-cased, like stored codes.
