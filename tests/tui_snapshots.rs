@@ -338,6 +338,15 @@ fn extend_asks_for_its_value() {
 }
 
 #[test]
+fn confirm_reactivate_expired() {
+    snap("confirm_reactivate", common::confirm_reactivate, |m| {
+        settled(m);
+        let confirm = m.confirm.as_ref().expect("a question");
+        assert!(confirm.alternative.as_ref().is_some_and(|(label, _)| label == "Also extend 7 days"));
+    });
+}
+
+#[test]
 fn confirm_discard_form() {
     snap("confirm_discard", common::confirm_discard, |m| {
         settled(m);

@@ -697,3 +697,52 @@ fn a_range_too_long_for_v_points_to_ctrl_a() {
     assert!(status_text(&m).unwrap().starts_with("A range of 200,000 codes is more than V marks (100,000)"));
     assert!(m.list.marks.is_empty());
 }
+
+/// The list with code 1 expired yesterday and inactive, code 2 as usual.
+fn with_an_expired_code() -> Model {
+    let mut m = loaded(2);
+    let lapsed = ReferralCode { status: false, expiration_date: Some(now() - Duration::days(1)), ..code(1) };
+    let rows = vec![row_of(lapsed), row(2)];
+    send(&mut m, Msg::Page { generation: 0, page: 0, result: Ok(rows) });
+    m
+}
+
+#[test]
+fn activating_an_expired_code_warns_and_offers_to_extend_it_too() {
+    let mut m = with_an_expired_code();
+    assert!(matches!(press(&mut m, "a").as_slice(), [Cmd::Describe { action: BulkAction::Activate, .. }]));
+    // One code, so no question as a rule: but alone it would stay Expired.
+    assert_eq!(send(&mut m, described(BulkAction::Activate, selection(1, 1), 1, 0, 0)), vec![]);
+    let question = m.confirm.clone().expect("a question");
+    assert_eq!(
+        question.message,
+        "Activate code CODE0001? It has expired, so it stays Expired until its expiry is extended."
+    );
+    assert_eq!(question.alternative.as_ref().map(|(label, _)| label.as_str()), Some("Also extend 7 days"));
+    let both = BulkAction::Reactivate { seconds: 7 * 86_400 };
+    assert_eq!(press(&mut m, "a"), vec![bulk(both, selection(1, 1))]);
+    let done = Msg::BulkDone { action: both, selection: selection(1, 1), result: Ok(1) };
+    send(&mut m, done);
+    assert_eq!(status_text(&m), Some("Activated and extended 1 code (u marks it again)"));
+}
+
+#[test]
+fn activating_marked_codes_says_how_many_have_expired_and_y_activates_only() {
+    let mut m = with_an_expired_code();
+    presses(&mut m, &["space", "space", "a"]);
+    send(&mut m, described(BulkAction::Activate, selection(1, 2), 2, 0, 0));
+    let question = m.confirm.clone().expect("a question");
+    assert!(question.message.ends_with("1 of them has expired and stays Expired until its expiry is extended."));
+    assert_eq!(press(&mut m, "y"), vec![bulk(BulkAction::Activate, selection(1, 2))]);
+}
+
+#[test]
+fn activating_a_code_that_has_not_expired_goes_without_a_question() {
+    let mut m = with_an_expired_code();
+    press(&mut m, "j");
+    press(&mut m, "a");
+    assert_eq!(
+        send(&mut m, described(BulkAction::Activate, selection(2, 2), 1, 0, 0)),
+        vec![bulk(BulkAction::Activate, selection(2, 2))]
+    );
+}

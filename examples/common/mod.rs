@@ -454,7 +454,7 @@ impl Db {
                 let ids: Vec<CodeId> = self.selected(&selection).iter().map(|r| r.code.id).collect();
                 for row in self.rows.iter_mut().filter(|r| ids.contains(&r.code.id)) {
                     match action {
-                        BulkAction::Activate => row.code.status = true,
+                        BulkAction::Activate | BulkAction::Reactivate { .. } => row.code.status = true,
                         BulkAction::Deactivate => row.code.status = false,
                         BulkAction::SetExpiry { at } => row.code.expiration_date = at,
                         BulkAction::SetMaxUses { max } => row.code.max_uses = max as i32,
@@ -868,6 +868,13 @@ pub fn extend_prompt(size: (u16, u16)) -> Dash {
     dash.cursor_to("WINTER24").char(' ');
     dash.cursor_to("VIPGOLD").char(' ');
     dash.char('+').press(KeyCode::Backspace).press(KeyCode::Backspace).type_text("2w");
+    dash
+}
+
+/// `a` on an expired code: activated alone it would stay Expired, so the question offers to extend it too.
+pub fn confirm_reactivate(size: (u16, u16)) -> Dash {
+    let mut dash = Dash::new(size, Db::sample());
+    dash.cursor_to("YOUTUBE-Q1").char('a');
     dash
 }
 

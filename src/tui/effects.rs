@@ -180,6 +180,9 @@ async fn perform(service: &Service, counted: &Mutex<Counted>, writes_at_start: u
                 }
                 BulkAction::SetExpiry { at } => service.set_expiry(&selection, at).await.map(|o| o.codes as i64),
                 BulkAction::SetMaxUses { max } => service.set_max_uses(&selection, max).await.map(|o| o.codes as i64),
+                BulkAction::Reactivate { seconds } => {
+                    service.reactivate(&selection, chrono::Duration::seconds(seconds)).await.map(|o| o.codes as i64)
+                }
                 BulkAction::Delete => service.delete_codes(&selection).await.map(|d| d.codes),
             };
             Msg::BulkDone { action, selection, result: result.map_err(failure) }

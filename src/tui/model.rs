@@ -407,6 +407,10 @@ pub enum BulkAction {
     SetMaxUses {
         max: i64,
     },
+    /// Activate and move each expiry this many seconds later, in one transaction (for expired codes).
+    Reactivate {
+        seconds: i64,
+    },
 }
 
 /// What a confirmed dialog does.

@@ -44,8 +44,9 @@ pub fn described(
         return refresh(model);
     }
     let single = matches!(&selection, Selection::Ids(ids) if ids.len() == 1) && model.list.marks.is_empty();
-    // One code, not deleted: nothing to lose, so no question.
-    if single && action != BulkAction::Delete {
+    let expired = if action == BulkAction::Activate { expired_shown(model, &selection) } else { 0 };
+    // One code, not deleted: nothing to lose, so no question; unless activating it alone would leave it Expired.
+    if single && action != BulkAction::Delete && expired == 0 {
         return vec![Cmd::Bulk { action, selection }];
     }
     let which = which(&found.first, n, !model.list.marks.is_empty());
@@ -67,7 +68,23 @@ pub fn described(
             ),
             "Delete",
         ),
+        BulkAction::Activate if expired > 0 => {
+            let note = match (n, expired) {
+                (1, _) => "It has expired, so it stays Expired until its expiry is extended.".to_string(),
+                (_, 1) => "1 of them has expired and stays Expired until its expiry is extended.".to_string(),
+                (_, e) => format!("{} of them have expired and stay Expired until extended.", thousands(e as i64)),
+            };
+            ("Activate", format!("Activate {which}{hidden_note}? {note}"), "Activate")
+        }
         BulkAction::Activate => ("Activate", format!("Activate {which}{hidden_note}?"), "Activate"),
+        BulkAction::Reactivate { seconds } => (
+            "Activate and extend",
+            format!(
+                "Activate {which}{hidden_note} and extend their expiry by {} (expired ones: from now)?",
+                span(seconds)
+            ),
+            "Activate and extend",
+        ),
         BulkAction::Deactivate => ("Deactivate", format!("Deactivate {which}{hidden_note}?"), "Deactivate"),
         BulkAction::Extend { seconds } => (
             "Extend",
@@ -88,6 +105,13 @@ pub fn described(
         }
     };
     let mut question = ConfirmState::new(title, message, label, Confirmed::Bulk { action, selection, codes: n });
+    if expired > 0 {
+        let Confirmed::Bulk { selection, .. } = &question.then else { unreachable!("built just above") };
+        let seconds = model.options.defaults.expiry_days * 86_400;
+        let both =
+            Confirmed::Bulk { action: BulkAction::Reactivate { seconds }, selection: selection.clone(), codes: n };
+        question.alternative = Some((format!("Also extend {}", span(seconds)), both));
+    }
     if action == BulkAction::Delete {
         let Confirmed::Bulk { selection, .. } = &question.then else { unreachable!("built just above") };
         let instead = Confirmed::Bulk { action: BulkAction::Deactivate, selection: selection.clone(), codes: n };
@@ -98,6 +122,15 @@ pub fn described(
     }
     model.confirm = Some(question);
     Vec::new()
+}
+
+/// How many codes of a selection the list has shown as expired (by their expiry, whatever their status). Codes on
+/// pages not loaded, and a filter's whole selection, are not known here: the question then says nothing of them.
+fn expired_shown(model: &Model, selection: &Selection) -> usize {
+    let Selection::Ids(ids) = selection else { return 0 };
+    let now = model.now;
+    let ids: std::collections::HashSet<_> = ids.iter().collect();
+    model.list.pages.values().flatten().filter(|row| ids.contains(&row.code.id) && row.code.expired(now)).count()
 }
 
 /// A span as people say it: `14 days`, `1 day`, `12 hours`, `90 minutes`.
@@ -220,6 +253,7 @@ pub fn bulk_done(
                 BulkAction::Extend { .. } => "Extended",
                 BulkAction::SetExpiry { .. } => "Set the expiry of",
                 BulkAction::SetMaxUses { .. } => "Set the max uses of",
+                BulkAction::Reactivate { .. } => "Activated and extended",
             };
             let codes = if n == 1 { "1 code".to_string() } else { format!("{} codes", thousands(n)) };
             if action == BulkAction::Delete {
