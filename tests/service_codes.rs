@@ -779,3 +779,30 @@ async fn check_reactivate_activates_and_extends_the_same_codes(db: &TestDb) {
     assert_eq!((other.status, other.expiration_date), (true, Some(now + Duration::days(1))));
     refused(h.owner.reactivate(&one, Duration::zero()).await, ErrorKind::Validation, "a zero extension");
 }
+
+every!(bulk_values_set_beneficiary_and_description, check_bulk_values_set_beneficiary_and_description);
+async fn check_bulk_values_set_beneficiary_and_description(db: &TestDb) {
+    let h = db.harness().await;
+    let a = h.code("BEN-A", 10).await;
+    let b = h.code("BEN-B", 10).await;
+    let other = h.code("BEN-OTHER", 10).await;
+    let both = Selection::Ids(vec![a.id, b.id]);
+    let ben = h.add_user("ben@example.com", None).await;
+
+    assert_eq!(h.owner.set_beneficiary(&both, Some(ben.id)).await.unwrap().codes, 2);
+    let rows = h.owner.list_codes().await.unwrap();
+    let email = |code: &str| rows.iter().find(|r| r.code.code == code).unwrap().beneficiary_email.clone();
+    assert_eq!(email("BEN-A").as_deref(), Some("ben@example.com"), "read back through the users table");
+    assert_eq!(email("BEN-B").as_deref(), Some("ben@example.com"));
+    assert_eq!(email("BEN-OTHER"), None);
+    assert_eq!(h.owner.set_beneficiary(&both, None).await.unwrap().codes, 2);
+    assert_eq!(h.owner.get_code(a.id).await.unwrap().beneficiary, None);
+    let missing = refcodes::domain::UserId::from(999_999);
+    refused(h.owner.set_beneficiary(&both, Some(missing)).await, ErrorKind::UserNotFound, "no such user");
+
+    assert_eq!(h.owner.set_description(&both, "  Autumn push ").await.unwrap().codes, 2);
+    assert_eq!(h.owner.get_code(b.id).await.unwrap().description, "Autumn push", "trimmed as the form does");
+    assert_eq!(h.owner.get_code(other.id).await.unwrap(), other);
+    let bad = refused(h.owner.set_description(&both, "a\u{7}b").await, ErrorKind::Validation, "a control char");
+    assert_eq!(bad.fields[0].field, "description");
+}

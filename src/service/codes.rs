@@ -314,16 +314,33 @@ impl Service {
         self.change_selected(selection, &[BulkChange::MaxUses(max)]).await
     }
 
+    /// Sets every selected code's beneficiary (`None`: none), who must be a user who may still sign in.
+    pub async fn set_beneficiary(&self, selection: &Selection, user: Option<UserId>) -> Result<BulkOutcome> {
+        self.require_admin()?;
+        self.change_selected(selection, &[BulkChange::Beneficiary(user)]).await
+    }
+
+    /// Sets every selected code's description, checked as the form checks it.
+    pub async fn set_description(&self, selection: &Selection, text: &str) -> Result<BulkOutcome> {
+        self.require_admin()?;
+        let text = validate::description(text).map_err(|m| Refusal::field("description", m))?;
+        self.change_selected(selection, &[BulkChange::Description(text)]).await
+    }
+
     /// Bulk changes in one transaction, each one statement. Several apply to the codes selected when the first
     /// began (locked): the first change may move codes in or out of a filter's selection.
     async fn change_selected(&self, selection: &Selection, changes: &[BulkChange]) -> Result<BulkOutcome> {
         let now = self.now();
         let (mut tx, operator) = self.begin_admin_write().await?;
         for change in changes {
-            if let BulkChange::MaxUses(max) = change {
-                let config = settings::read(tx.exec()).await?;
-                validate::max_uses(i64::from(*max), config.max_number_of_uses_per_code)
-                    .map_err(|m| Refusal::field("max_uses", m))?;
+            match change {
+                BulkChange::MaxUses(max) => {
+                    let config = settings::read(tx.exec()).await?;
+                    validate::max_uses(i64::from(*max), config.max_number_of_uses_per_code)
+                        .map_err(|m| Refusal::field("max_uses", m))?;
+                }
+                BulkChange::Beneficiary(user) => self.check_beneficiary(&mut tx, *user).await?,
+                _ => {}
             }
         }
         let locked;
@@ -335,7 +352,7 @@ impl Service {
         };
         let mut changed = 0;
         for change in changes {
-            changed = codes::change_selected(tx.exec(), selection, *change, now).await?;
+            changed = codes::change_selected(tx.exec(), selection, change, now).await?;
         }
         tx.commit().await?;
         tracing::info!(codes = changed, ?changes, by = %operator.user.email, "changed codes");

@@ -287,7 +287,7 @@ pub async fn count_selected_matching(
 }
 
 /// A change a bulk action makes to every selected code.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BulkChange {
     Status(bool),
     /// Each expiry to the later of itself and now, plus this many seconds; codes that never expire stay so.
@@ -295,26 +295,39 @@ pub enum BulkChange {
     /// Every expiry to this time (`None`: never).
     Expiry(Option<DateTime<Utc>>),
     MaxUses(i32),
+    Beneficiary(Option<UserId>),
+    Description(String),
 }
 
 /// Makes `change` to the selected codes in one statement; returns how many were changed.
 pub async fn change_selected(
     exec: Exec<'_>,
     selection: &Selection,
-    change: BulkChange,
+    change: &BulkChange,
     now: DateTime<Utc>,
 ) -> Result<u64, sqlx::Error> {
+    let dual = exec.layout().dual();
     let mut sql = exec.sql("UPDATE {codes} AS c SET ");
     match change {
         BulkChange::Status(active) => {
-            sql.push("status = ").bind(active);
+            sql.push("status = ").bind(*active);
         }
-        BulkChange::ExtendBy(seconds) => push_extended(&mut sql, now, seconds),
+        BulkChange::ExtendBy(seconds) => push_extended(&mut sql, now, *seconds),
         BulkChange::Expiry(at) => {
-            sql.push("expiration_date = ").bind(at);
+            sql.push("expiration_date = ").bind(*at);
         }
         BulkChange::MaxUses(max) => {
-            sql.push("max_uses = ").bind(max);
+            sql.push("max_uses = ").bind(*max);
+        }
+        BulkChange::Beneficiary(user) => {
+            sql.push("{beneficiary} = ").bind(*user);
+            if dual {
+                sql.push(", beneficiary = ");
+                push_user_int(&mut sql, *user);
+            }
+        }
+        BulkChange::Description(text) => {
+            sql.push("description = ").bind(text.clone());
         }
     }
     push_selection(&mut sql, selection, now);
