@@ -282,10 +282,15 @@ fn activate_or_deactivate_one_unmarked_row_goes_without_a_question() {
     for (token, (key, action)) in [(1, ("a", BulkAction::Activate)), (2, ("x", BulkAction::Deactivate))] {
         assert_eq!(
             press(&mut m, key),
-            vec![Cmd::Describe { token, action, selection: selection(2, 2), visible: CodeFilter::default() }]
+            vec![Cmd::Describe {
+                token,
+                action: action.clone(),
+                selection: selection(2, 2),
+                visible: CodeFilter::default()
+            }]
         );
-        let answer = described_for(token, action, selection(2, 2), 1, 0, 0);
-        assert_eq!(send(&mut m, answer), vec![bulk(action, selection(2, 2))]);
+        let answer = described_for(token, action.clone(), selection(2, 2), 1, 0, 0);
+        assert_eq!(send(&mut m, answer), vec![bulk(action.clone(), selection(2, 2))]);
         assert!(m.confirm.is_none(), "{action:?}");
     }
 }
@@ -536,7 +541,7 @@ fn command_on_two_marked(line: &str) -> (Model, Vec<Cmd>) {
 
 fn describes(cmds: &[Cmd]) -> Option<BulkAction> {
     match cmds {
-        [Cmd::Describe { action, selection: s, .. }] if *s == selection(1, 2) => Some(*action),
+        [Cmd::Describe { action, selection: s, .. }] if *s == selection(1, 2) => Some(action.clone()),
         _ => None,
     }
 }
@@ -588,9 +593,9 @@ fn the_value_questions_state_the_value_and_the_count() {
         ),
     ] {
         let mut m = loaded(1000);
-        presses(&mut m, &["space", "space"]);
-        m.describe_token = 0;
-        send(&mut m, described_for(0, action, selection(1, 2), 2, 0, 0));
+        // Any bulk key asks for count 1; its answer carries the action to ask about.
+        presses(&mut m, &["space", "space", "x"]);
+        send(&mut m, described_for(1, action.clone(), selection(1, 2), 2, 0, 0));
         assert_eq!(m.confirm.as_ref().map(|c| c.message.as_str()), Some(message));
         assert_eq!(press(&mut m, "y"), vec![bulk(action, selection(1, 2))]);
     }
@@ -720,7 +725,7 @@ fn activating_an_expired_code_warns_and_offers_to_extend_it_too() {
     );
     assert_eq!(question.alternative.as_ref().map(|(label, _)| label.as_str()), Some("Also extend 7 days"));
     let both = BulkAction::Reactivate { seconds: 7 * 86_400 };
-    assert_eq!(press(&mut m, "a"), vec![bulk(both, selection(1, 1))]);
+    assert_eq!(press(&mut m, "a"), vec![bulk(both.clone(), selection(1, 1))]);
     let done = Msg::BulkDone { action: both, selection: selection(1, 1), result: Ok(1) };
     send(&mut m, done);
     assert_eq!(status_text(&m), Some("Activated and extended 1 code (u marks it again)"));
@@ -745,4 +750,27 @@ fn activating_a_code_that_has_not_expired_goes_without_a_question() {
         send(&mut m, described(BulkAction::Activate, selection(2, 2), 1, 0, 0)),
         vec![bulk(BulkAction::Activate, selection(2, 2))]
     );
+}
+
+#[test]
+fn the_beneficiary_and_description_questions_state_the_value() {
+    let ben = Some((refcodes::domain::UserId::from(7), "bob@example.com".to_string()));
+    for (action, message) in [
+        (
+            BulkAction::SetBeneficiary { user: ben },
+            "Set the beneficiary of 2 marked codes (CODE0001, CODE0002) to bob@example.com?",
+        ),
+        (BulkAction::SetBeneficiary { user: None }, "Clear the beneficiary of 2 marked codes (CODE0001, CODE0002)?"),
+        (
+            BulkAction::SetDescription { text: "Autumn push".into() },
+            "Set the description of 2 marked codes (CODE0001, CODE0002) to \"Autumn push\"?",
+        ),
+    ] {
+        let mut m = loaded(1000);
+        // Any bulk key asks for count 1; its answer carries the action to ask about.
+        presses(&mut m, &["space", "space", "x"]);
+        send(&mut m, described_for(1, action.clone(), selection(1, 2), 2, 0, 0));
+        assert_eq!(m.confirm.as_ref().map(|c| c.message.as_str()), Some(message));
+        assert_eq!(press(&mut m, "y"), vec![bulk(action, selection(1, 2))]);
+    }
 }

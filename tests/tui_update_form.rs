@@ -11,7 +11,7 @@ use refcodes::domain::expiry::Expiration;
 use refcodes::domain::user::{Role, User, UserWithRole};
 use refcodes::domain::{CodeRow, ErrorKind, FieldError, ReferralCode, UserId};
 use refcodes::tui::keymap::Mode;
-use refcodes::tui::model::{ConfirmState, Confirmed, Failure, Field, Level, Model};
+use refcodes::tui::model::{BulkAction, ConfirmState, Confirmed, Failure, Field, Level, Model};
 use refcodes::tui::msg::{Cmd, Msg, Wake};
 
 /// The list with these rows on its first page.
@@ -729,4 +729,35 @@ fn a_conflict_for_a_form_closed_meanwhile_is_only_reported() {
     assert!(m.confirm.is_none());
     assert_eq!(status_level(&m), Some(Level::Error));
     assert!(status_text(&m).unwrap().contains("another write changed code CODE0001"), "{:?}", status_text(&m));
+}
+
+#[test]
+fn b_on_the_list_picks_a_beneficiary_for_the_marked_codes() {
+    let mut m = with_rows(vec![row(1), row(2)]);
+    press(&mut m, "space");
+    press(&mut m, "space");
+    assert_eq!(press(&mut m, "B"), vec![Cmd::SearchUsers { generation: 1, text: String::new() }]);
+    assert_eq!(m.mode(), Mode::Picker);
+    send(&mut m, Msg::Users { generation: 1, result: Ok(vec![user(7, "bob@example.com")]) });
+    let cmds = press(&mut m, "enter");
+    let chosen = Some((UserId::from(7), "bob@example.com".to_string()));
+    assert!(
+        matches!(cmds.as_slice(), [Cmd::Describe { action: BulkAction::SetBeneficiary { user }, .. }] if *user == chosen),
+        "{cmds:?}"
+    );
+    assert!(m.picker.is_none() && m.form.is_none());
+}
+
+#[test]
+fn d_asks_for_a_description_for_the_code_checked_as_the_form_checks_it() {
+    let mut m = with_rows(vec![row(1)]);
+    press(&mut m, "D");
+    assert_eq!(m.command.as_ref().map(|c| c.value()), Some("describe "));
+    type_text(&mut m, "Autumn push");
+    let cmds = press(&mut m, "enter");
+    let text = "Autumn push".to_string();
+    assert!(
+        matches!(cmds.as_slice(), [Cmd::Describe { action: BulkAction::SetDescription { text: t }, .. }] if *t == text),
+        "{cmds:?}"
+    );
 }

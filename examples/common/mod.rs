@@ -453,11 +453,16 @@ impl Db {
             Cmd::Bulk { action, selection, .. } => {
                 let ids: Vec<CodeId> = self.selected(&selection).iter().map(|r| r.code.id).collect();
                 for row in self.rows.iter_mut().filter(|r| ids.contains(&r.code.id)) {
-                    match action {
+                    match &action {
                         BulkAction::Activate | BulkAction::Reactivate { .. } => row.code.status = true,
                         BulkAction::Deactivate => row.code.status = false,
-                        BulkAction::SetExpiry { at } => row.code.expiration_date = at,
-                        BulkAction::SetMaxUses { max } => row.code.max_uses = max as i32,
+                        BulkAction::SetExpiry { at } => row.code.expiration_date = *at,
+                        BulkAction::SetMaxUses { max } => row.code.max_uses = *max as i32,
+                        BulkAction::SetDescription { text } => row.code.description = text.clone(),
+                        BulkAction::SetBeneficiary { user } => {
+                            row.code.beneficiary = user.as_ref().map(|(id, _)| *id);
+                            row.beneficiary_email = user.as_ref().map(|(_, email)| email.clone());
+                        }
                         BulkAction::Delete | BulkAction::Extend { .. } => {}
                     }
                 }

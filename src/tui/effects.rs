@@ -180,6 +180,12 @@ async fn perform(service: &Service, counted: &Mutex<Counted>, writes_at_start: u
                 }
                 BulkAction::SetExpiry { at } => service.set_expiry(&selection, at).await.map(|o| o.codes as i64),
                 BulkAction::SetMaxUses { max } => service.set_max_uses(&selection, max).await.map(|o| o.codes as i64),
+                BulkAction::SetBeneficiary { ref user } => {
+                    service.set_beneficiary(&selection, user.as_ref().map(|(id, _)| *id)).await.map(|o| o.codes as i64)
+                }
+                BulkAction::SetDescription { ref text } => {
+                    service.set_description(&selection, text).await.map(|o| o.codes as i64)
+                }
                 BulkAction::Reactivate { seconds } => {
                     service.reactivate(&selection, chrono::Duration::seconds(seconds)).await.map(|o| o.codes as i64)
                 }

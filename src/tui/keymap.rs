@@ -138,6 +138,8 @@ actions! {
     Extend = "extend", true, "extend the expiry of the marked codes, or the code, by (:extend 14d, 2w or a date)";
     SetExpiry = "set_expiry", true, "set the expiry of the marked codes, or the code (:expire 2026-12-31 or never)";
     SetMaxUses = "set_max_uses", true, "set the max uses of the marked codes, or the code (:max-uses 500)";
+    SetBeneficiary = "set_beneficiary", true, "set the beneficiary of the marked codes, or the code (picker)";
+    SetDescription = "set_description", true, "set the description of the marked codes, or the code (:describe TEXT)";
     Filter = "filter", false, "filter as you type";
     Sort = "sort", false, "sort by the next column";
     Reverse = "reverse", false, "reverse the sort";
@@ -411,7 +413,7 @@ impl KeyMap {
 
 /// The `:` command line's commands: each runs an action a key runs too, so both do the same. The completion and the
 /// help both read this table.
-pub const COMMANDS: [(&str, Action); 24] = [
+pub const COMMANDS: [(&str, Action); 26] = [
     ("q", Action::Quit),
     ("quit", Action::Quit),
     ("codes", Action::CodesScreen),
@@ -429,6 +431,8 @@ pub const COMMANDS: [(&str, Action); 24] = [
     ("extend", Action::Extend),
     ("expire", Action::SetExpiry),
     ("max-uses", Action::SetMaxUses),
+    ("beneficiary", Action::SetBeneficiary),
+    ("describe", Action::SetDescription),
     ("delete", Action::Delete),
     ("mark-all", Action::MarkAll),
     ("last", Action::RecallChanged),

@@ -391,7 +391,7 @@ pub struct HelpState {
 }
 
 /// A bulk action on codes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BulkAction {
     Activate,
     Deactivate,
@@ -410,6 +410,13 @@ pub enum BulkAction {
     /// Activate and move each expiry this many seconds later, in one transaction (for expired codes).
     Reactivate {
         seconds: i64,
+    },
+    /// The user and their email (`None`: no beneficiary).
+    SetBeneficiary {
+        user: Option<(UserId, String)>,
+    },
+    SetDescription {
+        text: String,
     },
 }
 

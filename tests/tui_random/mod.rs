@@ -21,7 +21,7 @@ use refcodes::tui::{update, view};
 use std::collections::BTreeSet;
 
 /// Keys people press, and some nobody would.
-const KEYS: [&str; 48] = [
+const KEYS: [&str; 51] = [
     "f",
     "F",
     "!",
@@ -71,6 +71,9 @@ const KEYS: [&str; 48] = [
     "a",
     "E",
     "M",
+    "B",
+    "D",
+    "u",
 ];
 
 #[derive(Debug, Clone)]
@@ -206,7 +209,7 @@ impl Table {
                 let found = Described { tally, hidden: 0, first: vec!["CODE0001".into()] };
                 Msg::Described {
                     token: *token,
-                    action: *action,
+                    action: action.clone(),
                     selection: selection.clone(),
                     result: reply(offline, found),
                 }
@@ -218,7 +221,7 @@ impl Table {
                     self.first += n;
                     self.len -= n;
                 }
-                Msg::BulkDone { action: *action, selection: selection.clone(), result: reply(offline, n) }
+                Msg::BulkDone { action: action.clone(), selection: selection.clone(), result: reply(offline, n) }
             }
             Cmd::SetSetting { .. } => Msg::SettingSaved(reply(offline, config())),
             Cmd::WakeAfter { wake, .. } => Msg::Wake(*wake),

@@ -67,6 +67,7 @@ fn with_value(model: &Model, action: Action, value: &str) -> Option<Result<BulkA
             },
         },
         Action::SetExpiry => parse_expiration(value, now).map(|e| BulkAction::SetExpiry { at: e.as_option() }),
+        Action::SetDescription => validate::description(value).map(|text| BulkAction::SetDescription { text }),
         Action::SetMaxUses => {
             // Checked against the setting as the header last read it; the service checks again as it writes.
             let limit = model.header.config.as_ref().map_or(i32::MAX, |c| c.max_number_of_uses_per_code);

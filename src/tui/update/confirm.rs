@@ -5,6 +5,7 @@ use super::notify::{fail, info, online};
 use super::refresh::refresh;
 use super::{form, open};
 use crate::domain::Selection;
+use crate::domain::error::shown;
 use crate::domain::text::{date_time_or_never, thousands};
 use crate::tui::keymap::Action;
 use crate::tui::model::{BulkAction, ConfirmState, Confirmed, Described, Failure, Model};
@@ -56,7 +57,7 @@ pub fn described(
         h => format!(", {} of them hidden by the filter", thousands(h)),
     };
     let records = found.tally.usage_records;
-    let (title, message, label) = match action {
+    let (title, message, label) = match action.clone() {
         BulkAction::Delete => (
             "Delete",
             format!(
@@ -77,6 +78,17 @@ pub fn described(
             ("Activate", format!("Activate {which}{hidden_note}? {note}"), "Activate")
         }
         BulkAction::Activate => ("Activate", format!("Activate {which}{hidden_note}?"), "Activate"),
+        BulkAction::SetBeneficiary { user: Some((_, email)) } => {
+            ("Set beneficiary", format!("Set the beneficiary of {which}{hidden_note} to {email}?"), "Set beneficiary")
+        }
+        BulkAction::SetBeneficiary { user: None } => {
+            ("Clear beneficiary", format!("Clear the beneficiary of {which}{hidden_note}?"), "Clear")
+        }
+        BulkAction::SetDescription { text } => (
+            "Set description",
+            format!("Set the description of {which}{hidden_note} to {}?", shown(&text)),
+            "Set description",
+        ),
         BulkAction::Reactivate { seconds } => (
             "Activate and extend",
             format!(
@@ -104,6 +116,7 @@ pub fn described(
             ("Set max uses", format!("Set the max uses of {which}{hidden_note} to {}?", thousands(max)), "Set max uses")
         }
     };
+    let delete = action == BulkAction::Delete;
     let mut question = ConfirmState::new(title, message, label, Confirmed::Bulk { action, selection, codes: n });
     if expired > 0 {
         let Confirmed::Bulk { selection, .. } = &question.then else { unreachable!("built just above") };
@@ -112,7 +125,7 @@ pub fn described(
             Confirmed::Bulk { action: BulkAction::Reactivate { seconds }, selection: selection.clone(), codes: n };
         question.alternative = Some((format!("Also extend {}", span(seconds)), both));
     }
-    if action == BulkAction::Delete {
+    if delete {
         let Confirmed::Bulk { selection, .. } = &question.then else { unreachable!("built just above") };
         let instead = Confirmed::Bulk { action: BulkAction::Deactivate, selection: selection.clone(), codes: n };
         question.alternative = Some(("Deactivate instead".into(), instead));
@@ -254,6 +267,8 @@ pub fn bulk_done(
                 BulkAction::SetExpiry { .. } => "Set the expiry of",
                 BulkAction::SetMaxUses { .. } => "Set the max uses of",
                 BulkAction::Reactivate { .. } => "Activated and extended",
+                BulkAction::SetBeneficiary { .. } => "Set the beneficiary of",
+                BulkAction::SetDescription { .. } => "Set the description of",
             };
             let codes = if n == 1 { "1 code".to_string() } else { format!("{} codes", thousands(n)) };
             if action == BulkAction::Delete {

@@ -39,6 +39,13 @@ pub fn action(model: &mut Model, action: Action) -> Vec<Cmd> {
         Action::Extend => open::ask_value(model, &format!("extend {}d", model.options.defaults.expiry_days)),
         Action::SetExpiry => open::ask_value(model, "expire "),
         Action::SetMaxUses => open::ask_value(model, "max-uses "),
+        Action::SetDescription => open::ask_value(model, "describe "),
+        // The picker chooses the user; with no form open, its choice is for the selection (see `overlays`).
+        Action::SetBeneficiary if model.list.selection().is_some() => open::open_picker(model),
+        Action::SetBeneficiary => {
+            info(model, "No code here to act on");
+            Vec::new()
+        }
         Action::Mark => {
             if all_marked(model) {
                 return Vec::new();
