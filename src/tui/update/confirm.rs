@@ -249,7 +249,7 @@ enum Choice {
 }
 
 /// A bulk action's answer. The marks stay on the changed codes (Esc clears them), and `u` marks them again later;
-/// deleted codes are gone, so their marks go too.
+/// deleted codes are gone, so their marks go too, and so do marks of every code a filter matches.
 pub fn bulk_done(
     model: &mut Model,
     action: BulkAction,
@@ -276,6 +276,12 @@ pub fn bulk_done(
                 model.list.marks.clear();
                 model.last_changed = None;
                 model.detail = None;
+            } else if matches!(selection, Selection::Matching(_)) {
+                // Marked as "every code the filter matches": after the change the filter may match other codes (a
+                // deactivation of every active code), so neither the marks nor `u` could name the changed ones.
+                info(model, format!("{verb} {codes}; marks cleared, as the filter may match other codes now"));
+                model.list.marks.clear();
+                model.last_changed = None;
             } else {
                 let them = if n == 1 { "it" } else { "them" };
                 info(model, format!("{verb} {codes} (u marks {them} again)"));
