@@ -67,6 +67,8 @@ pub struct DashboardConfig {
     /// The configured colours; NO_COLOR drops them when the dashboard starts.
     pub theme: Theme,
     pub keymap: KeyMap,
+    /// A delete of more codes than this asks for their number to be typed.
+    pub type_to_delete_over: i64,
 }
 
 /// The file as written, before the dashboard's sections are read.
@@ -87,6 +89,7 @@ struct DashboardSection {
     refresh_seconds: u64,
     filter_debounce_ms: u64,
     theme: String,
+    type_to_delete_over: u64,
 }
 
 /// Where the configuration comes from, over the defaults.
@@ -206,6 +209,7 @@ impl Config {
             debounce: Duration::from_millis(file.dashboard.filter_debounce_ms),
             theme: Theme::from_config(&file.dashboard.theme, &file.theme)?,
             keymap: KeyMap::from_config(&file.keys)?,
+            type_to_delete_over: i64::try_from(file.dashboard.type_to_delete_over).unwrap_or(i64::MAX),
         };
         Ok(Config { database: file.database, codes: file.codes, operator: file.operator, log: file.log, dashboard })
     }

@@ -502,3 +502,27 @@ fn an_admin_is_held_to_max_number_of_codes_per_user_and_an_owner_is_not() {
     env.json(&["codes", "generate", "5", "--description", "owner's"]);
     assert_eq!(env.stats()["total_codes"], 8);
 }
+
+#[test]
+fn update_with_expect_version_refuses_a_code_changed_since_it_was_shown() {
+    let env = Env::new().enabled();
+    env.create_code("TWICE", &["--max-uses", "5"]);
+    let read = env.json(&["codes", "show", "TWICE"])["version"].as_str().expect("show gives the version").to_string();
+    assert_eq!(read.len(), 16, "{read}");
+    assert!(env.ok(&["codes", "show", "TWICE"]).stdout.contains(&read), "the table shows it too");
+
+    // Another admin's edit comes first.
+    env.json(&["codes", "update", "TWICE", "--description", "Theirs"]);
+    let message =
+        env.refused_as("conflict", &["codes", "update", "TWICE", "--description", "Mine", "--expect-version", &read]);
+    assert!(message.contains("changed since version") && message.contains("--expect-version"), "{message}");
+    assert_eq!(env.json(&["codes", "show", "TWICE"])["code"]["description"], "Theirs", "nothing was written");
+
+    // With the version read now, the edit goes through; and a redemption changes no version.
+    let now = env.json(&["codes", "show", "TWICE"])["version"].as_str().unwrap().to_string();
+    assert_ne!(now, read);
+    env.add_user("ada@example.com", "user");
+    env.json(&["use", "TWICE", "--user", "ada@example.com"]);
+    let updated = env.json(&["codes", "update", "TWICE", "--description", "Mine", "--expect-version", &now]);
+    assert_eq!(updated["description"], "Mine");
+}

@@ -740,3 +740,124 @@ impl Counting {
         self.task.await.unwrap()
     }
 }
+
+every!(an_edit_of_a_changed_code_is_a_conflict, check_an_edit_of_a_changed_code_is_a_conflict);
+async fn check_an_edit_of_a_changed_code_is_a_conflict(db: &TestDb) {
+    let h = db.harness().await;
+    h.enable_system().await;
+    let opened = h.code("SHARED", 10).await;
+    // Two admins open the same code; the first saves.
+    let first = CodeChanges { description: Some("First admin".into()), ..CodeChanges::default() };
+    let saved = h.owner.update_code_if_unchanged(&opened, &first).await.unwrap();
+    assert_eq!(saved.description, "First admin");
+    assert_ne!(saved.version(), opened.version(), "an edit makes another version");
+
+    let second = CodeChanges { description: Some("Second admin".into()), ..CodeChanges::default() };
+    let refusal =
+        refused(h.owner.update_code_if_unchanged(&opened, &second).await, ErrorKind::Conflict, "a stale edit");
+    assert_eq!(refusal.fields.len(), 1, "{refusal:?}");
+    assert_eq!(refusal.fields[0].field, "description");
+    assert!(
+        refusal.fields[0].message.contains("\"First admin\"")
+            && refusal.fields[0].message.contains("\"Test code SHARED\""),
+        "both values: {refusal:?}"
+    );
+    assert_eq!(h.owner.get_code(opened.id).await.unwrap().description, "First admin", "nothing was written");
+
+    // A redemption is no edit: the code read before it still saves.
+    let fresh = h.owner.get_code(opened.id).await.unwrap();
+    let user = h.add_user("user@example.com", None).await;
+    h.base.use_code("SHARED", user.id).await.unwrap();
+    let third = CodeChanges { max_uses: Some(20), ..CodeChanges::default() };
+    let saved = h.owner.update_code_if_unchanged(&fresh, &third).await.unwrap();
+    assert_eq!((saved.max_uses, saved.number_of_uses), (20, 1));
+    assert_eq!(saved.version(), h.owner.get_code(opened.id).await.unwrap().version(), "read back, the same version");
+
+    // Overwriting is saving over the code as it is now.
+    let now = h.owner.get_code(opened.id).await.unwrap();
+    assert_eq!(h.owner.update_code_if_unchanged(&now, &second).await.unwrap().description, "Second admin");
+
+    // The plain update still lets the last write win.
+    assert_eq!(h.owner.update_code(&opened, &first).await.unwrap().description, "First admin");
+}
+
+every!(bulk_values_set_expiry_and_max_uses_in_one_go, check_bulk_values_set_expiry_and_max_uses_in_one_go);
+async fn check_bulk_values_set_expiry_and_max_uses_in_one_go(db: &TestDb) {
+    let h = db.harness().await;
+    let a = h.code("VALUE-A", 10).await;
+    let b = h.forever_code("VALUE-B", 10).await;
+    let other = h.code("OTHER", 10).await;
+    let both = Selection::Ids(vec![a.id, b.id]);
+
+    let at = t0() + Duration::days(30);
+    assert_eq!(h.owner.set_expiry(&both, Some(at)).await.unwrap().codes, 2);
+    for id in [a.id, b.id] {
+        assert_eq!(h.owner.get_code(id).await.unwrap().expiration_date, Some(at), "never-expiring ones too");
+    }
+    assert_eq!(h.owner.get_code(other.id).await.unwrap(), other, "only the selection");
+    assert_eq!(h.owner.set_expiry(&both, None).await.unwrap().codes, 2);
+    assert_eq!(h.owner.get_code(a.id).await.unwrap().expiration_date, None, "never");
+    let past = refused(h.owner.set_expiry(&both, Some(t0())).await, ErrorKind::Validation, "a past expiry");
+    assert_eq!(past.fields[0].field, "expiration");
+
+    assert_eq!(h.owner.set_max_uses(&both, 50).await.unwrap().codes, 2);
+    assert_eq!(h.owner.get_code(b.id).await.unwrap().max_uses, 50);
+    let over = refused(h.owner.set_max_uses(&both, 101).await, ErrorKind::Validation, "past the setting (100)");
+    assert_eq!(over.fields[0].field, "max_uses");
+    refused(h.owner.set_max_uses(&both, 0).await, ErrorKind::Validation, "zero uses");
+    assert_eq!(h.owner.get_code(a.id).await.unwrap().max_uses, 50, "a refusal writes nothing");
+}
+
+every!(reactivate_activates_and_extends_the_same_codes, check_reactivate_activates_and_extends_the_same_codes);
+async fn check_reactivate_activates_and_extends_the_same_codes(db: &TestDb) {
+    let h = db.harness().await;
+    let hour = CodeInput {
+        expiration: Some(Expiration::At(t0() + Duration::hours(1))),
+        inactive: true,
+        ..CodeInput::default()
+    };
+    let lapsed = h.create("LAPSED", hour.clone()).await;
+    let other = h.create("OTHER-LAPSED", hour).await;
+    h.clock.advance(Duration::hours(2));
+    let now = h.owner.now();
+    assert_eq!(lapsed.status_at(now), CodeStatus::Inactive);
+
+    let one = Selection::Ids(vec![lapsed.id]);
+    assert_eq!(h.owner.reactivate(&one, Duration::days(7)).await.unwrap().codes, 1);
+    let back = h.owner.get_code(lapsed.id).await.unwrap();
+    assert_eq!((back.status_at(now), back.expiration_date), (CodeStatus::Active, Some(now + Duration::days(7))));
+
+    // Selected by a filter the first change leaves (inactive): the second still changes the same codes.
+    let inactive = Selection::Matching(CodeFilter { status: Some(CodeStatus::Inactive), ..CodeFilter::default() });
+    assert_eq!(h.owner.reactivate(&inactive, Duration::days(1)).await.unwrap().codes, 1);
+    let other = h.owner.get_code(other.id).await.unwrap();
+    assert_eq!((other.status, other.expiration_date), (true, Some(now + Duration::days(1))));
+    refused(h.owner.reactivate(&one, Duration::zero()).await, ErrorKind::Validation, "a zero extension");
+}
+
+every!(bulk_values_set_beneficiary_and_description, check_bulk_values_set_beneficiary_and_description);
+async fn check_bulk_values_set_beneficiary_and_description(db: &TestDb) {
+    let h = db.harness().await;
+    let a = h.code("BEN-A", 10).await;
+    let b = h.code("BEN-B", 10).await;
+    let other = h.code("BEN-OTHER", 10).await;
+    let both = Selection::Ids(vec![a.id, b.id]);
+    let ben = h.add_user("ben@example.com", None).await;
+
+    assert_eq!(h.owner.set_beneficiary(&both, Some(ben.id)).await.unwrap().codes, 2);
+    let rows = h.owner.list_codes().await.unwrap();
+    let email = |code: &str| rows.iter().find(|r| r.code.code == code).unwrap().beneficiary_email.clone();
+    assert_eq!(email("BEN-A").as_deref(), Some("ben@example.com"), "read back through the users table");
+    assert_eq!(email("BEN-B").as_deref(), Some("ben@example.com"));
+    assert_eq!(email("BEN-OTHER"), None);
+    assert_eq!(h.owner.set_beneficiary(&both, None).await.unwrap().codes, 2);
+    assert_eq!(h.owner.get_code(a.id).await.unwrap().beneficiary, None);
+    let missing = refcodes::domain::UserId::from(999_999);
+    refused(h.owner.set_beneficiary(&both, Some(missing)).await, ErrorKind::UserNotFound, "no such user");
+
+    assert_eq!(h.owner.set_description(&both, "  Autumn push ").await.unwrap().codes, 2);
+    assert_eq!(h.owner.get_code(b.id).await.unwrap().description, "Autumn push", "trimmed as the form does");
+    assert_eq!(h.owner.get_code(other.id).await.unwrap(), other);
+    let bad = refused(h.owner.set_description(&both, "a\u{7}b").await, ErrorKind::Validation, "a control char");
+    assert_eq!(bad.fields[0].field, "description");
+}

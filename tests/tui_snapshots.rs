@@ -312,6 +312,41 @@ fn confirm_delete() {
 }
 
 #[test]
+fn form_save_conflict() {
+    snap("form_conflict", common::form_conflict, |m| {
+        settled(m);
+        let confirm = m.confirm.as_ref().expect("a question");
+        assert!(!confirm.on_confirm && confirm.alternative.is_some(), "Cancel highlighted, Reload offered");
+    });
+}
+
+#[test]
+fn confirm_large_delete() {
+    snap("confirm_large_delete", common::confirm_large_delete, |m| {
+        settled(m);
+        let confirm = m.confirm.as_ref().expect("a question");
+        assert_eq!((confirm.must_type, confirm.typed.as_str()), (Some(22), "2"));
+    });
+}
+
+#[test]
+fn extend_asks_for_its_value() {
+    snap("extend_prompt", common::extend_prompt, |m| {
+        settled(m);
+        assert_eq!(m.command.as_ref().map(|c| c.value()), Some("extend 2w"));
+    });
+}
+
+#[test]
+fn confirm_reactivate_expired() {
+    snap("confirm_reactivate", common::confirm_reactivate, |m| {
+        settled(m);
+        let confirm = m.confirm.as_ref().expect("a question");
+        assert!(confirm.alternative.as_ref().is_some_and(|(label, _)| label == "Also extend 7 days"));
+    });
+}
+
+#[test]
 fn confirm_discard_form() {
     snap("confirm_discard", common::confirm_discard, |m| {
         settled(m);

@@ -11,7 +11,7 @@ use refcodes::domain::expiry::Expiration;
 use refcodes::domain::user::{Role, User, UserWithRole};
 use refcodes::domain::{CodeRow, ErrorKind, FieldError, ReferralCode, UserId};
 use refcodes::tui::keymap::Mode;
-use refcodes::tui::model::{ConfirmState, Confirmed, Failure, Field, Level, Model};
+use refcodes::tui::model::{BulkAction, ConfirmState, Confirmed, Failure, Field, Level, Model};
 use refcodes::tui::msg::{Cmd, Msg, Wake};
 
 /// The list with these rows on its first page.
@@ -453,6 +453,9 @@ fn esc_with_typed_changes_asks_before_discarding_and_starts_on_cancel() {
             confirm_label: "Discard".into(),
             on_confirm: false,
             then: Confirmed::DiscardForm,
+            alternative: None,
+            must_type: None,
+            typed: String::new(),
         })
     );
     assert_eq!(m.mode(), Mode::Confirm);
@@ -657,4 +660,104 @@ fn the_answer_to_a_form_closed_while_saving_leaves_the_next_form_open() {
     assert_eq!(status_text(&m), Some("database is locked"));
 
     assert!(matches!(press(&mut m, "ctrl-s").as_slice(), [Cmd::Create { save: 2, .. }]));
+}
+
+/// The list on code 1, its form open with "Mine" typed as the description and saved: save 1 is under way.
+fn saving_mine() -> Model {
+    let mut m = with_rows(vec![row(1)]);
+    press(&mut m, "e");
+    retype(&mut m, "Mine");
+    let changes = CodeChanges { description: Some("Mine".into()), ..CodeChanges::default() };
+    assert_eq!(press(&mut m, "ctrl-s"), vec![Cmd::Update { save: 1, current: code(1), changes }]);
+    m
+}
+
+/// Code 1 as another admin left it: another description and limit.
+fn theirs() -> CodeRow {
+    row_of(ReferralCode { description: "Theirs".into(), max_uses: 50, ..code(1) })
+}
+
+#[test]
+fn a_save_over_another_admins_change_shows_both_values_and_asks() {
+    let mut m = saving_mine();
+    assert_eq!(send(&mut m, Msg::SaveConflict { save: 1, theirs: theirs() }), vec![]);
+    let question = m.confirm.clone().expect("a question");
+    assert_eq!(question.title, "Changed meanwhile");
+    assert!(question.message.contains("Description: now \"Theirs\", yours \"Mine\""), "{}", question.message);
+    assert!(question.message.contains("Max uses: now 50, yours 100"), "{}", question.message);
+    assert!(!question.message.contains("Code:"), "only changed fields: {}", question.message);
+    assert_eq!((question.confirm_label.as_str(), question.on_confirm), ("Overwrite", false), "starts on cancel");
+    assert_eq!(question.alternative.as_ref().map(|(label, _)| label.as_str()), Some("Reload"));
+    assert_eq!(form(&m).saving, None);
+    assert_eq!(value(&m, Field::Description), "Mine", "what was typed stays");
+
+    // Cancel: back in the form, and saving again asks the database again about the code as first read.
+    assert_eq!(press(&mut m, "esc"), vec![]);
+    assert!(m.confirm.is_none());
+    let changes = CodeChanges { description: Some("Mine".into()), ..CodeChanges::default() };
+    assert_eq!(press(&mut m, "ctrl-s"), vec![Cmd::Update { save: 2, current: code(1), changes }]);
+}
+
+#[test]
+fn overwrite_saves_the_typed_fields_over_the_code_as_it_is_now() {
+    let mut m = saving_mine();
+    send(&mut m, Msg::SaveConflict { save: 1, theirs: theirs() });
+    // Only the description was typed: their limit stays.
+    let changes = CodeChanges { description: Some("Mine".into()), ..CodeChanges::default() };
+    assert_eq!(press(&mut m, "y"), vec![Cmd::Update { save: 2, current: theirs().code, changes }]);
+    assert!(m.confirm.is_none());
+    assert_eq!(form(&m).saving, Some(2));
+}
+
+#[test]
+fn reload_opens_the_form_on_the_code_as_it_is_now() {
+    let mut m = saving_mine();
+    send(&mut m, Msg::SaveConflict { save: 1, theirs: theirs() });
+    assert_eq!(press(&mut m, "a"), vec![]);
+    assert!(m.confirm.is_none());
+    assert_eq!(form(&m).editing.as_ref(), Some(&theirs().code));
+    assert_eq!((value(&m, Field::Description), value(&m, Field::MaxUses)), ("Theirs", "50"));
+    assert!(!form(&m).is_dirty());
+}
+
+#[test]
+fn a_conflict_for_a_form_closed_meanwhile_is_only_reported() {
+    let mut m = saving_mine();
+    presses(&mut m, &["esc", "y"]);
+    assert!(m.form.is_none(), "discarded while saving");
+    assert_eq!(send(&mut m, Msg::SaveConflict { save: 1, theirs: theirs() }), vec![]);
+    assert!(m.confirm.is_none());
+    assert_eq!(status_level(&m), Some(Level::Error));
+    assert!(status_text(&m).unwrap().contains("another write changed code CODE0001"), "{:?}", status_text(&m));
+}
+
+#[test]
+fn b_on_the_list_picks_a_beneficiary_for_the_marked_codes() {
+    let mut m = with_rows(vec![row(1), row(2)]);
+    press(&mut m, "space");
+    press(&mut m, "space");
+    assert_eq!(press(&mut m, "B"), vec![Cmd::SearchUsers { generation: 1, text: String::new() }]);
+    assert_eq!(m.mode(), Mode::Picker);
+    send(&mut m, Msg::Users { generation: 1, result: Ok(vec![user(7, "bob@example.com")]) });
+    let cmds = press(&mut m, "enter");
+    let chosen = Some((UserId::from(7), "bob@example.com".to_string()));
+    assert!(
+        matches!(cmds.as_slice(), [Cmd::Describe { action: BulkAction::SetBeneficiary { user }, .. }] if *user == chosen),
+        "{cmds:?}"
+    );
+    assert!(m.picker.is_none() && m.form.is_none());
+}
+
+#[test]
+fn d_asks_for_a_description_for_the_code_checked_as_the_form_checks_it() {
+    let mut m = with_rows(vec![row(1)]);
+    press(&mut m, "D");
+    assert_eq!(m.command.as_ref().map(|c| c.value()), Some("describe "));
+    type_text(&mut m, "Autumn push");
+    let cmds = press(&mut m, "enter");
+    let text = "Autumn push".to_string();
+    assert!(
+        matches!(cmds.as_slice(), [Cmd::Describe { action: BulkAction::SetDescription { text: t }, .. }] if *t == text),
+        "{cmds:?}"
+    );
 }

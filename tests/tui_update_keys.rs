@@ -141,8 +141,9 @@ fn the_command_line_completes_and_runs_commands() {
     assert_eq!(status_text(&m), Some(":extend does nothing here"));
     presses(&mut m, &["1", ":"]);
     type_text(&mut m, "extend");
-    let cmds = press(&mut m, "enter");
-    assert!(matches!(cmds.as_slice(), [Cmd::Describe { .. }]), "as + does: {cmds:?}");
+    assert_eq!(press(&mut m, "enter"), vec![]);
+    assert_eq!(m.command.as_ref().map(|c| c.value()), Some("extend 7d"), "as + does: asks for the span");
+    press(&mut m, "esc");
 
     press(&mut m, ":");
     type_text(&mut m, "nope");
@@ -150,9 +151,10 @@ fn the_command_line_completes_and_runs_commands() {
     assert_eq!(status_text(&m), Some("No command :nope (Tab completes; ? lists the commands)"));
 
     press(&mut m, ":");
-    type_text(&mut m, "extend 14d");
+    type_text(&mut m, "settings now");
     assert_eq!(press(&mut m, "enter"), vec![]);
-    assert_eq!(status_text(&m), Some(":extend takes no value here: run :extend alone"));
+    assert_eq!(status_text(&m), Some(":settings takes no value: run :settings alone"));
+    press(&mut m, "1");
 
     press(&mut m, ":");
     type_text(&mut m, " q ");

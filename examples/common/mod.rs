@@ -21,7 +21,7 @@ use refcodes::domain::{
     UsageId, UserId,
 };
 use refcodes::service::Tally;
-use refcodes::tui::model::{BulkAction, Failure, Model, Options, Session, StatsData};
+use refcodes::tui::model::{BulkAction, Described, Failure, Model, Options, Session, StatsData};
 use refcodes::tui::msg::{Cmd, Msg};
 use refcodes::tui::theme::Theme;
 use refcodes::tui::{update, view};
@@ -373,6 +373,9 @@ impl Db {
                 Msg::Page { generation, page, result: Ok(self.page(&query)) }
             }
             Cmd::LoadCount { generation, filter } => Msg::Count { generation, result: Ok(self.count(&filter)) },
+            Cmd::MarkRange { generation, query, .. } => {
+                Msg::RangeIds { generation, result: Ok(self.page(&query).iter().map(|r| r.code.id).collect()) }
+            }
             Cmd::LoadHeader => Msg::Header(Ok((self.config, self.system_stats(), true))),
             Cmd::LoadDetail { id, usage_limit } => {
                 let row = self.row(id)?;
@@ -439,29 +442,34 @@ impl Db {
                 });
                 Msg::Saved { save, result: Ok(new) }
             }
-            Cmd::Describe { action, selection, visible } => {
+            Cmd::Describe { token, action, selection, visible } => {
                 let chosen = self.selected(&selection);
                 let hidden = chosen.iter().filter(|r| !self.matches(r, &visible)).count() as i64;
                 let usage_records = chosen.iter().map(|r| i64::from(r.code.number_of_uses)).sum();
-                Msg::Described {
-                    action,
-                    selection,
-                    result: Ok((Tally { codes: chosen.len() as i64, usage_records }, hidden)),
-                }
+                let tally = Tally { codes: chosen.len() as i64, usage_records };
+                let first = chosen.iter().take(3).map(|r| r.code.code.clone()).collect();
+                Msg::Described { token, action, selection, result: Ok(Described { tally, hidden, first }) }
             }
             Cmd::Bulk { action, selection, .. } => {
                 let ids: Vec<CodeId> = self.selected(&selection).iter().map(|r| r.code.id).collect();
                 for row in self.rows.iter_mut().filter(|r| ids.contains(&r.code.id)) {
-                    match action {
-                        BulkAction::Activate => row.code.status = true,
+                    match &action {
+                        BulkAction::Activate | BulkAction::Reactivate { .. } => row.code.status = true,
                         BulkAction::Deactivate => row.code.status = false,
+                        BulkAction::SetExpiry { at } => row.code.expiration_date = *at,
+                        BulkAction::SetMaxUses { max } => row.code.max_uses = *max as i32,
+                        BulkAction::SetDescription { text } => row.code.description = text.clone(),
+                        BulkAction::SetBeneficiary { user } => {
+                            row.code.beneficiary = user.as_ref().map(|(id, _)| *id);
+                            row.beneficiary_email = user.as_ref().map(|(_, email)| email.clone());
+                        }
                         BulkAction::Delete | BulkAction::Extend { .. } => {}
                     }
                 }
                 if action == BulkAction::Delete {
                     self.rows.retain(|r| !ids.contains(&r.code.id));
                 }
-                Msg::BulkDone { action, result: Ok(ids.len() as i64) }
+                Msg::BulkDone { action, selection, result: Ok(ids.len() as i64) }
             }
             Cmd::SetSetting { key, value } => {
                 match key {
@@ -515,6 +523,7 @@ impl Dash {
             debounce: std::time::Duration::from_millis(150),
             defaults: CodeDefaults::default(),
             theme,
+            type_to_delete_over: 100,
         };
         let model = Model::new(session, options, Config::defaults().dashboard.keymap, now(), size);
         let mut dash = Dash { model, db };
@@ -698,6 +707,18 @@ pub fn form_edit(size: (u16, u16)) -> Dash {
     dash
 }
 
+/// A save that met another admin's change of the code since the form opened: both values, reload or overwrite.
+pub fn form_conflict(size: (u16, u16)) -> Dash {
+    let mut dash = form_edit(size);
+    dash.ctrl('u').type_text("Spring newsletter, second wave").ctrl('s');
+    let mut theirs = dash.db.rows.iter().find(|r| r.code.code == "SPRING25").expect("SPRING25").clone();
+    theirs.code.description = "Spring newsletter (ends early)".into();
+    theirs.code.max_uses = 60;
+    let save = dash.model.saves;
+    dash.send(Msg::SaveConflict { save, theirs });
+    dash
+}
+
 /// A save the service refused: the code exists already; the message stands under the field.
 pub fn form_refused(size: (u16, u16)) -> Dash {
     let mut dash = Dash::new(size, Db::sample());
@@ -834,6 +855,31 @@ pub fn confirm_delete(size: (u16, u16)) -> Dash {
     dash.cursor_to("STUDENT").char(' ');
     dash.char('/').type_text("partner").press(KeyCode::Enter).press(KeyCode::Down).char(' ');
     dash.char('d');
+    dash
+}
+
+/// A delete of more codes than `type_to_delete_over` (set to 10 here, for the sample's 22 codes): the number is
+/// being typed.
+pub fn confirm_large_delete(size: (u16, u16)) -> Dash {
+    let mut dash = Dash::new(size, Db::sample());
+    dash.model.options.type_to_delete_over = 10;
+    dash.ctrl('a').char('d').type_text("2");
+    dash
+}
+
+/// `+` on marked codes: the command line asks for the span, the configured days to take or change.
+pub fn extend_prompt(size: (u16, u16)) -> Dash {
+    let mut dash = Dash::new(size, Db::sample());
+    dash.cursor_to("WINTER24").char(' ');
+    dash.cursor_to("VIPGOLD").char(' ');
+    dash.char('+').press(KeyCode::Backspace).press(KeyCode::Backspace).type_text("2w");
+    dash
+}
+
+/// `a` on an expired code: activated alone it would stay Expired, so the question offers to extend it too.
+pub fn confirm_reactivate(size: (u16, u16)) -> Dash {
+    let mut dash = Dash::new(size, Db::sample());
+    dash.cursor_to("YOUTUBE-Q1").char('a');
     dash
 }
 

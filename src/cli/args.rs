@@ -299,6 +299,9 @@ pub enum CodesCommand {
         active: bool,
         #[arg(long)]
         inactive: bool,
+        /// Refuse (conflict) unless the code is still as `codes show` printed it: its version there
+        #[arg(long, value_name = "VERSION")]
+        expect_version: Option<String>,
     },
     /// Delete a code and its usage records
     Delete {

@@ -4,9 +4,10 @@ use super::args::{CodeFields, CodesCommand};
 use super::output::{CODE_HEADER, CodeView, Failure, Out, Outcome, code_table_row, note};
 use super::{bad_value, confirm};
 use crate::domain::draft::{CodeChanges, CodeInput};
+use crate::domain::error::shown;
 use crate::domain::expiry::{self, Expiration};
 use crate::domain::text::date_time_or_never as time;
-use crate::domain::{CodeQuery, ReferralCode, SortField, UserId};
+use crate::domain::{CodeQuery, ErrorKind, ReferralCode, Refusal, SortField, UserId};
 use crate::error::Result;
 use crate::service::{GenerateInput, Service};
 use chrono::{DateTime, Utc};
@@ -38,7 +39,7 @@ pub async fn run(service: &Service, out: &mut Out, cmd: &CodesCommand, json: boo
             };
             create(service, out, &input, json).await
         }
-        CodesCommand::Update { code, new_code, description, fields, beneficiary, active, inactive } => {
+        CodesCommand::Update { code, new_code, description, fields, beneficiary, active, inactive, expect_version } => {
             let changes = CodeChanges {
                 code: new_code.clone(),
                 description: description.clone(),
@@ -57,7 +58,7 @@ pub async fn run(service: &Service, out: &mut Out, cmd: &CodesCommand, json: boo
                     None
                 },
             };
-            update(service, out, code, &changes, json).await
+            update(service, out, code, &changes, expect_version.as_deref(), json).await
         }
         CodesCommand::Delete { code, yes } => delete(service, out, code, *yes, json).await,
         CodesCommand::Import { file, dry_run, on_conflict } => {
@@ -108,7 +109,10 @@ async fn show(service: &Service, out: &mut Out, code: &str, limit: i64, json: bo
     let stats = service.get_usage_stats(found.id).await?;
     let records = service.list_usage_for_code(found.id, 0, limit).await?;
     if json {
-        return Ok(out.json(&serde_json::json!({"code": CodeView::of(&row, now), "stats": stats, "usage": records}))?);
+        let version = row.code.version();
+        return Ok(out.json(
+            &serde_json::json!({"code": CodeView::of(&row, now), "version": version, "stats": stats, "usage": records}),
+        )?);
     }
     let c = &row.code;
     out.table(
@@ -124,6 +128,7 @@ async fn show(service: &Service, out: &mut Out, code: &str, limit: i64, json: bo
             vec!["created".into(), time(Some(c.date_created))],
             vec!["created by".into(), row.created_by_email.clone().unwrap_or_else(|| "unknown".into())],
             vec!["beneficiary".into(), row.beneficiary_email.clone().unwrap_or_else(|| "none".into())],
+            vec!["version".into(), c.version()],
         ],
     )?;
     out.line("")?;
@@ -155,9 +160,33 @@ async fn create(service: &Service, out: &mut Out, input: &CodeInput, json: bool)
     })
 }
 
-async fn update(service: &Service, out: &mut Out, code: &str, changes: &CodeChanges, json: bool) -> Outcome {
+async fn update(
+    service: &Service,
+    out: &mut Out,
+    code: &str,
+    changes: &CodeChanges,
+    expect_version: Option<&str>,
+    json: bool,
+) -> Outcome {
     let current = service.find_code(code).await?;
-    let updated = service.update_code(&current, changes).await?;
+    let updated = match expect_version {
+        None => service.update_code(&current, changes).await?,
+        // The version is checked against this read, and the service checks in its transaction that the code is
+        // still as read: together, that it is still at the expected version when written.
+        Some(expected) if expected.trim().eq_ignore_ascii_case(&current.version()) => {
+            service.update_code_if_unchanged(&current, changes).await?
+        }
+        Some(expected) => {
+            let message = format!(
+                "code {code} changed since version {} was read (it is at version {} now); `refcodes codes show \
+                 {code}` shows it, or update without --expect-version to overwrite",
+                shown(expected),
+                current.version(),
+                code = current.code,
+            );
+            return Err(crate::Error::from(Refusal::new(ErrorKind::Conflict, message)).into());
+        }
+    };
     if json {
         out.json(&CodeView::of(&service.get_code_row(updated.id).await?, service.now()))?;
     } else {

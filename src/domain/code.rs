@@ -43,6 +43,47 @@ impl ReferralCode {
     pub fn remaining_uses(&self) -> i32 {
         (self.max_uses - self.number_of_uses).max(0)
     }
+
+    /// The fields an admin edits, each with its value as text: what "unchanged since read" compares. Uses are
+    /// left out: redemptions change them all the time, and no edit sets them.
+    pub fn edited_fields(&self) -> [(&'static str, String); 6] {
+        let or_none = |v: Option<String>| v.unwrap_or_else(|| "none".into());
+        [
+            ("code", self.code.clone()),
+            ("description", self.description.clone()),
+            ("status", if self.status { "active" } else { "inactive" }.into()),
+            ("max_uses", self.max_uses.to_string()),
+            ("beneficiary", or_none(self.beneficiary.map(|u| u.to_string()))),
+            (
+                "expiration",
+                or_none(self.expiration_date.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))),
+            ),
+        ]
+    }
+
+    /// A short fingerprint of [`ReferralCode::edited_fields`] (16 hex digits, FNV-1a): `codes show` prints it
+    /// and `codes update --expect-version` refuses when it no longer matches. No column holds a version (a
+    /// PhoenixKit table's structure is the application's), so the row's own values are the version.
+    pub fn version(&self) -> String {
+        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+        for (name, value) in self.edited_fields() {
+            // Each part ends in a byte no text holds, so ("ab", "c") and ("a", "bc") differ.
+            for byte in name.bytes().chain([0xff]).chain(value.bytes()).chain([0xfe]) {
+                hash = (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
+            }
+        }
+        format!("{hash:016x}")
+    }
+
+    /// The edited fields whose values differ in `now`: each name with this value and the other.
+    pub fn changed_in(&self, now: &ReferralCode) -> Vec<(&'static str, String, String)> {
+        self.edited_fields()
+            .into_iter()
+            .zip(now.edited_fields())
+            .filter(|((_, a), (_, b))| a != b)
+            .map(|((name, a), (_, b))| (name, a, b))
+            .collect()
+    }
 }
 
 /// A code with what a list shows beside it: the emails behind `created_by` and `beneficiary`

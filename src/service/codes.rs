@@ -186,11 +186,35 @@ impl Service {
         Ok((new, config))
     }
 
-    /// The spec's `update_code`: rules apply only to the fields that change.
+    /// The spec's `update_code`: rules apply only to the fields that change. The last write wins: see
+    /// [`Service::update_code_if_unchanged`] for an edit that must not overwrite another's.
     pub async fn update_code(&self, current: &ReferralCode, changes: &CodeChanges) -> Result<ReferralCode> {
+        self.write_code(current, changes, false).await
+    }
+
+    /// Like [`Service::update_code`], but refused with `conflict` when any field an admin edits (see
+    /// [`ReferralCode::edited_fields`]) differs in the database from `current`, the code as it was read: checked in
+    /// the write's transaction, with the row locked, so a change by another admin is never silently overwritten.
+    /// The refusal names each changed field with both values.
+    pub async fn update_code_if_unchanged(
+        &self,
+        current: &ReferralCode,
+        changes: &CodeChanges,
+    ) -> Result<ReferralCode> {
+        self.write_code(current, changes, true).await
+    }
+
+    async fn write_code(&self, current: &ReferralCode, changes: &CodeChanges, unchanged: bool) -> Result<ReferralCode> {
         self.require_admin()?;
         let update = self.change_code(current, changes).await?;
         let (mut tx, operator) = self.begin_admin_write().await?;
+        if unchanged {
+            let now = codes::get_locked(tx.exec(), current.id).await?.ok_or_else(|| not_found(&current.code))?;
+            let changed = current.changed_in(&now);
+            if !changed.is_empty() {
+                return Err(changed_since_read(&current.code, &changed));
+            }
+        }
         if let Some(beneficiary) = update.beneficiary {
             self.check_beneficiary(&mut tx, beneficiary).await?;
         }
@@ -276,29 +300,86 @@ impl Service {
 
     /// Activates or deactivates the selected codes in one statement.
     pub async fn set_status(&self, selection: &Selection, active: bool) -> Result<BulkOutcome> {
-        self.change_selected(selection, BulkChange::Status(active)).await
+        self.change_selected(selection, &[BulkChange::Status(active)]).await
     }
 
     /// Moves each selected expiry `by` later, counting from now for codes already expired; codes that never
     /// expire stay so.
     pub async fn extend_expiry(&self, selection: &Selection, by: Duration) -> Result<BulkOutcome> {
         self.require_admin()?;
-        if by <= Duration::zero() {
-            return Err(Refusal::field("expiration", "the extension must be positive (e.g. 7d)").into());
-        }
-        // Longer spans overflow PostgreSQL's intervals; no expiration goes past 9999 anyway.
-        if by > Duration::days(36_525) {
-            return Err(Refusal::field("expiration", "the extension must be at most 100 years (e.g. 7d)").into());
-        }
-        self.change_selected(selection, BulkChange::ExtendBy(by.num_seconds())).await
+        self.change_selected(selection, &[extension(by)?]).await
     }
 
-    /// One bulk change in one transaction.
-    async fn change_selected(&self, selection: &Selection, change: BulkChange) -> Result<BulkOutcome> {
+    /// Activates the selected codes and extends their expiry `by` (as [`Service::extend_expiry`]) in one
+    /// transaction: an expired code activated alone would stay Expired.
+    pub async fn reactivate(&self, selection: &Selection, by: Duration) -> Result<BulkOutcome> {
+        self.require_admin()?;
+        self.change_selected(selection, &[BulkChange::Status(true), extension(by)?]).await
+    }
+
+    /// Sets every selected expiry to `at` (`None`: never), which must lie ahead.
+    pub async fn set_expiry(
+        &self,
+        selection: &Selection,
+        at: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> Result<BulkOutcome> {
+        self.require_admin()?;
+        if let Some(at) = at {
+            validate::expiration(at, self.now()).map_err(|m| Refusal::field("expiration", m))?;
+        }
+        self.change_selected(selection, &[BulkChange::Expiry(at)]).await
+    }
+
+    /// Sets every selected code's limit of uses, within the `max_number_of_uses_per_code` setting read in the
+    /// same transaction. A limit under a code's uses so far makes it Limit reached, as an edit does.
+    pub async fn set_max_uses(&self, selection: &Selection, max_uses: i64) -> Result<BulkOutcome> {
+        self.require_admin()?;
+        let max = i32::try_from(max_uses).unwrap_or(if max_uses < 0 { 0 } else { i32::MAX });
+        self.change_selected(selection, &[BulkChange::MaxUses(max)]).await
+    }
+
+    /// Sets every selected code's beneficiary (`None`: none), who must be a user who may still sign in.
+    pub async fn set_beneficiary(&self, selection: &Selection, user: Option<UserId>) -> Result<BulkOutcome> {
+        self.require_admin()?;
+        self.change_selected(selection, &[BulkChange::Beneficiary(user)]).await
+    }
+
+    /// Sets every selected code's description, checked as the form checks it.
+    pub async fn set_description(&self, selection: &Selection, text: &str) -> Result<BulkOutcome> {
+        self.require_admin()?;
+        let text = validate::description(text).map_err(|m| Refusal::field("description", m))?;
+        self.change_selected(selection, &[BulkChange::Description(text)]).await
+    }
+
+    /// Bulk changes in one transaction, each one statement. Several apply to the codes selected when the first
+    /// began (locked): the first change may move codes in or out of a filter's selection.
+    async fn change_selected(&self, selection: &Selection, changes: &[BulkChange]) -> Result<BulkOutcome> {
+        let now = self.now();
         let (mut tx, operator) = self.begin_admin_write().await?;
-        let changed = codes::change_selected(tx.exec(), selection, change, self.now()).await?;
+        for change in changes {
+            match change {
+                BulkChange::MaxUses(max) => {
+                    let config = settings::read(tx.exec()).await?;
+                    validate::max_uses(i64::from(*max), config.max_number_of_uses_per_code)
+                        .map_err(|m| Refusal::field("max_uses", m))?;
+                }
+                BulkChange::Beneficiary(user) => self.check_beneficiary(&mut tx, *user).await?,
+                _ => {}
+            }
+        }
+        let locked;
+        let selection = if changes.len() > 1 {
+            locked = Selection::Ids(codes::lock_selected(tx.exec(), selection, now).await?);
+            &locked
+        } else {
+            selection
+        };
+        let mut changed = 0;
+        for change in changes {
+            changed = codes::change_selected(tx.exec(), selection, change, now).await?;
+        }
         tx.commit().await?;
-        tracing::info!(codes = changed, ?change, by = %operator.user.email, "changed codes");
+        tracing::info!(codes = changed, ?changes, by = %operator.user.email, "changed codes");
         Ok(BulkOutcome { codes: changed })
     }
 
@@ -510,6 +591,18 @@ pub(super) fn may_benefit(user: &User) -> std::result::Result<(), String> {
     }
 }
 
+/// An extension of expiries by `by`, which must be positive and at most 100 years.
+fn extension(by: Duration) -> Result<BulkChange> {
+    if by <= Duration::zero() {
+        return Err(Refusal::field("expiration", "the extension must be positive (e.g. 7d)").into());
+    }
+    // Longer spans overflow PostgreSQL's intervals; no expiration goes past 9999 anyway.
+    if by > Duration::days(36_525) {
+        return Err(Refusal::field("expiration", "the extension must be at most 100 years (e.g. 7d)").into());
+    }
+    Ok(BulkChange::ExtendBy(by.num_seconds()))
+}
+
 /// What a lookup compares: trimmed and upper-cased, like stored codes.
 pub(super) fn lookup_form(code: &str) -> String {
     code.trim().to_uppercase()
@@ -533,6 +626,26 @@ fn code_taken(code: &str) -> Error {
         kind: ErrorKind::Conflict,
         message: format!("code {code} exists already; choose another (e.g. {code}-2)"),
         fields: vec![FieldError { field: "code", message: format!("{code} exists already; choose another") }],
+    }
+    .into()
+}
+
+/// The `conflict` of an edit whose code another write changed since it was read: each field with both values.
+fn changed_since_read(code: &str, changed: &[(&'static str, String, String)]) -> Error {
+    let fields: Vec<FieldError> = changed
+        .iter()
+        .map(|(field, was, now)| FieldError {
+            field,
+            message: format!("now {}, was {} when read", shown(now), shown(was)),
+        })
+        .collect();
+    let list = fields.iter().map(|f| format!("{} is {}", f.field, f.message)).collect::<Vec<_>>().join("; ");
+    Refusal {
+        kind: ErrorKind::Conflict,
+        message: format!(
+            "code {code} changed since it was read ({list}); read it again, or update without the check to overwrite"
+        ),
+        fields,
     }
     .into()
 }

@@ -150,6 +150,16 @@ pub async fn existing(exec: Exec<'_>, codes: &[String]) -> Result<Vec<String>, s
     Ok(exec.fetch_all::<(String,)>(&sql).await?.into_iter().map(|(c,)| c).collect())
 }
 
+/// A code locked until the transaction ends, so a check of it holds when the update after it writes (SQLite's
+/// `BEGIN IMMEDIATE` already holds the only write lock).
+pub async fn get_locked(exec: Exec<'_>, id: CodeId) -> Result<Option<ReferralCode>, sqlx::Error> {
+    let mut sql = select_codes(&exec).and(" WHERE c.{code_key} = ", id);
+    if exec.backend() == Backend::Postgres {
+        sql.push(" FOR UPDATE OF c");
+    }
+    exec.fetch_optional(&sql).await
+}
+
 pub async fn update(exec: Exec<'_>, id: CodeId, changes: &CodeUpdate) -> Result<Option<ReferralCode>, sqlx::Error> {
     if changes.is_empty() {
         return get(exec, id).await;
@@ -305,26 +315,48 @@ pub async fn count_selected_matching(
 }
 
 /// A change a bulk action makes to every selected code.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BulkChange {
     Status(bool),
     /// Each expiry to the later of itself and now, plus this many seconds; codes that never expire stay so.
     ExtendBy(i64),
+    /// Every expiry to this time (`None`: never).
+    Expiry(Option<DateTime<Utc>>),
+    MaxUses(i32),
+    Beneficiary(Option<UserId>),
+    Description(String),
 }
 
 /// Makes `change` to the selected codes in one statement; returns how many were changed.
 pub async fn change_selected(
     exec: Exec<'_>,
     selection: &Selection,
-    change: BulkChange,
+    change: &BulkChange,
     now: DateTime<Utc>,
 ) -> Result<u64, sqlx::Error> {
+    let dual = exec.layout().dual();
     let mut sql = exec.sql("UPDATE {codes_table} AS c SET ");
     match change {
         BulkChange::Status(active) => {
-            sql.push("status = ").bind(active);
+            sql.push("status = ").bind(*active);
         }
-        BulkChange::ExtendBy(seconds) => push_extended(&mut sql, now, seconds),
+        BulkChange::ExtendBy(seconds) => push_extended(&mut sql, now, *seconds),
+        BulkChange::Expiry(at) => {
+            sql.push("expiration_date = ").bind(*at);
+        }
+        BulkChange::MaxUses(max) => {
+            sql.push("max_uses = ").bind(*max);
+        }
+        BulkChange::Beneficiary(user) => {
+            sql.push("{beneficiary} = ").bind(*user);
+            if dual {
+                sql.push(", beneficiary = ");
+                push_user_int(&mut sql, *user);
+            }
+        }
+        BulkChange::Description(text) => {
+            sql.push("description = ").bind(text.clone());
+        }
     }
     push_selection(&mut sql, selection, now);
     exec.execute(&sql).await

@@ -1,9 +1,9 @@
 //! The effects runner: each command runs on its own task against the service and answers with a message.
 //! Nothing here waits in the input path; `update` drops answers that a newer request made stale.
 
-use super::model::{BulkAction, Failure, StatsData};
+use super::model::{BulkAction, Described, Failure, StatsData};
 use super::msg::{Cmd, Msg};
-use crate::domain::CodeFilter;
+use crate::domain::{CodeFilter, CodeQuery, ErrorKind, Selection, SortField};
 use crate::service::Service;
 use std::sync::{Arc, Mutex, MutexGuard};
 use tokio::sync::mpsc::UnboundedSender;
@@ -151,22 +151,47 @@ async fn perform(service: &Service, counted: &Mutex<Counted>, writes_at_start: u
         Cmd::RandomCode => Msg::RandomCode(service.generate_unique_code().await.map_err(failure)),
         Cmd::Create { save, input } => Msg::Saved { save, result: service.create_code(&input).await.map_err(failure) },
         Cmd::Update { save, current, changes } => {
-            Msg::Saved { save, result: service.update_code(&current, &changes).await.map_err(failure) }
+            match service.update_code_if_unchanged(&current, &changes).await {
+                Err(err) if err.kind() == Some(ErrorKind::Conflict) => match service.get_code_row(current.id).await {
+                    // The code is no longer as the form opened it: the form asks what to do.
+                    Ok(theirs) if !current.changed_in(&theirs.code).is_empty() => Msg::SaveConflict { save, theirs },
+                    _ => Msg::Saved { save, result: Err(failure(err)) },
+                },
+                result => Msg::Saved { save, result: result.map_err(failure) },
+            }
         }
-        Cmd::Describe { action, selection, visible } => {
-            let result = service.describe_selection(&selection, &visible).await.map_err(failure);
-            Msg::Described { action, selection, result }
+        Cmd::MarkRange { generation, query, total } => {
+            let result = service.page_with_known_total(&query, total).await;
+            Msg::RangeIds {
+                generation,
+                result: result.map(|rows| rows.into_iter().map(|r| r.code.id).collect()).map_err(failure),
+            }
+        }
+        Cmd::Describe { token, action, selection, visible } => {
+            let result = describe(service, &selection, &visible).await.map_err(failure);
+            Msg::Described { token, action, selection, result }
         }
         Cmd::Bulk { action, selection } => {
             let result = match action {
                 BulkAction::Activate => service.set_status(&selection, true).await.map(|o| o.codes as i64),
                 BulkAction::Deactivate => service.set_status(&selection, false).await.map(|o| o.codes as i64),
-                BulkAction::Extend { days } => {
-                    service.extend_expiry(&selection, chrono::Duration::days(days)).await.map(|o| o.codes as i64)
+                BulkAction::Extend { seconds } => {
+                    service.extend_expiry(&selection, chrono::Duration::seconds(seconds)).await.map(|o| o.codes as i64)
+                }
+                BulkAction::SetExpiry { at } => service.set_expiry(&selection, at).await.map(|o| o.codes as i64),
+                BulkAction::SetMaxUses { max } => service.set_max_uses(&selection, max).await.map(|o| o.codes as i64),
+                BulkAction::SetBeneficiary { ref user } => {
+                    service.set_beneficiary(&selection, user.as_ref().map(|(id, _)| *id)).await.map(|o| o.codes as i64)
+                }
+                BulkAction::SetDescription { ref text } => {
+                    service.set_description(&selection, text).await.map(|o| o.codes as i64)
+                }
+                BulkAction::Reactivate { seconds } => {
+                    service.reactivate(&selection, chrono::Duration::seconds(seconds)).await.map(|o| o.codes as i64)
                 }
                 BulkAction::Delete => service.delete_codes(&selection).await.map(|d| d.codes),
             };
-            Msg::BulkDone { action, result: result.map_err(failure) }
+            Msg::BulkDone { action, selection, result: result.map_err(failure) }
         }
         Cmd::SetSetting { key, value } => Msg::SettingSaved(service.set_setting(key, &value).await.map_err(failure)),
         Cmd::WakeAfter { after, wake } => {
@@ -175,4 +200,37 @@ async fn perform(service: &Service, counted: &Mutex<Counted>, writes_at_start: u
         }
         Cmd::Copy { .. } => unreachable!("Effects::run writes copies itself"),
     }
+}
+
+/// Codes a question names before "and N more".
+const NAMED: usize = 3;
+
+/// A selection counted, with its first few codes to name.
+async fn describe(service: &Service, selection: &Selection, visible: &CodeFilter) -> crate::Result<Described> {
+    let (tally, hidden) = service.describe_selection(selection, visible).await?;
+    let first = match selection {
+        Selection::Ids(ids) => {
+            let mut names = Vec::new();
+            for id in ids.iter().take(NAMED) {
+                match service.get_code(*id).await {
+                    Ok(code) => names.push(code.code),
+                    // Deleted meanwhile: the count says so already.
+                    Err(e) if e.kind() == Some(ErrorKind::CodeNotFound) => {}
+                    Err(e) => return Err(e),
+                }
+            }
+            names
+        }
+        Selection::Matching(filter) => {
+            let query = CodeQuery {
+                filter: filter.clone(),
+                sort: SortField::Code,
+                descending: false,
+                offset: 0,
+                limit: NAMED as u64,
+            };
+            service.page(&query).await?.into_iter().map(|row| row.code.code).collect()
+        }
+    };
+    Ok(Described { tally, hidden, first })
 }

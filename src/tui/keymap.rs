@@ -132,9 +132,14 @@ actions! {
     MarkRange = "mark_range", false, "mark from the range start to here (press twice)";
     MarkAll = "mark_all", false, "mark every code that matches the filter";
     Clear = "clear", false, "clear marks, the filter, or close";
+    RecallChanged = "recall_changed", false, "mark again the codes the last bulk action changed";
     Activate = "activate", true, "activate the marked codes, or the code";
     Deactivate = "deactivate", true, "deactivate the marked codes, or the code";
-    Extend = "extend", true, "extend the expiry of the marked codes, or the code";
+    Extend = "extend", true, "extend the expiry of the marked codes, or the code, by (:extend 14d, 2w or a date)";
+    SetExpiry = "set_expiry", true, "set the expiry of the marked codes, or the code (:expire 2026-12-31 or never)";
+    SetMaxUses = "set_max_uses", true, "set the max uses of the marked codes, or the code (:max-uses 500)";
+    SetBeneficiary = "set_beneficiary", true, "set the beneficiary of the marked codes, or the code (picker)";
+    SetDescription = "set_description", true, "set the description of the marked codes, or the code (:describe TEXT)";
     Filter = "filter", false, "filter as you type";
     Sort = "sort", false, "sort by the next column";
     Reverse = "reverse", false, "reverse the sort";
@@ -153,6 +158,7 @@ actions! {
     Yes = "yes", false, "confirm";
     No = "no", false, "cancel";
     SwitchChoice = "switch_choice", false, "move between the choices";
+    Alternative = "alternative", false, "the dialog's third choice (such as Reload)";
 }
 
 /// A key as the configuration writes it: `j`, `G`, `ctrl-d`, `shift-tab`, `enter`, `pagedown`, `space`, `?`.
@@ -407,7 +413,7 @@ impl KeyMap {
 
 /// The `:` command line's commands: each runs an action a key runs too, so both do the same. The completion and the
 /// help both read this table.
-pub const COMMANDS: [(&str, Action); 21] = [
+pub const COMMANDS: [(&str, Action); 26] = [
     ("q", Action::Quit),
     ("quit", Action::Quit),
     ("codes", Action::CodesScreen),
@@ -423,8 +429,13 @@ pub const COMMANDS: [(&str, Action); 21] = [
     ("activate", Action::Activate),
     ("deactivate", Action::Deactivate),
     ("extend", Action::Extend),
+    ("expire", Action::SetExpiry),
+    ("max-uses", Action::SetMaxUses),
+    ("beneficiary", Action::SetBeneficiary),
+    ("describe", Action::SetDescription),
     ("delete", Action::Delete),
     ("mark-all", Action::MarkAll),
+    ("last", Action::RecallChanged),
     ("filter", Action::Filter),
     ("sort", Action::Sort),
     ("reverse", Action::Reverse),

@@ -45,6 +45,7 @@ pub fn initial_model(service: &Service, config: &DashboardConfig, size: (u16, u1
         debounce: config.debounce,
         defaults: service.defaults(),
         theme: if no_color { Theme::plain() } else { config.theme },
+        type_to_delete_over: config.type_to_delete_over,
     };
     Model::new(session, options, config.keymap.clone(), service.now(), size)
 }

@@ -40,6 +40,8 @@ pub struct Options {
     /// Defaults a new code's form opens with.
     pub defaults: crate::domain::draft::CodeDefaults,
     pub theme: super::theme::Theme,
+    /// A delete of more codes than this asks for their number to be typed.
+    pub type_to_delete_over: i64,
 }
 
 /// A failure as the dashboard shows it.
@@ -389,14 +391,32 @@ pub struct HelpState {
 }
 
 /// A bulk action on codes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BulkAction {
     Activate,
     Deactivate,
     Delete,
-    /// Move each expiry this many days later (expired ones: from now).
+    /// Move each expiry this many seconds later (expired ones: from now).
     Extend {
-        days: i64,
+        seconds: i64,
+    },
+    /// Every expiry to this time (`None`: never).
+    SetExpiry {
+        at: Option<DateTime<Utc>>,
+    },
+    SetMaxUses {
+        max: i64,
+    },
+    /// Activate and move each expiry this many seconds later, in one transaction (for expired codes).
+    Reactivate {
+        seconds: i64,
+    },
+    /// The user and their email (`None`: no beneficiary).
+    SetBeneficiary {
+        user: Option<(UserId, String)>,
+    },
+    SetDescription {
+        text: String,
     },
 }
 
@@ -409,6 +429,14 @@ pub enum Confirmed {
         codes: i64,
     },
     DiscardForm,
+    /// Save the form over the code as another write left it (`theirs`): the fields typed in the form win.
+    OverwriteForm {
+        theirs: CodeRow,
+    },
+    /// Open the form again on the code as another write left it; what was typed is dropped.
+    ReloadForm {
+        theirs: CodeRow,
+    },
     /// A setting that changes every registration at once.
     Setting {
         key: crate::domain::settings::SettingKey,
@@ -424,6 +452,42 @@ pub struct ConfirmState {
     /// Whether the highlighted choice is the confirming one; it starts on cancel.
     pub on_confirm: bool,
     pub then: Confirmed,
+    /// A third choice beside cancel and confirm, with its own key: its label and what it does.
+    pub alternative: Option<(String, Confirmed)>,
+    /// A number to type before confirming (a large delete's count of codes), and what was typed so far.
+    pub must_type: Option<i64>,
+    pub typed: String,
+}
+
+impl ConfirmState {
+    /// A question with two answers, cancel first.
+    pub fn new(title: &str, message: String, confirm_label: &str, then: Confirmed) -> ConfirmState {
+        ConfirmState {
+            title: title.into(),
+            message,
+            confirm_label: confirm_label.into(),
+            on_confirm: false,
+            then,
+            alternative: None,
+            must_type: None,
+            typed: String::new(),
+        }
+    }
+
+    /// Whether what was typed is the number asked for (thousands separators or none), or none is asked for.
+    pub fn typed_enough(&self) -> bool {
+        self.must_type.is_none_or(|n| self.typed.chars().filter(|c| *c != ',').collect::<String>() == n.to_string())
+    }
+}
+
+/// A bulk action's selection, counted before its question.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Described {
+    pub tally: crate::service::Tally,
+    /// How many of its codes the list's filter hides.
+    pub hidden: i64,
+    /// The first few of its codes, to name in the question.
+    pub first: Vec<String>,
 }
 
 /// The header's figures.
@@ -452,6 +516,10 @@ pub struct Model {
     /// The number of the last save a form sent. Its answer names it, so an answer for a form that was closed while
     /// saving never closes the form opened after it.
     pub saves: u64,
+    /// The codes the last bulk action changed and how many, for `u` to mark again; a delete forgets them.
+    pub last_changed: Option<(Selection, i64)>,
+    /// Bumped by each bulk action's count; only the latest one's answer opens a question.
+    pub describe_token: u64,
     pub detail: Option<DetailState>,
     pub stats: StatsState,
     pub settings: SettingsState,
@@ -490,6 +558,8 @@ impl Model {
             form: None,
             picker: None,
             picker_generation: 0,
+            describe_token: 0,
+            last_changed: None,
             saves: 0,
             detail: None,
             stats: StatsState::default(),

@@ -1,12 +1,11 @@
 //! What reaches `update` (Msg) and what it asks the effects runner to do (Cmd).
 
-use super::model::{BulkAction, Failure, StatsData};
+use super::model::{BulkAction, Described, Failure, StatsData};
 use crate::domain::draft::{CodeChanges, CodeInput};
 use crate::domain::settings::{SettingKey, SystemConfig};
 use crate::domain::stats::{CodeUsageStats, SystemStats, UsageRecord};
 use crate::domain::user::UserWithRole;
 use crate::domain::{CodeFilter, CodeId, CodeQuery, CodeRow, ReferralCode, Selection};
-use crate::service::Tally;
 use chrono::{DateTime, NaiveDate, Utc};
 use crossterm::event::KeyEvent;
 use std::time::Duration;
@@ -50,14 +49,26 @@ pub enum Msg {
         save: u64,
         result: Result<ReferralCode, Failure>,
     },
+    /// The ids of a `V` range, for the list's query of `generation`.
+    RangeIds {
+        generation: u64,
+        result: Result<Vec<CodeId>, Failure>,
+    },
+    /// Save number `save` was refused because another write changed the code since the form opened: the code now.
+    SaveConflict {
+        save: u64,
+        theirs: CodeRow,
+    },
     /// The selection of a bulk action, counted, ready to confirm.
     Described {
+        token: u64,
         action: BulkAction,
         selection: Selection,
-        result: Result<(Tally, i64), Failure>,
+        result: Result<Described, Failure>,
     },
     BulkDone {
         action: BulkAction,
+        selection: Selection,
         result: Result<i64, Failure>,
     },
     SettingSaved(Result<SystemConfig, Failure>),
@@ -102,8 +113,16 @@ pub enum Cmd {
         current: ReferralCode,
         changes: CodeChanges,
     },
+    /// The ids of the rows `query` covers in the list of `total` codes: a `V` range across pages not loaded.
+    MarkRange {
+        generation: u64,
+        query: CodeQuery,
+        total: i64,
+    },
     /// Count a selection (codes, usage records, and how many of them `visible` hides) before confirming.
     Describe {
+        /// Echoed in the answer: only the latest count's answer asks.
+        token: u64,
         action: BulkAction,
         selection: Selection,
         visible: CodeFilter,

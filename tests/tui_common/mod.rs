@@ -52,8 +52,13 @@ pub fn not_admin() -> Session {
 }
 
 pub fn model_for(session: Session) -> Model {
-    let options =
-        Options { theme: Theme::plain(), defaults: CodeDefaults::default(), refresh: REFRESH, debounce: DEBOUNCE };
+    let options = Options {
+        theme: Theme::plain(),
+        defaults: CodeDefaults::default(),
+        refresh: REFRESH,
+        debounce: DEBOUNCE,
+        type_to_delete_over: 100,
+    };
     Model::new(session, options, Config::defaults().dashboard.keymap, now(), (80, 24))
 }
 

@@ -15,13 +15,13 @@ use ratatui::backend::TestBackend;
 use refcodes::domain::stats::{CodeUsageStats, SystemStats};
 use refcodes::domain::{CodeId, CodeRow, CodeStatus, ReferralCode, Selection, UserId};
 use refcodes::service::Tally;
-use refcodes::tui::model::{Confirmed, Failure, Marks, Model, StatsData};
+use refcodes::tui::model::{Confirmed, Described, Failure, Marks, Model, StatsData};
 use refcodes::tui::msg::{Cmd, Msg};
 use refcodes::tui::{update, view};
 use std::collections::BTreeSet;
 
 /// Keys people press, and some nobody would.
-const KEYS: [&str; 45] = [
+const KEYS: [&str; 51] = [
     "f",
     "F",
     "!",
@@ -67,6 +67,13 @@ const KEYS: [&str; 45] = [
     "y",
     "z",
     "é",
+    // Appended, so the recorded sequences in tests/tui_fuzz.rs still press the keys they were found with.
+    "a",
+    "E",
+    "M",
+    "B",
+    "D",
+    "u",
 ];
 
 #[derive(Debug, Clone)]
@@ -148,6 +155,13 @@ impl Table {
     fn answer(&mut self, cmd: &Cmd) -> Option<Msg> {
         let offline = self.offline;
         Some(match cmd {
+            Cmd::MarkRange { generation, query, .. } => {
+                let ids = (query.offset as i64..(query.offset + query.limit) as i64)
+                    .filter(|i| *i < self.len)
+                    .map(|i| code(self.first + i).code.id)
+                    .collect();
+                Msg::RangeIds { generation: *generation, result: reply(offline, ids) }
+            }
             Cmd::LoadPage { generation, page, query } => {
                 let rows = (query.offset as i64..(query.offset + query.limit) as i64)
                     .filter(|i| *i < self.len)
@@ -181,10 +195,24 @@ impl Table {
                 row.code.code = input.code.clone().unwrap_or_default();
                 Msg::Saved { save: *save, result: reply(offline, row.code) }
             }
+            // Every other save meets another admin's change of the code.
+            Cmd::Update { save, current, .. } if !offline && save % 2 == 0 => {
+                let code = ReferralCode { description: "Changed by another admin".into(), ..current.clone() };
+                Msg::SaveConflict {
+                    save: *save,
+                    theirs: CodeRow { code, created_by_email: None, beneficiary_email: None },
+                }
+            }
             Cmd::Update { save, current, .. } => Msg::Saved { save: *save, result: reply(offline, current.clone()) },
-            Cmd::Describe { action, selection, .. } => {
+            Cmd::Describe { token, action, selection, .. } => {
                 let tally = Tally { codes: self.count(selection), usage_records: 0 };
-                Msg::Described { action: *action, selection: selection.clone(), result: reply(offline, (tally, 0)) }
+                let found = Described { tally, hidden: 0, first: vec!["CODE0001".into()] };
+                Msg::Described {
+                    token: *token,
+                    action: action.clone(),
+                    selection: selection.clone(),
+                    result: reply(offline, found),
+                }
             }
             Cmd::Bulk { action, selection } => {
                 let n = self.count(selection);
@@ -193,7 +221,7 @@ impl Table {
                     self.first += n;
                     self.len -= n;
                 }
-                Msg::BulkDone { action: *action, result: reply(offline, n) }
+                Msg::BulkDone { action: action.clone(), selection: selection.clone(), result: reply(offline, n) }
             }
             Cmd::SetSetting { .. } => Msg::SettingSaved(reply(offline, config())),
             Cmd::WakeAfter { wake, .. } => Msg::Wake(*wake),
@@ -279,6 +307,10 @@ pub fn play(session: u8, events: &[Event]) -> Result<u64, String> {
         let Some(msg) = msg else { continue };
         if let Msg::Page { result: Ok(rows), .. } = &msg {
             seen.extend(rows.iter().map(|r| r.code.id));
+        }
+        // A `V` range's ids come from the database too, for rows not shown.
+        if let Msg::RangeIds { result: Ok(ids), .. } = &msg {
+            seen.extend(ids.iter().copied());
         }
         sent += 1;
         let cmds = update::update(&mut m, msg.clone());

@@ -1,15 +1,21 @@
 //! The `:` command line: typing, completing a command's name from the table in `keymap`, and naming the action to
 //! run (the router runs it as its key would).
 
+use super::checks::parse_expiration;
 use super::notify::refuse;
+use crate::domain::expiry::{self, Expiration};
+use crate::domain::validate;
 use crate::tui::keymap::{self, Action};
-use crate::tui::model::Model;
+use crate::tui::model::{BulkAction, Model};
 use crossterm::event::{Event, KeyEvent};
 use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
-/// A key on the command line; on Enter, the command's name and action, to run once the line is closed.
-pub fn key(model: &mut Model, action: Option<Action>, key: &KeyEvent) -> Option<(String, Action)> {
+/// A command line read on Enter: the command's name, its action, and the bulk action its value makes, if it took one.
+pub type Run = (String, Action, Option<BulkAction>);
+
+/// A key on the command line; on Enter, what to run once the line is closed.
+pub fn key(model: &mut Model, action: Option<Action>, key: &KeyEvent) -> Option<Run> {
     let input = model.command.as_mut()?;
     match action {
         Some(Action::Cancel) => model.command = None,
@@ -28,13 +34,16 @@ pub fn key(model: &mut Model, action: Option<Action>, key: &KeyEvent) -> Option<
         Some(Action::Accept) => {
             let line = input.value().trim().to_string();
             model.command = None;
-            let mut words = line.split_whitespace();
-            let name = words.next()?;
-            match (keymap::command(name), words.next()) {
-                (Some(action), None) => return Some((name.to_string(), action)),
-                // Values (`:extend 14d`) are asked for by the dialogs; a command runs as its key does.
-                (Some(_), Some(_)) => refuse(model, format!(":{name} takes no value here: run :{name} alone")),
-                (None, _) => refuse(model, format!("No command :{name} (Tab completes; ? lists the commands)")),
+            let (name, value) = line.split_once(char::is_whitespace).unwrap_or((&line, ""));
+            let value = value.trim();
+            match keymap::command(name) {
+                Some(action) if value.is_empty() => return Some((name.to_string(), action, None)),
+                Some(action) => match with_value(model, action, value) {
+                    Some(Ok(bulk)) => return Some((name.to_string(), action, Some(bulk))),
+                    Some(Err(why)) => refuse(model, format!(":{name} {value}: {why}")),
+                    None => refuse(model, format!(":{name} takes no value: run :{name} alone")),
+                },
+                None => refuse(model, format!("No command :{name} (Tab completes; ? lists the commands)")),
             }
         }
         _ => {
@@ -42,4 +51,30 @@ pub fn key(model: &mut Model, action: Option<Action>, key: &KeyEvent) -> Option<
         }
     }
     None
+}
+
+/// The bulk action a command's value makes, read as the form reads its fields; `None` for a command without one.
+fn with_value(model: &Model, action: Action, value: &str) -> Option<Result<BulkAction, String>> {
+    let now = model.now;
+    Some(match action {
+        // A span moves each expiry later; a date sets it, as "extend to" means.
+        Action::Extend => match expiry::parse_span(value) {
+            Some(span) => span.map(|s| BulkAction::Extend { seconds: s.num_seconds() }),
+            None => match parse_expiration(value, now) {
+                Ok(Expiration::At(at)) => Ok(BulkAction::SetExpiry { at: Some(at) }),
+                Ok(Expiration::Never) => Err("to stop expiring, use :expire never".into()),
+                Err(why) => Err(why),
+            },
+        },
+        Action::SetExpiry => parse_expiration(value, now).map(|e| BulkAction::SetExpiry { at: e.as_option() }),
+        Action::SetDescription => validate::description(value).map(|text| BulkAction::SetDescription { text }),
+        Action::SetMaxUses => {
+            // Checked against the setting as the header last read it; the service checks again as it writes.
+            let limit = model.header.config.as_ref().map_or(i32::MAX, |c| c.max_number_of_uses_per_code);
+            validate::whole_number(value)
+                .and_then(|n| validate::max_uses(n, limit))
+                .map(|max| BulkAction::SetMaxUses { max: i64::from(max) })
+        }
+        _ => return None,
+    })
 }

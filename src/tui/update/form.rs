@@ -5,9 +5,11 @@ use super::notify::{fail, info, online};
 use super::open;
 use super::refresh::refresh;
 use crate::domain::draft::{CodeChanges, CodeInput};
-use crate::domain::{ReferralCode, validate};
+use crate::domain::error::shown;
+use crate::domain::text::date_time_or_never;
+use crate::domain::{CodeRow, ErrorKind, ReferralCode, validate};
 use crate::tui::keymap::Action;
-use crate::tui::model::{Failure, Field, Model};
+use crate::tui::model::{ConfirmState, Confirmed, Failure, Field, Model};
 use crate::tui::msg::Cmd;
 use crossterm::event::{Event, KeyEvent};
 use tui_input::Input;
@@ -106,6 +108,65 @@ fn save(model: &mut Model) -> Vec<Cmd> {
     state.failure = None;
     model.saves = save;
     vec![cmd]
+}
+
+/// Save number `save` found the code changed by another write since the form opened (`theirs` is how it is now):
+/// the dialog shows each changed field as it is now and as typed, and offers to reload or to save over it.
+pub fn conflict(model: &mut Model, save: u64, theirs: CodeRow) -> Vec<Cmd> {
+    let Some(state) = model.form.as_mut().filter(|f| f.saving == Some(save)) else {
+        let text = format!("Not saved: another write changed code {} meanwhile", theirs.code.code);
+        fail(model, &Failure { kind: Some(ErrorKind::Conflict), message: text, fields: Vec::new() });
+        return Vec::new();
+    };
+    state.saving = None;
+    let Some(opened) = &state.editing else { return Vec::new() };
+    let mine = state.values();
+    let my_beneficiary = state.beneficiary.as_ref().map_or("none".to_string(), |(_, email)| email.clone());
+    let lines: Vec<String> = opened
+        .changed_in(&theirs.code)
+        .into_iter()
+        .map(|(name, _, _)| {
+            let c = &theirs.code;
+            let (label, now, typed) = match name {
+                "code" => ("Code", shown(&c.code), shown(&mine.code)),
+                "description" => ("Description", shown(&c.description), shown(&mine.description)),
+                "status" => ("Active", yes_no(c.status), yes_no(mine.active)),
+                "max_uses" => ("Max uses", c.max_uses.to_string(), mine.max_uses.clone()),
+                "expiration" => ("Expires", date_time_or_never(c.expiration_date), mine.expiration.clone()),
+                _ => (
+                    "Beneficiary",
+                    theirs.beneficiary_email.clone().unwrap_or_else(|| "none".into()),
+                    my_beneficiary.clone(),
+                ),
+            };
+            format!("{label}: now {now}, yours {typed}")
+        })
+        .collect();
+    let code = &theirs.code.code;
+    state.failure = Some(format!("Not saved: another write changed code {code} since this form opened"));
+    let message = format!(
+        "Another write changed code {code} since this form opened:\n{}\nReload it (what you typed is lost) or \
+             save yours over it?",
+        lines.join("\n")
+    );
+    let overwrite = Confirmed::OverwriteForm { theirs: theirs.clone() };
+    model.confirm = Some(ConfirmState {
+        alternative: Some(("Reload".into(), Confirmed::ReloadForm { theirs })),
+        ..ConfirmState::new("Changed meanwhile", message, "Overwrite", overwrite)
+    });
+    Vec::new()
+}
+
+fn yes_no(active: bool) -> String {
+    if active { "yes" } else { "no" }.into()
+}
+
+/// Saves the form over the code as `theirs` left it: the fields typed in the form are written, the others keep
+/// their values, and a further change meanwhile is asked about again.
+pub fn overwrite(model: &mut Model, theirs: CodeRow) -> Vec<Cmd> {
+    let Some(state) = model.form.as_mut() else { return Vec::new() };
+    state.editing = Some(theirs.code);
+    save(model)
 }
 
 pub fn random_code(model: &mut Model, result: Result<String, Failure>) -> Vec<Cmd> {

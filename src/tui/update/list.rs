@@ -1,8 +1,9 @@
 //! The codes list: moving, paging the window through the database, filtering, sorting, marking.
 
-use super::notify::{fail, info, online};
+use super::notify::{fail, info, online, refuse};
 use super::open;
-use crate::domain::{CodeId, CodeRow, CodeStatus, Selection};
+use crate::domain::text::thousands;
+use crate::domain::{CodeId, CodeQuery, CodeRow, CodeStatus, Selection};
 use crate::tui::keymap::Action;
 use crate::tui::model::{BulkAction, Failure, Marks, Model, PAGE_SIZE};
 use crate::tui::msg::{Cmd, Wake};
@@ -33,7 +34,18 @@ pub fn action(model: &mut Model, action: Action) -> Vec<Cmd> {
         Action::Delete => open::describe(model, BulkAction::Delete),
         Action::Activate => open::describe(model, BulkAction::Activate),
         Action::Deactivate => open::describe(model, BulkAction::Deactivate),
-        Action::Extend => open::describe(model, BulkAction::Extend { days: model.options.defaults.expiry_days }),
+        // Actions that take a value ask for it on the command line, as typing `:extend` would, with the form's
+        // parsing; Enter then counts the codes and asks (see `command`).
+        Action::Extend => open::ask_value(model, &format!("extend {}d", model.options.defaults.expiry_days)),
+        Action::SetExpiry => open::ask_value(model, "expire "),
+        Action::SetMaxUses => open::ask_value(model, "max-uses "),
+        Action::SetDescription => open::ask_value(model, "describe "),
+        // The picker chooses the user; with no form open, its choice is for the selection (see `overlays`).
+        Action::SetBeneficiary if model.list.selection().is_some() => open::open_picker(model),
+        Action::SetBeneficiary => {
+            info(model, "No code here to act on");
+            Vec::new()
+        }
         Action::Mark => {
             if all_marked(model) {
                 return Vec::new();
@@ -49,6 +61,7 @@ pub fn action(model: &mut Model, action: Action) -> Vec<Cmd> {
         Action::MarkRange => mark_range(model),
         Action::MarkAll => mark_all(model),
         Action::Clear => clear(model),
+        Action::RecallChanged => recall_changed(model),
         Action::Filter => {
             model.list.filtering = true;
             Vec::new()
@@ -119,12 +132,62 @@ fn mark_range(model: &mut Model) -> Vec<Cmd> {
         return Vec::new();
     };
     let (from, to) = (anchor.min(model.list.cursor), anchor.max(model.list.cursor));
-    let ids: Vec<CodeId> = (from..=to).filter_map(|i| model.list.row(i)).map(|r| r.code.id).collect();
+    let ids: Option<Vec<CodeId>> = (from..=to).map(|i| model.list.row(i).map(|r| r.code.id)).collect();
+    if let Some(ids) = ids {
+        return range_ids(model, model.list.generation, Ok(ids));
+    }
+    // Some rows of the range are on pages not loaded: the database gives their ids.
+    let rows = to - from + 1;
+    if rows > RANGE_MAX {
+        let text = format!(
+            "A range of {} codes is more than V marks ({}): Ctrl-a marks every code the filter matches",
+            thousands(rows as i64),
+            thousands(RANGE_MAX as i64)
+        );
+        refuse(model, text);
+        return Vec::new();
+    }
+    let query = CodeQuery { offset: from, limit: rows, ..model.list.query(0) };
+    info(model, format!("Marking {} codes…", thousands(rows as i64)));
+    vec![Cmd::MarkRange { generation: model.list.generation, query, total: model.list.total.unwrap_or(0) }]
+}
+
+/// Most codes one `V` range marks; more are marked as "every code the filter matches" (Ctrl-a), which never
+/// brings the ids here.
+pub const RANGE_MAX: u64 = 100_000;
+
+/// A `V` range's ids: marked, unless the list's query changed meanwhile (the range meant other rows).
+pub fn range_ids(model: &mut Model, generation: u64, result: Result<Vec<CodeId>, Failure>) -> Vec<Cmd> {
+    if generation != model.list.generation {
+        return Vec::new();
+    }
+    let ids = match result {
+        Ok(ids) => ids,
+        Err(failure) => {
+            fail(model, &failure);
+            return Vec::new();
+        }
+    };
     let marked = ids.len();
     if let Marks::Ids(marks) = &mut model.list.marks {
         marks.extend(ids);
     }
-    info(model, format!("Marked {marked} codes"));
+    info(model, format!("Marked {} codes", thousands(marked as i64)));
+    Vec::new()
+}
+
+/// `u`: marks the codes the last bulk action changed, in place of the marks there are.
+pub fn recall_changed(model: &mut Model) -> Vec<Cmd> {
+    let Some((selection, n)) = model.last_changed.clone() else {
+        info(model, "No codes changed by a bulk action yet (a delete leaves none to mark)");
+        return Vec::new();
+    };
+    model.list.marks = match selection {
+        Selection::Ids(ids) => Marks::Ids(ids.into_iter().collect()),
+        Selection::Matching(filter) => Marks::Matching { filter, count: n },
+    };
+    let codes = if n == 1 { "the 1 code".to_string() } else { format!("the {} codes", thousands(n)) };
+    info(model, format!("Marked {codes} the last bulk action changed"));
     Vec::new()
 }
 

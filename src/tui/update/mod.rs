@@ -20,7 +20,7 @@ mod screens;
 pub use overlays::PICKER_RESULTS;
 
 use super::keymap::{Action, Mode, Section};
-use super::model::{Model, Screen};
+use super::model::{BulkAction, Model, Screen};
 use super::msg::{Cmd, Msg, Wake};
 use chrono::Duration;
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
@@ -85,8 +85,12 @@ fn dispatch(model: &mut Model, msg: Msg) -> Vec<Cmd> {
         Msg::Users { generation, result } => overlays::users_found(model, generation, result),
         Msg::RandomCode(result) => form::random_code(model, result),
         Msg::Saved { save, result } => form::saved(model, save, result),
-        Msg::Described { action, selection, result } => confirm::described(model, action, selection, result),
-        Msg::BulkDone { action, result } => confirm::bulk_done(model, action, result),
+        Msg::SaveConflict { save, theirs } => form::conflict(model, save, theirs),
+        Msg::RangeIds { generation, result } => list::range_ids(model, generation, result),
+        Msg::Described { token, action, selection, result } => {
+            confirm::described(model, token, action, selection, result)
+        }
+        Msg::BulkDone { action, selection, result } => confirm::bulk_done(model, action, selection, result),
         Msg::SettingSaved(result) => screens::setting_saved(model, result),
         Msg::Copied { text, result } => {
             match result {
@@ -167,10 +171,10 @@ fn perform(model: &mut Model, mode: Mode, action: Option<Action>, key: &KeyEvent
         Mode::Help => overlays::help_key(model, action, key),
         Mode::Messages => overlays::log_key(model, action),
         Mode::Command => match command::key(model, action, key) {
-            Some((name, action)) => run_command(model, &name, action),
+            Some((name, action, value)) => run_command(model, &name, action, value),
             None => Vec::new(),
         },
-        Mode::Confirm => confirm::key(model, action),
+        Mode::Confirm => confirm::key(model, action, key),
         Mode::Stats => screens::stats_key(model, action),
         Mode::Settings => screens::settings_key(model, action, key),
     }
@@ -178,11 +182,18 @@ fn perform(model: &mut Model, mode: Mode, action: Option<Action>, key: &KeyEvent
 
 /// Runs a command of the command line as its key would run where the line was opened; a command for another
 /// place (`:edit` on the stats screen) says so.
-fn run_command(model: &mut Model, name: &str, action: Action) -> Vec<Cmd> {
+fn run_command(model: &mut Model, name: &str, action: Action, value: Option<BulkAction>) -> Vec<Cmd> {
     let mode = model.mode();
     if !model.keymap.binds(Section::Global, action) && !model.keymap.binds(Section::Mode(mode), action) {
         notify::refuse(model, format!(":{name} does nothing here"));
         return Vec::new();
+    }
+    if let Some(bulk) = value {
+        if !model.session.can_administer {
+            notify::read_only(model);
+            return Vec::new();
+        }
+        return open::describe(model, bulk);
     }
     perform(model, mode, Some(action), &KeyEvent::new(KeyCode::Null, KeyModifiers::NONE))
 }

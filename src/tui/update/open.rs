@@ -90,13 +90,18 @@ pub fn open_picker(model: &mut Model) -> Vec<Cmd> {
 
 /// Asks before a form with typed changes is closed.
 pub fn discard_form(model: &mut Model) -> Vec<Cmd> {
-    model.confirm = Some(ConfirmState {
-        title: "Discard".into(),
-        message: "Close the form and lose what was typed?".into(),
-        confirm_label: "Discard".into(),
-        on_confirm: false,
-        then: Confirmed::DiscardForm,
-    });
+    let message = "Close the form and lose what was typed?".to_string();
+    model.confirm = Some(ConfirmState::new("Discard", message, "Discard", Confirmed::DiscardForm));
+    Vec::new()
+}
+
+/// Opens the command line on `line`, a command that wants its value typed (or changed) before Enter.
+pub fn ask_value(model: &mut Model, line: &str) -> Vec<Cmd> {
+    if model.list.selection().is_none() {
+        info(model, "No code here to act on");
+        return Vec::new();
+    }
+    model.command = Some(Input::new(line.to_string()));
     Vec::new()
 }
 
@@ -106,5 +111,6 @@ pub fn describe(model: &mut Model, action: BulkAction) -> Vec<Cmd> {
         info(model, "No code here to act on");
         return Vec::new();
     };
-    vec![Cmd::Describe { action, selection, visible: model.list.filter() }]
+    model.describe_token += 1;
+    vec![Cmd::Describe { token: model.describe_token, action, selection, visible: model.list.filter() }]
 }

@@ -8,7 +8,7 @@ use crate::domain::stats::{CodeUsageStats, UsageRecord};
 use crate::domain::user::UserWithRole;
 use crate::tui::keymap::Action;
 use crate::tui::layout::{DETAIL_FACTS, last_scroll, overlay_body};
-use crate::tui::model::{Failure, Model};
+use crate::tui::model::{BulkAction, Failure, Model};
 use crate::tui::msg::{Cmd, Wake};
 use crossterm::event::{Event, KeyEvent};
 use tui_input::backend::crossterm::EventHandler;
@@ -95,17 +95,20 @@ pub fn picker_key(model: &mut Model, action: Option<Action>, key: &KeyEvent) -> 
                 refuse(model, message);
                 return Vec::new();
             }
-            let chosen = chosen.map(|u| (u.id, u.email.clone()));
-            if let (Some(chosen), Some(form)) = (chosen, model.form.as_mut()) {
-                form.beneficiary = Some(chosen);
-                model.picker = None;
+            let Some(chosen) = chosen.map(|u| (u.id, u.email.clone())) else { return Vec::new() };
+            model.picker = None;
+            match model.form.as_mut() {
+                Some(form) => form.beneficiary = Some(chosen),
+                // Opened from the list (B): the choice is for the marked codes, or the code.
+                None => return open::describe(model, BulkAction::SetBeneficiary { user: Some(chosen) }),
             }
         }
         Some(Action::ClearBeneficiary) => {
-            if let Some(form) = model.form.as_mut() {
-                form.beneficiary = None;
-            }
             model.picker = None;
+            match model.form.as_mut() {
+                Some(form) => form.beneficiary = None,
+                None => return open::describe(model, BulkAction::SetBeneficiary { user: None }),
+            }
         }
         _ => {
             if picker.search.handle_event(&Event::Key(*key)).is_some_and(|c| c.value) {

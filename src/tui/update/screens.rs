@@ -101,13 +101,8 @@ pub fn settings_key(model: &mut Model, action: Option<Action>, key: &KeyEvent) -
                         _ => None,
                     };
                     if let Some((label, message)) = question {
-                        model.confirm = Some(ConfirmState {
-                            title: label.to_string(),
-                            message: message.to_string(),
-                            confirm_label: label.to_string(),
-                            on_confirm: false,
-                            then: Confirmed::Setting { key: key_at_cursor, value },
-                        });
+                        let then = Confirmed::Setting { key: key_at_cursor, value };
+                        model.confirm = Some(ConfirmState::new(label, message.to_string(), label, then));
                         return Vec::new();
                     }
                     model.settings.saving = true;

@@ -2,6 +2,7 @@
 //! (Helpers the command line shares are in `domain::text`.)
 
 use crate::domain::stats::{SystemStats, UsageRecord};
+pub use crate::domain::text::thousands;
 use chrono::{DateTime, Utc};
 
 /// `in 6d`, `3h ago`, `never`.
@@ -22,19 +23,6 @@ pub fn relative(at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {
 /// Who used a code: their email, or their id when the user is gone.
 pub fn who(usage: &UsageRecord) -> String {
     usage.who()
-}
-
-/// 1234567 as `1,234,567`.
-pub fn thousands(n: i64) -> String {
-    let digits = n.unsigned_abs().to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if n < 0 { format!("-{out}") } else { out }
 }
 
 /// The system's figures in one line, as the header and the stats screen show them.

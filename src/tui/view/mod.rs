@@ -122,11 +122,15 @@ fn header(model: &Model, frame: &mut Frame, area: Rect) {
 fn command_line(model: &Model, input: &tui_input::Input, frame: &mut Frame, area: Rect) {
     let theme = &model.options.theme;
     let typed = input.value();
-    let names = crate::tui::keymap::completions(typed.trim());
-    let choices = match names.as_slice() {
-        [] => "no such command".to_string(),
-        [one] if *one == typed.trim() => String::new(),
-        names => names.join(" "),
+    let choices = match typed.trim_start().split_once(char::is_whitespace) {
+        // A value is being typed: what the command does with it.
+        Some((name, _)) => crate::tui::keymap::command(name)
+            .map_or_else(|| "no such command".to_string(), |action| action.description().to_string()),
+        None => match crate::tui::keymap::completions(typed.trim()).as_slice() {
+            [] => "no such command".to_string(),
+            [one] if *one == typed.trim() => String::new(),
+            names => names.join(" "),
+        },
     };
     let spans = vec![Span::raw(format!(":{typed}")), Span::raw("   "), Span::styled(choices, theme.dim())];
     frame.render_widget(Line::from(clip_spans(spans, usize::from(area.width))), area);

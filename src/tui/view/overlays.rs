@@ -211,20 +211,33 @@ pub fn log(model: &Model, scroll: usize, frame: &mut Frame, area: Rect) {
 
 pub fn confirm(model: &Model, confirm: &ConfirmState, frame: &mut Frame, area: Rect) {
     let theme = &model.options.theme;
-    let rect = popup(frame, area, 60, 8);
+    // Room for the message as wrapped (a conflict lists its fields), at least the usual 8 rows.
+    let rows: usize = confirm.message.lines().map(|l| l.chars().count().div_ceil(56).max(1)).sum();
+    let typing = u16::from(confirm.must_type.is_some());
+    let rect = popup(frame, area, 60, (rows as u16).saturating_add(4 + typing).max(8));
     let block = Block::bordered().title(Line::styled(format!(" {} ", confirm.title), theme.error()));
     let inner = block.inner(rect);
     frame.render_widget(block, rect);
-    let [text, buttons] = Layout::vertical([Constraint::Fill(1), Constraint::Length(1)]).areas(inner);
+    let [text, typed, buttons] =
+        Layout::vertical([Constraint::Fill(1), Constraint::Length(typing), Constraint::Length(1)]).areas(inner);
     frame.render_widget(Paragraph::new(confirm.message.as_str()).wrap(Wrap { trim: true }), text);
+    if let Some(n) = confirm.must_type {
+        let prompt = format!("Type {} to confirm: ", thousands(n));
+        let x = typed.x.saturating_add((prompt.chars().count() + confirm.typed.chars().count()) as u16);
+        let line = Line::from(vec![Span::raw(prompt), Span::styled(confirm.typed.as_str(), theme.accent())]);
+        frame.render_widget(line, typed);
+        if x < typed.right() {
+            frame.set_cursor_position((x, typed.y));
+        }
+    }
     let chosen = Style::default().add_modifier(Modifier::REVERSED | Modifier::BOLD);
     let (yes, no) = if confirm.on_confirm { (chosen, Style::default()) } else { (Style::default(), chosen) };
     let key = key_names(model, Mode::Confirm);
-    let line = Line::from(vec![
-        Span::styled(format!(" Cancel ({}) ", key(Action::No)), no),
-        Span::raw("   "),
-        Span::styled(format!(" {} ({}) ", confirm.confirm_label, key(Action::Yes)), yes),
-    ])
-    .centered();
+    let mut spans = vec![Span::styled(format!(" Cancel ({}) ", key(Action::No)), no)];
+    if let Some((label, _)) = &confirm.alternative {
+        spans.extend([Span::raw("  "), Span::raw(format!(" {label} ({}) ", key(Action::Alternative)))]);
+    }
+    spans.extend([Span::raw("   "), Span::styled(format!(" {} ({}) ", confirm.confirm_label, key(Action::Yes)), yes)]);
+    let line = Line::from(spans).centered();
     frame.render_widget(line, buttons);
 }
