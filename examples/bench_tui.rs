@@ -17,6 +17,7 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use refcodes::Service;
 use refcodes::config::{Config, Sources};
+use refcodes::domain::CodeFilter;
 use refcodes::service::DemoInput;
 use refcodes::tui::model::{Model, PAGE_SIZE};
 use refcodes::tui::msg::Msg;
@@ -163,7 +164,7 @@ fn window_loaded(model: &Model) -> bool {
 
 /// Whether the typed filter is the one the list shows rows for.
 fn filter_applied(model: &Model) -> bool {
-    model.list.applied_filter == model.list.filter_input.value().trim()
+    CodeFilter::parse(model.list.filter_input.value()).is_ok_and(|typed| model.list.applied_filter == typed)
 }
 
 type Bench = App<TestBackend>;

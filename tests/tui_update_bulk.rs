@@ -109,7 +109,10 @@ fn ctrl_a_marks_every_matching_code_without_fetching_one() {
     assert_eq!(send(&mut m, described(BulkAction::Deactivate, all.clone(), 38, 0, 0)), vec![]);
     let confirm = m.confirm.clone().expect("a question");
     assert_eq!(confirm.message, "Deactivate 38 marked codes?", "the count of the moment, one code more by now");
-    assert_eq!(confirm.then, Confirmed::Bulk { action: BulkAction::Deactivate, selection: all.clone(), codes: 38 });
+    assert_eq!(
+        confirm.then,
+        Confirmed::Bulk { action: BulkAction::Deactivate, selection: Box::new(all.clone()), codes: 38 }
+    );
     assert_eq!(press(&mut m, "y"), vec![bulk(BulkAction::Deactivate, all)]);
     send(&mut m, Msg::BulkDone { action: BulkAction::Deactivate, result: Ok(38) });
     assert!(m.list.marks.is_empty());
@@ -199,7 +202,7 @@ fn deactivating_marked_codes_asks_with_the_count_hidden_by_the_filter() {
             message: "Deactivate 12 marked codes, 3 of them hidden by the filter?".into(),
             confirm_label: "Deactivate".into(),
             on_confirm: false,
-            then: Confirmed::Bulk { action: BulkAction::Deactivate, selection: selection(1, 12), codes: 12 },
+            then: Confirmed::Bulk { action: BulkAction::Deactivate, selection: Box::new(selection(1, 12)), codes: 12 },
         })
     );
 

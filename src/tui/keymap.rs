@@ -135,7 +135,9 @@ actions! {
     Activate = "activate", true, "activate the marked codes, or the code";
     Deactivate = "deactivate", true, "deactivate the marked codes, or the code";
     Extend = "extend", true, "extend the expiry of the marked codes, or the code";
-    Filter = "filter", false, "filter as you type";
+    Filter = "filter", false, "filter as you type: words match anywhere; fields code: desc: creator: \
+        beneficiary: status:active|inactive|expired|limit uses:>10 (< >= <= =) expires:<7d used:<24h \
+        limit:>=90% expiring:7d; all must hold; quote spaces: desc:\"spring sale\"";
     Sort = "sort", false, "sort by the next column";
     Reverse = "reverse", false, "reverse the sort";
     StatusFilter = "status_filter", false, "show one status, then the next, then all";

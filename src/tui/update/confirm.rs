@@ -71,7 +71,7 @@ pub fn described(
         message,
         confirm_label: label.to_string(),
         on_confirm: false,
-        then: Confirmed::Bulk { action, selection, codes: n },
+        then: Confirmed::Bulk { action, selection: Box::new(selection), codes: n },
     });
     Vec::new()
 }
@@ -81,7 +81,7 @@ pub fn described(
 /// those highlighted.
 pub fn withdraw_if_stale(model: &mut Model) {
     if let Some(ConfirmState { then: Confirmed::Bulk { selection, .. }, .. }) = &model.confirm
-        && model.list.selection().as_ref() != Some(selection)
+        && model.list.selection().as_ref() != Some(&**selection)
     {
         model.confirm = None;
         info(model, "The selection changed, so the question was withdrawn: press the key again");
@@ -105,7 +105,7 @@ pub fn key(model: &mut Model, action: Option<Action>) -> Vec<Cmd> {
         return Vec::new();
     }
     match state.then {
-        Confirmed::Bulk { action, selection, .. } => vec![Cmd::Bulk { action, selection }],
+        Confirmed::Bulk { action, selection, .. } => vec![Cmd::Bulk { action, selection: *selection }],
         Confirmed::DiscardForm => {
             model.form = None;
             model.picker = None;
