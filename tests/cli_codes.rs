@@ -238,6 +238,16 @@ fn list_filters_sorts_and_windows() {
     // ... and in the creator's email.
     assert_eq!(env.json(&["codes", "list", "--filter", "tester@"])["total"], 4);
     assert_eq!(env.json(&["codes", "list", "--filter", "nothing-like-this"])["total"], 0);
+    // The dashboard's field-scoped language: each field looks in its own place, all must hold.
+    let query = |q: &str| codes_of(&env.json(&["codes", "list", "--filter", q]));
+    assert_eq!(query("code:a uses:>=1"), ["ALPHA_1", "BRAVO-2"]);
+    assert_eq!(query("creator:tester@ status:limit"), ["BRAVO-2"]);
+    assert_eq!(query("used:<1h"), ["ALPHA_1", "BRAVO-2"]);
+    assert_eq!(query("limit:>=100%"), ["BRAVO-2"]);
+    assert_eq!(query("\"code:a\""), Vec::<String>::new(), "quoted, a field-like text is searched as it is");
+    // An option stands for its field of the query.
+    let both = env.json(&["codes", "list", "--filter", "status:active", "--status", "inactive"]);
+    assert_eq!(codes_of(&both), ["CHARLIE-3"]);
 
     let by_uses = env.json(&["codes", "list", "--sort", "uses", "--desc", "--limit", "2"]);
     assert_eq!(by_uses["total"], 4, "the total counts the whole filtered set, not the window");

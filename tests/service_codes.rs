@@ -471,6 +471,84 @@ async fn check_filter_text_matches_codes_descriptions_and_emails(db: &TestDb) {
     assert!(find("ZULU").await.is_empty());
 }
 
+every!(field_filters_match_exactly_their_codes, check_field_filters_match_exactly_their_codes);
+async fn check_field_filters_match_exactly_their_codes(db: &TestDb) {
+    let h = db.harness().await;
+    fixture(&h).await;
+    // KILO expires in 40 days and is used now; ALPHA (2 of 5) and ECHO (1 of 1) were used 2 hours ago.
+    let now = h.owner.now();
+    let kilo = CodeInput { expiration: Some(Expiration::At(now + Duration::days(40))), ..CodeInput::default() };
+    h.create("KILO", kilo).await;
+    let user = h.add_user("kilo@example.com", None).await;
+    h.base.use_code("KILO", user.id).await.unwrap();
+    let find = |typed: &str| {
+        let filter = CodeFilter::parse(typed).unwrap();
+        let query = CodeQuery { filter, sort: SortField::Code, descending: false, limit: 100, ..CodeQuery::default() };
+        let owner = h.owner.clone();
+        let typed = typed.to_string();
+        async move {
+            let rows = codes_of(&owner.page(&query).await.unwrap());
+            assert_eq!(owner.count(&query.filter).await.unwrap(), rows.len() as i64, "{typed}: count agrees");
+            rows
+        }
+    };
+    let all = ["ALPHA", "BRAVO", "CHARLIE", "DELTA", "ECHO", "FOX_TROT", "GOLF", "HOTEL", "INDIA", "JAXXT", "KILO"];
+    let but = |left_out: &[&str]| all.iter().filter(|c| !left_out.contains(c)).copied().collect::<Vec<_>>();
+
+    // Text fields: each looks in its own column only (plain "a" would match every example.com email).
+    assert_eq!(find("code:a").await, ["ALPHA", "BRAVO", "CHARLIE", "DELTA", "INDIA", "JAXXT"]);
+    assert_eq!(find("code:X_T").await, ["FOX_TROT"], "LIKE wildcards are plain characters");
+    assert_eq!(find("desc:\"take 50\"").await, ["GOLF", "HOTEL"]);
+    assert_eq!(find("desc:\"take 50%\"").await, ["GOLF"]);
+    assert_eq!(find("desc:alpha").await, ["ALPHA"]);
+    assert_eq!(find("creator:ADMIN@").await, ["INDIA"]);
+    assert_eq!(find("creator:owner@").await, but(&["INDIA"]));
+    assert_eq!(find("beneficiary:beneficiary@").await, ["BRAVO"]);
+    assert!(find("creator:beneficiary@").await.is_empty());
+    assert!(find("code:partner").await.is_empty(), "a description is not a code");
+
+    assert_eq!(find("status:limit").await, ["ECHO"]);
+    assert_eq!(find("status:inactive").await, ["CHARLIE"]);
+    assert_eq!(find("status:expired").await, ["DELTA"]);
+    assert_eq!(find("status:active").await, but(&["CHARLIE", "DELTA", "ECHO"]));
+
+    assert_eq!(find("uses:>1").await, ["ALPHA"]);
+    assert_eq!(find("uses:>=1").await, ["ALPHA", "ECHO", "KILO"]);
+    assert_eq!(find("uses:=1").await, ["ECHO", "KILO"]);
+    assert_eq!(find("uses:<=1").await, but(&["ALPHA"]));
+    assert_eq!(find("uses:<1").await, but(&["ALPHA", "ECHO", "KILO"]));
+    assert_eq!(find("uses:0").await, but(&["ALPHA", "ECHO", "KILO"]));
+
+    // Expiry: the fixture's codes expire 7 days after they were made (under 7 days from now), BRAVO never, DELTA
+    // has expired (no comparison matches it).
+    let week = but(&["BRAVO", "DELTA", "KILO"]);
+    assert_eq!(find("expires:<7d").await, week);
+    assert_eq!(find("expires:<=7d").await, week);
+    assert_eq!(find("expiring:7d").await, week, "the on-call filter is expires:<=");
+    assert!(find("expires:<1d").await.is_empty());
+    assert_eq!(find("expires:>30d").await, ["BRAVO", "KILO"]);
+    assert_eq!(find("expires:>=7d").await, ["BRAVO", "KILO"]);
+    assert_eq!(find("expires:>41d").await, ["BRAVO"], "never is later than any span");
+
+    // Last used: ALPHA and ECHO 2 hours ago, KILO now; a code never used has gone unused longer than any span.
+    assert_eq!(find("used:<24h").await, ["ALPHA", "ECHO", "KILO"]);
+    assert_eq!(find("used:<=3h").await, ["ALPHA", "ECHO", "KILO"]);
+    assert_eq!(find("used:<1h").await, ["KILO"]);
+    assert_eq!(find("used:>1h").await, but(&["KILO"]));
+    assert_eq!(find("used:>=24h").await, but(&["ALPHA", "ECHO", "KILO"]));
+
+    assert_eq!(find("limit:>=40%").await, ["ALPHA", "ECHO"]);
+    assert_eq!(find("limit:>=50%").await, ["ECHO"]);
+
+    // Combined, every term must hold; plain words still look everywhere.
+    assert_eq!(find("code:a uses:>=1").await, ["ALPHA"]);
+    assert_eq!(find("partner status:active").await, ["BRAVO"]);
+    assert_eq!(find("example expires:>30d used:<1h").await, ["KILO"]);
+    assert!(find("code:alpha status:limit").await.is_empty());
+    // A field value longer than any text could be matches nothing, as a plain text does.
+    assert!(find(&format!("code:{}", "A".repeat(1001))).await.is_empty());
+}
+
 every!(status_filter_follows_the_computed_status, check_status_filter_follows_the_computed_status);
 async fn check_status_filter_follows_the_computed_status(db: &TestDb) {
     let h = db.harness().await;

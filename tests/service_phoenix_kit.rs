@@ -342,9 +342,18 @@ async fn check_suggested_indexes_run_as_printed(db: &TestDb) {
     let (owner, _) = attached(db, OWNER_EMAIL).await;
     let answers = |owner: Service| async move {
         let mut seen = Vec::new();
-        for text in ["", "alice", "ALICE", "example.com", "Welcome", "10", "acme", "ü", "%", "_", "E2"] {
+        let field_filters = [
+            "code:E2",
+            "desc:welcome",
+            "creator:alice",
+            "beneficiary:example.com status:active",
+            "code:ü uses:>0",
+            "desc:% used:<24h",
+        ];
+        let plain = ["", "alice", "ALICE", "example.com", "Welcome", "10", "acme", "ü", "%", "_", "E2"];
+        for text in plain.into_iter().chain(field_filters) {
             for sort in SortField::ALL {
-                let filter = CodeFilter { text: text.to_string(), ..CodeFilter::default() };
+                let filter = CodeFilter::parse(text).unwrap();
                 let query = CodeQuery { filter, sort, limit: 100, ..CodeQuery::default() };
                 let page = owner.page_with_total(&query).await.unwrap();
                 seen.push((text, sort, codes_of(&page.rows), page.total));

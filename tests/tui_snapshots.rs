@@ -74,7 +74,25 @@ fn codes_filter_typing() {
     snap("codes_filter_typing", common::codes_filter_typing, |m| {
         settled(m);
         assert!(m.list.filtering);
-        assert_eq!(m.list.applied_filter, "hopper");
+        assert_eq!(m.list.applied_filter.text, "hopper");
+    });
+}
+
+#[test]
+fn codes_field_filter() {
+    snap("codes_field_filter", common::codes_field_filter, |m| {
+        settled(m);
+        assert_eq!(m.list.filter().to_string(), "code:a status:active uses:>=1");
+        assert!(m.list.total.is_some_and(|t| t > 0));
+    });
+}
+
+#[test]
+fn codes_filter_error() {
+    snap("codes_filter_error", common::codes_filter_error, |m| {
+        settled(m);
+        assert_eq!(m.list.filter_error.as_deref(), Some("uses: expects a number after >, <, >=, <= or ="));
+        assert_eq!(m.list.filter().text, "hopper", "the last filter that parsed stays in force");
     });
 }
 

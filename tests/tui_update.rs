@@ -241,7 +241,7 @@ fn esc_in_the_filter_clears_it_and_asks_for_everything_again() {
     type_text(&mut m, "ab");
     let cmds = send(&mut m, Msg::Wake(Wake::Filter(2)));
     serve(&mut m, cmds, 2);
-    assert_eq!(m.list.applied_filter, "ab");
+    assert_eq!(m.list.applied_filter.text, "ab");
 
     assert_eq!(press(&mut m, "esc"), vec![load_count(2), load_page(2, 0)]);
     assert_eq!(m.mode(), Mode::List);
@@ -335,4 +335,72 @@ fn a_failed_page_shows_the_error_and_marks_the_dashboard_offline() {
     // The next good answer brings it back.
     send(&mut m, Msg::Count { generation: 0, result: Ok(3) });
     assert_eq!(m.offline, None);
+}
+
+#[test]
+fn a_field_filter_asks_for_the_parsed_filter() {
+    let mut m = loaded(1000);
+    press(&mut m, "/");
+    type_text(&mut m, "code:SPR uses:>10 \"spring sale\"");
+    let filter = CodeFilter::parse("code:SPR uses:>10 \"spring sale\"").unwrap();
+    assert_eq!(filter.code.as_deref(), Some("SPR"));
+    assert_eq!(
+        press(&mut m, "enter"),
+        vec![
+            Cmd::LoadCount { generation: 1, filter: filter.clone() },
+            load_page_of(1, 0, filter.clone(), SortField::Created, true)
+        ]
+    );
+    assert_eq!(m.list.filter(), filter);
+    assert_eq!(m.list.filter_error, None);
+}
+
+#[test]
+fn a_filter_that_does_not_parse_keeps_the_last_good_one_and_says_why() {
+    let mut m = loaded(1000);
+    press(&mut m, "/");
+    type_text(&mut m, "ab");
+    let cmds = press(&mut m, "enter");
+    serve(&mut m, cmds, 2);
+    let good = m.list.filter();
+
+    press(&mut m, "/");
+    type_text(&mut m, " uses:>");
+    let seq = m.list.filter_seq;
+    assert_eq!(send(&mut m, Msg::Wake(Wake::Filter(seq))), vec![], "the debounce asks nothing");
+    assert_eq!(m.list.filter_error.as_deref(), Some("uses: expects a number after >, <, >=, <= or ="));
+    assert_eq!(press(&mut m, "enter"), vec![], "nor does Enter: never a silent match-all");
+    assert_eq!(m.mode(), Mode::List);
+    assert_eq!((m.list.filter(), m.list.generation, m.list.total), (good.clone(), 1, Some(2)));
+    assert_eq!(m.list.filter_input.value(), "ab uses:>", "the text stays to be corrected");
+
+    // Corrected, it runs and the error goes.
+    press(&mut m, "/");
+    type_text(&mut m, "3");
+    let fixed = CodeFilter::parse("ab uses:>3").unwrap();
+    assert_eq!(press(&mut m, "enter")[0], Cmd::LoadCount { generation: 2, filter: fixed });
+    assert_eq!(m.list.filter_error, None);
+
+    // Esc clears an error with the text.
+    press(&mut m, "/");
+    type_text(&mut m, " staus:x");
+    press(&mut m, "enter");
+    assert!(m.list.filter_error.as_deref().is_some_and(|e| e.starts_with("staus: is not a field")));
+    press(&mut m, "/");
+    press(&mut m, "esc");
+    assert_eq!((m.list.filter_error.clone(), m.list.filter()), (None, CodeFilter::default()));
+}
+
+#[test]
+fn the_status_key_stands_for_a_typed_status() {
+    let mut m = loaded(1000);
+    press(&mut m, "/");
+    type_text(&mut m, "status:expired uses:0");
+    let cmds = press(&mut m, "enter");
+    serve(&mut m, cmds, 2);
+    assert_eq!(m.list.filter().status, Some(CodeStatus::Expired));
+    press(&mut m, "f");
+    assert_eq!(m.list.status, Some(CodeStatus::Active));
+    assert_eq!(m.list.filter().status, Some(CodeStatus::Active), "the key's status wins");
+    assert_eq!(m.list.filter().uses, Some((refcodes::domain::Compare::Equal, 0)), "the rest stays");
 }

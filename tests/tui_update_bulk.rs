@@ -122,7 +122,12 @@ fn ctrl_a_marks_every_matching_code_without_fetching_one() {
     let all = Selection::Matching(ab.clone());
     assert_eq!(
         press(&mut m, "x"),
-        vec![Cmd::Describe { token: 1, action: BulkAction::Deactivate, selection: all.clone(), visible: ab.clone() }]
+        vec![Cmd::Describe {
+            token: 1,
+            action: BulkAction::Deactivate,
+            selection: all.clone(),
+            visible: Box::new(ab.clone())
+        }]
     );
     assert_eq!(send(&mut m, described(BulkAction::Deactivate, all.clone(), 38, 0, 0)), vec![]);
     let confirm = m.confirm.clone().expect("a question");
@@ -130,7 +135,10 @@ fn ctrl_a_marks_every_matching_code_without_fetching_one() {
         confirm.message, "Deactivate 38 marked codes (CODE0001, CODE0002, CODE0003 and 35 more)?",
         "the count of the moment, one code more by now"
     );
-    assert_eq!(confirm.then, Confirmed::Bulk { action: BulkAction::Deactivate, selection: all.clone(), codes: 38 });
+    assert_eq!(
+        confirm.then,
+        Confirmed::Bulk { action: BulkAction::Deactivate, selection: Box::new(all.clone()), codes: 38 }
+    );
     assert_eq!(press(&mut m, "y"), vec![bulk(BulkAction::Deactivate, all.clone())]);
     send(&mut m, Msg::BulkDone { action: BulkAction::Deactivate, selection: all.clone(), result: Ok(38) });
     assert!(m.list.marks.is_empty(), "the filter may match other codes now");
@@ -151,7 +159,7 @@ fn every_matching_code_stays_marked_under_a_new_filter_which_the_question_counts
     let all = Selection::Matching(CodeFilter::default());
     assert_eq!(
         press(&mut m, "d"),
-        vec![Cmd::Describe { token: 1, action: BulkAction::Delete, selection: all.clone(), visible: active }]
+        vec![Cmd::Describe { token: 1, action: BulkAction::Delete, selection: all.clone(), visible: Box::new(active) }]
     );
     send(&mut m, described(BulkAction::Delete, all, 1000, 12, 400));
     let message = &m.confirm.as_ref().expect("a question").message;
@@ -218,7 +226,7 @@ fn deactivating_marked_codes_asks_with_the_count_hidden_by_the_filter() {
             token: 1,
             action: BulkAction::Deactivate,
             selection: selection(1, 12),
-            visible: active.clone()
+            visible: Box::new(active.clone())
         }]
     );
     assert!(m.confirm.is_none(), "no question before the count");
@@ -232,7 +240,7 @@ fn deactivating_marked_codes_asks_with_the_count_hidden_by_the_filter() {
                     .into(),
             confirm_label: "Deactivate".into(),
             on_confirm: false,
-            then: Confirmed::Bulk { action: BulkAction::Deactivate, selection: selection(1, 12), codes: 12 },
+            then: Confirmed::Bulk { action: BulkAction::Deactivate, selection: Box::new(selection(1, 12)), codes: 12 },
             alternative: None,
             must_type: None,
             typed: String::new(),
@@ -266,7 +274,7 @@ fn activating_marked_codes_asks_and_enter_starts_on_cancel() {
             token: 1,
             action: BulkAction::Activate,
             selection: selection(1, 2),
-            visible: CodeFilter::default()
+            visible: Box::new(CodeFilter::default())
         }]
     );
     send(&mut m, described(BulkAction::Activate, selection(1, 2), 2, 0, 0));
@@ -287,7 +295,7 @@ fn activate_or_deactivate_one_unmarked_row_goes_without_a_question() {
                 token,
                 action: action.clone(),
                 selection: selection(2, 2),
-                visible: CodeFilter::default()
+                visible: Box::new(CodeFilter::default())
             }]
         );
         let answer = described_for(token, action.clone(), selection(2, 2), 1, 0, 0);
@@ -328,7 +336,7 @@ fn delete_counts_codes_and_usage_records_then_asks_starting_on_cancel() {
         token: 1,
         action: BulkAction::Delete,
         selection: selection(1, 3),
-        visible: CodeFilter::default(),
+        visible: Box::new(CodeFilter::default()),
     };
     assert_eq!(press(&mut m, "d"), vec![describe]);
 
@@ -384,7 +392,7 @@ fn deleting_the_unmarked_row_still_asks() {
             token: 1,
             action: BulkAction::Delete,
             selection: selection(1, 1),
-            visible: CodeFilter::default()
+            visible: Box::new(CodeFilter::default())
         }]
     );
     assert_eq!(send(&mut m, described(BulkAction::Delete, selection(1, 1), 1, 5, 0)), vec![]);
@@ -417,7 +425,7 @@ fn extend_asks_for_the_span_starting_with_the_days_of_the_configuration() {
             token: 1,
             action: BulkAction::Extend { seconds: 7 * 86_400 },
             selection: selection(1, 2),
-            visible: CodeFilter::default()
+            visible: Box::new(CodeFilter::default())
         }]
     );
     send(&mut m, described(BulkAction::Extend { seconds: 7 * 86_400 }, selection(1, 2), 2, 0, 0));

@@ -17,8 +17,8 @@ use refcodes::domain::settings::{SettingKey, SystemConfig};
 use refcodes::domain::stats::{CodeUsageStats, DailyUsage, SystemStats, TopCode, UsageRecord};
 use refcodes::domain::user::{Role, User, UserWithRole};
 use refcodes::domain::{
-    CodeFilter, CodeId, CodeQuery, CodeRow, CodeStatus, ErrorKind, FieldError, ReferralCode, Selection, SortField,
-    UsageId, UserId,
+    CodeFilter, CodeId, CodeQuery, CodeRow, CodeStatus, Compare, ErrorKind, FieldError, ReferralCode, Selection,
+    SortField, UsageId, UserId,
 };
 use refcodes::service::Tally;
 use refcodes::tui::model::{BulkAction, Described, Failure, Model, Options, Session, StatsData};
@@ -251,7 +251,30 @@ impl Db {
                 .into_iter()
                 .flatten()
                 .any(|s| s.to_lowercase().contains(&text));
-        text_ok && filter.status.is_none_or(|s| c.status_at(now()) == s)
+        let within = |field: &Option<String>, value: Option<&String>| {
+            field.as_ref().is_none_or(|f| value.is_some_and(|v| v.to_lowercase().contains(&f.to_lowercase())))
+        };
+        let uses = filter.uses.is_none_or(|(compare, n)| {
+            let uses = i64::from(c.number_of_uses);
+            match compare {
+                Compare::Less => uses < n,
+                Compare::AtMost => uses <= n,
+                Compare::More => uses > n,
+                Compare::AtLeast => uses >= n,
+                Compare::Equal => uses == n,
+            }
+        });
+        assert!(
+            filter.expires.is_none() && filter.used.is_none(),
+            "the stand-in database does not model expires: or used:"
+        );
+        text_ok
+            && within(&filter.code, Some(&c.code))
+            && within(&filter.description, Some(&c.description))
+            && within(&filter.creator, row.created_by_email.as_ref())
+            && within(&filter.beneficiary, row.beneficiary_email.as_ref())
+            && uses
+            && filter.status.is_none_or(|s| c.status_at(now()) == s)
     }
 
     fn query(&self, filter: &CodeFilter, sort: SortField, descending: bool) -> Vec<CodeRow> {
@@ -647,6 +670,25 @@ pub fn codes_million_end(size: (u16, u16)) -> Dash {
 pub fn codes_filter_typing(size: (u16, u16)) -> Dash {
     let mut dash = Dash::new(size, Db::sample());
     dash.char('/').type_text("hopper");
+    dash
+}
+
+/// A field-scoped filter applied: the filter line shows it as it is in force.
+pub fn codes_field_filter(size: (u16, u16)) -> Dash {
+    let mut dash = Dash::new(size, Db::sample());
+    dash.char('/').type_text("CODE:a   uses:>=1 status:active").press(KeyCode::Enter);
+    dash
+}
+
+/// A filter that doesn't parse: the error in the filter line, the list still under the last filter that did.
+pub fn codes_filter_error(size: (u16, u16)) -> Dash {
+    let mut dash = Dash::new(size, Db::sample());
+    dash.char('/').type_text("hopper").press(KeyCode::Enter).char('/');
+    // Typed faster than the debounce: only Enter asks for the text.
+    for c in " uses:>".chars() {
+        dash.send_unanswered(Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)));
+    }
+    dash.press(KeyCode::Enter);
     dash
 }
 

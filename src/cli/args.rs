@@ -345,9 +345,10 @@ pub enum CodesCommand {
 /// Which codes: the filters of `codes list`, also taken by `export`.
 #[derive(Debug, Clone, Args)]
 pub struct FilterArgs {
-    /// Part of a code, description, or creator's or beneficiary's email
-    #[arg(long, default_value = "")]
-    pub filter: String,
+    /// Words matched in a code, description, or creator's or beneficiary's email, and field terms:
+    /// code: desc: creator: beneficiary: status: uses:>10 expires:<7d used:<24h limit:>=90% expiring:7d
+    #[arg(long, default_value = "", value_name = "QUERY", value_parser = CodeFilter::parse)]
+    pub filter: CodeFilter,
     #[arg(long, value_enum)]
     pub status: Option<CodeStatus>,
     /// Only codes that have used at least this share of their limit (e.g. 90%)
@@ -361,17 +362,20 @@ pub struct FilterArgs {
 impl FilterArgs {
     /// The filter these options ask for.
     pub fn filter(&self) -> CodeFilter {
+        // An option, where given, stands for the same field of the query.
+        let query = self.filter.clone();
         CodeFilter {
-            text: self.filter.clone(),
-            status: self.status,
-            near_limit: self.near_limit,
-            expiring_within: self.expiring,
+            status: self.status.or(query.status),
+            near_limit: self.near_limit.or(query.near_limit),
+            expiring_within: self.expiring.or(query.expiring_within),
+            ..query
         }
     }
 
     /// Whether a filter that ranks codes by urgency was asked for.
     pub fn urgent(&self) -> bool {
-        self.near_limit.is_some() || self.expiring.is_some()
+        let filter = self.filter();
+        filter.near_limit.is_some() || filter.expiring_within.is_some()
     }
 }
 

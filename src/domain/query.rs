@@ -5,21 +5,70 @@ use super::{CodeId, CodeStatus};
 use chrono::Duration;
 use serde::Serialize;
 
+/// Which codes a list shows; every part given must hold (AND). Typed as text in the field-scoped language of
+/// [`CodeFilter::parse`] (`code:SPRING uses:>10`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CodeFilter {
     /// Matched, without case, inside the code, the description and the creator's and beneficiary's emails.
     pub text: String,
+    /// Matched, without case, inside the code alone (`code:`).
+    pub code: Option<String>,
+    /// Inside the description (`desc:`).
+    pub description: Option<String>,
+    /// Inside the creator's email (`creator:`).
+    pub creator: Option<String>,
+    /// Inside the beneficiary's email (`beneficiary:`).
+    pub beneficiary: Option<String>,
     pub status: Option<CodeStatus>,
+    /// The number of uses compared with a number (`uses:>10`).
+    pub uses: Option<(Compare, i64)>,
+    /// The time left until expiry compared with a span (`expires:<7d`); see [`Compare`] for codes already expired
+    /// or that never expire.
+    pub expires: Option<(Compare, Duration)>,
+    /// The time since the latest usage record compared with a span (`used:<24h`: used in the last 24 hours).
+    pub used: Option<(Compare, Duration)>,
     /// Codes whose uses reach this share of their limit.
     pub near_limit: Option<Share>,
     /// Codes that expire within this span from now (and have not expired yet).
     pub expiring_within: Option<Duration>,
 }
 
+/// How a field's value is compared with the one typed. For `expires:`, an expired code has no time left and is
+/// matched by no comparison (`status:expired` finds it), and a code that never expires has more than any span left.
+/// For `used:`, a code never used has gone longer than any span unused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Compare {
+    Less,
+    AtMost,
+    More,
+    AtLeast,
+    Equal,
+}
+
+impl Compare {
+    /// The operator as typed and as SQL writes it.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Compare::Less => "<",
+            Compare::AtMost => "<=",
+            Compare::More => ">",
+            Compare::AtLeast => ">=",
+            Compare::Equal => "=",
+        }
+    }
+}
+
 impl CodeFilter {
     pub fn is_empty(&self) -> bool {
         self.text.trim().is_empty()
+            && self.code.is_none()
+            && self.description.is_none()
+            && self.creator.is_none()
+            && self.beneficiary.is_none()
             && self.status.is_none()
+            && self.uses.is_none()
+            && self.expires.is_none()
+            && self.used.is_none()
             && self.near_limit.is_none()
             && self.expiring_within.is_none()
     }

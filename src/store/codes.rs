@@ -2,10 +2,10 @@
 //! The list's window is [`super::page`]'s; a redemption is [`super::redeem`]'s.
 
 use crate::domain::draft::{CodeUpdate, NewCode};
-use crate::domain::{CodeFilter, CodeId, CodeRow, CodeStatus, ReferralCode, Selection, UserId};
+use crate::domain::{CodeFilter, CodeId, CodeRow, CodeStatus, Compare, ReferralCode, Selection, UserId};
 use crate::store::sql::MAX_CONTAINS;
 use crate::store::{Backend, Exec, Sql};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use futures::stream::BoxStream;
 
 /// A code's columns, read as [`ReferralCode`] from the table aliased `c`.
@@ -223,19 +223,77 @@ pub(super) fn push_where(sql: &mut Sql, filter: &CodeFilter, now: DateTime<Utc>)
         }
         sql.push(")");
     }
+    if [&filter.code, &filter.description, &filter.creator, &filter.beneficiary]
+        .into_iter()
+        .flatten()
+        .any(|value| value.chars().count() > MAX_CONTAINS)
+    {
+        sql.push(" AND 1 = 0");
+        return;
+    }
+    if let Some(code) = &filter.code {
+        sql.push(" AND ").push_contains("c.code", code);
+    }
+    if let Some(description) = &filter.description {
+        sql.push(" AND ").push_contains("c.description", description);
+    }
+    for (column, email) in [("c.{created_by}", &filter.creator), ("c.{beneficiary}", &filter.beneficiary)] {
+        if let Some(email) = email {
+            sql.push(" AND ").push(column).push(" IN (SELECT u.{user_key} FROM {users} u WHERE ");
+            sql.push_contains("CAST(u.email AS TEXT)", email).push(")");
+        }
+    }
     if let Some(status) = filter.status {
         push_status(sql, status, now);
+    }
+    if let Some((compare, uses)) = filter.uses {
+        sql.push(" AND c.number_of_uses ").push(compare.symbol()).push(" ").bind(uses);
+    }
+    if let Some((compare, span)) = filter.expires {
+        push_expires(sql, compare, span, now);
+    }
+    if let Some((compare, span)) = filter.used {
+        push_used(sql, compare, span, now);
     }
     if let Some(share) = filter.near_limit {
         sql.push(" AND ").push(SHARE).push(" >= ").push_int(share.permille());
     }
     if let Some(span) = filter.expiring_within {
-        // No expiry lies past the last instant of 9999 (and SQLite's text times sort in time order only up to
-        // there), so a longer span stops there: it reaches every code that expires at all.
-        let last = crate::domain::validate::last_expiry();
-        let until = now.checked_add_signed(span).map_or(last, |t| t.min(last));
-        sql.push(" AND c.expiration_date > ").bind(now).push(" AND c.expiration_date <= ").bind(until);
+        push_expires(sql, Compare::AtMost, span, now);
     }
+}
+
+/// Appends the test of a code's time left until expiry against `span` (see [`Compare`]: an expired code matches
+/// none, one that never expires every `>` and `>=`).
+fn push_expires(sql: &mut Sql, compare: Compare, span: Duration, now: DateTime<Utc>) {
+    // No expiry lies past the last instant of 9999 (and SQLite's text times sort in time order only up to
+    // there), so a longer span stops there: it reaches every code that expires at all.
+    let last = crate::domain::validate::last_expiry();
+    let until = now.checked_add_signed(span).map_or(last, |t| t.min(last));
+    match compare {
+        Compare::Less | Compare::AtMost | Compare::Equal => {
+            let op = if compare == Compare::Less { " AND c.expiration_date < " } else { " AND c.expiration_date <= " };
+            sql.push(" AND c.expiration_date > ").bind(now).push(op).bind(until)
+        }
+        Compare::More | Compare::AtLeast => {
+            let op = if compare == Compare::More { " > " } else { " >= " };
+            sql.push(" AND (c.expiration_date IS NULL OR c.expiration_date").push(op).bind(until).push(")")
+        }
+    };
+}
+
+/// Appends the test of the time since a code's latest usage record against `span`: `<` and `<=` ask for a record
+/// that recent, `>` and `>=` for none (a code never used has gone unused longer than any span).
+fn push_used(sql: &mut Sql, compare: Compare, span: Duration, now: DateTime<Utc>) {
+    let since = now.checked_sub_signed(span).unwrap_or(DateTime::<Utc>::MIN_UTC);
+    let (exists, op) = match compare {
+        Compare::Less | Compare::Equal => (" AND EXISTS", " > "),
+        Compare::AtMost => (" AND EXISTS", " >= "),
+        Compare::More => (" AND NOT EXISTS", " >= "),
+        Compare::AtLeast => (" AND NOT EXISTS", " > "),
+    };
+    sql.push(exists).push(" (SELECT 1 FROM {usage} x WHERE x.{code_ref} = c.{code_key} AND x.date_used");
+    sql.push(op).bind(since).push(")");
 }
 
 /// A code's uses in thousandths of its limit, rounded down: `floor(uses * 1000 / max_uses) >= p` holds exactly when

@@ -54,8 +54,9 @@ enum Search {
 pub async fn page(mut exec: Exec<'_>, query: &CodeQuery, now: DateTime<Utc>) -> Result<Vec<CodeRow>, sqlx::Error> {
     let end = query.offset.saturating_add(query.limit);
     // A text longer than any it could match matches nothing, at once (see `push_where`).
-    let text = query.filter.text.trim();
-    let text = !text.is_empty() && text.chars().count() <= MAX_CONTAINS;
+    let searched = searched(&query.filter);
+    let text = searched.is_some_and(|t| t.chars().count() <= MAX_CONTAINS);
+    let searched = searched.unwrap_or_default();
     let sqlite = exec.backend() == Backend::Sqlite;
     if text && end <= PROBE_ROWS as u64 && (sqlite || exec.layout().text_index) {
         let probe = page_sql(&exec, query, now, Reach::Probe);
@@ -64,8 +65,7 @@ pub async fn page(mut exec: Exec<'_>, query: &CodeQuery, now: DateTime<Utc>) -> 
             return Ok(rows);
         }
         // Fewer than `end` matches among the first codes: few match, so few are candidates.
-        let search =
-            if sqlite { search(exec.reborrow(), query.filter.text.trim()).await? } else { Some(Search::Trigram) };
+        let search = if sqlite { search(exec.reborrow(), searched).await? } else { Some(Search::Trigram) };
         if let Some(search) = search {
             let sql = page_sql(&exec, query, now, Reach::Search(search));
             return exec.fetch_all(&sql).await;
@@ -77,6 +77,21 @@ pub async fn page(mut exec: Exec<'_>, query: &CodeQuery, now: DateTime<Utc>) -> 
     }
     let sql = page_sql(&exec, query, now, Reach::Ordered);
     exec.fetch_all(&sql).await
+}
+
+/// The text whose candidates [`Reach::Search`] gathers: the plain text, or else the first text field. The
+/// candidates of a text (codes whose code, description, creator's or beneficiary's email hold it) are a superset
+/// of the codes any one of those fields matches, so a field's own test, in the WHERE, then decides.
+fn searched(filter: &CodeFilter) -> Option<&str> {
+    let text = filter.text.trim();
+    if !text.is_empty() {
+        return Some(text);
+    }
+    [&filter.code, &filter.description, &filter.creator, &filter.beneficiary]
+        .into_iter()
+        .flatten()
+        .map(|t| t.as_str())
+        .find(|t| !t.is_empty())
 }
 
 /// Appends ` ORDER BY ...` for the query's sort, ties broken by key.
@@ -126,15 +141,15 @@ fn page_sql(exec: &Exec<'_>, query: &CodeQuery, now: DateTime<Utc>, reach: Reach
             sql.push(" LIMIT ").push_int(PROBE_ROWS).push(") p JOIN {codes} c ON c.{code_key} = p.{code_key}")
         }
     };
-    if reach == Reach::Search(Search::Trigram) {
-        // Its candidates are exactly the text's matches; the filter's own test of the text would only mislead
-        // the planner into reading every code.
+    if reach == Reach::Search(Search::Trigram) && !query.filter.text.trim().is_empty() {
+        // Its candidates are exactly the plain text's matches; the filter's own test of the text would only
+        // mislead the planner into reading every code. (A field's test stays: its candidates are more.)
         push_where(&mut sql, &CodeFilter { text: String::new(), ..query.filter.clone() }, now);
     } else {
         push_where(&mut sql, &query.filter, now);
     }
     if let Reach::Search(search) = &reach {
-        push_candidates(&mut sql, query.filter.text.trim(), search);
+        push_candidates(&mut sql, searched(&query.filter).unwrap_or_default(), search);
     }
     push_order(&mut sql, query);
     sql.push(" LIMIT ").bind(query.limit.min(i64::MAX as u64) as i64);

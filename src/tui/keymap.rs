@@ -140,7 +140,9 @@ actions! {
     SetMaxUses = "set_max_uses", true, "set the max uses of the marked codes, or the code (:max-uses 500)";
     SetBeneficiary = "set_beneficiary", true, "set the beneficiary of the marked codes, or the code (picker)";
     SetDescription = "set_description", true, "set the description of the marked codes, or the code (:describe TEXT)";
-    Filter = "filter", false, "filter as you type";
+    Filter = "filter", false, "filter as you type: words match anywhere; fields code: desc: creator: \
+        beneficiary: status:active|inactive|expired|limit uses:>10 (< >= <= =) expires:<7d used:<24h \
+        limit:>=90% expiring:7d; all must hold; quote spaces: desc:\"spring sale\"";
     Sort = "sort", false, "sort by the next column";
     Reverse = "reverse", false, "reverse the sort";
     StatusFilter = "status_filter", false, "show one status, then the next, then all";

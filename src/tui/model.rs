@@ -118,8 +118,10 @@ pub struct ListState {
     pub generation: u64,
     /// Bumped by each filter keystroke; only the last one's debounce wake asks the database.
     pub filter_seq: u64,
-    /// The filter text the current generation asked for.
-    pub applied_filter: String,
+    /// The filter the current generation asked for, as parsed from the typed text.
+    pub applied_filter: CodeFilter,
+    /// Why the typed text is not a filter; the list keeps [`ListState::applied_filter`] meanwhile.
+    pub filter_error: Option<String>,
     pub total: Option<i64>,
     pub pages: HashMap<u64, Vec<CodeRow>>,
     pub requested: BTreeSet<u64>,
@@ -131,9 +133,9 @@ pub struct ListState {
 }
 
 impl ListState {
-    /// The filter the list was last asked for: the applied text and the status.
+    /// The filter the list was last asked for: the applied text, its status replaced by the status key's.
     pub fn filter(&self) -> CodeFilter {
-        CodeFilter { text: self.applied_filter.clone(), status: self.status, ..Default::default() }
+        CodeFilter { status: self.status.or(self.applied_filter.status), ..self.applied_filter.clone() }
     }
 
     pub fn query(&self, page: u64) -> CodeQuery {
@@ -425,7 +427,8 @@ pub enum BulkAction {
 pub enum Confirmed {
     Bulk {
         action: BulkAction,
-        selection: Selection,
+        /// Boxed: a matching selection holds a whole filter, many times the other answers' size.
+        selection: Box<Selection>,
         codes: i64,
     },
     DiscardForm,

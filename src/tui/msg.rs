@@ -125,7 +125,7 @@ pub enum Cmd {
         token: u64,
         action: BulkAction,
         selection: Selection,
-        visible: CodeFilter,
+        visible: Box<CodeFilter>,
     },
     Bulk {
         action: BulkAction,

@@ -256,7 +256,7 @@ fn check(m: &Model, seen: &BTreeSet<CodeId>, cmds: &[Cmd]) -> Result<(), String>
     }
     if let Some(confirm) = &m.confirm
         && let Confirmed::Bulk { selection, .. } = &confirm.then
-        && Some(selection) != m.list.selection().as_ref()
+        && Some(&**selection) != m.list.selection().as_ref()
     {
         return Err(format!("the dialog confirms {selection:?} but the selection is {:?}", m.list.selection()));
     }

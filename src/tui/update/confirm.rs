@@ -117,7 +117,8 @@ pub fn described(
         }
     };
     let delete = action == BulkAction::Delete;
-    let mut question = ConfirmState::new(title, message, label, Confirmed::Bulk { action, selection, codes: n });
+    let mut question =
+        ConfirmState::new(title, message, label, Confirmed::Bulk { action, selection: Box::new(selection), codes: n });
     if expired > 0 {
         let Confirmed::Bulk { selection, .. } = &question.then else { unreachable!("built just above") };
         let seconds = model.options.defaults.expiry_days * 86_400;
@@ -177,7 +178,7 @@ fn which(first: &[String], n: i64, marked: bool) -> String {
 /// those highlighted.
 pub fn withdraw_if_stale(model: &mut Model) {
     if let Some(ConfirmState { then: Confirmed::Bulk { selection, .. }, .. }) = &model.confirm
-        && model.list.selection().as_ref() != Some(selection)
+        && model.list.selection().as_ref() != Some(&**selection)
     {
         model.confirm = None;
         info(model, "The selection changed, so the question was withdrawn: press the key again");
@@ -223,7 +224,7 @@ pub fn key(model: &mut Model, action: Option<Action>, key: &KeyEvent) -> Vec<Cmd
         (Choice::Alternative, None) => return Vec::new(),
     };
     match then {
-        Confirmed::Bulk { action, selection, .. } => vec![Cmd::Bulk { action, selection }],
+        Confirmed::Bulk { action, selection, .. } => vec![Cmd::Bulk { action, selection: *selection }],
         Confirmed::DiscardForm => {
             model.form = None;
             model.picker = None;

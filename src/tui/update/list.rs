@@ -3,7 +3,7 @@
 use super::notify::{fail, info, online, refuse};
 use super::open;
 use crate::domain::text::thousands;
-use crate::domain::{CodeId, CodeQuery, CodeRow, CodeStatus, Selection};
+use crate::domain::{CodeFilter, CodeId, CodeQuery, CodeRow, CodeStatus, Selection};
 use crate::tui::keymap::Action;
 use crate::tui::model::{BulkAction, Failure, Marks, Model, PAGE_SIZE};
 use crate::tui::msg::{Cmd, Wake};
@@ -201,7 +201,8 @@ fn clear(model: &mut Model) -> Vec<Cmd> {
     } else if !model.list.filter_input.value().is_empty() || model.list.status.is_some() {
         model.list.filter_input.reset();
         model.list.status = None;
-        model.list.applied_filter.clear();
+        model.list.applied_filter = CodeFilter::default();
+        model.list.filter_error = None;
         new_query(model)
     } else {
         Vec::new()
@@ -235,15 +236,23 @@ pub fn filter_key(model: &mut Model, action: Option<Action>, key: &KeyEvent) -> 
     }
 }
 
-/// Runs the typed filter if it differs from the one in force.
+/// Runs the typed filter if it differs from the one in force. Text that doesn't parse leaves the filter in force
+/// as it is, and says why in the filter line.
 pub fn apply_filter(model: &mut Model) -> Vec<Cmd> {
     // The filter is applied now: a debounce wake still pending has nothing left to do.
     model.list.filter_seq += 1;
-    let text = model.list.filter_input.value().trim().to_string();
-    if text == model.list.applied_filter && model.list.total.is_some() {
+    let filter = match CodeFilter::parse(model.list.filter_input.value()) {
+        Ok(filter) => filter,
+        Err(error) => {
+            model.list.filter_error = Some(error);
+            return Vec::new();
+        }
+    };
+    model.list.filter_error = None;
+    if filter == model.list.applied_filter && model.list.total.is_some() {
         return Vec::new();
     }
-    model.list.applied_filter = text;
+    model.list.applied_filter = filter;
     new_query(model)
 }
 

@@ -112,5 +112,5 @@ pub fn describe(model: &mut Model, action: BulkAction) -> Vec<Cmd> {
         return Vec::new();
     };
     model.describe_token += 1;
-    vec![Cmd::Describe { token: model.describe_token, action, selection, visible: model.list.filter() }]
+    vec![Cmd::Describe { token: model.describe_token, action, selection, visible: Box::new(model.list.filter()) }]
 }

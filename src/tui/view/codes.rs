@@ -2,7 +2,7 @@
 
 use super::format::{bar, relative, thousands};
 use crate::domain::text::{date_time, fit};
-use crate::domain::{CodeRow, CodeStatus, SortField};
+use crate::domain::{CodeFilter, CodeRow, CodeStatus, SortField};
 use crate::tui::keymap::{Action, Mode};
 use crate::tui::model::Model;
 use ratatui::Frame;
@@ -123,16 +123,26 @@ fn query_line(model: &Model, frame: &mut Frame, area: Rect) {
     let list = &model.list;
     let mut spans = vec![Span::raw(" Filter: ")];
     let text = list.filter_input.value();
+    // The status in force is shown after "Status:", whether typed or picked by its key.
+    let in_force = CodeFilter { status: None, ..list.applied_filter.clone() }.to_string();
     if list.filtering {
         spans.push(Span::styled(format!("{text}▏"), theme.accent()));
-    } else if text.is_empty() {
+    } else if list.filter_error.is_some() {
+        spans.push(Span::styled(text.to_string(), theme.accent()));
+    } else if in_force.is_empty() {
         let hint =
             model.keymap.key_for(Mode::List, Action::Filter).map_or(String::new(), |k| format!("({k} to filter)"));
         spans.push(Span::styled(hint, theme.dim()));
     } else {
-        spans.push(Span::styled(text.to_string(), theme.accent()));
+        spans.push(Span::styled(in_force.clone(), theme.accent()));
     }
-    let status = list.status.map_or("all", CodeStatus::label);
+    if let Some(error) = &list.filter_error {
+        spans.push(Span::styled(format!("  ✗ {error}"), theme.error()));
+        // Never a silent match-all: the list still shows the last filter that parsed.
+        let still = if in_force.is_empty() { "no filter".to_string() } else { in_force };
+        spans.push(Span::styled(format!("  (still: {still})"), theme.dim()));
+    }
+    let status = list.filter().status.map_or("all", CodeStatus::label);
     let arrow = if list.descending { "↓" } else { "↑" };
     spans.push(Span::raw(format!("   Status: {status}   Sort: {} {arrow}", list.sort.label())));
     if list.range_anchor.is_some() {
