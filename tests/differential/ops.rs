@@ -473,7 +473,11 @@ fn filter() -> BoxedStrategy<Filter> {
         1 => text_in(0..10),
         1 => text_in(10..20),
     ];
-    (text, status).prop_map(|(text, status)| Filter { text, status }).boxed()
+    // Not 'İ' in a filter: PostgreSQL's ILIKE lowers it to 'i' (the C library's towlower), while SQLite (simple
+    // case folding) and the model (lower case: "i̇") find only 'İ'. A known difference (TESTING.md), not drawn.
+    (text.prop_filter("no İ in a filter", |t| !t.get().contains('İ')), status)
+        .prop_map(|(text, status)| Filter { text, status })
+        .boxed()
 }
 
 fn sel() -> BoxedStrategy<Sel> {
