@@ -71,6 +71,16 @@ pub async fn page(mut exec: Exec<'_>, query: &CodeQuery, now: DateTime<Utc>) -> 
             return exec.fetch_all(&sql).await;
         }
     }
+    // An expiry test leads SQLite to the expiry index and a sort of every code it keeps (44,652 of a million for
+    // `expires:<7d`: 160 ms); unless they are rare, the first codes of the sort's order already hold the window.
+    let expiry = query.filter.expires.is_some() || query.filter.expiring_within.is_some();
+    if sqlite && !text && expiry && end <= PROBE_ROWS as u64 {
+        let probe = page_sql(&exec, query, now, Reach::Probe);
+        let rows: Vec<CodeRow> = exec.reborrow().fetch_all(&probe).await?;
+        if rows.len() as u64 == query.limit {
+            return Ok(rows);
+        }
+    }
     if sqlite && text && end <= SCAN_ROWS {
         let sql = page_sql(&exec, query, now, Reach::Scan);
         return exec.fetch_all(&sql).await;
