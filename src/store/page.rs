@@ -58,27 +58,26 @@ pub async fn page(mut exec: Exec<'_>, query: &CodeQuery, now: DateTime<Utc>) -> 
     let text = searched.is_some_and(|t| t.chars().count() <= MAX_CONTAINS);
     let searched = searched.unwrap_or_default();
     let sqlite = exec.backend() == Backend::Sqlite;
-    if text && end <= PROBE_ROWS as u64 && (sqlite || exec.layout().text_index) {
+    let searchable = text && (sqlite || exec.layout().text_index);
+    // An expiry test leads SQLite to the expiry index and a sort of every code it keeps (44,652 of a million for
+    // `expires:<7d`: 160 ms); like a text's matches, unless they are rare the first codes of the sort's order
+    // already hold the window.
+    let expiry = sqlite && (query.filter.expires.is_some() || query.filter.expiring_within.is_some());
+    if (searchable || expiry) && end <= PROBE_ROWS as u64 {
         let probe = page_sql(&exec, query, now, Reach::Probe);
         let rows: Vec<CodeRow> = exec.reborrow().fetch_all(&probe).await?;
         if rows.len() as u64 == query.limit {
             return Ok(rows);
         }
         // Fewer than `end` matches among the first codes: few match, so few are candidates.
-        let search = if sqlite { search(exec.reborrow(), searched).await? } else { Some(Search::Trigram) };
+        let search = match (searchable, sqlite) {
+            (false, _) => None,
+            (true, true) => search(exec.reborrow(), searched).await?,
+            (true, false) => Some(Search::Trigram),
+        };
         if let Some(search) = search {
             let sql = page_sql(&exec, query, now, Reach::Search(search));
             return exec.fetch_all(&sql).await;
-        }
-    }
-    // An expiry test leads SQLite to the expiry index and a sort of every code it keeps (44,652 of a million for
-    // `expires:<7d`: 160 ms); unless they are rare, the first codes of the sort's order already hold the window.
-    let expiry = query.filter.expires.is_some() || query.filter.expiring_within.is_some();
-    if sqlite && !text && expiry && end <= PROBE_ROWS as u64 {
-        let probe = page_sql(&exec, query, now, Reach::Probe);
-        let rows: Vec<CodeRow> = exec.reborrow().fetch_all(&probe).await?;
-        if rows.len() as u64 == query.limit {
-            return Ok(rows);
         }
     }
     if sqlite && text && end <= SCAN_ROWS {
