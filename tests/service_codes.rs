@@ -6,9 +6,11 @@ mod common;
 
 use chrono::Duration;
 use common::*;
+use refcodes::domain::caseless;
 use refcodes::domain::draft::{CodeChanges, CodeInput, CodeUpdate};
 use refcodes::domain::expiry::Expiration;
 use refcodes::domain::generate::ALPHABET;
+use refcodes::domain::import::OnConflict;
 use refcodes::domain::settings::SettingKey;
 use refcodes::domain::{CodeFilter, CodeQuery, CodeStatus, ErrorKind, ReferralCode, Selection, SortField};
 use refcodes::service::{Deleted, GenerateInput, Tally};
@@ -547,6 +549,60 @@ async fn check_field_filters_match_exactly_their_codes(db: &TestDb) {
     assert!(find("code:alpha status:limit").await.is_empty());
     // A field value longer than any text could be matches nothing, as a plain text does.
     assert!(find(&format!("code:{}", "A".repeat(1001))).await.is_empty());
+}
+
+every!(a_filter_finds_every_case_of_its_letters, check_a_filter_finds_every_case_of_its_letters);
+/// "Without case" is one rule on every backend (`domain::caseless`): letters are the same when Unicode's simple
+/// lower-case mapping makes them so. SQLite looks a text up in its trigram index, which folds case by an older
+/// Unicode, so this also checks that the index finds every spelling the rule does, for each letter it is asked
+/// about (Latin, Greek and Cyrillic), and that letters it does not know are found without it.
+async fn check_a_filter_finds_every_case_of_its_letters(db: &TestDb) {
+    let h = db.harness().await;
+    let letters: Vec<char> = ('A'..='\u{4ff}')
+        .chain(['\u{1e9e}', '\u{2126}', '\u{212a}', '\u{212b}', '\u{10a0}', '\u{1c90}', '\u{2c00}', '\u{a640}'])
+        .filter(|&c| c.is_alphabetic() && caseless::same_letter(c).len() > 1)
+        .collect();
+    // One code a letter, described by it between two `q`s, so that a filter for it finds just its class.
+    let mut csv = String::from("code,description\n");
+    for (n, c) in letters.iter().enumerate() {
+        csv.push_str(&format!("C{n:04},q{c}q\n"));
+    }
+    let plan = h.owner.check_import(csv.as_bytes(), OnConflict::Fail).await.unwrap();
+    h.owner.apply_import(&plan).await.unwrap();
+    let described = |c: char| {
+        let mut codes: Vec<String> = caseless::same_letter(c)
+            .iter()
+            .filter_map(|case| letters.iter().position(|l| l == case))
+            .map(|n| format!("C{n:04}"))
+            .collect();
+        codes.sort();
+        codes
+    };
+    let mut missed = Vec::new();
+    for &c in &letters {
+        let filter = CodeFilter { text: format!("q{c}q"), status: None, ..Default::default() };
+        let query = CodeQuery { filter, sort: SortField::Code, descending: false, limit: 100, ..CodeQuery::default() };
+        let found = codes_of(&h.owner.page(&query).await.unwrap());
+        if found != described(c) {
+            missed.push(format!("{c} (U+{:04X}) found {found:?}, not {:?}", c as u32, described(c)));
+        }
+    }
+    assert!(missed.is_empty(), "a filter for each letter finds the codes of its every case:\n{}", missed.join("\n"));
+}
+
+every!(dotted_capital_i_is_the_letter_i, check_dotted_capital_i_is_the_letter_i);
+/// Found by the differential runner: PostgreSQL's ILIKE lowered `İ` to `i` and counted a code holding `I`, which
+/// SQLite and the model did not. `İ`, `I` and `i` are now one letter everywhere.
+async fn check_dotted_capital_i_is_the_letter_i(db: &TestDb) {
+    let h = db.harness().await;
+    h.create("ABCI12", CodeInput::default()).await;
+    h.create("TURKEY", CodeInput { description: "İstanbul office".into(), ..CodeInput::default() }).await;
+    for (text, expected) in [("İ", 2), ("i", 2), ("CI1", 1), ("Cİ1", 1), ("istanbul", 1), ("İST", 1), ("ı", 0)] {
+        let filter = CodeFilter { text: text.into(), status: None, ..Default::default() };
+        assert_eq!(h.owner.count(&filter).await.unwrap(), expected, "count of {text}");
+        let query = CodeQuery { filter, limit: 100, ..CodeQuery::default() };
+        assert_eq!(h.owner.page(&query).await.unwrap().len() as i64, expected, "page of {text}");
+    }
 }
 
 every!(status_filter_follows_the_computed_status, check_status_filter_follows_the_computed_status);

@@ -15,7 +15,7 @@
 //! takes the same two steps: the probe, then candidates from the index.
 
 use super::codes::{CODE_COLUMNS, EMAILS, SHARE, USER_JOINS, push_where};
-use crate::domain::{CodeFilter, CodeQuery, CodeRow, SortField};
+use crate::domain::{CodeFilter, CodeQuery, CodeRow, SortField, caseless};
 use crate::store::sql::MAX_CONTAINS;
 use crate::store::{Backend, Exec, Sql};
 use chrono::{DateTime, Utc};
@@ -168,14 +168,13 @@ fn page_sql(exec: &Exec<'_>, query: &CodeQuery, now: DateTime<Utc>, reach: Reach
     sql
 }
 
-/// How the trigram index can narrow a search for `text`: `None` when it can't help (one character, or two that
-/// are not ASCII, whose case folding the index and the filter may not share).
+/// How the trigram index can narrow a search for `text`: `None` when it can't help (one character, or a text
+/// without a run of three characters it can look up, or two that are not both plain ASCII letters or marks).
 async fn search(exec: Exec<'_>, text: &str) -> Result<Option<Search>, sqlx::Error> {
-    // An FTS5 string: one term as a phrase, which the trigram tokenizer matches as a substring.
-    let phrase = |term: &str| format!("\"{}\"", term.replace('"', "\"\""));
-    match text.chars().count() {
-        3.. => Ok(Some(Search::Index(phrase(text)))),
-        2 if text.is_ascii() => {
+    let chars: Vec<char> = text.chars().collect();
+    match chars.len() {
+        3.. => Ok(index_query(&chars).map(Search::Index)),
+        2 if chars.iter().all(|&c| c.is_ascii() && joins_cases(c)) => {
             // The index's trigrams that begin with the two characters (it keeps them in lower case).
             let start = text.to_ascii_lowercase();
             let sql = exec
@@ -188,6 +187,58 @@ async fn search(exec: Exec<'_>, text: &str) -> Result<Option<Search>, sqlx::Erro
         }
         _ => Ok(None),
     }
+}
+
+/// An FTS5 string: one term as a phrase, which the trigram tokenizer matches as a substring.
+fn phrase(term: &str) -> String {
+    format!("\"{}\"", term.replace('"', "\"\""))
+}
+
+/// Spellings of `i` looked up in the index: it joins `I` with `i` but not `İ` (see [`joins_cases`]).
+const I_SPELLINGS: [char; 2] = ['i', 'İ'];
+/// At most this many `i`s in the part looked up: each doubles the phrases asked for.
+const MAX_IS: usize = 4;
+
+/// An FTS5 query whose matches hold every code or description that contains `text` without case: the phrases
+/// of the text's longest part that the index can look up (at least three characters), one for each spelling of
+/// its `i`s. `None` when no part can be.
+fn index_query(text: &[char]) -> Option<String> {
+    let is_i = |c: char| caseless::lower(c) == 'i';
+    // The longest window of characters the index joins the cases of, or `i`s, with at most MAX_IS `i`s.
+    let (mut best, mut start, mut is) = (0..0, 0, 0);
+    for (end, &c) in text.iter().enumerate() {
+        if !joins_cases(c) && !is_i(c) {
+            (start, is) = (end + 1, 0);
+            continue;
+        }
+        is += usize::from(is_i(c));
+        while is > MAX_IS {
+            is -= usize::from(is_i(text[start]));
+            start += 1;
+        }
+        if end + 1 - start > best.len() {
+            best = start..end + 1;
+        }
+    }
+    if best.len() < 3 {
+        return None;
+    }
+    let mut spellings = vec![String::new()];
+    for &c in &text[best] {
+        let cases: &[char] = if is_i(c) { &I_SPELLINGS } else { std::slice::from_ref(&c) };
+        spellings = spellings.iter().flat_map(|s| cases.iter().map(move |&c| format!("{s}{c}"))).collect();
+    }
+    Some(spellings.iter().map(|s| phrase(s)).collect::<Vec<_>>().join(" OR "))
+}
+
+/// Whether the index finds `c` in every case the filter does. Its tokenizer folds case by the Unicode case folding
+/// of SQLite's day: it joins the cases of the letters Unicode had then (Latin, Greek, Cyrillic checked by
+/// `a_filter_finds_every_case_of_its_letters`), knows none added since, and leaves `İ` apart from `i`.
+fn joins_cases(c: char) -> bool {
+    let cases = caseless::same_letter(c);
+    // Latin to Cyrillic but Ϳ (Unicode 7, newer than the index's), and the symbols that fold into them: ẞ Ω K Å.
+    let known = |case: char| matches!(case, '\0'..='\u{37e}' | '\u{380}'..='\u{4ff}' | '\u{1e9e}' | '\u{2126}' | '\u{212a}' | '\u{212b}');
+    cases.len() == 1 || cases.iter().all(|&case| known(case) && caseless::lower(case) != 'i')
 }
 
 /// Appends ` AND c.id IN (...)`, the candidates of [`Reach::Search`] for `text`. SQLite: codes the trigram index

@@ -6,6 +6,7 @@
 //! names), and numbers: input reaches a query as a bound argument and nothing else. Hence the one
 //! [`AssertSqlSafe`] below.
 
+use crate::domain::caseless;
 use crate::domain::ids::{CodeId, Key, UsageId, UserId};
 use crate::store::layout::{Backend, Layout};
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -163,13 +164,12 @@ impl Sql {
         }
     }
 
-    /// Appends "`column` contains `text`, without case". PostgreSQL's ILIKE folds every letter; SQLite's LIKE folds
-    /// only A-Z, so there a case-insensitive regular expression does it (Unicode's simple case folding): `É` finds
-    /// `Café` on both.
+    /// Appends "`column` contains `text`, without case" ([`caseless`]). PostgreSQL's ILIKE lowers every letter;
+    /// SQLite's LIKE only A-Z, so there a regular expression names each letter's cases: `É` finds `Café` on both.
     pub fn push_contains(&mut self, column: &'static str, text: &str) -> &mut Sql {
         self.push(column);
         match self.backend() {
-            Backend::Sqlite => self.push(" REGEXP ").bind(format!("(?i){}", regex::escape(text))),
+            Backend::Sqlite => self.push(" REGEXP ").bind(caseless_pattern(text)),
             Backend::Postgres => self.push(" ILIKE ").bind(contains_pattern(text)).push(" ESCAPE '\\'"),
         }
     }
@@ -378,6 +378,23 @@ impl<'a> Exec<'a> {
 /// Longer search text than this is in no stored field (the longest, a description, has 255 characters), so it
 /// matches nothing without asking.
 pub const MAX_CONTAINS: usize = 1000;
+
+/// A regular expression that finds `text` without case: each letter as the class of its cases. Not the regex
+/// crate's `(?i)`, which folds case (`ſ` would find `s`, and `İ` not `i`).
+fn caseless_pattern(text: &str) -> String {
+    let mut pattern = String::new();
+    for c in text.chars() {
+        match caseless::same_letter(c).as_slice() {
+            [one] => pattern.push_str(&regex::escape(one.encode_utf8(&mut [0; 4]))),
+            cases => {
+                pattern.push('[');
+                cases.iter().for_each(|case| pattern.push_str(&regex::escape(case.encode_utf8(&mut [0; 4]))));
+                pattern.push(']');
+            }
+        }
+    }
+    pattern
+}
 
 /// `LIKE` pattern for "contains `text`", with the wildcards of the input escaped (use with `ESCAPE '\'`).
 fn contains_pattern(text: &str) -> String {

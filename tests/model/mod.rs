@@ -819,9 +819,11 @@ pub fn status_kind(status: CodeStatus) -> ErrorKind {
     }
 }
 
-/// Case folded for the filter's "without case".
+/// Lowered for the filter's "without case": each character by its simple lower-case mapping (TESTING.md: letters are
+/// the same when that mapping makes them so; PostgreSQL's ILIKE reads it so). `to_lowercase` is the full mapping,
+/// whose first character is the simple one (they differ only for `İ`, fully `i` and a combining dot).
 fn fold(text: &str) -> String {
-    text.to_lowercase()
+    text.chars().map(|c| c.to_lowercase().next().unwrap_or(c)).collect()
 }
 
 fn code_char(c: char) -> bool {
