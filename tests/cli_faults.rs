@@ -33,6 +33,13 @@ fn a_killed_generate_leaves_all_or_nothing(env: &Env) {
     // And the database is usable: a write goes through, and leaves it consistent.
     env.create_code("AFTER", &[]);
     assert_consistent(env, total + 1);
+    // One event for each code generated that stayed, none for those undone.
+    assert_eq!(events(env, "referral_code.generated"), total as i64 - 1, "events of undone work");
+}
+
+/// How many events of `action` the audit trail holds, read directly.
+fn events(env: &Env, action: &str) -> i64 {
+    scalar(env, &format!("SELECT count(*) FROM refcodes_audit_events WHERE action = '{action}'"))
 }
 
 /// Deletes 100,000 codes (of 100,001, one of them and one other used) in a child process, kills it (-9) part
@@ -78,6 +85,9 @@ fn a_killed_bulk_delete_leaves_all_or_nothing(env: &Env) {
     }
     env.create_code("AFTER", &[]);
     assert_consistent(env, total + 1);
+    // An event for each code deleted, even those a later write deleted for the dead job; none if none went.
+    let deleted = if total == 1 { BIG as i64 } else { 0 };
+    assert_eq!(events(env, "referral_code.bulk_deleted"), deleted, "events of undone work");
 }
 
 /// SQLite, after a kill that left a job hiding codes: the dead job is still recorded after the reads above, as a

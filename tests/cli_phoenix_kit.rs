@@ -61,13 +61,15 @@ impl Fixture {
              {s}.phoenix_kit_referral_code_usage TO {role}; \
              GRANT SELECT ON {s}.phoenix_kit_users, {s}.phoenix_kit_user_roles, \
              {s}.phoenix_kit_user_role_assignments TO {role}; \
-             GRANT SELECT, INSERT, UPDATE ON {s}.phoenix_kit_settings TO {role};"
+             GRANT SELECT, INSERT, UPDATE ON {s}.phoenix_kit_settings TO {role}; \
+             GRANT SELECT, INSERT ON {s}.phoenix_kit_audit_logs TO {role};"
         );
         if !self.shape.uuid_keys() || self.shape.dual() {
             // Rows still get integer ids from these sequences before V74.
             grants.push_str(&format!(
                 "GRANT USAGE ON SEQUENCE {s}.phoenix_kit_referral_codes_id_seq, \
-                 {s}.phoenix_kit_referral_code_usage_id_seq, {s}.phoenix_kit_settings_id_seq TO {role};"
+                 {s}.phoenix_kit_referral_code_usage_id_seq, {s}.phoenix_kit_settings_id_seq, \
+                 {s}.phoenix_kit_audit_logs_id_seq TO {role};"
             ));
         }
         execute(&self.url(), &grants);

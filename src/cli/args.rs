@@ -1,5 +1,6 @@
 //! The command line, as clap reads it.
 
+use crate::domain::audit::Action;
 use crate::domain::import::OnConflict;
 use crate::domain::user::Role;
 use crate::domain::window::{Share, Since, parse_duration};
@@ -119,6 +120,27 @@ pub enum Command {
         /// The codes to export (of usage records: the records of these codes)
         #[command(flatten)]
         filter: FilterArgs,
+    },
+    /// Who changed what: the audit trail's events, newest first
+    History {
+        /// Only this code's events (under its name then, or its id now)
+        code: Option<String>,
+        /// Only events in this window: 24h, 7d, 30d (whole UTC hours or days up to now) or a date (UTC)
+        #[arg(long, value_name = "SPAN|DATE", value_parser = Since::parse)]
+        since: Option<Since>,
+        /// Only this operator's events (an email, without case)
+        #[arg(long, value_name = "EMAIL")]
+        operator: Option<String>,
+        /// Only events of this kind: created, updated, status_changed, deleted, bulk_updated, bulk_status_changed,
+        /// bulk_deleted, generated, imported, settings_updated, counters_fixed, demo_seeded
+        #[arg(long, value_name = "KIND", value_parser = Action::parse)]
+        action: Option<Action>,
+        /// Only the events of this bulk action (its id, as --json shows it)
+        #[arg(long, value_name = "ID")]
+        bulk: Option<String>,
+        /// At most this many events
+        #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u64).range(1..=10_000))]
+        limit: u64,
     },
     /// Print the completion script of a shell on stdout (e.g. `refcodes completions bash > /etc/bash_completion.d/refcodes`)
     Completions {

@@ -7,6 +7,7 @@ mod codes;
 mod confirm;
 mod doctor;
 mod export;
+mod history;
 mod import;
 pub mod oncall;
 pub mod output;
@@ -15,6 +16,7 @@ mod shell;
 mod usage;
 
 use crate::config::{Config, Sources};
+use crate::domain::audit::{Face, HistoryFilter};
 use crate::error::{Error, Result};
 use crate::service::{DemoInput, NewUserInput, Service, SignIn, default_operator_email};
 use args::{Cli, Command};
@@ -65,7 +67,8 @@ impl Setup {
         if let Some(schema) = self.cli.schema.as_deref().filter(|s| !s.trim().is_empty()) {
             config.database.schema = schema.to_string();
         }
-        let service = Service::from_config(&config, &url, read_only).await?;
+        let face = if dashboard { Face::Dashboard } else { Face::Cli };
+        let service = Service::from_config(&config, &url, read_only).await?.with_face(face);
         let email = self
             .cli
             .operator
@@ -190,6 +193,16 @@ async fn dispatch(service: &Service, out: &mut Out, command: &Command, json: boo
             // --json promises one JSON document on stdout, whatever --format says.
             let format = if json { args::ExportFormat::Json } else { *format };
             export::export(service, out, *what, format, *since, &filter.filter()).await
+        }
+        Command::History { code, since, operator, action, bulk, limit } => {
+            let filter = HistoryFilter {
+                code: code.clone(),
+                since: *since,
+                operator: operator.clone(),
+                action: action.map(|a| a.as_str()),
+                bulk_id: bulk.clone(),
+            };
+            history::history(service, out, &filter, *limit, json).await
         }
         // Printed by `run` before any database is opened.
         Command::Completions { .. } | Command::Man { .. } => Ok(()),

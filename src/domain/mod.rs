@@ -1,6 +1,7 @@
 //! Pure rules of referral codes: types, status, validation, generation and error kinds.
 //! No I/O and no clock reads: every rule that depends on time takes `now` as an argument.
 
+pub mod audit;
 pub mod caseless;
 pub mod code;
 pub mod doctor;

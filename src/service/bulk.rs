@@ -3,8 +3,10 @@
 //! bulk work in one transaction: its row locks keep redemptions of other codes going.
 
 use super::Service;
+use super::audit::JobAudit;
 use crate::domain::CodeId;
 use crate::error::Result;
+use crate::store::audit::{self, Who};
 use crate::store::job_lock::JobLock;
 use crate::store::{Tx, jobs};
 use std::time::{Duration, Instant};
@@ -99,7 +101,13 @@ impl Service {
 
     /// Empties a job's list in short transactions, deleting the codes on it (and their usage records) when
     /// `delete`, and removes the job; returns how many codes and usage records were deleted.
+    ///
+    /// A delete's events are recorded with each short transaction, for the codes it deletes, as the job's owner
+    /// (see [`JobAudit`]); an undone generate's events go in the transaction that ends the job, while its codes
+    /// are still hidden, so no reader sees either.
     pub(super) async fn drain(&self, job: i64, delete: bool) -> Result<(u64, u64)> {
+        let (kind, bulk_id, context) = jobs::audit(self.db.exec(), job).await?.unwrap_or_default();
+        let owner: Option<JobAudit> = context.and_then(|c| serde_json::from_str(&c).ok());
         let mut deleted = (0, 0);
         let mut pace = Pace::new();
         loop {
@@ -107,13 +115,30 @@ impl Service {
             let began = Instant::now();
             let ids = jobs::listed(tx.exec(), job, if delete { pace.rows() } else { ROWS.1 }).await?;
             if ids.is_empty() {
+                if let (true, "generate", Some(bulk_id)) = (delete, kind.as_str(), &bulk_id) {
+                    audit::forget_bulk(tx.exec(), bulk_id).await?;
+                }
                 jobs::end(tx.exec(), job).await?;
                 tx.commit().await?;
                 return Ok(deleted);
             }
             if delete {
+                let recorder = owner.as_ref().filter(|_| kind == "delete");
+                let events = match recorder {
+                    Some(_) => self.deletion_events(&mut tx, &ids, bulk_id.as_deref()).await?,
+                    None => Vec::new(),
+                };
                 let (codes, records) = crate::store::codes::delete(tx.exec(), &ids).await?;
                 deleted = (deleted.0 + codes, deleted.1 + records);
+                if let Some(owner) = recorder {
+                    let who = Who {
+                        operator_id: owner.operator_id,
+                        operator: &owner.operator,
+                        face: &owner.face,
+                        at: self.now(),
+                    };
+                    self.record_as(&mut tx, &who, &events).await?;
+                }
             }
             jobs::unlist(tx.exec(), job, &ids).await?;
             tx.commit().await?;

@@ -1,7 +1,9 @@
 //! Code management: the spec's list/get/create/update/delete/change/generate, the list's page query and the
 //! bulk actions.
 
+use super::audit::new_bulk_id;
 use super::{Service, bulk, is_unique_violation};
+use crate::domain::audit::{self, Action, NewEvent};
 use crate::domain::draft::{self, CodeChanges, CodeInput, CodeUpdate, NewCode};
 use crate::domain::error::shown;
 use crate::domain::generate::{CodeShape, random_codes};
@@ -157,8 +159,10 @@ impl Service {
         }
         let created =
             codes::insert(tx.exec(), std::slice::from_ref(&new)).await.map_err(|e| taken(e.into(), &new.code))?;
-        tx.commit().await?;
         let created = created.into_iter().next().expect("an insert of one code returns it");
+        let event = NewEvent::of_code(Action::Created, &created, audit::fields(&created), None);
+        self.record(&mut tx, &operator, &[event]).await?;
+        tx.commit().await?;
         tracing::info!(code = %created.code, by = %operator.user.email, "created code");
         Ok(created)
     }
@@ -208,9 +212,10 @@ impl Service {
         self.require_admin()?;
         let update = self.change_code(current, changes).await?;
         let (mut tx, operator) = self.begin_admin_write().await?;
+        // The row as it is now, locked: the old values the audit trail records.
+        let before = codes::get_locked(tx.exec(), current.id).await?.ok_or_else(|| not_found(&current.code))?;
         if unchanged {
-            let now = codes::get_locked(tx.exec(), current.id).await?.ok_or_else(|| not_found(&current.code))?;
-            let changed = current.changed_in(&now);
+            let changed = current.changed_in(&before);
             if !changed.is_empty() {
                 return Err(changed_since_read(&current.code, &changed));
             }
@@ -233,6 +238,11 @@ impl Service {
                 None => e.into(),
             })?
             .ok_or_else(|| not_found(&current.code))?;
+        let changed = audit::changes(&before, &updated);
+        if changed.as_object().is_some_and(|m| !m.is_empty()) {
+            let action = Action::of_change(audit::status_only(&changed), false);
+            self.record(&mut tx, &operator, &[NewEvent::of_code(action, &updated, changed, None)]).await?;
+        }
         tx.commit().await?;
         tracing::info!(code = %updated.code, by = %operator.user.email, "updated code");
         Ok(updated)
@@ -280,7 +290,8 @@ impl Service {
                     job_lock = Some(self.begin_job().await?);
                     continue;
                 }
-                let job = jobs::start(tx.exec(), JobKind::Delete, now).await?;
+                let job =
+                    jobs::start(tx.exec(), JobKind::Delete, now, &new_bulk_id(), &self.job_audit(&operator)).await?;
                 if let Err(e) = self.list_and_hide(tx, job, &ids).await {
                     // Nothing is hidden yet: only the list goes (or the next write forgets it).
                     let _ = self.drain(job, false).await;
@@ -288,7 +299,11 @@ impl Service {
                 }
                 self.drain(job, true).await?
             } else {
+                // One code is a delete of its own; more are a bulk action, whose events share its id.
+                let bulk_id = (ids.len() > 1).then(new_bulk_id);
+                let events = self.deletion_events(&mut tx, &ids, bulk_id.as_deref()).await?;
                 let deleted = codes::delete(tx.exec(), &ids).await?;
+                self.record(&mut tx, &operator, &events).await?;
                 tx.commit().await?;
                 deleted
             };
@@ -367,17 +382,25 @@ impl Service {
                 _ => {}
             }
         }
-        let locked;
-        let selection = if changes.len() > 1 {
-            locked = Selection::Ids(codes::lock_selected(tx.exec(), selection, now).await?);
-            &locked
-        } else {
-            selection
-        };
+        // The codes selected now, locked: the events name each, with its old and new values.
+        let ids = codes::lock_selected(tx.exec(), selection, now).await?;
+        let before = codes::get_many(tx.exec(), &ids).await?;
+        let selection = Selection::Ids(ids.clone());
         let mut changed = 0;
         for change in changes {
-            changed = codes::change_selected(tx.exec(), selection, change, now).await?;
+            changed = codes::change_selected(tx.exec(), &selection, change, now).await?;
         }
+        let after = codes::get_many(tx.exec(), &ids).await?;
+        // One code is a change of its own; more are a bulk action, whose events share its id.
+        let bulk_id = (ids.len() > 1).then(new_bulk_id);
+        let status_only = changes.iter().all(|c| matches!(c, BulkChange::Status(_)));
+        let action = Action::of_change(status_only, bulk_id.is_some());
+        let events: Vec<NewEvent> = before
+            .iter()
+            .zip(&after)
+            .map(|(old, new)| NewEvent::of_code(action, new, audit::changes(old, new), bulk_id.as_deref()))
+            .collect();
+        self.record(&mut tx, &operator, &events).await?;
         tx.commit().await?;
         tracing::info!(codes = changed, ?changes, by = %operator.user.email, "changed codes");
         Ok(BulkOutcome { codes: changed })
@@ -420,6 +443,7 @@ impl Service {
         let prefix = validate::prefix(&input.prefix, random_len).map_err(|m| Refusal::field("prefix", m))?;
         let shape = CodeShape { prefix, random_len };
         let job_lock = if self.runs_as_job(input.count) { Some(self.begin_job().await?) } else { None };
+        let bulk_id = new_bulk_id();
         let (mut tx, operator) = self.begin_admin_write().await?;
         // The template is checked once with a stand-in code; each drawn code is valid by construction.
         let stand_in = format!("{}{}", shape.prefix, "A".repeat(random_len));
@@ -428,10 +452,13 @@ impl Service {
         self.check_codes_per_user(tx.exec(), &operator, input.count as i64, config.max_number_of_codes_per_user)
             .await?;
         let job = match job_lock {
-            Some(_) => Some(jobs::start(tx.exec(), JobKind::Generate, self.now()).await?),
+            Some(_) => {
+                Some(jobs::start(tx.exec(), JobKind::Generate, self.now(), &bulk_id, &self.job_audit(&operator)).await?)
+            }
             None => None,
         };
-        let created = self.insert_generated(tx, job, &template, &shape, input.count).await;
+        let created =
+            self.insert_generated((tx, operator.clone()), job, &template, &shape, input.count, &bulk_id).await;
         if let Some(job) = job {
             // Done, its codes shown: only the list is left. Undone: its codes go. If this fails, the next write
             // finishes it.
@@ -446,16 +473,18 @@ impl Service {
         Ok(created)
     }
 
-    /// Draws and inserts `count` codes like `template`, from the open transaction on. A `job` commits in short
+    /// Draws and inserts `count` codes like `template`, from the open transaction (and its operator) on, each
+    /// recording its event with `bulk_id`. A `job` commits in short
     /// transactions paced by [`bulk::Pace`] (the operator's role checked again in each), its codes hidden until
     /// the last one shows them all.
     async fn insert_generated(
         &self,
-        mut tx: Tx,
+        (mut tx, mut operator): (Tx, Operator),
         job: Option<i64>,
         template: &NewCode,
         shape: &CodeShape,
         count: usize,
+        bulk_id: &str,
     ) -> Result<Vec<ReferralCode>> {
         let mut pace = bulk::Pace::new();
         let progress = self.progress();
@@ -467,7 +496,7 @@ impl Service {
             if !created.is_empty() {
                 tx.commit().await?;
                 pace.held(rows, began.elapsed()).await;
-                tx = self.begin_admin_write().await?.0;
+                (tx, operator) = self.begin_admin_write().await?;
                 began = std::time::Instant::now();
             }
             rows = if job.is_some() { pace.rows() } else { count }.min(count - created.len());
@@ -478,6 +507,12 @@ impl Service {
                 let ids: Vec<CodeId> = inserted.iter().map(|c| c.id).collect();
                 jobs::list(tx.exec(), job, &ids).await?;
             }
+            // A job's events are hidden with its codes, and go with them if it is undone (see `store::jobs`).
+            let events: Vec<NewEvent> = inserted
+                .iter()
+                .map(|c| NewEvent::of_code(Action::Generated, c, audit::fields(c), Some(bulk_id)))
+                .collect();
+            self.record(&mut tx, &operator, &events).await?;
             created.extend(inserted);
         }
         if let Some(job) = job {

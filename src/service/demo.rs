@@ -3,6 +3,7 @@
 //! every admin write, each of its transactions checks the operator's role again.
 
 use super::Service;
+use crate::domain::audit::{Action, NewEvent};
 use crate::domain::draft::NewCode;
 use crate::domain::generate::CodeShape;
 use crate::domain::settings::SettingKey;
@@ -192,9 +193,13 @@ impl Service {
             progress.advance(n as u64);
         }
         progress.finish();
-        let (mut tx, _) = self.begin_admin_write().await?;
+        let (mut tx, signed_in) = self.begin_admin_write().await?;
         tx.set_page_cache(None).await?;
         settings::write(tx.exec(), SettingKey::Enabled, "true", now).await?;
+        // One event for the whole sample, not one per code: it is made-up data, and millions of events for it
+        // would bury the real ones.
+        let summary = serde_json::json!({"users": input.users, "codes": made, "usage_records": usage_records});
+        self.record(&mut tx, &signed_in, &[NewEvent::of_module(Action::DemoSeeded, summary)]).await?;
         tx.commit().await?;
         tracing::info!(users = input.users, codes = made, usage_records, by = %operator, "demo data written");
         Ok(DemoOutcome { users: input.users, codes: made, usage_records, system_enabled: true })

@@ -2,6 +2,7 @@
 //! make a PhoenixKit database fast.
 
 use super::Service;
+use crate::domain::audit::{Action, NewEvent};
 use crate::domain::doctor::{Diagnosis, FindingKind};
 use crate::error::Result;
 use crate::store::doctor;
@@ -44,6 +45,10 @@ impl Service {
     pub async fn fix_counters(&self) -> Result<u64> {
         let (mut tx, operator) = self.begin_admin_write().await?;
         let changed = doctor::recount_all(tx.exec()).await?;
+        if changed > 0 {
+            let event = NewEvent::of_module(Action::CountersFixed, serde_json::json!({"codes": changed}));
+            self.record(&mut tx, &operator, &[event]).await?;
+        }
         tx.commit().await?;
         tracing::info!(codes = changed, by = %operator.user.email, "recounted number_of_uses");
         Ok(changed)

@@ -26,7 +26,7 @@ impl Service {
         Ok(usage::stream_records(self.db.exec(), filter, start, self.now()).map(|r| r.map_err(Error::from)).boxed())
     }
 
-    fn window_start(&self, since: Option<Since>) -> Result<Option<DateTime<Utc>>> {
+    pub(super) fn window_start(&self, since: Option<Since>) -> Result<Option<DateTime<Utc>>> {
         since
             .map(|since| Window::new(since, self.now()).map(|w| w.start).map_err(|m| Refusal::field("since", m).into()))
             .transpose()

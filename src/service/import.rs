@@ -3,7 +3,9 @@
 //! [`Service::apply_import`] checks the rows again inside one write transaction and writes them all, or nothing.
 
 use super::Service;
+use super::audit::new_bulk_id;
 use super::codes::{lookup_form, may_benefit};
+use crate::domain::audit::{self, Action, NewEvent};
 use crate::domain::draft::{self, CodeUpdate, NewCode};
 use crate::domain::generate::CodeShape;
 use crate::domain::import::{self, ImportRow, OnConflict, ParsedFile, RowProblem, column_of};
@@ -97,12 +99,27 @@ impl Service {
         progress.start("writing codes", Some(new.len() as u64));
         let created = self.insert_codes(&mut tx, &new, "one of the file's").await?;
         progress.finish();
+        // One import is one bulk action: each code's event carries its id.
+        let bulk_id = new_bulk_id();
+        let mut events: Vec<NewEvent> =
+            created.iter().map(|c| NewEvent::of_code(Action::Imported, c, audit::fields(c), Some(&bulk_id))).collect();
+        let ids: Vec<CodeId> = update.iter().map(|(id, _)| *id).collect();
+        let before: HashMap<CodeId, ReferralCode> =
+            codes::get_many(tx.exec(), &ids).await?.into_iter().map(|c| (c.id, c)).collect();
         progress.start("updating codes", Some(update.len() as u64));
         for (id, changes) in &update {
-            codes::update(tx.exec(), *id, changes).await?;
+            if let (Some(after), Some(before)) = (codes::update(tx.exec(), *id, changes).await?, before.get(id)) {
+                events.push(NewEvent::of_code(
+                    Action::Imported,
+                    &after,
+                    audit::changes(before, &after),
+                    Some(&bulk_id),
+                ));
+            }
             progress.advance(1);
         }
         progress.finish();
+        self.record(&mut tx, &operator, &events).await?;
         tx.commit().await?;
         report.created = created.into_iter().map(|c| c.code).collect();
         report.applied = true;

@@ -1,6 +1,7 @@
 //! The spec's API: the only door to the store. Every mutating call checks who is acting here, not in the UI.
 
 mod access;
+mod audit;
 mod bulk;
 mod codes;
 mod demo;
@@ -16,6 +17,7 @@ mod usage;
 mod users;
 
 pub use access::{SignIn, default_operator_email};
+pub use audit::HistoryPage;
 pub use codes::{BulkOutcome, CodePage, Deleted, GenerateInput, Tally};
 pub use demo::{DemoInput, DemoOutcome};
 pub use doctor::SuggestedIndex;
@@ -27,6 +29,7 @@ pub use users::NewUserInput;
 
 use crate::config::Config;
 use crate::domain::Refusal;
+use crate::domain::audit::Face;
 use crate::domain::draft::CodeDefaults;
 use crate::domain::user::Operator;
 use crate::error::{Error, Result};
@@ -83,6 +86,8 @@ pub struct ServiceOptions {
     pub read_only: bool,
     /// The PostgreSQL schema of the tables (`public` when `None`).
     pub schema: Option<String>,
+    /// Where changes come from, as the audit trail records it: the command line and the dashboard say so.
+    pub face: Face,
 }
 
 impl ServiceOptions {
@@ -96,13 +101,20 @@ impl ServiceOptions {
             generate_attempts: config.codes.generate_attempts.max(1),
             read_only,
             schema: Some(config.database.schema.clone()).filter(|s| !s.trim().is_empty()),
+            face: Face::default(),
         }
     }
 }
 
 impl Default for ServiceOptions {
     fn default() -> Self {
-        ServiceOptions { defaults: CodeDefaults::default(), generate_attempts: 10, read_only: false, schema: None }
+        ServiceOptions {
+            defaults: CodeDefaults::default(),
+            generate_attempts: 10,
+            read_only: false,
+            schema: None,
+            face: Face::default(),
+        }
     }
 }
 
@@ -120,6 +132,8 @@ pub struct Service {
     redeemer: Option<Arc<redeemer::Redeemer>>,
     /// Told how far long work got (see [`Service::with_progress`]).
     progress: Option<Arc<dyn Progress>>,
+    /// Changes record audit events; off only for benchmarks (see [`Service::without_audit`]).
+    record_audit: bool,
 }
 
 impl Service {
@@ -154,6 +168,7 @@ impl Service {
             unknown_operator: None,
             redeemer,
             progress: None,
+            record_audit: true,
         })
     }
 
@@ -183,6 +198,20 @@ impl Service {
     /// Where long work reports; nowhere unless [`Service::with_progress`] said.
     pub fn progress(&self) -> &dyn Progress {
         self.progress.as_deref().unwrap_or(&progress::Quiet)
+    }
+
+    /// The same service recording changes as coming from `face`.
+    pub fn with_face(mut self, face: Face) -> Service {
+        self.options.face = face;
+        self
+    }
+
+    /// The same service recording no audit events: for measuring what recording costs (`examples/bench_bulk.rs`),
+    /// not reachable from the command line, the dashboard or the configuration.
+    #[doc(hidden)]
+    pub fn without_audit(mut self) -> Service {
+        self.record_audit = false;
+        self
     }
 
     /// The same service acting as `operator`.

@@ -3,7 +3,9 @@
 
 use crate::error::{Error, Result};
 use crate::store::doctor::TEXT_INDEX;
-use crate::store::layout::{Backend, Generation, Layout, Mode, SchemaName, Table};
+use crate::store::layout::{
+    AuditShape, AuditSink, Backend, Generation, Layout, Mode, PK_AUDIT_TABLE, SchemaName, Table,
+};
 use sqlx::PgPool;
 
 /// The newest PhoenixKit schema version refcodes was checked against.
@@ -47,7 +49,71 @@ pub async fn detect(pool: &PgPool, schema: SchemaName) -> Result<Layout> {
             .fetch_one(pool)
             .await?;
     layout.text_index = text_index;
+    layout.audit = audit_sink(pool, &layout).await?;
     Ok(layout)
+}
+
+/// Where refcodes' events go on this PhoenixKit database: its `phoenix_kit_audit_logs` when that has a shape of a
+/// known generation (section 12 of SCHEMAS.md) whose required columns refcodes can all fill, else the log file.
+/// Read once, here; the table's structure is never changed.
+async fn audit_sink(pool: &PgPool, layout: &Layout) -> Result<AuditSink> {
+    let columns: Vec<(String, String, bool, bool)> = sqlx::query_as(
+        "SELECT a.attname::text, t.typname::text, a.attnotnull, a.atthasdef \
+         FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
+         JOIN pg_type t ON t.oid = a.atttypid \
+         WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped",
+    )
+    .bind(layout.schema.as_str())
+    .bind(PK_AUDIT_TABLE)
+    .fetch_all(pool)
+    .await?;
+    Ok(audit_shape(layout.uuid_keys(), &columns).map_or_else(AuditSink::LogOnly, AuditSink::PhoenixKit))
+}
+
+/// The shape of the audit table from its columns (name, type, NOT NULL, has a default), or why refcodes can't
+/// write it.
+fn audit_shape(uuid_keys: bool, columns: &[(String, String, bool, bool)]) -> std::result::Result<AuditShape, String> {
+    if columns.is_empty() {
+        return Err(format!("this PhoenixKit database has no {PK_AUDIT_TABLE} table"));
+    }
+    let type_of = |name: &str| columns.iter().find(|c| c.0 == name).map(|c| c.1.as_str());
+    let pair = |a: &str, b: &str, ty: &[&str]| {
+        type_of(a).is_some_and(|t| ty.contains(&t)) && type_of(b).is_some_and(|t| ty.contains(&t))
+    };
+    let shape = AuditShape {
+        int_users: pair("target_user_id", "admin_user_id", &["int4", "int8"]),
+        uuid_users: pair("target_user_uuid", "admin_user_uuid", &["uuid"]),
+        int_key: type_of("id").is_some_and(|t| t == "int8" || t == "int4"),
+        naive_time: type_of("inserted_at") == Some("timestamp"),
+    };
+    let unexpected = |why: &str| Err(format!("its {PK_AUDIT_TABLE} table is not of a shape refcodes knows ({why})"));
+    if type_of("action") != Some("varchar") && type_of("action") != Some("text") {
+        return unexpected("no text column action");
+    }
+    if type_of("metadata") != Some("jsonb") {
+        return unexpected("no jsonb column metadata");
+    }
+    if !matches!(type_of("inserted_at"), Some("timestamp" | "timestamptz")) {
+        return unexpected("no timestamp column inserted_at");
+    }
+    // Users are named by the key the database gives them: integers without UUID columns, UUIDs otherwise.
+    if (uuid_keys && !shape.uuid_users) || (!uuid_keys && (!shape.int_users || shape.uuid_users)) {
+        return unexpected("its user columns don't match how the database keys users");
+    }
+    if !shape.int_key && type_of("uuid") != Some("uuid") {
+        return unexpected("no id or uuid key");
+    }
+    let mut filled = vec!["action", "metadata", "inserted_at"];
+    if shape.int_users {
+        filled.extend(["target_user_id", "admin_user_id"]);
+    }
+    if shape.uuid_users {
+        filled.extend(["target_user_uuid", "admin_user_uuid"]);
+    }
+    if let Some(c) = columns.iter().find(|c| c.2 && !c.3 && !filled.contains(&c.0.as_str())) {
+        return Err(format!("its {PK_AUDIT_TABLE} table requires a column refcodes can't fill ({})", c.0));
+    }
+    Ok(shape)
 }
 
 /// A bare decimal number, as PhoenixKit writes and reads it (`String.to_integer(String.trim(v))`).
@@ -129,7 +195,70 @@ fn check(layout: &Layout, version: i32, columns: &[Column]) -> Result<()> {
 
 #[cfg(test)]
 mod tests {
-    use super::parse_version;
+    use super::{audit_shape, parse_version};
+
+    fn columns(list: &[(&str, &str, bool, bool)]) -> Vec<(String, String, bool, bool)> {
+        list.iter().map(|(n, t, nn, d)| (n.to_string(), t.to_string(), *nn, *d)).collect()
+    }
+
+    const COMMON: [(&str, &str, bool, bool); 5] = [
+        ("action", "varchar", true, false),
+        ("ip_address", "varchar", false, false),
+        ("user_agent", "text", false, false),
+        ("metadata", "jsonb", false, true),
+        ("uuid", "uuid", true, true),
+    ];
+
+    #[test]
+    fn audit_tables_of_each_generation_are_known() {
+        let v39 = columns(&[
+            ("id", "int8", true, true),
+            ("target_user_id", "int4", true, false),
+            ("admin_user_id", "int4", true, false),
+            ("action", "varchar", true, false),
+            ("metadata", "jsonb", false, true),
+            ("inserted_at", "timestamp", true, false),
+        ]);
+        let shape = audit_shape(false, &v39).unwrap();
+        assert!(shape.int_users && !shape.uuid_users && shape.int_key && shape.naive_time);
+        let mut v60 = columns(&COMMON);
+        v60.extend(columns(&[
+            ("id", "int8", true, true),
+            ("target_user_id", "int4", true, false),
+            ("admin_user_id", "int4", true, false),
+            ("target_user_uuid", "uuid", true, false),
+            ("admin_user_uuid", "uuid", true, false),
+            ("inserted_at", "timestamptz", true, false),
+        ]));
+        let shape = audit_shape(true, &v60).unwrap();
+        assert!(shape.int_users && shape.uuid_users && shape.int_key && !shape.naive_time);
+        let mut v180 = columns(&COMMON);
+        v180.extend(columns(&[
+            ("target_user_uuid", "uuid", true, false),
+            ("admin_user_uuid", "uuid", true, false),
+            ("inserted_at", "timestamptz", true, false),
+        ]));
+        let shape = audit_shape(true, &v180).unwrap();
+        assert!(!shape.int_users && shape.uuid_users && !shape.int_key);
+    }
+
+    #[test]
+    fn other_audit_tables_leave_events_to_the_log() {
+        assert!(audit_shape(true, &[]).unwrap_err().contains("no phoenix_kit_audit_logs"));
+        let mut required = columns(&COMMON);
+        required.extend(columns(&[
+            ("target_user_uuid", "uuid", true, false),
+            ("admin_user_uuid", "uuid", true, false),
+            ("inserted_at", "timestamptz", true, false),
+            ("tenant_id", "int8", true, false),
+        ]));
+        assert!(audit_shape(true, &required).unwrap_err().contains("tenant_id"));
+        let no_users = columns(&[("action", "text", true, false), ("metadata", "jsonb", false, true)]);
+        assert!(audit_shape(true, &no_users).is_err());
+        let mut text_metadata = columns(&COMMON);
+        text_metadata[3].1 = "text".into();
+        assert!(audit_shape(true, &text_metadata).unwrap_err().contains("metadata"));
+    }
 
     #[test]
     fn versions_are_bare_numbers() {

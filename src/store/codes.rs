@@ -465,6 +465,21 @@ pub async fn lock_selected(
     Ok(exec.fetch_all::<(CodeId,)>(&sql).await?.into_iter().map(|(id,)| id).collect())
 }
 
+/// These codes as stored, hidden by a bulk job or not, by key.
+pub async fn get_many(exec: Exec<'_>, ids: &[CodeId]) -> Result<Vec<ReferralCode>, sqlx::Error> {
+    let mut sql = exec.sql("SELECT ");
+    sql.push(CODE_COLUMNS).push(" FROM {codes_table} c WHERE ").push_in("c.{code_key}", ids);
+    sql.push(" ORDER BY c.{code_key}");
+    exec.fetch_all(&sql).await
+}
+
+/// How many usage records each of these codes has (codes without any are left out).
+pub async fn usage_counts(exec: Exec<'_>, ids: &[CodeId]) -> Result<Vec<(CodeId, i64)>, sqlx::Error> {
+    let mut sql = exec.sql("SELECT {code_ref}, count(*) FROM {usage_table} WHERE ");
+    sql.push_in("{code_ref}", ids).push(" GROUP BY {code_ref}");
+    exec.fetch_all(&sql).await
+}
+
 /// Deletes these codes and their usage records (PhoenixKit databases of some histories have no cascade from usage
 /// to codes, so the records are deleted here rather than left behind); returns how many codes and usage records
 /// went.

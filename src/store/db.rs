@@ -215,6 +215,17 @@ impl Db {
                 .fetch_one(&pool)
                 .await?;
                 layout.bulk_jobs = exists;
+                let (audited,): (bool,) = sqlx::query_as(
+                    "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'refcodes_audit_events')",
+                )
+                .fetch_one(&pool)
+                .await?;
+                if !audited {
+                    layout.audit = crate::store::layout::AuditSink::LogOnly(
+                        "this file was made by an older refcodes and opened read-only, so it has no audit trail yet"
+                            .into(),
+                    );
+                }
             }
             Ok(Db { layout: Arc::new(layout), pools: Pools::Sqlite { pool, writer, jobs }, read_only })
         } else {

@@ -47,15 +47,30 @@ pub async fn all(exec: Exec<'_>) -> Result<Vec<Job>, sqlx::Error> {
 }
 
 /// Records a new job; a generate hides the codes it will list from the start, a delete once it has listed them
-/// all ([`set_hides`]).
-pub async fn start(exec: Exec<'_>, kind: JobKind, now: DateTime<Utc>) -> Result<i64, sqlx::Error> {
+/// all ([`set_hides`]). `bulk_id` and `audit` (who runs it, from where, as JSON) let whoever finishes the job
+/// record its events as its owner would.
+pub async fn start(
+    exec: Exec<'_>,
+    kind: JobKind,
+    now: DateTime<Utc>,
+    bulk_id: &str,
+    audit: &str,
+) -> Result<i64, sqlx::Error> {
     let sql = exec
-        .sql("INSERT INTO refcodes_jobs (kind, hides, started_at) VALUES (")
+        .sql("INSERT INTO refcodes_jobs (kind, hides, started_at, bulk_id, audit) VALUES (")
         .and("", kind.as_str())
         .and(", ", kind == JobKind::Generate)
         .and(", ", now)
+        .and(", ", bulk_id)
+        .and(", ", audit)
         .then(") RETURNING id");
     Ok(exec.fetch_one::<(i64,)>(&sql).await?.0)
+}
+
+/// A job's kind, bulk id and audit context, as [`start`] recorded them (`None` once it has ended).
+pub async fn audit(exec: Exec<'_>, job: i64) -> Result<Option<(String, Option<String>, Option<String>)>, sqlx::Error> {
+    let sql = exec.sql("SELECT kind, bulk_id, audit FROM refcodes_jobs WHERE id = ").and("", job);
+    exec.fetch_optional(&sql).await
 }
 
 /// Lists these codes as the job's.

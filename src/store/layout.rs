@@ -165,6 +165,31 @@ impl Table {
     }
 }
 
+/// Where the audit trail is written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuditSink {
+    /// refcodes' own table, `refcodes_audit_events`.
+    Own,
+    /// PhoenixKit's `phoenix_kit_audit_logs`, in the shape found when the database was attached.
+    PhoenixKit(AuditShape),
+    /// Nowhere in the database, only the log file: why (a PhoenixKit database without the table, or of another
+    /// shape; a file opened read-only that an older refcodes made).
+    LogOnly(String),
+}
+
+/// Which columns of `phoenix_kit_audit_logs` name users and key its rows (see SCHEMAS.md, section 12).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AuditShape {
+    /// `target_user_id` and `admin_user_id` (before V74).
+    pub int_users: bool,
+    /// `target_user_uuid` and `admin_user_uuid` (from V56).
+    pub uuid_users: bool,
+    /// Rows are keyed by `id` (before V74), else by `uuid`.
+    pub int_key: bool,
+    /// `inserted_at` is a `timestamp` without time zone (before V58).
+    pub naive_time: bool,
+}
+
 /// SQLite's codes as every read sees them: without the rows an unfinished bulk job hides (`store::jobs`). The
 /// first test is one lookup per statement, true unless a job hides rows, so a row is checked only while one does,
 /// by one search of the jobs' primary key per hiding job; both test the key alone, which every index holds, so
@@ -208,9 +233,18 @@ pub struct Layout {
     /// SQLite: the tables of bulk jobs exist (migration 0006), so reads leave out the codes a job hides. A file
     /// opened read-only that an older refcodes made has none, and no job either.
     pub bulk_jobs: bool,
+    /// Where operators' changes are recorded.
+    pub audit: AuditSink,
     /// Qualified table names, in the order of [`Table::ALL`].
     tables: Vec<String>,
+    /// The qualified name of the audit trail's table (`{audit}`).
+    audit_table: String,
 }
+
+/// refcodes' own audit trail (migrations 0007 on SQLite, 0004 on PostgreSQL).
+pub const AUDIT_TABLE: &str = "refcodes_audit_events";
+/// PhoenixKit's (from V22).
+pub const PK_AUDIT_TABLE: &str = "phoenix_kit_audit_logs";
 
 impl Layout {
     pub fn new(backend: Backend, schema: SchemaName, mode: Mode) -> Layout {
@@ -221,6 +255,11 @@ impl Layout {
                 Backend::Postgres => format!("{}.{}", schema.quoted(), t.name()),
             })
             .collect();
+        let audit_table = match (backend, mode) {
+            (Backend::Sqlite, _) => AUDIT_TABLE.to_string(),
+            (Backend::Postgres, Mode::Standalone) => format!("{}.{AUDIT_TABLE}", schema.quoted()),
+            (Backend::Postgres, Mode::PhoenixKit { .. }) => format!("{}.{PK_AUDIT_TABLE}", schema.quoted()),
+        };
         Layout {
             backend,
             schema,
@@ -230,6 +269,8 @@ impl Layout {
             email_type: None,
             text_index: false,
             bulk_jobs: backend == Backend::Sqlite,
+            audit: AuditSink::Own,
+            audit_table,
             tables,
         }
     }
@@ -284,6 +325,7 @@ impl Layout {
             "roles" => self.table(Table::Roles),
             "assignments" => self.table(Table::Assignments),
             "settings" => self.table(Table::Settings),
+            "audit" => &self.audit_table,
             "code_key" | "usage_key" | "user_key" | "role_key" => pick("id", "uuid"),
             "created_by" => pick("created_by", "created_by_uuid"),
             "beneficiary" => pick("beneficiary", "beneficiary_uuid"),

@@ -10,6 +10,7 @@ pub mod layout;
 mod migrate;
 mod sql;
 
+pub mod audit;
 pub mod codes;
 pub mod doctor;
 pub mod jobs;

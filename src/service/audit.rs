@@ -1,0 +1,143 @@
+//! The audit trail: every operator change records its events in its own transaction (so a refused or failed change
+//! records nothing), and `history` reads them back newest first, a page at a time.
+
+use super::Service;
+use crate::domain::audit::{AuditEvent, Cursor, HistoryFilter, NewEvent, history_limit};
+use crate::domain::user::Operator;
+use crate::domain::{CodeId, ReferralCode, UserId};
+use crate::error::Result;
+use crate::store::audit::{self, Who};
+use crate::store::layout::AuditSink;
+use crate::store::{Tx, codes};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+
+/// One page of the history, newest first, and where the next one starts (`None`: this was the last).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HistoryPage {
+    pub events: Vec<AuditEvent>,
+    pub next: Option<Cursor>,
+}
+
+/// Who runs a bulk job and from where: kept with the job (`store::jobs`), so that a job another process finishes
+/// records its events as its owner would have.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(super) struct JobAudit {
+    pub operator_id: UserId,
+    pub operator: String,
+    pub face: String,
+}
+
+impl Service {
+    /// Why this database keeps no events (they go to the log file only), if it keeps none.
+    pub fn audit_unavailable(&self) -> Option<&str> {
+        match &self.db.layout().audit {
+            AuditSink::LogOnly(why) => Some(why),
+            _ => None,
+        }
+    }
+
+    /// Records `events` as `operator`'s, from this service's face, in `tx`: the change's own transaction.
+    pub(super) async fn record(&self, tx: &mut Tx, operator: &Operator, events: &[NewEvent]) -> Result<()> {
+        let email = operator.user.email.to_lowercase();
+        let who =
+            Who { operator_id: operator.user.id, operator: &email, face: self.options.face.as_str(), at: self.now() };
+        self.record_as(tx, &who, events).await
+    }
+
+    pub(super) async fn record_as(&self, tx: &mut Tx, who: &Who<'_>, events: &[NewEvent]) -> Result<()> {
+        if events.is_empty() || !self.record_audit {
+            return Ok(());
+        }
+        if let Some(why) = self.audit_unavailable() {
+            // Nowhere in the database: the log file is the trail.
+            for event in events {
+                tracing::info!(
+                    target: "refcodes::audit",
+                    action = event.action,
+                    code = event.code.as_deref().unwrap_or(""),
+                    changes = %event.changes,
+                    bulk_id = event.bulk_id.as_deref().unwrap_or(""),
+                    by = who.operator,
+                    face = who.face,
+                    why,
+                    "audit event"
+                );
+            }
+            return Ok(());
+        }
+        audit::record(tx.exec(), who, events).await?;
+        Ok(())
+    }
+
+    /// The audit context a bulk job keeps (see [`JobAudit`]).
+    pub(super) fn job_audit(&self, operator: &Operator) -> String {
+        let audit = JobAudit {
+            operator_id: operator.user.id,
+            operator: operator.user.email.to_lowercase(),
+            face: self.options.face.as_str().to_string(),
+        };
+        serde_json::to_string(&audit).expect("plain values serialise")
+    }
+
+    /// The events of deleting `ids` (read in `tx` before the delete): each code's last state and how many usage
+    /// records go with it.
+    pub(super) async fn deletion_events(
+        &self,
+        tx: &mut Tx,
+        ids: &[CodeId],
+        bulk_id: Option<&str>,
+    ) -> Result<Vec<NewEvent>> {
+        let gone = codes::get_many(tx.exec(), ids).await?;
+        let records: HashMap<CodeId, i64> = codes::usage_counts(tx.exec(), ids).await?.into_iter().collect();
+        let action = if bulk_id.is_some() {
+            crate::domain::audit::Action::BulkDeleted
+        } else {
+            crate::domain::audit::Action::Deleted
+        };
+        Ok(gone
+            .iter()
+            .map(|code| {
+                let state = crate::domain::audit::last_state(code, records.get(&code.id).copied().unwrap_or(0));
+                NewEvent::of_code(action, code, state, bulk_id)
+            })
+            .collect())
+    }
+
+    /// Events listed newest first: those `filter` picks that are older than `before` (from the newest with
+    /// `None`), at most `limit` (1 to 10,000). Fast at millions of events: every filter has its index.
+    pub async fn history(&self, filter: &HistoryFilter, before: Option<Cursor>, limit: u64) -> Result<HistoryPage> {
+        let limit = history_limit(limit)?;
+        let code = match &filter.code {
+            Some(name) => {
+                let name = super::codes::lookup_form(name);
+                let id = self.get_code_by_string(&name).await?.map(|c: ReferralCode| c.id);
+                Some((name, id))
+            }
+            None => None,
+        };
+        let operator = filter.operator.as_ref().map(|e| e.trim().to_lowercase());
+        let actions: Vec<&'static str> = crate::domain::audit::Action::ALL.iter().map(|a| a.as_str()).collect();
+        let query = audit::Query {
+            code: code.as_ref().map(|(name, id)| (name.as_str(), *id)),
+            since: self.window_start(filter.since)?,
+            operator: operator.as_deref(),
+            action: filter.action,
+            actions: &actions,
+            bulk_id: filter.bulk_id.as_deref().map(str::trim),
+            before,
+            // One more than asked tells whether another page follows.
+            limit: limit + 1,
+        };
+        let mut events = audit::page(self.db.exec(), &query).await?;
+        let more = events.len() as u64 > limit;
+        events.truncate(limit as usize);
+        let next = if more { events.last().map(AuditEvent::cursor) } else { None };
+        Ok(HistoryPage { events, next })
+    }
+}
+
+/// A new bulk action's id: a UUID (v7, so ids sort by time).
+pub(super) fn new_bulk_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
