@@ -208,8 +208,13 @@ pub struct Layout {
     /// SQLite: the tables of bulk jobs exist (migration 0006), so reads leave out the codes a job hides. A file
     /// opened read-only that an older refcodes made has none, and no job either.
     pub bulk_jobs: bool,
+    /// refcodes' own schema holds the tables of window sums (`store::stats`): made by its migrations, so a file or
+    /// schema opened read-only that an older refcodes made lacks them. Never on a PhoenixKit database.
+    pub stats_cache: bool,
     /// Qualified table names, in the order of [`Table::ALL`].
     tables: Vec<String>,
+    /// Qualified names of the window sums' tables: `refcodes_stats_window`, `refcodes_stats_uses`.
+    stats_tables: [String; 2],
 }
 
 impl Layout {
@@ -221,6 +226,11 @@ impl Layout {
                 Backend::Postgres => format!("{}.{}", schema.quoted(), t.name()),
             })
             .collect();
+        let qualified = |name: &str| match backend {
+            Backend::Sqlite => name.to_string(),
+            Backend::Postgres => format!("{}.{name}", schema.quoted()),
+        };
+        let stats_tables = [qualified("refcodes_stats_window"), qualified("refcodes_stats_uses")];
         Layout {
             backend,
             schema,
@@ -230,7 +240,9 @@ impl Layout {
             email_type: None,
             text_index: false,
             bulk_jobs: backend == Backend::Sqlite,
+            stats_cache: mode == Mode::Standalone,
             tables,
+            stats_tables,
         }
     }
 
@@ -284,6 +296,8 @@ impl Layout {
             "roles" => self.table(Table::Roles),
             "assignments" => self.table(Table::Assignments),
             "settings" => self.table(Table::Settings),
+            "stats_window" => &self.stats_tables[0],
+            "stats_uses" => &self.stats_tables[1],
             "code_key" | "usage_key" | "user_key" | "role_key" => pick("id", "uuid"),
             "created_by" => pick("created_by", "created_by_uuid"),
             "beneficiary" => pick("beneficiary", "beneficiary_uuid"),
