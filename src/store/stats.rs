@@ -113,18 +113,21 @@ impl Ranked {
 /// Appends the uses of each code (or beneficiary) by the usage records in `[from, to)`, as rows `(id, n, last)`,
 /// `last` the most recent use. Codes are grouped over the index on `(date_used, code_id)` alone.
 fn push_uses(sql: &mut Sql, what: Ranked, from: DateTime<Utc>, to: DateTime<Utc>) {
-    match what {
-        Ranked::Codes => sql.push("SELECT u.{code_ref} AS id, count(*) AS n, max(u.date_used) AS last FROM {usage} u"),
-        Ranked::Beneficiaries => sql.push(
-            "SELECT c.{beneficiary} AS id, count(*) AS n, max(u.date_used) AS last FROM {usage} u \
-             JOIN {codes} c ON c.{code_key} = u.{code_ref}",
-        ),
-    };
-    sql.push(" WHERE u.date_used >= ").bind(from).push(" AND u.date_used < ").bind(to);
-    match what {
-        Ranked::Codes => sql.push(" GROUP BY u.{code_ref}"),
-        Ranked::Beneficiaries => sql.push(" AND c.{beneficiary} IS NOT NULL GROUP BY c.{beneficiary}"),
-    };
+    // Beneficiaries: per code first, then each code looked up once. Joined record by record, SQLite walked the
+    // codes in beneficiary order (for the GROUP BY) and every code's records: 12 s for 7 days at 8M records.
+    if what == Ranked::Beneficiaries {
+        sql.push("SELECT c.{beneficiary} AS id, CAST(sum(w.n) AS BIGINT) AS n, max(w.last) AS last FROM (");
+        push_uses(sql, Ranked::Codes, from, to);
+        sql.push(
+            ") w JOIN {codes} c ON c.{code_key} = w.id WHERE c.{beneficiary} IS NOT NULL GROUP BY c.{beneficiary}",
+        );
+        return;
+    }
+    sql.push("SELECT u.{code_ref} AS id, count(*) AS n, max(u.date_used) AS last FROM {usage} u WHERE u.date_used >= ")
+        .bind(from)
+        .push(" AND u.date_used < ")
+        .bind(to)
+        .push(" GROUP BY u.{code_ref}");
 }
 
 /// Where a window's top lists come from: every usage record of `[from, to)`, or the sums of its closed days kept
