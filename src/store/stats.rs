@@ -206,10 +206,9 @@ fn push_sums_current(sql: &mut Sql, name: &str, from: DateTime<Utc>, open: DateT
         .bind(from)
         .push(" AND w.end_day = ")
         .bind(open)
-        .push(
-            " AND NOT EXISTS (SELECT 1 FROM {usage_table} x WHERE x.{usage_key} > w.max_usage_id \
-             AND x.date_used < w.end_day))",
-        );
+        .push(" AND NOT EXISTS (SELECT 1 FROM {usage_table} x WHERE ");
+    push_late(sql);
+    sql.push("))");
     if sql.backend() == Backend::Sqlite && sql.layout().bulk_jobs {
         sql.push(" AND NOT EXISTS (SELECT 1 FROM refcodes_jobs WHERE hides)");
     }
@@ -319,14 +318,21 @@ pub async fn sums_step(
 
 /// The sums kept under `name` still hold every record of their days: none came in later with an earlier date.
 async fn sums_true(exec: Exec<'_>, name: &str) -> Result<bool, sqlx::Error> {
-    let sql = exec
-        .sql(
-            "SELECT NOT EXISTS (SELECT 1 FROM {stats_window} w JOIN {usage_table} x ON x.{usage_key} > w.max_usage_id \
-             AND x.date_used < w.end_day WHERE w.name = ",
-        )
-        .and("", name)
-        .then(")");
+    let mut sql = exec.sql("SELECT NOT EXISTS (SELECT 1 FROM {stats_window} w JOIN {usage_table} x ON ");
+    push_late(&mut sql);
+    sql.push(" WHERE w.name = ").bind(name).push(")");
     Ok(exec.fetch_one::<(bool,)>(&sql).await?.0)
+}
+
+/// Appends "record `x` came in after the sums `w` were made, dated on a day they hold". The records since are
+/// found by key; SQLite, left to choose, took the date index and read every record before the day (`+` keeps it
+/// off: 20 s a step at 8M records).
+fn push_late(sql: &mut Sql) {
+    sql.push("x.{usage_key} > w.max_usage_id AND ");
+    if sql.backend() == Backend::Sqlite {
+        sql.push("+");
+    }
+    sql.push("x.date_used < w.end_day");
 }
 
 /// How many codes are in each computed status. Each count but the total is of few codes and has an index to find
