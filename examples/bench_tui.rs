@@ -9,7 +9,8 @@
 //! by an earlier run). `--database-url` runs on a database that is there already, such as an attached PhoenixKit
 //! database seeded by `bench/phoenixkit.sh`; nothing is seeded then. Seeding and migrating run in a child process, so the peak memory printed is the
 //! dashboard's alone. Prints on stdout, one a line: `first_frame_ms=`, `move_p50_ms=`, `move_p99_ms=`,
-//! `filter_ms=`, `field_filter_ms=`, `peak_rss_mb=`; details go to stderr.
+//! `filter_ms=`, `field_filter_ms=`, `stats_switch_first_ms=`, `stats_switch_ms=`, `peak_rss_mb=`; details go to
+//! stderr.
 
 use clap::Parser;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -19,7 +20,7 @@ use refcodes::Service;
 use refcodes::config::{Config, Sources};
 use refcodes::domain::CodeFilter;
 use refcodes::service::DemoInput;
-use refcodes::tui::model::{Model, PAGE_SIZE};
+use refcodes::tui::model::{Model, PAGE_SIZE, StatsWindow};
 use refcodes::tui::msg::Msg;
 use refcodes::tui::{self, App};
 use std::path::{Path, PathBuf};
@@ -366,6 +367,29 @@ async fn bench(args: &Args, config: &Config, url: &str) {
         fields.push(ms(took));
     }
     let field_worst = fields.iter().copied().fold(0.0, f64::max);
+
+    // Stats window switch: the stats screen, then `w` through every window, twice; each sample runs from the key
+    // to the frame with that window's figures. A writable dashboard sums a window's closed days the first time
+    // it is asked for (see `Service::window_stats`), so the first round says what that costs once a day.
+    press(&mut app, key(KeyCode::Esc)).await;
+    until(&mut app, |m| m.in_flight == 0).await;
+    let stats_shown = |m: &Model| m.stats.data.as_ref().is_some_and(|d| d.window == m.stats.window);
+    app.handle(Msg::Key(key(KeyCode::Char('2'))));
+    until(&mut app, |m| stats_shown(m) && m.in_flight == 0).await;
+    let mut switches = [Vec::new(), Vec::new()];
+    for round in &mut switches {
+        for _ in StatsWindow::ALL {
+            let started = Instant::now();
+            app.handle(Msg::Key(key(KeyCode::Char('w'))));
+            until(&mut app, stats_shown).await;
+            app.draw().expect("TestBackend draws");
+            let took = ms(started.elapsed());
+            until(&mut app, |m| m.in_flight == 0).await;
+            eprintln!("bench: stats window {}: {took:.1} ms", app.model.stats.window.label());
+            round.push(took);
+        }
+    }
+    let [first_switch, switch] = switches.map(|r| r.iter().copied().fold(0.0, f64::max));
     service.close().await;
 
     println!("first_frame_ms={:.1}", ms(first_frame));
@@ -373,5 +397,7 @@ async fn bench(args: &Args, config: &Config, url: &str) {
     println!("move_p99_ms={:.2}", percentile(&moves, 99.0));
     println!("filter_ms={filter_worst:.1}");
     println!("field_filter_ms={field_worst:.1}");
+    println!("stats_switch_first_ms={first_switch:.1}");
+    println!("stats_switch_ms={switch:.1}");
     println!("peak_rss_mb={:.1}", peak_rss_mb());
 }

@@ -169,3 +169,90 @@ async fn check_codes_are_counted_by_status(db: &TestDb) {
     let counts = h.owner.codes_by_status().await.unwrap();
     assert_eq!(counts, StatusCounts { active: 7, inactive: 1, expired: 1, limit_reached: 1 });
 }
+
+/// A window's top codes and beneficiaries as (code or email, uses), in their order.
+async fn tops(service: &refcodes::Service, since: &str) -> (Vec<(String, i64)>, Vec<(String, i64)>) {
+    let stats = service.window_stats(Since::parse(since).unwrap(), 5).await.unwrap();
+    let codes = stats.top_codes.into_iter().map(|c| (c.code, c.uses)).collect();
+    let bens = stats.top_beneficiaries.into_iter().map(|b| (b.email.unwrap_or_default(), b.uses)).collect();
+    (codes, bens)
+}
+
+fn pairs(list: &[(&str, i64)]) -> Vec<(String, i64)> {
+    list.iter().map(|(s, n)| (s.to_string(), *n)).collect()
+}
+
+every!(window_tops_follow_changes_to_past_days, check_window_tops_follow_changes_to_past_days);
+async fn check_window_tops_follow_changes_to_past_days(db: &TestDb) {
+    let h = db.harness().await;
+    h.enable_system().await;
+    let ben = h.add_user("ben@example.com", None).await;
+    let kim = h.add_user("kim@example.com", None).await;
+    let users = h.add_users("w", 8).await;
+    let forever = |beneficiary: Option<refcodes::domain::UserId>| CodeInput {
+        max_uses: Some(100),
+        expiration: Some(Expiration::Never),
+        beneficiary,
+        ..CodeInput::default()
+    };
+    let a = h.create("AAA", forever(Some(ben.id))).await;
+    h.create("BBB", forever(Some(kim.id))).await;
+    let c = h.create("CCC", forever(None)).await;
+    let day = |d: i64| t0() + Duration::days(d);
+    // t0 is 1 May, 12:00: past days 26, 28 and 30 April, then today.
+    for (code, user, at) in [
+        ("AAA", 0, day(-5)),
+        ("AAA", 1, day(-5)),
+        ("AAA", 2, day(-5)),
+        ("BBB", 0, day(-5)),
+        ("BBB", 1, day(-3)),
+        ("BBB", 2, day(-3)),
+        ("CCC", 0, day(-3)),
+        ("CCC", 1, day(-1)),
+        ("AAA", 3, day(0)),
+    ] {
+        h.clock.set(at);
+        h.base.use_code(code, users[user].id).await.unwrap();
+    }
+    h.clock.set(t0() + Duration::minutes(1));
+    let expected_codes = pairs(&[("AAA", 4), ("BBB", 3), ("CCC", 2)]);
+    let expected_bens = pairs(&[("ben@example.com", 4), ("kim@example.com", 3)]);
+    assert_eq!(tops(&h.owner, "7d").await, (expected_codes.clone(), expected_bens.clone()));
+    if db.shape().is_none() {
+        // Refcodes' own schema keeps the closed days' sums (PhoenixKit's gets no table): the next answers use them.
+        assert!(db.count("SELECT count(*) FROM refcodes_stats_uses").await > 0, "the closed days are summed");
+    }
+    assert_eq!(tops(&h.owner, "7d").await, (expected_codes.clone(), expected_bens.clone()), "asked again");
+    let reader = db.read_only(OWNER_EMAIL).await;
+    assert_eq!(tops(&reader, "7d").await, (expected_codes, expected_bens), "a read-only session reads the same");
+
+    // A redemption today: BBB ties AAA and was used last, so it comes first.
+    h.clock.set(t0() + Duration::minutes(2));
+    h.base.use_code("BBB", users[4].id).await.unwrap();
+    assert_eq!(tops(&h.owner, "7d").await.0, pairs(&[("BBB", 4), ("AAA", 4), ("CCC", 2)]));
+
+    // A deleted code takes its past uses with it.
+    h.owner.delete_code(&c).await.unwrap();
+    assert_eq!(tops(&h.owner, "7d").await.0, pairs(&[("BBB", 4), ("AAA", 4)]));
+
+    // A code handed to another beneficiary moves its past uses too.
+    let changes = refcodes::domain::draft::CodeChanges { beneficiary: Some(Some(kim.id)), ..Default::default() };
+    h.owner.update_code(&a, &changes).await.unwrap();
+    assert_eq!(tops(&h.owner, "7d").await.1, pairs(&[("kim@example.com", 8)]));
+
+    // A record dated on a past day after the days were summed (a clock set back) is counted.
+    h.clock.set(day(-4));
+    h.base.use_code("AAA", users[5].id).await.unwrap();
+    h.clock.set(t0() + Duration::minutes(3));
+    assert_eq!(tops(&h.owner, "7d").await.0, pairs(&[("AAA", 5), ("BBB", 4)]));
+
+    // A usage record deleted behind refcodes' back (another client) is gone from the past days' sums.
+    db.execute("DELETE FROM phoenix_kit_referral_code_usage WHERE date_used < '2026-04-27'").await;
+    assert_eq!(tops(&h.owner, "7d").await.0, pairs(&[("BBB", 3), ("AAA", 2)]));
+
+    // Two days later the window starts on 28 April: what was used before it leaves, what came since stays.
+    h.clock.set(t0() + Duration::days(2));
+    h.base.use_code("AAA", users[6].id).await.unwrap();
+    assert_eq!(tops(&h.owner, "7d").await.0, pairs(&[("AAA", 3), ("BBB", 3)]));
+    assert_eq!(tops(&h.owner, "30d").await.0, pairs(&[("AAA", 3), ("BBB", 3)]));
+}

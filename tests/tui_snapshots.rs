@@ -10,7 +10,7 @@
 mod common;
 
 use common::{Build, Dash, LARGE, SMALL};
-use refcodes::tui::model::{Model, Screen};
+use refcodes::tui::model::{Model, Screen, StatsList, StatsWindow};
 use refcodes::tui::theme::Theme;
 
 /// Snapshots a state at both sizes, after checking it is the state it claims to be.
@@ -233,7 +233,24 @@ fn stats() {
     snap("stats", common::stats, |m| {
         settled(m);
         assert_eq!(m.screen, Screen::Stats);
-        assert_eq!(m.stats.data.as_ref().map(|d| d.per_day.len()), Some(30));
+        assert_eq!(m.stats.data.as_ref().map(|d| d.stats.redemptions.len()), Some(30));
+    });
+}
+
+#[test]
+fn stats_week_on_the_beneficiaries() {
+    snap("stats_week", common::stats_week, |m| {
+        settled(m);
+        assert_eq!(m.stats.data.as_ref().map(|d| d.window), Some(StatsWindow::Week));
+        assert_eq!(m.stats.list, StatsList::Beneficiaries);
+    });
+}
+
+#[test]
+fn stats_without_usage() {
+    snap("stats_empty", common::stats_empty, |m| {
+        settled(m);
+        assert!(m.stats.data.as_ref().is_some_and(|d| d.stats.all_time.total_usage == 0));
     });
 }
 

@@ -4,14 +4,13 @@
 mod tui_common;
 use tui_common as common;
 
-use chrono::NaiveDate;
 use common::*;
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use refcodes::domain::settings::{SettingKey, SystemConfig};
 use refcodes::domain::stats::{CodeUsageStats, SystemStats, UsageRecord};
 use refcodes::domain::{CodeFilter, CodeId, CodeStatus, ErrorKind, UserId};
 use refcodes::tui::keymap::Mode;
-use refcodes::tui::model::{Failure, Level, Marks, Model, Screen};
+use refcodes::tui::model::{Failure, Level, Marks, Model, Screen, StatsList, StatsWindow};
 use refcodes::tui::msg::{Cmd, Msg};
 
 fn usage_stats(id: i64) -> CodeUsageStats {
@@ -58,10 +57,7 @@ fn setting(key: SettingKey, value: &str) -> Cmd {
 #[test]
 fn tab_walks_the_screens_and_the_stats_load_on_arrival() {
     let mut m = loaded(3);
-    let stats = Cmd::LoadStats {
-        first: NaiveDate::from_ymd_opt(2026, 4, 2).unwrap(),
-        last: NaiveDate::from_ymd_opt(2026, 5, 1).unwrap(),
-    };
+    let stats = Cmd::LoadStats { window: StatsWindow::Month };
     assert_eq!(press(&mut m, "tab"), vec![stats.clone()]);
     assert_eq!((m.screen, m.mode()), (Screen::Stats, Mode::Stats));
     assert!(m.stats.loading);
@@ -73,6 +69,53 @@ fn tab_walks_the_screens_and_the_stats_load_on_arrival() {
     assert_eq!(m.screen, Screen::Settings);
     assert_eq!(press(&mut m, "shift-tab"), vec![stats]);
     assert_eq!(m.screen, Screen::Stats);
+}
+
+#[test]
+fn the_stats_window_switches_with_w_and_answers_for_another_window_are_dropped() {
+    let mut m = loaded(3);
+    press(&mut m, "tab");
+    send(&mut m, Msg::Stats(Ok(stats_data(StatsWindow::Month, &[(7, "SPRING", 4)], &[]))));
+    assert_eq!(m.stats.data.as_ref().map(|d| d.window), Some(StatsWindow::Month));
+    assert_eq!(press(&mut m, "w"), vec![Cmd::LoadStats { window: StatsWindow::Quarter }]);
+    assert_eq!(press(&mut m, "w"), vec![Cmd::LoadStats { window: StatsWindow::All }]);
+    assert_eq!(press(&mut m, "w"), vec![Cmd::LoadStats { window: StatsWindow::Day }], "round to the first");
+    assert_eq!(press(&mut m, "W"), vec![Cmd::LoadStats { window: StatsWindow::All }]);
+    // The 90-day answer comes after the switch to all time: not shown as all time's.
+    send(&mut m, Msg::Stats(Ok(stats_data(StatsWindow::Quarter, &[(7, "SPRING", 9)], &[]))));
+    assert_eq!(m.stats.data.as_ref().map(|d| d.window), Some(StatsWindow::Month));
+    send(&mut m, Msg::Stats(Ok(stats_data(StatsWindow::All, &[(7, "SPRING", 12)], &[]))));
+    assert_eq!(m.stats.data.as_ref().map(|d| (d.window, d.stats.top_codes[0].uses)), Some((StatsWindow::All, 12)));
+    // The command line switches it too.
+    press(&mut m, ":");
+    for c in "window".chars() {
+        press(&mut m, &c.to_string());
+    }
+    assert_eq!(press(&mut m, "enter"), vec![Cmd::LoadStats { window: StatsWindow::Day }]);
+}
+
+#[test]
+fn enter_on_a_top_code_opens_it_and_on_a_beneficiary_filters_the_codes_by_them() {
+    let mut m = loaded(3);
+    press(&mut m, "tab");
+    let codes = [(7, "SPRING", 4), (9, "AUTUMN", 2)];
+    let bens = [(21, "ben@example.com", 4), (22, "", 2)];
+    send(&mut m, Msg::Stats(Ok(stats_data(StatsWindow::Month, &codes, &bens))));
+    press(&mut m, "j");
+    assert_eq!(press(&mut m, "enter"), vec![Cmd::LoadDetail { id: CodeId::from(9), usage_limit: 500 }]);
+    assert_eq!(m.detail.as_ref().map(|d| d.id), Some(CodeId::from(9)));
+    press(&mut m, "esc");
+    assert_eq!(m.mode(), Mode::Stats);
+    // The beneficiaries' list: the cursor stays on the second row; that user is gone, so there is no email to filter by.
+    press(&mut m, "l");
+    assert_eq!(m.stats.list, StatsList::Beneficiaries);
+    assert_eq!(press(&mut m, "enter"), vec![]);
+    assert_eq!(m.screen, Screen::Stats);
+    press(&mut m, "k");
+    let cmds = press(&mut m, "enter");
+    assert_eq!(m.screen, Screen::Codes);
+    assert_eq!(m.list.filter_input.value(), "beneficiary:\"ben@example.com\"");
+    assert!(matches!(cmds.as_slice(), [Cmd::LoadCount { .. }, ..]), "{cmds:?}");
 }
 
 #[test]

@@ -14,14 +14,15 @@ use ratatui::backend::TestBackend;
 use refcodes::config::Config;
 use refcodes::domain::draft::CodeDefaults;
 use refcodes::domain::settings::{SettingKey, SystemConfig};
-use refcodes::domain::stats::{CodeUsageStats, DailyUsage, SystemStats, TopCode, UsageRecord};
+use refcodes::domain::stats::{CodeUsageStats, SystemStats, UsageRecord, WindowBeneficiary, WindowCode, WindowStats};
 use refcodes::domain::user::{Role, User, UserWithRole};
+use refcodes::domain::window::{Since, Window};
 use refcodes::domain::{
     CodeFilter, CodeId, CodeQuery, CodeRow, CodeStatus, Compare, ErrorKind, FieldError, ReferralCode, Selection,
     SortField, UsageId, UserId,
 };
 use refcodes::service::Tally;
-use refcodes::tui::model::{BulkAction, Described, Failure, Model, Options, Session, StatsData};
+use refcodes::tui::model::{BulkAction, Described, Failure, Model, Options, Session, StatsData, StatsWindow};
 use refcodes::tui::msg::{Cmd, Msg};
 use refcodes::tui::theme::Theme;
 use refcodes::tui::{update, view};
@@ -349,30 +350,52 @@ impl Db {
         }
     }
 
-    fn stats(&self, first: chrono::NaiveDate, last: chrono::NaiveDate) -> StatsData {
+    /// What the service's `window_stats` would answer for the stats screen's window, from the rows' usage.
+    fn stats(&self, window: StatsWindow) -> StatsData {
         let usage = self.usage();
-        let per_day = first
-            .iter_days()
-            .take_while(|d| *d <= last)
-            .map(|day| DailyUsage {
-                day,
-                uses: usage.iter().filter(|u| u.date_used.date_naive() == day).count() as i64,
-            })
-            .collect();
-        let mut top: Vec<&CodeRow> = self.rows.iter().filter(|r| r.code.number_of_uses > 0).collect();
-        top.sort_by(|a, b| b.code.number_of_uses.cmp(&a.code.number_of_uses).then(a.code.id.cmp(&b.code.id)));
-        let top = top
+        let first_day = usage.iter().map(|u| u.date_used).min().unwrap_or(now()).date_naive();
+        let since = window.since().unwrap_or(Since::Date(first_day));
+        let w = Window::new(since, now()).expect("the screen's windows are valid");
+        let inside: Vec<&UsageRecord> =
+            usage.iter().filter(|u| u.date_used >= w.start && u.date_used < w.end).collect();
+        let key_len = w.bucket.key_len();
+        let keys: Vec<(String, i64)> =
+            inside.iter().map(|u| (u.date_used.format("%Y-%m-%dT%H").to_string()[..key_len].to_string(), 1)).collect();
+        // Uses and the latest use per key, ranked as the service ranks them.
+        fn ranked<K: Ord + Copy>(uses: impl Iterator<Item = (K, DateTime<Utc>)>) -> Vec<(K, i64)> {
+            let mut by: std::collections::BTreeMap<K, (i64, DateTime<Utc>)> = Default::default();
+            for (k, at) in uses {
+                let e = by.entry(k).or_insert((0, at));
+                *e = (e.0 + 1, e.1.max(at));
+            }
+            let mut list: Vec<(K, (i64, DateTime<Utc>))> = by.into_iter().collect();
+            list.sort_by(|a, b| b.1.cmp(&a.1).then(b.0.cmp(&a.0)));
+            list.into_iter().take(50).map(|(k, (n, _))| (k, n)).collect()
+        }
+        let top_codes = ranked(inside.iter().map(|u| (u.code_id, u.date_used)))
             .into_iter()
-            .take(10)
-            .map(|r| TopCode {
-                id: r.code.id,
-                code: r.code.code.clone(),
-                description: r.code.description.clone(),
-                number_of_uses: r.code.number_of_uses,
-                max_uses: r.code.max_uses,
+            .map(|(id, uses)| WindowCode { id, code: self.row(id).map(|r| r.code.code).unwrap_or_default(), uses })
+            .collect();
+        let beneficiary =
+            |u: &&UsageRecord| self.row(u.code_id).and_then(|r| r.code.beneficiary.map(|b| (b, u.date_used)));
+        let top_beneficiaries = ranked(inside.iter().filter_map(beneficiary))
+            .into_iter()
+            .map(|(user_id, uses)| WindowBeneficiary {
+                user_id,
+                email: self.users.iter().find(|u| u.user.id == user_id).map(|u| u.user.email.clone()),
+                uses,
             })
             .collect();
-        StatsData { system: self.system_stats(), per_day, top, recent: usage.into_iter().take(20).collect() }
+        let stats = WindowStats {
+            redemptions: w.series(&keys),
+            signups_with_code: w.series(&[]),
+            window: w,
+            codes_created: self.rows.iter().filter(|r| r.code.date_created >= w.start).count() as i64,
+            top_codes,
+            top_beneficiaries,
+            all_time: self.system_stats(),
+        };
+        StatsData { window, stats }
     }
 
     /// The answer the effects runner would send for a command; `None` while it is still under way.
@@ -416,7 +439,7 @@ impl Db {
                 newest.truncate(usage_limit as usize);
                 Msg::Detail { id, result: Ok((row, stats, newest)) }
             }
-            Cmd::LoadStats { first, last } => Msg::Stats(Ok(self.stats(first, last))),
+            Cmd::LoadStats { window } => Msg::Stats(Ok(self.stats(window))),
             Cmd::SearchUsers { generation, text } => {
                 let text = text.trim().to_lowercase();
                 let found = self
@@ -800,6 +823,20 @@ pub fn detail_usage(size: (u16, u16)) -> Dash {
 /// The stats screen: figures, 30 days of uses, top codes, recent usage.
 pub fn stats(size: (u16, u16)) -> Dash {
     let mut dash = Dash::new(size, Db::sample());
+    dash.press(KeyCode::Tab);
+    dash
+}
+
+/// The stats screen over 7 days, the cursor in the top beneficiaries.
+pub fn stats_week(size: (u16, u16)) -> Dash {
+    let mut dash = Dash::new(size, Db::sample());
+    dash.press(KeyCode::Tab).char('W').char('l');
+    dash
+}
+
+/// The stats screen of a database without usage.
+pub fn stats_empty(size: (u16, u16)) -> Dash {
+    let mut dash = Dash::new(size, Db::empty());
     dash.press(KeyCode::Tab);
     dash
 }

@@ -4,15 +4,29 @@ use super::Service;
 use super::codes::{lookup_form, not_found};
 use crate::domain::expiry::day_start;
 use crate::domain::stats::{
-    CodeUsageStats, DailyUsage, StatusCounts, SystemStats, TopCode, Usage, UsageRecord, WindowStats,
+    CodeUsageStats, DailyUsage, StatusCounts, SystemStats, TopCode, Usage, UsageRecord, WindowBeneficiary, WindowCode,
+    WindowStats,
 };
 use crate::domain::window::{Bucket, Since, Window};
 use crate::domain::{CodeId, CodeStatus, ErrorKind, Refusal, UsageId, UserId};
 use crate::error::{Error, Result};
 use crate::store::redeem::{self, Redeemed};
-use crate::store::stats::Series;
+use crate::store::stats::{Series, Source};
 use crate::store::{Exec, Tx, codes, settings, stats, usage, users};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+use futures::TryFutureExt;
+
+/// How long after a UTC day ends its records are summed for the window sums: longer than a redemption that read
+/// the clock in that day takes to commit.
+const CLOSED_AFTER: Duration = Duration::minutes(10);
+
+/// The longest window whose closed days are summed: the dashboard's 90 days and a little. Each day is a step the
+/// first asker pays for; a longer window is grouped from its records.
+const MAX_SUMMED_DAYS: i64 = 93;
+
+/// Steps of bringing the window sums up to date one answer takes at most: every day of the longest window, and
+/// slices of stale sums to forget.
+const MAX_SUM_STEPS: usize = 400;
 
 impl Service {
     /// The spec's `use_code`: one transaction that takes a use of the code and records it for `user`. Never
@@ -100,13 +114,12 @@ impl Service {
         let window = Window::new(since, self.now()).map_err(|m| Refusal::field("since", m))?;
         let (from, to, top) = (window.start, window.end, top.max(0));
         let db = &self.db;
-        let (redemptions, signups, codes_created, top_codes, top_beneficiaries, all_time) = tokio::try_join!(
-            stats::series(db.exec(), Series::Redemptions, from, to, window.bucket),
-            stats::series(db.exec(), Series::Signups, from, to, window.bucket),
-            stats::created(db.exec(), from, to),
-            stats::top_codes_between(db.exec(), from, to, top),
-            stats::top_beneficiaries_between(db.exec(), from, to, top),
-            stats::system(db.exec(), self.now()),
+        let (redemptions, signups, codes_created, (top_codes, top_beneficiaries), all_time) = tokio::try_join!(
+            stats::series(db.exec(), Series::Redemptions, from, to, window.bucket).map_err(Error::from),
+            stats::series(db.exec(), Series::Signups, from, to, window.bucket).map_err(Error::from),
+            stats::created(db.exec(), from, to).map_err(Error::from),
+            self.window_tops(&window, top),
+            stats::system(db.exec(), self.now()).map_err(Error::from),
         )?;
         Ok(WindowStats {
             redemptions: window.series(&redemptions),
@@ -117,6 +130,60 @@ impl Service {
             top_beneficiaries,
             all_time,
         })
+    }
+
+    /// A window's top codes and top beneficiaries. A window of whole days on refcodes' own schema takes its closed
+    /// days from their sums (`store::stats::sums_step`), which a writable session first brings up to date, so only
+    /// the open day's records are grouped; otherwise, or when the sums are not current, every record of the window.
+    async fn window_tops(&self, window: &Window, top: i64) -> Result<(Vec<WindowCode>, Vec<WindowBeneficiary>)> {
+        let (from, to) = (window.start, window.end);
+        let records = Source::Records { from, to };
+        // A day is closed a while after it ends, when no redemption begun in it can still commit.
+        let open = Bucket::Day.floor(self.now() - CLOSED_AFTER);
+        let days = (to - from).num_days();
+        let name = format!("{days}d");
+        let sums = Source::Sums { name: &name, from, open, to };
+        let cached =
+            self.db.layout().stats_cache && window.bucket == Bucket::Day && open > from && days <= MAX_SUMMED_DAYS;
+        if cached && !self.db.is_read_only() {
+            let mut steps = 0;
+            loop {
+                let mut tx = self.db.begin_write().await?;
+                let done = stats::sums_step(tx.exec(), &name, from, open).await?;
+                tx.commit().await?;
+                steps += 1;
+                // Each step moves a day or forgets a slice; a bound keeps writers that forget the sums meanwhile
+                // (deletes) from holding this answer: it then comes from the records.
+                if done || steps > MAX_SUM_STEPS {
+                    break;
+                }
+            }
+        }
+        let db = &self.db;
+        let (codes, beneficiaries) = if cached {
+            tokio::try_join!(
+                stats::top_codes_between(db.exec(), sums, top),
+                stats::top_beneficiaries_between(db.exec(), sums, top),
+            )?
+        } else {
+            (None, None)
+        };
+        // Sums not current (a writer forgot them meanwhile, or a read-only session found them old): the records.
+        let codes = match codes {
+            Some(codes) => codes,
+            None => stats::top_codes_between(db.exec(), records, top).await?.unwrap_or_default(),
+        };
+        let beneficiaries = match beneficiaries {
+            Some(list) => list,
+            None => stats::top_beneficiaries_between(db.exec(), records, top).await?.unwrap_or_default(),
+        };
+        Ok((codes, beneficiaries))
+    }
+
+    /// The UTC day of the first redemption, or today when there is none: where "all time" starts.
+    pub async fn first_use_day(&self) -> Result<NaiveDate> {
+        let first = stats::first_use(self.db.exec()).await?;
+        Ok(first.unwrap_or_else(|| self.now()).date_naive())
     }
 
     /// Usage records of the last `span`, up to now: a sliding window, for alerting.

@@ -139,7 +139,15 @@ impl Db {
                 .acquire_timeout(Duration::from_secs(10))
                 .connect_with(connect)
                 .await?;
-            let layout = attach::detect(&pool, schema).await?;
+            let mut layout = attach::detect(&pool, schema).await?;
+            if layout.stats_cache && options.read_only {
+                // Not migrated by this reader: the window sums' tables are there only if a writer made them.
+                let (exists,): (bool,) = sqlx::query_as("SELECT to_regclass($1) IS NOT NULL")
+                    .bind(layout.token("stats_window"))
+                    .fetch_one(&pool)
+                    .await?;
+                layout.stats_cache = exists;
+            }
             Ok(Db { layout: Arc::new(layout), pools: Pools::Postgres(pool), read_only: options.read_only })
         } else if url.starts_with("sqlite:") {
             if options.schema.as_deref().is_some_and(|s| s.trim() != SchemaName::DEFAULT) {
@@ -208,18 +216,16 @@ impl Db {
                 .connect_lazy_with(connect);
             let mut layout = Layout::new(Backend::Sqlite, schema, crate::store::layout::Mode::Standalone);
             if read_only {
-                // Not migrated by this reader: the jobs' tables are there only if a writer made them.
-                let (exists,): (bool,) = sqlx::query_as(
-                    "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'refcodes_jobs')",
+                // Not migrated by this reader: the jobs' tables, the window sums' and the audit trail's are there
+                // only if a writer made them.
+                let (has_jobs, sums, audited): (bool, bool, bool) = sqlx::query_as(
+                    "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'refcodes_jobs'), \
+                     EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'refcodes_stats_window'), \
+                     EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'refcodes_audit_events')",
                 )
                 .fetch_one(&pool)
                 .await?;
-                layout.bulk_jobs = exists;
-                let (audited,): (bool,) = sqlx::query_as(
-                    "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'refcodes_audit_events')",
-                )
-                .fetch_one(&pool)
-                .await?;
+                (layout.bulk_jobs, layout.stats_cache) = (has_jobs, sums);
                 if !audited {
                     layout.audit = crate::store::layout::AuditSink::LogOnly(
                         "this file was made by an older refcodes and opened read-only, so it has no audit trail yet"

@@ -235,10 +235,15 @@ pub struct Layout {
     pub bulk_jobs: bool,
     /// Where operators' changes are recorded.
     pub audit: AuditSink,
+    /// refcodes' own schema holds the tables of window sums (`store::stats`): made by its migrations, so a file or
+    /// schema opened read-only that an older refcodes made lacks them. Never on a PhoenixKit database.
+    pub stats_cache: bool,
     /// Qualified table names, in the order of [`Table::ALL`].
     tables: Vec<String>,
     /// The qualified name of the audit trail's table (`{audit}`).
     audit_table: String,
+    /// Qualified names of the window sums' tables: `refcodes_stats_window`, `refcodes_stats_uses`.
+    stats_tables: [String; 2],
 }
 
 /// refcodes' own audit trail (migrations 0007 on SQLite, 0004 on PostgreSQL).
@@ -255,11 +260,15 @@ impl Layout {
                 Backend::Postgres => format!("{}.{}", schema.quoted(), t.name()),
             })
             .collect();
-        let audit_table = match (backend, mode) {
-            (Backend::Sqlite, _) => AUDIT_TABLE.to_string(),
-            (Backend::Postgres, Mode::Standalone) => format!("{}.{AUDIT_TABLE}", schema.quoted()),
-            (Backend::Postgres, Mode::PhoenixKit { .. }) => format!("{}.{PK_AUDIT_TABLE}", schema.quoted()),
+        let qualified = |name: &str| match backend {
+            Backend::Sqlite => name.to_string(),
+            Backend::Postgres => format!("{}.{name}", schema.quoted()),
         };
+        let audit_table = qualified(match (backend, &mode) {
+            (Backend::Postgres, Mode::PhoenixKit { .. }) => PK_AUDIT_TABLE,
+            _ => AUDIT_TABLE,
+        });
+        let stats_tables = [qualified("refcodes_stats_window"), qualified("refcodes_stats_uses")];
         Layout {
             backend,
             schema,
@@ -271,7 +280,9 @@ impl Layout {
             bulk_jobs: backend == Backend::Sqlite,
             audit: AuditSink::Own,
             audit_table,
+            stats_cache: mode == Mode::Standalone,
             tables,
+            stats_tables,
         }
     }
 
@@ -326,6 +337,8 @@ impl Layout {
             "assignments" => self.table(Table::Assignments),
             "settings" => self.table(Table::Settings),
             "audit" => &self.audit_table,
+            "stats_window" => &self.stats_tables[0],
+            "stats_uses" => &self.stats_tables[1],
             "code_key" | "usage_key" | "user_key" | "role_key" => pick("id", "uuid"),
             "created_by" => pick("created_by", "created_by_uuid"),
             "beneficiary" => pick("beneficiary", "beneficiary_uuid"),

@@ -111,6 +111,10 @@ impl Sql {
         self.layout.backend
     }
 
+    pub fn layout(&self) -> &Layout {
+        &self.layout
+    }
+
     /// The same statements and arguments between `before` and `after`.
     pub fn framed(&self, before: &'static str, after: &'static str) -> Sql {
         Sql { layout: Arc::clone(&self.layout), text: format!("{before}{}{after}", self.text), args: self.args.clone() }

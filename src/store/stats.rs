@@ -2,6 +2,7 @@
 
 use crate::domain::stats::{StatusCounts, SystemStats, TopCode, WindowBeneficiary, WindowCode};
 use crate::domain::window::Bucket;
+use crate::domain::{CodeId, UserId};
 use crate::store::{Backend, Exec, Sql};
 use chrono::{DateTime, Utc};
 
@@ -72,6 +73,12 @@ pub async fn series(
     exec.fetch_all(&sql).await
 }
 
+/// When the first usage record was made, if any (from the index on `date_used`).
+pub async fn first_use(exec: Exec<'_>) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
+    let sql = exec.sql("SELECT min(date_used){tz} FROM {usage}");
+    Ok(exec.fetch_one::<(Option<DateTime<Utc>>,)>(&sql).await?.0)
+}
+
 /// Usage records in `[from, to)`.
 pub async fn redemptions(exec: Exec<'_>, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<i64, sqlx::Error> {
     let sql = exec.sql("SELECT count(*) FROM {usage} WHERE date_used >= ").and("", from).and(" AND date_used < ", to);
@@ -85,48 +92,247 @@ pub async fn created(exec: Exec<'_>, from: DateTime<Utc>, to: DateTime<Utc>) -> 
     Ok(exec.fetch_one::<(i64,)>(&sql).await?.0)
 }
 
-/// Appends the uses of each code in `[from, to)`, as `w(code_ref, uses)`. Grouped over the usage records alone,
-/// which SQLite reads from the index on `(date_used, code_id)` without touching the table.
-fn push_uses_between(sql: &mut Sql, from: DateTime<Utc>, to: DateTime<Utc>) {
-    sql.push("(SELECT u.{code_ref} AS code_ref, count(*) AS uses FROM {usage} u WHERE u.date_used >= ")
+/// What a window's top list ranks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ranked {
+    Codes,
+    /// The beneficiaries of the codes used.
+    Beneficiaries,
+}
+
+impl Ranked {
+    /// Its name in the window sums' table.
+    fn kind(self) -> &'static str {
+        match self {
+            Ranked::Codes => "code",
+            Ranked::Beneficiaries => "beneficiary",
+        }
+    }
+}
+
+/// Appends the uses of each code (or beneficiary) by the usage records in `[from, to)`, as rows `(id, n, last)`,
+/// `last` the most recent use. Codes are grouped over the index on `(date_used, code_id)` alone.
+fn push_uses(sql: &mut Sql, what: Ranked, from: DateTime<Utc>, to: DateTime<Utc>) {
+    // Beneficiaries: per code first, then each code looked up once. Joined record by record, SQLite walked the
+    // codes in beneficiary order (for the GROUP BY) and every code's records: 12 s for 7 days at 8M records.
+    if what == Ranked::Beneficiaries {
+        sql.push("SELECT c.{beneficiary} AS id, CAST(sum(w.n) AS BIGINT) AS n, max(w.last) AS last FROM (");
+        push_uses(sql, Ranked::Codes, from, to);
+        sql.push(
+            ") w JOIN {codes} c ON c.{code_key} = w.id WHERE c.{beneficiary} IS NOT NULL GROUP BY c.{beneficiary}",
+        );
+        return;
+    }
+    sql.push("SELECT u.{code_ref} AS id, count(*) AS n, max(u.date_used) AS last FROM {usage} u WHERE u.date_used >= ")
         .bind(from)
         .push(" AND u.date_used < ")
         .bind(to)
-        .push(" GROUP BY u.{code_ref}) w");
+        .push(" GROUP BY u.{code_ref}");
 }
 
-/// The codes used most in `[from, to)`.
+/// Where a window's top lists come from: every usage record of `[from, to)`, or the sums of its closed days kept
+/// under `name` for `[from, open)` plus the records of `[open, to)`.
+#[derive(Debug, Clone, Copy)]
+pub enum Source<'a> {
+    Records { from: DateTime<Utc>, to: DateTime<Utc> },
+    Sums { name: &'a str, from: DateTime<Utc>, open: DateTime<Utc>, to: DateTime<Utc> },
+}
+
+/// Appends the `limit` first rows `(id, uses, last)` in the order of the top lists: most uses, then most recent
+/// use, then the highest key.
+///
+/// From sums: the candidates are the sums' own first `limit` and whatever was used in the open part. Any other
+/// row keeps its sum, which ranks below those first `limit` (whose totals only grow, and whose last use only gets
+/// more recent), so the candidates hold the answer.
+fn push_ranked(sql: &mut Sql, what: Ranked, source: Source<'_>, limit: i64) {
+    match source {
+        Source::Records { from, to } => {
+            sql.push("SELECT r.id, r.n AS uses, r.last FROM (");
+            push_uses(sql, what, from, to);
+            sql.push(") r ORDER BY r.n DESC, r.last DESC, r.id DESC LIMIT ").bind(limit);
+        }
+        Source::Sums { name, open, to, .. } => {
+            sql.push("SELECT r.id, CAST(sum(r.n) AS BIGINT) AS uses, max(r.last) AS last FROM (SELECT l.id, l.n, l.last FROM (");
+            push_uses(sql, what, open, to);
+            sql.push(
+                ") l UNION ALL SELECT * FROM (SELECT k.id, k.uses AS n, k.last_used AS last FROM {stats_uses} k WHERE k.name = ",
+            )
+            .bind(name)
+            .push(" AND k.kind = ")
+            .bind(what.kind())
+            .push(" AND k.id IN (SELECT l.id FROM (");
+            push_uses(sql, what, open, to);
+            sql.push(") l) UNION SELECT * FROM (SELECT t.id, t.uses AS n, t.last_used AS last FROM {stats_uses} t WHERE t.name = ")
+                .bind(name)
+                .push(" AND t.kind = ")
+                .bind(what.kind())
+                .push(" ORDER BY t.uses DESC, t.last_used DESC, t.id DESC LIMIT ")
+                .bind(limit)
+                .push(") f) s) r GROUP BY r.id ORDER BY 2 DESC, 3 DESC, 1 DESC LIMIT ")
+                .bind(limit);
+        }
+    }
+}
+
+/// Appends a top list's query: `select` (rows `id, name, uses, last` over the ranked rows `r`, which `push_ranked`
+/// appends) held by a row that is there only if the sums it reads are current, in the same statement; see
+/// [`checked`].
+fn push_top(sql: &mut Sql, what: Ranked, source: Source<'_>, limit: i64, select: &'static str, join: &'static str) {
+    sql.push("SELECT t.id, t.name, t.uses FROM (SELECT 1 AS ok");
+    if let Source::Sums { name, from, open, .. } = source {
+        sql.push(" WHERE ");
+        push_sums_current(sql, name, from, open);
+    }
+    sql.push(") v LEFT JOIN (").push(select);
+    push_ranked(sql, what, source, limit);
+    sql.push(join).push(") t ON TRUE ORDER BY t.uses DESC, t.last DESC, t.id DESC");
+}
+
+/// The rows of a [`push_top`] query: `None` when the sums were not current (no row at all), else the list (one
+/// row of NULLs when it is empty).
+type TopRow<K> = (Option<K>, Option<String>, Option<i64>);
+
+fn checked<K, T>(rows: Vec<TopRow<K>>, row: impl Fn(K, Option<String>, i64) -> T) -> Option<Vec<T>> {
+    (!rows.is_empty()).then(|| rows.into_iter().filter_map(|(id, name, uses)| Some(row(id?, name, uses?))).collect())
+}
+
+/// Appends a condition: the sums kept under `name` are those of `[from, open)` and still true. No usage record
+/// came in with an earlier date since (its id would be above the last one summed), and on SQLite no bulk job
+/// hides codes whose records the sums may hold.
+fn push_sums_current(sql: &mut Sql, name: &str, from: DateTime<Utc>, open: DateTime<Utc>) {
+    sql.push("EXISTS (SELECT 1 FROM {stats_window} w WHERE w.name = ")
+        .bind(name)
+        .push(" AND w.first_day = ")
+        .bind(from)
+        .push(" AND w.end_day = ")
+        .bind(open)
+        .push(" AND NOT EXISTS (SELECT 1 FROM {usage_table} x WHERE ");
+    push_late(sql);
+    sql.push("))");
+    if sql.backend() == Backend::Sqlite && sql.layout().bulk_jobs {
+        sql.push(" AND NOT EXISTS (SELECT 1 FROM refcodes_jobs WHERE hides)");
+    }
+}
+
+/// The codes used most in a window, the most recently used first among equals; `None` from sums that are not
+/// current.
 pub async fn top_codes_between(
     exec: Exec<'_>,
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
+    source: Source<'_>,
     limit: i64,
-) -> Result<Vec<WindowCode>, sqlx::Error> {
-    let mut sql = exec.sql("SELECT c.{code_key} AS id, c.code, w.uses FROM ");
-    push_uses_between(&mut sql, from, to);
-    sql.push(" JOIN {codes} c ON c.{code_key} = w.code_ref ORDER BY w.uses DESC, c.code LIMIT ").bind(limit);
-    exec.fetch_all(&sql).await
+) -> Result<Option<Vec<WindowCode>>, sqlx::Error> {
+    let mut sql = exec.sql("");
+    let select = "SELECT c.{code_key} AS id, c.code AS name, r.uses, r.last FROM (";
+    push_top(&mut sql, Ranked::Codes, source, limit, select, ") r JOIN {codes} c ON c.{code_key} = r.id");
+    let rows: Vec<TopRow<CodeId>> = exec.fetch_all(&sql).await?;
+    Ok(checked(rows, |id, code, uses| WindowCode { id, code: code.unwrap_or_default(), uses }))
 }
 
-/// The beneficiaries whose codes were used most in `[from, to)`.
+/// The beneficiaries whose codes were used most in a window, as [`top_codes_between`].
 pub async fn top_beneficiaries_between(
     exec: Exec<'_>,
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
+    source: Source<'_>,
     limit: i64,
-) -> Result<Vec<WindowBeneficiary>, sqlx::Error> {
-    // PostgreSQL sums bigints to numeric: cast back so both backends give an i64.
-    let mut sql = exec.sql(
-        "SELECT c.{beneficiary} AS user_id, CAST(max(b.email) AS TEXT) AS email, CAST(sum(w.uses) AS BIGINT) AS uses \
-         FROM ",
-    );
-    push_uses_between(&mut sql, from, to);
-    sql.push(
-        " JOIN {codes} c ON c.{code_key} = w.code_ref LEFT JOIN {users} b ON b.{user_key} = c.{beneficiary} \
-         WHERE c.{beneficiary} IS NOT NULL GROUP BY c.{beneficiary} ORDER BY 3 DESC, 2 LIMIT ",
-    )
-    .bind(limit);
-    exec.fetch_all(&sql).await
+) -> Result<Option<Vec<WindowBeneficiary>>, sqlx::Error> {
+    let mut sql = exec.sql("");
+    let select = "SELECT r.id, CAST(b.email AS TEXT) AS name, r.uses, r.last FROM (";
+    push_top(&mut sql, Ranked::Beneficiaries, source, limit, select, ") r LEFT JOIN {users} b ON b.{user_key} = r.id");
+    let rows: Vec<TopRow<UserId>> = exec.fetch_all(&sql).await?;
+    // A gone user has no email: `None`.
+    Ok(checked(rows, |user_id, email, uses| WindowBeneficiary { user_id, email, uses }))
+}
+
+/// Rows of the window sums forgotten per transaction when they start again, so the write lock is held briefly.
+const FORGET_AT_ONCE: i64 = 20_000;
+
+/// One step, in its own write transaction, of bringing the sums kept under `name` to the closed days `[from,
+/// open)`: a day added at the end or taken off the start, or a slice of stale sums forgotten. A day of records
+/// per step keeps each transaction short, so redemptions wait little for the lock. Returns whether they are there.
+pub async fn sums_step(
+    mut exec: Exec<'_>,
+    name: &str,
+    from: DateTime<Utc>,
+    open: DateTime<Utc>,
+) -> Result<bool, sqlx::Error> {
+    let day = chrono::Duration::days(1);
+    let sql = exec.sql("SELECT first_day, end_day FROM {stats_window} WHERE name = ").and("", name);
+    let state: Option<(DateTime<Utc>, DateTime<Utc>)> = exec.reborrow().fetch_optional(&sql).await?;
+    let current = match state {
+        Some(days) if sums_true(exec.reborrow(), name).await? => Some(days),
+        _ => None,
+    };
+    // Still true and overlapping the days wanted (or empty): move one of its ends a day. Otherwise forget it, a
+    // slice at a time, and start from no day.
+    let (first, end) = match current {
+        Some(days) if days == (from, open) => return Ok(true),
+        Some((first, end)) if first <= from && from <= end && end <= open => (first, end),
+        _ => {
+            let forget = exec.sql("DELETE FROM {stats_window} WHERE name = ").and("", name);
+            exec.reborrow().execute(&forget).await?;
+            let mut slice = exec.sql("DELETE FROM {stats_uses} WHERE name = ").and("", name);
+            slice.push(" AND (kind, id) IN (SELECT kind, id FROM {stats_uses} WHERE name = ").bind(name);
+            slice.push(" LIMIT ").bind(FORGET_AT_ONCE).push(")");
+            if exec.reborrow().execute(&slice).await? == 0 {
+                let mut start =
+                    exec.sql("INSERT INTO {stats_window} (name, first_day, end_day, max_usage_id) VALUES (");
+                start.bind(name).push(", ").bind(from).push(", ").bind(from);
+                start.push(", (SELECT COALESCE(max({usage_key}), 0) FROM {usage_table}))");
+                exec.reborrow().execute(&start).await?;
+            }
+            return Ok(false);
+        }
+    };
+    for what in [Ranked::Codes, Ranked::Beneficiaries] {
+        if first < from {
+            let mut sql = exec.sql("UPDATE {stats_uses} AS s SET uses = s.uses - l.n FROM (");
+            push_uses(&mut sql, what, first, first + day);
+            sql.push(") l WHERE s.name = ").bind(name).push(" AND s.kind = ").bind(what.kind());
+            sql.push(" AND s.id = l.id");
+            exec.reborrow().execute(&sql).await?;
+            let mut emptied = exec.sql("DELETE FROM {stats_uses} WHERE name = ").and("", name);
+            emptied.push(" AND kind = ").bind(what.kind()).push(" AND uses <= 0");
+            exec.reborrow().execute(&emptied).await?;
+        } else {
+            // The added day is later than every summed one: its last use is the latest.
+            let mut sql = exec.sql("INSERT INTO {stats_uses} AS s (name, kind, id, uses, last_used) SELECT ");
+            sql.bind(name).push(", ").bind(what.kind()).push(", l.id, l.n, l.last FROM (");
+            push_uses(&mut sql, what, end, end + day);
+            sql.push(
+                ") l WHERE TRUE ON CONFLICT (name, kind, id) DO UPDATE SET uses = s.uses + excluded.uses, \
+                 last_used = excluded.last_used",
+            );
+            exec.reborrow().execute(&sql).await?;
+        }
+    }
+    let mut moved = exec.sql("UPDATE {stats_window} SET ");
+    if first < from {
+        moved.push("first_day = ").bind(first + day);
+    } else {
+        moved.push("end_day = ").bind(end + day);
+        moved.push(", max_usage_id = (SELECT COALESCE(max({usage_key}), 0) FROM {usage_table})");
+    }
+    moved.push(" WHERE name = ").bind(name);
+    exec.execute(&moved).await?;
+    Ok(false)
+}
+
+/// The sums kept under `name` still hold every record of their days: none came in later with an earlier date.
+async fn sums_true(exec: Exec<'_>, name: &str) -> Result<bool, sqlx::Error> {
+    let mut sql = exec.sql("SELECT NOT EXISTS (SELECT 1 FROM {stats_window} w JOIN {usage_table} x ON ");
+    push_late(&mut sql);
+    sql.push(" WHERE w.name = ").bind(name).push(")");
+    Ok(exec.fetch_one::<(bool,)>(&sql).await?.0)
+}
+
+/// Appends "record `x` came in after the sums `w` were made, dated on a day they hold". The records since are
+/// found by key; SQLite, left to choose, took the date index and read every record before the day (`+` keeps it
+/// off: 20 s a step at 8M records).
+fn push_late(sql: &mut Sql) {
+    sql.push("x.{usage_key} > w.max_usage_id AND ");
+    if sql.backend() == Backend::Sqlite {
+        sql.push("+");
+    }
+    sql.push("x.date_used < w.end_day");
 }
 
 /// How many codes are in each computed status. Each count but the total is of few codes and has an index to find

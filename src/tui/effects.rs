@@ -3,12 +3,13 @@
 
 use super::model::{BulkAction, Described, Failure, StatsData};
 use super::msg::{Cmd, Msg};
+use crate::domain::window::Since;
 use crate::domain::{CodeFilter, CodeQuery, ErrorKind, Selection, SortField};
 use crate::service::Service;
 use std::sync::{Arc, Mutex, MutexGuard};
 use tokio::sync::mpsc::UnboundedSender;
 
-/// Recent usage rows and top codes the stats screen shows.
+/// Top codes and top beneficiaries the stats screen shows.
 const STATS_ROWS: i64 = 50;
 
 #[derive(Clone)]
@@ -134,14 +135,16 @@ async fn perform(service: &Service, counted: &Mutex<Counted>, writes_at_start: u
             )
             .map_err(failure),
         },
-        Cmd::LoadStats { first, last } => Msg::Stats(
-            tokio::try_join!(
-                service.get_system_stats(),
-                service.usage_per_day(first, last),
-                service.top_codes(STATS_ROWS),
-                service.recent_usage(STATS_ROWS)
-            )
-            .map(|(system, per_day, top, recent)| StatsData { system, per_day, top, recent })
+        Cmd::LoadStats { window } => Msg::Stats(
+            async {
+                let since = match window.since() {
+                    Some(since) => since,
+                    None => Since::Date(service.first_use_day().await?),
+                };
+                service.window_stats(since, STATS_ROWS).await
+            }
+            .await
+            .map(|stats| StatsData { window, stats })
             .map_err(failure),
         ),
         Cmd::SearchUsers { generation, text } => Msg::Users {

@@ -148,6 +148,9 @@ actions! {
     StatusFilter = "status_filter", false, "show one status, then the next, then all";
     StatusFilterBack = "status_filter_back", false, "the status filter the other way round";
     Copy = "copy", false, "copy the code to the clipboard (OSC 52, works over SSH)";
+    NextWindow = "next_window", false, "stats over the next span: 24h, 7d, 30d, 90d, all";
+    PrevWindow = "prev_window", false, "stats over the previous span";
+    SwitchList = "switch_list", false, "move between top codes and top beneficiaries";
     Accept = "accept", false, "accept";
     Cancel = "cancel", false, "cancel or close";
     FilterKeys = "filter_keys", false, "filter the keys";
@@ -415,7 +418,7 @@ impl KeyMap {
 
 /// The `:` command line's commands: each runs an action a key runs too, so both do the same. The completion and the
 /// help both read this table.
-pub const COMMANDS: [(&str, Action); 26] = [
+pub const COMMANDS: [(&str, Action); 27] = [
     ("q", Action::Quit),
     ("quit", Action::Quit),
     ("codes", Action::CodesScreen),
@@ -442,6 +445,7 @@ pub const COMMANDS: [(&str, Action); 26] = [
     ("sort", Action::Sort),
     ("reverse", Action::Reverse),
     ("status", Action::StatusFilter),
+    ("window", Action::NextWindow),
 ];
 
 /// The command named exactly `name`.

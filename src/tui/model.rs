@@ -3,8 +3,9 @@
 use super::keymap::{KeyMap, Mode};
 use super::layout;
 use crate::domain::settings::SystemConfig;
-use crate::domain::stats::{CodeUsageStats, DailyUsage, SystemStats, TopCode, UsageRecord};
+use crate::domain::stats::{CodeUsageStats, SystemStats, UsageRecord, WindowStats};
 use crate::domain::user::UserWithRole;
+use crate::domain::window::Since;
 use crate::domain::{
     CodeFilter, CodeId, CodeQuery, CodeRow, CodeStatus, ErrorKind, FieldError, ReferralCode, Selection, SortField,
     UserId,
@@ -358,19 +359,74 @@ pub struct DetailState {
     pub error: Option<String>,
 }
 
-/// The stats screen's figures.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// The spans the stats screen shows, switched by key.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum StatsWindow {
+    Day,
+    Week,
+    #[default]
+    Month,
+    Quarter,
+    All,
+}
+
+impl StatsWindow {
+    pub const ALL: [StatsWindow; 5] =
+        [StatsWindow::Day, StatsWindow::Week, StatsWindow::Month, StatsWindow::Quarter, StatsWindow::All];
+
+    /// As `stats --since` takes it, and as the screen names it.
+    pub fn label(self) -> &'static str {
+        match self {
+            StatsWindow::Day => "24h",
+            StatsWindow::Week => "7d",
+            StatsWindow::Month => "30d",
+            StatsWindow::Quarter => "90d",
+            StatsWindow::All => "all",
+        }
+    }
+
+    /// Where the window starts; `None` for all time, which starts on the day of the first redemption.
+    pub fn since(self) -> Option<Since> {
+        let days = match self {
+            StatsWindow::Day => return Some(Since::Span(chrono::Duration::hours(24))),
+            StatsWindow::Week => 7,
+            StatsWindow::Month => 30,
+            StatsWindow::Quarter => 90,
+            StatsWindow::All => return None,
+        };
+        Some(Since::Span(chrono::Duration::days(days)))
+    }
+
+    /// The window after this one (`forward`) or before it, round.
+    pub fn step(self, forward: bool) -> StatsWindow {
+        let i = StatsWindow::ALL.iter().position(|w| *w == self).unwrap_or(0);
+        let n = StatsWindow::ALL.len();
+        StatsWindow::ALL[if forward { (i + 1) % n } else { (i + n - 1) % n }]
+    }
+}
+
+/// The stats screen's figures: what happened in its window, and the latest redemptions.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StatsData {
-    pub system: SystemStats,
-    pub per_day: Vec<DailyUsage>,
-    pub top: Vec<TopCode>,
-    pub recent: Vec<UsageRecord>,
+    pub window: StatsWindow,
+    pub stats: WindowStats,
+}
+
+/// Which of the stats screen's lists the cursor is in.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum StatsList {
+    #[default]
+    Codes,
+    Beneficiaries,
 }
 
 #[derive(Debug, Clone, Default)]
 pub struct StatsState {
+    pub window: StatsWindow,
     pub data: Option<StatsData>,
     pub loading: bool,
+    pub list: StatsList,
+    /// The cursor's row in that list.
     pub scroll: usize,
     pub error: Option<String>,
 }

@@ -1,12 +1,12 @@
 //! What reaches `update` (Msg) and what it asks the effects runner to do (Cmd).
 
-use super::model::{BulkAction, Described, Failure, StatsData};
+use super::model::{BulkAction, Described, Failure, StatsData, StatsWindow};
 use crate::domain::draft::{CodeChanges, CodeInput};
 use crate::domain::settings::{SettingKey, SystemConfig};
 use crate::domain::stats::{CodeUsageStats, SystemStats, UsageRecord};
 use crate::domain::user::UserWithRole;
 use crate::domain::{CodeFilter, CodeId, CodeQuery, CodeRow, ReferralCode, Selection};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use crossterm::event::KeyEvent;
 use std::time::Duration;
 
@@ -96,8 +96,7 @@ pub enum Cmd {
         usage_limit: i64,
     },
     LoadStats {
-        first: NaiveDate,
-        last: NaiveDate,
+        window: StatsWindow,
     },
     SearchUsers {
         generation: u64,

@@ -237,3 +237,43 @@ pub fn status_level(model: &Model) -> Option<Level> {
 pub fn current_id(model: &Model) -> Option<i64> {
     model.list.current().map(|r| r.code.id.0.int().expect("integer ids here"))
 }
+
+/// The stats screen's answer for `window` at [`now`]: `codes` and `beneficiaries` as (name, uses), one use an hour
+/// ago for each.
+pub fn stats_data(
+    window: refcodes::tui::model::StatsWindow,
+    codes: &[(i64, &str, i64)],
+    beneficiaries: &[(i64, &str, i64)],
+) -> refcodes::tui::model::StatsData {
+    use refcodes::domain::stats::{WindowBeneficiary, WindowCode, WindowStats};
+    use refcodes::domain::window::{Since, Window};
+    let since = window.since().unwrap_or(Since::Date(now().date_naive()));
+    let w = Window::new(since, now()).expect("a valid window");
+    let key = (now() - Duration::hours(1)).format("%Y-%m-%dT%H").to_string()[..w.bucket.key_len()].to_string();
+    let total = codes.iter().map(|c| c.2).sum();
+    let stats = WindowStats {
+        redemptions: w.series(&[(key, total)]),
+        signups_with_code: w.series(&[]),
+        window: w,
+        codes_created: 0,
+        top_codes: codes
+            .iter()
+            .map(|(id, code, uses)| WindowCode { id: CodeId::from(*id), code: code.to_string(), uses: *uses })
+            .collect(),
+        top_beneficiaries: beneficiaries
+            .iter()
+            .map(|(id, email, uses)| WindowBeneficiary {
+                user_id: UserId::from(*id),
+                email: (!email.is_empty()).then(|| email.to_string()),
+                uses: *uses,
+            })
+            .collect(),
+        all_time: SystemStats {
+            total_codes: 10,
+            active_codes: 8,
+            total_usage: total,
+            codes_with_usage: codes.len() as i64,
+        },
+    };
+    refcodes::tui::model::StatsData { window, stats }
+}

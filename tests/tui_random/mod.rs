@@ -7,7 +7,7 @@
 //! Included by `tests/tui_fuzz.rs` and `examples/tui_fuzz.rs`, next to `tui_common`.
 #![allow(dead_code)]
 
-use crate::tui_common::{admin, config, key, model_for, not_admin, now, read_only};
+use crate::tui_common::{admin, config, key, model_for, not_admin, now, read_only, stats_data};
 use chrono::Duration;
 use proptest::prelude::*;
 use ratatui::Terminal;
@@ -15,7 +15,7 @@ use ratatui::backend::TestBackend;
 use refcodes::domain::stats::{CodeUsageStats, SystemStats};
 use refcodes::domain::{CodeId, CodeRow, CodeStatus, ReferralCode, Selection, UserId};
 use refcodes::service::Tally;
-use refcodes::tui::model::{Confirmed, Described, Failure, Marks, Model, StatsData};
+use refcodes::tui::model::{Confirmed, Described, Failure, Marks, Model};
 use refcodes::tui::msg::{Cmd, Msg};
 use refcodes::tui::{update, view};
 use std::collections::BTreeSet;
@@ -185,7 +185,7 @@ impl Table {
                 };
                 Msg::Detail { id: *id, result: reply(offline, (row, stats, Vec::new())) }
             }
-            Cmd::LoadStats { .. } => Msg::Stats(reply(offline, StatsData::default())),
+            Cmd::LoadStats { window } => Msg::Stats(reply(offline, stats_data(*window, &[(1, "AAAAA", 3)], &[]))),
             Cmd::SearchUsers { generation, .. } => {
                 Msg::Users { generation: *generation, result: reply(offline, Vec::new()) }
             }

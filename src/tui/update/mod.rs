@@ -20,12 +20,13 @@ mod screens;
 pub use overlays::PICKER_RESULTS;
 
 use super::keymap::{Action, Mode, Section};
-use super::model::{BulkAction, Model, Screen};
+use super::model::{BulkAction, Model, Screen, StatsList};
 use super::msg::{Cmd, Msg, Wake};
 use chrono::Duration;
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use notify::fail;
 use refresh::refresh;
+use tui_input::Input;
 
 /// Applies one message; returns what to run.
 pub fn update(model: &mut Model, msg: Msg) -> Vec<Cmd> {
@@ -175,6 +176,7 @@ fn perform(model: &mut Model, mode: Mode, action: Option<Action>, key: &KeyEvent
             None => Vec::new(),
         },
         Mode::Confirm => confirm::key(model, action, key),
+        Mode::Stats if action == Some(Action::Open) => open_stats_row(model),
         Mode::Stats => screens::stats_key(model, action),
         Mode::Settings => screens::settings_key(model, action, key),
     }
@@ -243,6 +245,34 @@ fn global_action(model: &mut Model, action: Action) -> Option<Vec<Cmd>> {
         }
         _ => return None,
     })
+}
+
+/// `Enter` on a top code opens it; on a beneficiary, the codes list filtered by them.
+fn open_stats_row(model: &mut Model) -> Vec<Cmd> {
+    let Some(data) = &model.stats.data else { return Vec::new() };
+    let row = model.stats.scroll;
+    match model.stats.list {
+        StatsList::Codes => match data.stats.top_codes.get(row) {
+            Some(code) => {
+                let id = code.id;
+                open::open_detail(model, id)
+            }
+            None => Vec::new(),
+        },
+        StatsList::Beneficiaries => match data.stats.top_beneficiaries.get(row).map(|b| b.email.clone()) {
+            Some(Some(email)) => {
+                model.screen = Screen::Codes;
+                model.list.filtering = false;
+                model.list.filter_input = Input::new(format!("beneficiary:\"{email}\""));
+                list::apply_filter(model)
+            }
+            Some(None) => {
+                notify::info(model, "That beneficiary's user is gone: their codes can't be found by email");
+                Vec::new()
+            }
+            None => Vec::new(),
+        },
+    }
 }
 
 /// Shows a screen (closing a code's details over the one before); the stats load as they are shown.

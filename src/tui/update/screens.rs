@@ -3,29 +3,25 @@
 use super::notify::{self, fail, info, online};
 use crate::domain::settings::{SettingKey, SettingValue, SystemConfig};
 use crate::tui::keymap::Action;
-use crate::tui::model::{ConfirmState, Confirmed, Failure, Model, StatsData};
+use crate::tui::model::{ConfirmState, Confirmed, Failure, Model, StatsData, StatsList};
 use crate::tui::msg::Cmd;
-use chrono::Duration;
 use crossterm::event::{Event, KeyEvent};
 use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
-/// Days the usage chart covers.
-pub const CHART_DAYS: i64 = 30;
-
 pub fn load_stats(model: &mut Model) -> Cmd {
     model.stats.loading = true;
-    let last = model.now.date_naive();
-    Cmd::LoadStats { first: last - Duration::days(CHART_DAYS - 1), last }
+    Cmd::LoadStats { window: model.stats.window }
 }
 
 pub fn stats_loaded(model: &mut Model, result: Result<StatsData, Failure>) -> Vec<Cmd> {
-    model.stats.loading = false;
     match result {
+        // The answer for a window switched away from meanwhile: the one asked for since is on its way.
+        Ok(data) if data.window != model.stats.window => return Vec::new(),
         Ok(data) => {
             online(model);
-            model.stats.scroll = model.stats.scroll.min(data.recent.len().saturating_sub(1));
             model.stats.data = Some(data);
+            model.stats.scroll = model.stats.scroll.min(stats_rows(model).saturating_sub(1));
             model.stats.error = None;
         }
         Err(failure) => {
@@ -33,14 +29,35 @@ pub fn stats_loaded(model: &mut Model, result: Result<StatsData, Failure>) -> Ve
             fail(model, &failure);
         }
     }
+    model.stats.loading = false;
     Vec::new()
 }
 
+/// Rows in the stats list the cursor is in.
+pub fn stats_rows(model: &Model) -> usize {
+    model.stats.data.as_ref().map_or(0, |d| match model.stats.list {
+        StatsList::Codes => d.stats.top_codes.len(),
+        StatsList::Beneficiaries => d.stats.top_beneficiaries.len(),
+    })
+}
+
 pub fn stats_key(model: &mut Model, action: Option<Action>) -> Vec<Cmd> {
-    let last = model.stats.data.as_ref().map_or(0, |d| d.recent.len().saturating_sub(1));
+    let last = stats_rows(model).saturating_sub(1);
     match action {
         Some(Action::Up) => model.stats.scroll = model.stats.scroll.saturating_sub(1),
         Some(Action::Down) => model.stats.scroll = (model.stats.scroll + 1).min(last),
+        Some(Action::SwitchList) => {
+            model.stats.list = match model.stats.list {
+                StatsList::Codes => StatsList::Beneficiaries,
+                StatsList::Beneficiaries => StatsList::Codes,
+            };
+            model.stats.scroll = model.stats.scroll.min(stats_rows(model).saturating_sub(1));
+        }
+        Some(a @ (Action::NextWindow | Action::PrevWindow)) => {
+            model.stats.window = model.stats.window.step(a == Action::NextWindow);
+            model.stats.scroll = 0;
+            return vec![load_stats(model)];
+        }
         _ => {}
     }
     Vec::new()

@@ -1,98 +1,170 @@
 //! The stats and settings screens.
 
-use super::format::{figures, thousands, who};
+use super::format::{figures, thousands};
 use crate::domain::settings::SettingKey;
-use crate::domain::text::{date_time, fit};
+use crate::domain::text::fit;
+use crate::domain::window::Bucket;
+use crate::tui::keymap::{Action, Mode};
 use crate::tui::layout;
-use crate::tui::model::Model;
+use crate::tui::model::{Model, StatsData, StatsList, StatsWindow};
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::{Alignment, Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
-use ratatui::text::Line;
+use ratatui::text::{Line, Span};
 use ratatui::widgets::{Bar, BarChart, BarGroup, Block, Paragraph, Row, Table, TableState, Wrap};
 
 pub fn stats(model: &Model, frame: &mut Frame, area: Rect) {
     let theme = &model.options.theme;
-    let Some(data) = &model.stats.data else {
+    // Without the header's figures line (short screens), the system's figures take a line here.
+    let system_lines = if layout::header_lines(model.size) == 1 { 1 } else { 0 };
+    let [selector, system, chart, lists] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(system_lines),
+        Constraint::Percentage(45),
+        Constraint::Fill(1),
+    ])
+    .areas(area);
+    frame.render_widget(window_selector(model), selector);
+    let Some(data) = model.stats.data.as_ref().filter(|d| d.window == model.stats.window) else {
         let text = model.stats.error.clone().unwrap_or_else(|| "Loading…".to_string());
-        frame.render_widget(
-            Paragraph::new(text).block(Block::bordered().title(" Stats ")).wrap(Wrap { trim: true }),
-            area,
-        );
+        let block = Block::bordered().title(" Stats ");
+        frame.render_widget(Paragraph::new(text).block(block).wrap(Wrap { trim: true }), chart.union(lists));
         return;
     };
-    // Below 22 lines the system's figures take one line without a box, or none where the header shows them.
-    let compact = area.height < 22;
-    let system_lines = match (compact, layout::header_lines(model.size)) {
-        (false, _) => 3,
-        (true, 1) => 1,
-        (true, _) => 0,
-    };
-    let [system, chart, lists] =
-        Layout::vertical([Constraint::Length(system_lines), Constraint::Percentage(45), Constraint::Fill(1)])
-            .areas(area);
-    let figures = Paragraph::new(figures(&data.system));
-    if compact {
-        frame.render_widget(figures.style(theme.dim()), system);
-    } else {
-        frame.render_widget(figures.block(Block::bordered().title(Line::styled(" System ", theme.accent()))), system);
-    }
+    let stats = &data.stats;
+    frame.render_widget(Paragraph::new(figures(&stats.all_time)).style(theme.dim()), system);
+    usage_chart(model, data, frame, chart);
 
-    let inner_width = chart.width.saturating_sub(2);
-    // Bars of at least one cell and a gap: on a narrow screen the latest days that fit.
-    let days = &data.per_day[data.per_day.len().saturating_sub(usize::from(inner_width.div_ceil(2)))..];
-    let total: i64 = days.iter().map(|d| d.uses).sum();
-    let bar_width = (inner_width / days.len().max(1) as u16).saturating_sub(1).clamp(1, 4);
-    // A day of the month needs two cells; on narrower bars the title's date range says enough.
-    let labelled = bar_width >= 2;
-    let bars: Vec<Bar> = days
+    let [codes, beneficiaries] = Layout::horizontal([Constraint::Percentage(50), Constraint::Fill(1)]).areas(lists);
+    let label = data.window.label();
+    let code_rows = stats.top_codes.iter().map(|c| vec![c.code.clone(), thousands(c.uses)]);
+    top_list(model, frame, codes, StatsList::Codes, format!(" Top codes, {label} "), "Code", code_rows.collect());
+    let bens = stats.top_beneficiaries.iter().map(|b| {
+        let who = b.email.clone().unwrap_or_else(|| format!("user {} (gone)", b.user_id));
+        vec![who, thousands(b.uses)]
+    });
+    let title = format!(" Top beneficiaries, {label} ");
+    top_list(model, frame, beneficiaries, StatsList::Beneficiaries, title, "Beneficiary", bens.collect());
+}
+
+/// `24h 7d [30d] 90d all`, the window shown marked, and the keys that switch it.
+fn window_selector(model: &Model) -> Line<'static> {
+    let theme = &model.options.theme;
+    let key = super::key_names(model, Mode::Stats);
+    let mut spans = vec![Span::raw(" ")];
+    for window in StatsWindow::ALL {
+        let style = match window == model.stats.window {
+            true => theme.accent().add_modifier(Modifier::REVERSED),
+            false => Style::default(),
+        };
+        spans.push(Span::styled(format!(" {} ", window.label()), style));
+    }
+    let hint = format!(
+        "  {}/{} span · {} list · {} open",
+        key(Action::NextWindow),
+        key(Action::PrevWindow),
+        key(Action::SwitchList),
+        key(Action::Open)
+    );
+    spans.push(Span::styled(hint, theme.dim()));
+    Line::from(spans)
+}
+
+/// Redemptions over the window as bars, neighbouring buckets summed when they don't all fit, with a y-scale and
+/// the first bucket of each bar under it.
+fn usage_chart(model: &Model, data: &StatsData, frame: &mut Frame, area: Rect) {
+    let theme = &model.options.theme;
+    let stats = &data.stats;
+    let series = &stats.redemptions;
+    let total: i64 = series.iter().map(|p| p.count).sum();
+    let hourly = stats.window.bucket == Bucket::Hour;
+    let block = Block::bordered();
+    let inner = block.inner(area);
+    // The scale's width: its largest figure and a space.
+    let per_cell = |n: usize, width: u16| n.div_ceil((usize::from(width) / 3).max(1)).max(1);
+    let per = per_cell(series.len(), inner.width.saturating_sub(8));
+    let groups: Vec<(chrono::DateTime<chrono::Utc>, i64)> =
+        series.chunks(per).map(|c| (c[0].start, c.iter().map(|p| p.count).sum())).collect();
+    let top = groups.iter().map(|(_, n)| *n).max().unwrap_or(0);
+    let unit = match (hourly, per) {
+        (true, 1) => "hour".to_string(),
+        (true, n) => format!("{n} hours"),
+        (false, 1) => "day".to_string(),
+        (false, n) => format!("{n} days"),
+    };
+    let first = series.first().map_or(String::new(), |p| stats.window.label(p.start));
+    let all_time = thousands(stats.all_time.total_usage);
+    // The header's figure is the same all-time count, read at the header's last refresh.
+    let title = format!(" Uses per {unit} since {first} UTC: {} · all time {all_time} ", thousands(total));
+    let title = if title.chars().count() + 2 > usize::from(area.width) {
+        format!(" Uses/{unit}, {}: {} · all {all_time} ", data.window.label(), thousands(total))
+    } else {
+        title
+    };
+    frame.render_widget(block.title(Line::styled(title, theme.accent())), area);
+    if total == 0 {
+        let text = match stats.all_time.total_usage {
+            0 => "No usage yet.".to_string(),
+            _ => format!("No usage in the last {}.", data.window.label()),
+        };
+        frame.render_widget(Paragraph::new(text).style(theme.dim()).alignment(Alignment::Center), inner);
+        return;
+    }
+    let scale_width = thousands(top).chars().count() as u16 + 1;
+    let [scale, plot] =
+        Layout::horizontal([Constraint::Length(scale_width), Constraint::Fill(1)]).spacing(1).areas(inner);
+    // The bars stand on the row above their labels: the scale's 0 is there, its top at the first row.
+    if scale.height >= 2 {
+        let mut lines = vec![Line::raw(thousands(top)).right_aligned()];
+        lines.extend((2..scale.height.saturating_sub(1)).map(|_| Line::raw("")));
+        lines.push(Line::raw("0").right_aligned());
+        frame.render_widget(Paragraph::new(lines).style(theme.dim()), scale);
+    }
+    let bar_width = ((plot.width as usize / groups.len().max(1)).saturating_sub(1)).clamp(2, 4) as u16;
+    let bars: Vec<Bar> = groups
         .iter()
-        .map(|d| {
-            let bar = Bar::default().value(d.uses.max(0) as u64).text_value(String::new());
-            if labelled { bar.label(Line::raw(d.day.format("%d").to_string())) } else { bar }
+        .map(|(start, n)| {
+            let label = if hourly { start.format("%H") } else { start.format("%d") };
+            Bar::default().value((*n).max(0) as u64).text_value(String::new()).label(Line::raw(label.to_string()))
         })
         .collect();
-    let (first, last) = (days.first().map(|d| d.day), days.last().map(|d| d.day));
-    let day = |d: Option<chrono::NaiveDate>, format: &str| d.map_or(String::new(), |d| d.format(format).to_string());
-    let mut title = format!(" Uses per day, {} to {} (UTC): {} ", day(first, "%F"), day(last, "%F"), thousands(total));
-    if title.chars().count() > usize::from(inner_width) {
-        title = format!(" Uses/day {}–{}: {} ", day(first, "%m-%d"), day(last, "%m-%d"), thousands(total));
-    }
-    let chart_widget = BarChart::default()
-        .block(Block::bordered().title(Line::styled(title, theme.accent())))
+    let chart = BarChart::default()
         .data(BarGroup::default().bars(&bars))
         .bar_width(bar_width)
         .bar_gap(1)
+        .max(top.max(1) as u64)
         .bar_style(Style::default().fg(theme.accent.unwrap_or_default()));
-    frame.render_widget(chart_widget, chart);
+    frame.render_widget(chart, plot);
+}
 
-    let [top, recent] = Layout::horizontal([Constraint::Percentage(40), Constraint::Fill(1)]).areas(lists);
-    // The code column is what the borders, the uses column and the gap between them leave.
-    let code_width = usize::from(top.width.saturating_sub(2 + 11 + 1));
-    let top_rows = data
-        .top
-        .iter()
-        .map(|t| Row::new(vec![fit(&t.code, code_width), format!("{}/{}", t.number_of_uses, t.max_uses)]));
-    frame.render_widget(
-        Table::new(top_rows, [Constraint::Fill(1), Constraint::Length(11)])
-            .header(Row::new(["Code", "Uses"]).style(Style::default().add_modifier(Modifier::UNDERLINED)))
-            .block(Block::bordered().title(Line::styled(" Top codes ", theme.accent()))),
-        top,
-    );
-    // Narrow: the time without its year, and a shorter code column, so who used it still shows.
-    let narrow = recent.width < 50;
-    let (when_width, code_width) = if narrow { (11, 10) } else { (16, 14) };
-    let recent_rows = data.recent.iter().map(|u| {
-        let when = if narrow { u.date_used.format("%m-%d %H:%M").to_string() } else { date_time(u.date_used) };
-        Row::new(vec![when, fit(&u.code, usize::from(code_width)), who(u)])
+/// One of the top lists, the cursor's row marked when the cursor is in it.
+fn top_list(
+    model: &Model,
+    frame: &mut Frame,
+    area: Rect,
+    list: StatsList,
+    title: String,
+    first: &'static str,
+    rows: Vec<Vec<String>>,
+) {
+    let theme = &model.options.theme;
+    let width = usize::from(area.width.saturating_sub(2 + 10 + 1));
+    let empty = rows.is_empty();
+    let rows = rows.into_iter().map(|mut r| {
+        r[0] = fit(&r[0], width);
+        Row::new(r)
     });
-    let widths = [Constraint::Length(when_width), Constraint::Length(code_width), Constraint::Fill(1)];
-    let table = Table::new(recent_rows, widths)
-        .header(Row::new(["When (UTC)", "Code", "Who"]).style(Style::default().add_modifier(Modifier::UNDERLINED)))
-        .block(Block::bordered().title(Line::styled(" Recent usage ", theme.accent())))
-        .row_highlight_style(theme.cursor());
-    let mut state = TableState::default().with_selected(Some(model.stats.scroll));
-    frame.render_stateful_widget(table, recent, &mut state);
+    let focused = model.stats.list == list;
+    let title_style = if focused { theme.accent().add_modifier(Modifier::BOLD) } else { theme.accent() };
+    let mut table = Table::new(rows, [Constraint::Fill(1), Constraint::Length(10)])
+        .header(Row::new([first, "Uses"]).style(Style::default().add_modifier(Modifier::UNDERLINED)))
+        .block(Block::bordered().title(Line::styled(title, title_style)));
+    if focused {
+        table = table.row_highlight_style(theme.cursor());
+    }
+    let selected = (focused && !empty).then_some(model.stats.scroll);
+    let mut state = TableState::default().with_selected(selected);
+    frame.render_stateful_widget(table, area, &mut state);
 }
 
 fn describe(key: SettingKey) -> (&'static str, &'static str) {
