@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # Redemption throughput of refcodes (examples/bench_use.rs, which calls Service::use_code) against a baseline
 # running the same minimal SQL transaction on the same database, in one run:
-#   postgres: pgbench -n -c K -j K -T T -f bench/redeem.sql on a database it creates (refcodes_bench)
+#   postgres: pgbench -n -c K -j K -T T -f bench/redeem.sql on a database it creates (refcodes_bench); with
+#             --pgbench-script bench/redeem_one.sql the one-statement form refcodes runs (use with -M prepared)
 #   sqlite:   the sqlite3 shell replaying transactions (BEGIN IMMEDIATE; UPDATE; INSERT; COMMIT) on a temp file
-#             for the same T seconds (stopped by `timeout`; the usage rows it committed are counted)
+#             for the same T seconds (stopped by `timeout`; the usage rows it committed are counted); with
+#             --sqlite-baseline prepared, one thread driving SQLite with prepared statements, 32 redemptions per
+#             transaction (bench/redeem_sqlite.py)
 # and prints ours/baseline per mode. See BENCHMARKS.md.
 #
 # usage: bench/compare.sh postgres|sqlite [--clients K] [--seconds T] [--modes "spread hot"] [--rounds R]
 #                                         [--replay-tx N] [--pgbench-args "-M prepared"]
+#                                         [--pgbench-script bench/redeem_one.sql] [--sqlite-baseline prepared]
 # env:   PGBASE (default postgres://postgres@127.0.0.1:5432), BENCH_DB (default refcodes_bench),
 #        CARGO_TARGET_DIR (where the example is built), BENCH_USE_BIN (a bench_use binary to run instead)
 set -euo pipefail
@@ -19,7 +23,7 @@ backend=${1:-}
     exit 2
 }
 shift
-clients=8 seconds=10 modes="spread hot" rounds=1 replay_tx="" pgbench_args=""
+clients=8 seconds=10 modes="spread hot" rounds=1 replay_tx="" pgbench_args="" pgbench_script=bench/redeem.sql sqlite_baseline=replay
 while (($#)); do
     case $1 in
         --clients) clients=$2 ;;
@@ -28,6 +32,8 @@ while (($#)); do
         --rounds) rounds=$2 ;;
         --replay-tx) replay_tx=$2 ;;
         --pgbench-args) pgbench_args=$2 ;;
+        --pgbench-script) pgbench_script=$2 ;;
+        --sqlite-baseline) sqlite_baseline=$2 ;;
         *) echo "unknown option $1" >&2; exit 2 ;;
     esac
     shift 2
@@ -79,7 +85,7 @@ if [[ $backend == postgres ]]; then
             FROM generate_series(1, $n) g ORDER BY g RETURNING id) SELECT min(id), max(id) FROM u")"
         ((last - first + 1 == n)) || { echo "pgbench user ids are not contiguous" >&2; exit 1; }
         # shellcheck disable=SC2086
-        pgbench -n -c "$clients" -j "$clients" -T "$seconds" $pgbench_args -f bench/redeem.sql \
+        pgbench -n -c "$clients" -j "$clients" -T "$seconds" $pgbench_args -f "$pgbench_script" \
             -D cmin="$lo" -D cmax="$hi" -D ubase=$((first - 1)) -D stride="$stride" -D n=0 "$url" >"$dir/pgbench.out" 2>&1 || true
         cat "$dir/pgbench.out" >&2
         out=$(<"$dir/pgbench.out")
@@ -112,6 +118,15 @@ else
                    strftime('%Y-%m-%dT%H:%M:%fZ', 'now') FROM g ORDER BY i;
             SELECT max(id) - $n + 1, max(id) FROM phoenix_kit_users")"
         now=$(date -u +%Y-%m-%dT%H:%M:%S.%3NZ)
+        if [[ $sqlite_baseline == prepared ]]; then
+            local done secs cpu
+            read -r done secs cpu < <(python3 bench/redeem_sqlite.py "$file" "$seconds" "$first" "$dir/codes" "$now" "$1")
+            rows=$(q "SELECT count(*) FROM phoenix_kit_referral_code_usage WHERE used_by BETWEEN $first AND $last")
+            [[ $rows == "$done" ]] || { echo "prepared baseline: $done redemptions but $rows usage rows" >&2; exit 1; }
+            echo "prepared baseline: $rows redemptions in $secs s, cpu_us_per_redemption=$(awk -v c="$cpu" -v r="$rows" 'BEGIN { printf "%.0f", c * 1e6 / r }')" >&2
+            awk -v n="$rows" -v d="$secs" 'BEGIN { printf "%.1f", n / d }'
+            return
+        fi
         {
             echo "$pragmas"
             awk -v n="$n" -v first="$first" -v now="$now" -v hot="$1" -v hotid="$hot" -F'|' '

@@ -127,6 +127,34 @@ async fn check_one_user_racing_with_itself_counts_once(db: &TestDb) {
     assert_eq!(db.counter_mismatches().await, 0);
 }
 
+every!(users_racing_with_themselves_each_get_the_last_uses, check_users_racing_with_themselves_each_get_the_last_uses);
+/// Ten users, each racing six times with itself, for a code with exactly ten uses: every user wins once. On
+/// PostgreSQL's own schema a second use by a user is refused by the unique index after its statement took a use;
+/// that statement must give the use back, or another user would find the code used up.
+async fn check_users_racing_with_themselves_each_get_the_last_uses(db: &TestDb) {
+    const USERS: usize = 10;
+    let h = db.harness_with(POOL).await;
+    h.enable_system().await;
+    let code = h.code("LASTTEN", USERS as i64).await;
+    let users = h.add_users("selfrace", USERS).await;
+    let calls = (0..USERS * 6)
+        .map(|i| {
+            let (service, id) = (h.base.clone(), users[i % USERS].id);
+            async move { (id, service.use_code("lastten", id).await) }
+        })
+        .collect();
+    let (ids, results): (Vec<UserId>, Vec<_>) = all_at_once(calls).await.into_iter().unzip();
+    let (ok, refused) = tally(&results);
+    let winners: HashSet<UserId> = ids.iter().zip(&results).filter(|(_, r)| r.is_ok()).map(|(id, _)| *id).collect();
+    assert_eq!((ok, winners.len()), (USERS, USERS), "each user won exactly once: {refused:?}");
+    // A user's later tries meet either its own use or the code used up.
+    assert!(refused.keys().all(|k| ["already_used", "usage_limit_reached"].contains(k)), "{refused:?}");
+    assert_eq!(h.owner.get_code(code.id).await.unwrap().number_of_uses, USERS as i32);
+    assert_eq!(db.usage_rows().await, USERS as i64);
+    assert_eq!(db.double_uses().await, 0);
+    assert_eq!(db.counter_mismatches().await, 0);
+}
+
 every!(
     set_status_racing_with_redemptions_keeps_counters_true,
     check_set_status_racing_with_redemptions_keeps_counters_true

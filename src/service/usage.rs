@@ -29,20 +29,26 @@ const MAX_SUMMED_DAYS: i64 = 93;
 const MAX_SUM_STEPS: usize = 400;
 
 impl Service {
-    /// The spec's `use_code`: one transaction that takes a use of the code and records it for `user`. Never
+    /// The spec's `use_code`: takes a use of the code and records it for `user`, all or nothing. Never
     /// passes the limit and never counts a user twice, however many clients redeem at once.
     pub async fn use_code(&self, code: &str, user: UserId) -> Result<Usage> {
         self.require_writable()?;
         let (code, now) = (lookup_form(code), self.now());
-        // SQLite: written in a batch with others; a refusal wrote nothing, so the reason is read after.
-        if let Some(redeemer) = &self.redeemer {
-            let redeemed = redeemer.redeem(&code, user, now).await?;
-            return used(self.db.exec(), redeemed, &code, user, now).await;
-        }
-        let mut tx = self.db.begin_write().await?;
-        let usage = redeem(&mut tx, &code, user, now).await?;
-        tx.commit().await?;
-        Ok(usage)
+        let redeemed = match &self.redeemer {
+            // SQLite: written in a batch with others.
+            Some(redeemer) => redeemer.redeem(&code, user, now).await?,
+            // PostgreSQL, refcodes' own schema: one statement in autocommit, atomic by itself.
+            None if self.db.layout().unique_usage() => redeem::redeem(self.db.exec(), &code, user, now).await?,
+            // PhoenixKit: a transaction whose row lock keeps one use per user.
+            None => {
+                let mut tx = self.db.begin_write().await?;
+                let usage = redeem(&mut tx, &code, user, now).await?;
+                tx.commit().await?;
+                return Ok(usage);
+            }
+        };
+        // A refusal wrote nothing, so the reason is read after.
+        used(self.db.exec(), redeemed, &code, user, now).await
     }
 
     /// The spec's `get_usage_stats`.

@@ -3,9 +3,12 @@
 //! redemptions can never pass the limit; the usage record follows in the same transaction.
 //!
 //! One use per user: refcodes' own schema has a unique (code, user) index, so a second record of the same pair
-//! fails by itself. PhoenixKit's usage table has none, and refcodes may not add one: there the counter UPDATE
-//! holds the code's row lock until the transaction ends, and the record is inserted only if no record of the pair
-//! exists, checked by a later statement, which sees every redemption of the code that held the lock before.
+//! fails by itself. On PostgreSQL that makes a redemption one statement in autocommit (one round trip, the row
+//! lock held for it alone): the update and the insert fed by it, where a second use by the user fails the
+//! statement, which rolls back its own increment. PhoenixKit's usage table has no such index, and refcodes may not
+//! add one: there the counter UPDATE holds the code's row lock until the transaction ends, and the record is
+//! inserted only if no record of the pair exists, checked by a later statement, which sees every redemption of the
+//! code that held the lock before (a check in the same statement would see only what its snapshot saw).
 
 use super::codes::{push_lookup, push_user_int};
 use crate::domain::{CodeId, UsageId, UserId};
@@ -19,16 +22,37 @@ pub enum Redeemed {
     Recorded { id: UsageId, code_id: CodeId },
     /// The rules refused: nothing was written.
     Refused,
-    /// PostgreSQL only: a use was taken, but a redemption of the code by the same user recorded first. The caller
-    /// must roll back, or the use would stand without its record.
+    /// PostgreSQL only: a redemption of the code by the same user recorded first. In a transaction (PhoenixKit)
+    /// a use was taken, and the caller must roll back, or it would stand without its record; the one statement of
+    /// refcodes' own schema failed and rolled back by itself.
     Raced,
 }
 
 /// One redemption: the code as given (upper-cased), who redeems it, and when.
 pub type Redemption<'a> = (&'a str, UserId, DateTime<Utc>);
 
+/// How a redemption's update makes sure that the user has not used the code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Unused {
+    /// Left to the unique (code, user) index, which fails the record (PostgreSQL, refcodes' own schema).
+    ByIndex,
+    /// One probe of that index (SQLite, whose script goes on to the record whatever the update did).
+    Probe,
+    /// PhoenixKit, with no such index: see [`push_not_used_by`].
+    UsersRecords,
+}
+
+/// Appends ` NOT IN (the codes the user has used)`, read from the user's records alone. A check by code and user
+/// together was planned generically after a few runs of the prepared statement, on the code's index, which a hot
+/// code fills with records; a user's records are few.
+fn push_not_used_by(sql: &mut Sql, user: UserId) {
+    sql.push(" NOT IN (SELECT x.{code_ref} FROM {usage} x WHERE x.{used_by} = ")
+        .bind(user)
+        .push(" AND x.{code_ref} IS NOT NULL)");
+}
+
 /// Appends the conditional update that takes a use of the code.
-fn push_take_use(sql: &mut Sql, code: &str, user: UserId, now: DateTime<Utc>) {
+fn push_take_use(sql: &mut Sql, code: &str, user: UserId, now: DateTime<Utc>, unused: Unused) {
     sql.push("UPDATE {codes_table} AS c SET number_of_uses = c.number_of_uses + 1 WHERE ");
     push_lookup(sql, code);
     sql.push(" AND c.status AND c.number_of_uses < c.max_uses AND (c.expiration_date IS NULL OR c.expiration_date > ")
@@ -38,9 +62,19 @@ fn push_take_use(sql: &mut Sql, code: &str, user: UserId, now: DateTime<Utc>) {
              AND EXISTS (SELECT 1 FROM {users} WHERE {user_key} = ",
         )
         .bind(user)
-        .push(") AND NOT EXISTS (SELECT 1 FROM {usage} x WHERE x.{code_ref} = c.{code_key} AND x.{used_by} = ")
-        .bind(user)
         .push(")");
+    match unused {
+        Unused::ByIndex => {}
+        Unused::Probe => {
+            sql.push(" AND NOT EXISTS (SELECT 1 FROM {usage} x WHERE x.{code_ref} = c.{code_key} AND x.{used_by} = ")
+                .bind(user)
+                .push(")");
+        }
+        Unused::UsersRecords => {
+            sql.push(" AND c.{code_key}");
+            push_not_used_by(sql, user);
+        }
+    }
 }
 
 /// SQLite: the writes of several redemptions as one script, each record chained to its update by `changes()`
@@ -51,7 +85,7 @@ pub fn sqlite_script(exec: &Exec<'_>, redemptions: &[Redemption<'_>]) -> Sql {
     let mut sql = exec.sql("");
     for (i, &(code, user, now)) in redemptions.iter().enumerate() {
         sql.push(if i == 0 { "" } else { "; " });
-        push_take_use(&mut sql, code, user, now);
+        push_take_use(&mut sql, code, user, now, Unused::Probe);
         sql.push("; INSERT INTO {usage_table} ({code_ref}, {used_by}, date_used) SELECT c.{code_key}, ")
             .bind(user)
             .push(", ")
@@ -70,16 +104,26 @@ pub fn outcome(rows: &[(UsageId, CodeId, i64)], index: usize) -> Redeemed {
         .map_or(Redeemed::Refused, |&(id, code_id, _)| Redeemed::Recorded { id, code_id })
 }
 
-/// The redemption's writes in an open transaction: the conditional update, then the record of the use. SQLite
-/// sends both at once ([`sqlite_script`]); PostgreSQL lets no prepared statement hold two, so it sends them one
-/// after the other.
+/// The redemption's writes: the conditional update, then the record of the use. SQLite sends both at once
+/// ([`sqlite_script`]), in an open transaction. PostgreSQL with refcodes' own schema runs [`claim_sql`], on a
+/// transaction or on the pool in autocommit. On PhoenixKit, in an open transaction, it sends them one after the
+/// other: the record's check must see what committed while the update waited for the row lock.
 pub async fn redeem(mut exec: Exec<'_>, code: &str, user: UserId, now: DateTime<Utc>) -> Result<Redeemed, sqlx::Error> {
     if exec.backend() == Backend::Sqlite {
         let script = sqlite_script(&exec, &[(code, user, now)]);
         return Ok(outcome(&exec.fetch_all(&script).await?, 0));
     }
+    if exec.layout().unique_usage() {
+        let claim = claim_sql(&exec, code, user, now);
+        return match exec.fetch_optional::<(UsageId, CodeId)>(&claim).await {
+            Ok(Some((id, code_id))) => Ok(Redeemed::Recorded { id, code_id }),
+            Ok(None) => Ok(Redeemed::Refused),
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Ok(Redeemed::Raced),
+            Err(e) => Err(e),
+        };
+    }
     let mut take = exec.sql("");
-    push_take_use(&mut take, code, user, now);
+    push_take_use(&mut take, code, user, now, Unused::UsersRecords);
     take.push(" RETURNING c.{code_key}");
     let Some((code_id,)) = exec.reborrow().fetch_optional::<(CodeId,)>(&take).await? else {
         return Ok(Redeemed::Refused);
@@ -91,7 +135,23 @@ pub async fn redeem(mut exec: Exec<'_>, code: &str, user: UserId, now: DateTime<
     })
 }
 
-/// The record of a use taken, unless the user has one for the code already.
+/// PostgreSQL, refcodes' own schema: the update that takes a use and the insert of its record as one statement.
+/// The user's earlier use is left to the unique (code, user) index, which fails the statement, increment and all:
+/// no read of usage on the way to a success.
+fn claim_sql(exec: &Exec<'_>, code: &str, user: UserId, now: DateTime<Utc>) -> Sql {
+    let mut sql = exec.sql("WITH claim AS (");
+    push_take_use(&mut sql, code, user, now, Unused::ByIndex);
+    sql.push(
+        " RETURNING c.{code_key}) INSERT INTO {usage_table} ({code_ref}, {used_by}, date_used) SELECT {code_key}, ",
+    )
+    .bind(user)
+    .push(", ")
+    .bind(now)
+    .push(" FROM claim RETURNING {usage_key}, {code_ref}");
+    sql
+}
+
+/// PhoenixKit: the record of a use taken, unless the user has one for the code already.
 fn record_sql(exec: &Exec<'_>, code_id: CodeId, user: UserId, now: DateTime<Utc>) -> Sql {
     let layout = exec.layout().clone();
     let mut sql = exec.sql("INSERT INTO {usage_table} (");
@@ -111,11 +171,8 @@ fn record_sql(exec: &Exec<'_>, code_id: CodeId, user: UserId, now: DateTime<Utc>
         sql.push(", (SELECT ic.id FROM {codes} ic WHERE ic.uuid = ").bind(code_id).push("), ");
         push_user_int(&mut sql, Some(user));
     }
-    sql.push(" WHERE NOT EXISTS (SELECT 1 FROM {usage} x WHERE x.{code_ref} = ").bind(code_id);
-    sql.push(" AND x.{used_by} = ").bind(user).push(")");
-    if layout.unique_usage() {
-        sql.push(" ON CONFLICT ({code_ref}, {used_by}) DO NOTHING");
-    }
+    sql.push(" WHERE ").bind(code_id);
+    push_not_used_by(&mut sql, user);
     sql.push(" RETURNING {usage_key}, {code_ref}");
     sql
 }
