@@ -4,6 +4,7 @@ use super::codes::push_where;
 use crate::domain::stats::UsageRecord;
 use crate::domain::{CodeFilter, CodeId, UsageId, UserId};
 use crate::store::Exec;
+use crate::store::sql::Arg;
 use chrono::{DateTime, Utc};
 use futures::stream::BoxStream;
 
@@ -86,10 +87,9 @@ pub async fn totals_for_code(
 
 /// Inserts many usage records in one statement (history, as the demo writes it on refcodes' own schema).
 pub async fn insert_history(exec: Exec<'_>, rows: &[(CodeId, UserId, DateTime<Utc>)]) -> Result<u64, sqlx::Error> {
-    let mut sql = exec.sql("INSERT INTO {usage_table} ({code_ref}, {used_by}, date_used) VALUES ");
-    for (i, (code, user, at)) in rows.iter().enumerate() {
-        sql.push(if i == 0 { "(" } else { ", (" });
-        sql.bind(*code).push(", ").bind(*user).push(", ").bind(*at).push(")");
-    }
+    let rows: Vec<Vec<Arg>> =
+        rows.iter().map(|(code, user, at)| vec![(*code).into(), (*user).into(), (*at).into()]).collect();
+    let mut sql = exec.sql("INSERT INTO {usage_table} ({code_ref}, {used_by}, date_used) ");
+    sql.push_rows(&rows);
     exec.execute(&sql).await
 }

@@ -159,12 +159,20 @@ pub async fn insert_many(
     exec: Exec<'_>,
     rows: &[(String, String, String, String, DateTime<Utc>)],
 ) -> Result<Vec<UserId>, sqlx::Error> {
-    let mut sql = exec.sql("INSERT INTO {users} (email, username, first_name, last_name, inserted_at) VALUES ");
-    for (i, (email, username, first, last, at)) in rows.iter().enumerate() {
-        sql.push(if i == 0 { "(" } else { ", (" });
-        sql.bind(email.as_str()).push(", ").bind(username.as_str()).push(", ").bind(first.as_str());
-        sql.push(", ").bind(last.as_str()).push(", ").bind(*at).push(")");
-    }
+    let rows: Vec<Vec<Arg>> = rows
+        .iter()
+        .map(|(email, username, first, last, at)| {
+            vec![
+                email.as_str().into(),
+                username.as_str().into(),
+                first.as_str().into(),
+                last.as_str().into(),
+                (*at).into(),
+            ]
+        })
+        .collect();
+    let mut sql = exec.sql("INSERT INTO {users} (email, username, first_name, last_name, inserted_at) ");
+    sql.push_rows(&rows);
     sql.push(" RETURNING {user_key}");
     Ok(exec.fetch_all::<(UserId,)>(&sql).await?.into_iter().map(|(id,)| id).collect())
 }
