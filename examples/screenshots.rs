@@ -17,18 +17,24 @@ use std::error::Error;
 use std::fmt::Write as _;
 use std::path::Path;
 
-/// The terminal the screenshots are taken in.
+/// The terminal most screenshots are taken in.
 const SIZE: (u16, u16) = (120, 32);
+/// The terminal an admin over SSH often has: the screens as they first meet them.
+const SMALL: (u16, u16) = (80, 24);
 
-/// The states shown, by file name.
-const SHOTS: [(&str, common::Build); 7] = [
-    ("codes", common::codes_marked),
-    ("form", common::form_invalid),
-    ("detail", common::detail_usage),
-    ("stats", common::stats),
-    ("settings", common::settings),
-    ("help", common::help),
-    ("confirm", common::confirm_delete),
+/// The states shown, by file name, and the terminal each is taken in.
+const SHOTS: [(&str, common::Build, (u16, u16)); 11] = [
+    ("codes", common::codes_marked, SIZE),
+    ("form", common::form_invalid, SIZE),
+    ("detail", common::detail_usage, SIZE),
+    ("stats", common::stats, SIZE),
+    ("settings", common::settings, SIZE),
+    ("help", common::help, SIZE),
+    ("confirm", common::confirm_delete, SIZE),
+    ("codes-80x24", common::codes_marked, SMALL),
+    ("form-80x24", common::form_new, SMALL),
+    ("stats-80x24", common::stats, SMALL),
+    ("import-80x24", common::import_summary, SMALL),
 ];
 
 /// Pixels of one terminal cell, the font size, where the baseline sits in a cell, and the margin around the screen.
@@ -53,8 +59,8 @@ fn main() -> Result<(), Box<dyn Error>> {
     // For any glyph the mono face lacks; each glyph is placed on its cell, so the grid holds either way.
     fonts.load_font_data(dejavu::sans::regular().to_vec());
     fonts.load_font_data(dejavu::sans::bold().to_vec());
-    for (name, build) in SHOTS {
-        let terminal = build(SIZE).render();
+    for (name, build, size) in SHOTS {
+        let terminal = build(size).render();
         let svg = to_svg(terminal.backend());
         if write_svg {
             std::fs::write(out.join(format!("{name}.svg")), &svg)?;

@@ -1021,3 +1021,33 @@ async fn check_an_expiry_filter_reads_the_same_windows(db: &TestDb) {
     soon.reverse();
     assert_eq!(read, soon, "windows in order, none skipped or repeated, nothing past the last");
 }
+
+every!(count_expired_counts_every_selected_code_past_its_expiry, check_count_expired_counts_every_selected_code);
+async fn check_count_expired_counts_every_selected_code(db: &TestDb) {
+    let h = db.harness().await;
+    let hour = h
+        .create(
+            "HOUR",
+            CodeInput { expiration: Some(Expiration::At(t0() + Duration::hours(1))), ..CodeInput::default() },
+        )
+        .await;
+    let off = h
+        .create(
+            "OFF",
+            CodeInput {
+                expiration: Some(Expiration::At(t0() + Duration::hours(1))),
+                inactive: true,
+                ..CodeInput::default()
+            },
+        )
+        .await;
+    let week = h.code("WEEK", 5).await;
+    let never = h.forever_code("NEVER", 5).await;
+    h.clock.advance(Duration::hours(2));
+
+    let all = Selection::Ids(vec![hour.id, off.id, week.id, never.id]);
+    assert_eq!(h.owner.count_expired(&all).await.unwrap(), 2, "an inactive code past its expiry counts too");
+    assert_eq!(h.owner.count_expired(&Selection::Ids(vec![week.id, never.id])).await.unwrap(), 0);
+    let matching = Selection::Matching(CodeFilter { text: "o".into(), ..Default::default() });
+    assert_eq!(h.owner.count_expired(&matching).await.unwrap(), 2, "HOUR and OFF of HOUR, OFF, NEVER");
+}

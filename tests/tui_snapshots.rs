@@ -172,6 +172,41 @@ fn form_new() {
     });
 }
 
+/// The new-code form's footer fits down to 60x16.
+#[test]
+fn form_new_on_smaller_terminals() {
+    for (width, height) in SMALLER {
+        let dash = common::form_new((width, height));
+        insta::assert_snapshot!(format!("form_new_{width}x{height}"), dash.render().backend());
+    }
+}
+
+#[test]
+fn form_parked_on_the_settings_screen() {
+    snap("form_parked", common::form_parked, |m| {
+        settled(m);
+        assert!(m.form.is_none() && m.parked.is_some());
+        assert_eq!(m.screen, Screen::Settings);
+    });
+}
+
+#[test]
+fn import_summary() {
+    snap("import_summary", common::import_summary, |m| {
+        settled(m);
+        let confirm = m.confirm.as_ref().expect("the dry run asks");
+        assert!(!confirm.on_confirm, "the highlighted answer is Cancel");
+    });
+}
+
+#[test]
+fn import_problems() {
+    snap("import_problems", common::import_problems, |m| {
+        settled(m);
+        assert!(m.confirm.as_ref().is_some_and(|c| c.title == "Import: problems"));
+    });
+}
+
 #[test]
 fn form_live_validation() {
     snap("form_invalid", common::form_invalid, |m| {

@@ -45,7 +45,17 @@ fn described_for(
         Selection::Matching(_) => vec!["CODE0001".into(), "CODE0002".into(), "CODE0003".into()],
     };
     let tally = Tally { codes, usage_records };
-    Msg::Described { token, action, selection, result: Ok(Described { tally, hidden, first }) }
+    Msg::Described { token, action, selection, result: Ok(Described { tally, hidden, first, expired: 0 }) }
+}
+
+/// The answer to the first count of an activation, `expired` of whose codes have expired.
+fn described_expired(selection: Selection, codes: i64, expired: i64) -> Msg {
+    let Msg::Described { token, action, selection, result: Ok(found) } =
+        described(BulkAction::Activate, selection, codes, 0, 0)
+    else {
+        unreachable!("built just above")
+    };
+    Msg::Described { token, action, selection, result: Ok(Described { expired, ..found }) }
 }
 
 fn bulk(action: BulkAction, selection: Selection) -> Cmd {
@@ -727,7 +737,7 @@ fn activating_an_expired_code_warns_and_offers_to_extend_it_too() {
     let mut m = with_an_expired_code();
     assert!(matches!(press(&mut m, "a").as_slice(), [Cmd::Describe { action: BulkAction::Activate, .. }]));
     // One code, so no question as a rule: but alone it would stay Expired.
-    assert_eq!(send(&mut m, described(BulkAction::Activate, selection(1, 1), 1, 0, 0)), vec![]);
+    assert_eq!(send(&mut m, described_expired(selection(1, 1), 1, 1)), vec![]);
     let question = m.confirm.clone().expect("a question");
     assert_eq!(
         question.message,
@@ -745,10 +755,26 @@ fn activating_an_expired_code_warns_and_offers_to_extend_it_too() {
 fn activating_marked_codes_says_how_many_have_expired_and_y_activates_only() {
     let mut m = with_an_expired_code();
     presses(&mut m, &["space", "space", "a"]);
-    send(&mut m, described(BulkAction::Activate, selection(1, 2), 2, 0, 0));
+    send(&mut m, described_expired(selection(1, 2), 2, 1));
     let question = m.confirm.clone().expect("a question");
     assert!(question.message.ends_with("1 of them has expired and stays Expired until its expiry is extended."));
     assert_eq!(press(&mut m, "y"), vec![bulk(BulkAction::Activate, selection(1, 2))]);
+}
+
+#[test]
+fn the_expired_warning_counts_marked_codes_on_pages_not_loaded_as_the_service_answers() {
+    // A thousand codes, the marked ones far beyond the loaded pages: the list knows nothing of their expiry.
+    let mut m = loaded(1000);
+    presses(&mut m, &["ctrl-a", "a"]);
+    let all = Selection::Matching(CodeFilter::default());
+    send(&mut m, described_expired(all.clone(), 1000, 250));
+    let question = m.confirm.clone().expect("a question");
+    assert!(
+        question.message.ends_with("250 of them have expired and stay Expired until extended."),
+        "{}",
+        question.message
+    );
+    assert!(question.alternative.is_some(), "and offers to extend them too");
 }
 
 #[test]
@@ -782,5 +808,169 @@ fn the_beneficiary_and_description_questions_state_the_value() {
         send(&mut m, described_for(1, action.clone(), selection(1, 2), 2, 0, 0));
         assert_eq!(m.confirm.as_ref().map(|c| c.message.as_str()), Some(message));
         assert_eq!(press(&mut m, "y"), vec![bulk(action, selection(1, 2))]);
+    }
+}
+
+mod import {
+    use super::*;
+    use refcodes::domain::import::{OnConflict, RowProblem};
+    use refcodes::service::ImportReport;
+
+    fn report() -> ImportReport {
+        ImportReport {
+            rows: 4,
+            created: vec!["PARTNER-1".into(), "PARTNER-2".into()],
+            random: 1,
+            skipped: vec!["SPRING".into()],
+            ..ImportReport::default()
+        }
+    }
+
+    fn checked(token: u64, on_conflict: OnConflict, result: Result<ImportReport, Failure>) -> Msg {
+        Msg::ImportChecked { token, path: "partners.csv".into(), on_conflict, result }
+    }
+
+    fn command(m: &mut Model, line: &str) -> Vec<Cmd> {
+        press(m, ":");
+        type_text(m, line);
+        press(m, "enter")
+    }
+
+    #[test]
+    fn import_checks_the_file_first_then_asks_with_the_summary_and_applies_what_was_confirmed() {
+        let mut m = loaded(3);
+        let cmds = command(&mut m, "import partners.csv");
+        assert_eq!(
+            cmds,
+            vec![Cmd::CheckImport { token: 1, path: "partners.csv".into(), on_conflict: OnConflict::Fail }]
+        );
+        assert!(m.confirm.is_none(), "nothing is asked before the dry run answers");
+
+        assert_eq!(send(&mut m, checked(1, OnConflict::Skip, Ok(report()))), vec![]);
+        let confirm = m.confirm.clone().expect("the summary asks");
+        assert_eq!(confirm.title, "Import");
+        assert_eq!(
+            confirm.message,
+            "partners.csv: 4 rows; codes that exist are skipped.\nImport creates 3 (1 with a random code), updates 0, \
+             leaves 0 unchanged and skips 1. All or nothing."
+        );
+        assert!(!confirm.on_confirm, "it starts on cancel");
+        let (label, _) = confirm.alternative.clone().expect("the choice for existing codes");
+        assert_eq!(label, "On conflict: update");
+
+        let cmds = press(&mut m, "y");
+        assert_eq!(
+            cmds,
+            vec![Cmd::ApplyImport {
+                path: "partners.csv".into(),
+                on_conflict: OnConflict::Skip,
+                expected: Box::new(report()),
+            }]
+        );
+        let done = ImportReport {
+            applied: true,
+            created: vec!["PARTNER-1".into(), "PARTNER-2".into(), "KX7QP".into()],
+            ..report()
+        };
+        let msg = Msg::Imported { path: "partners.csv".into(), on_conflict: OnConflict::Skip, result: Ok(done) };
+        let cmds = send(&mut m, msg);
+        assert_eq!(status_text(&m), Some("Imported partners.csv: 3 created, 0 updated, 1 skipped"));
+        assert!(cmds.contains(&Cmd::LoadHeader), "the list reloads: {cmds:?}");
+    }
+
+    #[test]
+    fn the_third_choice_checks_again_with_the_next_way_to_treat_existing_codes() {
+        let mut m = loaded(3);
+        command(&mut m, "import partners.csv");
+        send(&mut m, checked(1, OnConflict::Fail, Ok(report())));
+        let cmds = press(&mut m, "a");
+        assert_eq!(
+            cmds,
+            vec![Cmd::CheckImport { token: 2, path: "partners.csv".into(), on_conflict: OnConflict::Skip }]
+        );
+        assert!(m.confirm.is_none());
+        assert_eq!(send(&mut m, checked(1, OnConflict::Fail, Ok(report()))), vec![], "the older check is stale");
+        assert!(m.confirm.is_none());
+        send(&mut m, checked(2, OnConflict::Skip, Ok(report())));
+        assert!(m.confirm.as_ref().is_some_and(|c| c.message.contains("codes that exist are skipped")));
+    }
+
+    #[test]
+    fn problems_are_listed_by_line_the_first_five_and_only_a_recheck_is_offered() {
+        let mut m = loaded(3);
+        command(&mut m, "import bad.csv");
+        let problems: Vec<RowProblem> = (2..=8)
+            .map(|line| RowProblem { line, column: "max_uses", message: "must be a whole number, not \"x\"".into() })
+            .collect();
+        let bad = ImportReport { rows: 7, problems, ..ImportReport::default() };
+        let msg =
+            Msg::ImportChecked { token: 1, path: "bad.csv".into(), on_conflict: OnConflict::Fail, result: Ok(bad) };
+        send(&mut m, msg);
+        let confirm = m.confirm.clone().expect("the problems are shown");
+        assert_eq!(confirm.title, "Import: problems");
+        assert_eq!(confirm.confirm_label, "Recheck");
+        let lines: Vec<&str> = confirm.message.lines().collect();
+        assert_eq!(lines[1], "7 problems; nothing is imported until every one is fixed:");
+        assert_eq!(lines[2], "line 2, max_uses: must be a whole number, not \"x\"");
+        assert_eq!(lines.len(), 2 + 5 + 1);
+        assert!(lines[7].starts_with("… and 2 more"));
+        let cmds = press(&mut m, "y");
+        assert_eq!(cmds, vec![Cmd::CheckImport { token: 2, path: "bad.csv".into(), on_conflict: OnConflict::Fail }]);
+    }
+
+    #[test]
+    fn an_unreadable_file_is_said_and_leaves_the_dashboard_online() {
+        let mut m = loaded(3);
+        command(&mut m, "import nowhere.csv");
+        let failure = Failure {
+            kind: Some(ErrorKind::Validation),
+            message: "Can't read nowhere.csv: No such file or directory (os error 2)".into(),
+            fields: Vec::new(),
+        };
+        send(
+            &mut m,
+            Msg::ImportChecked {
+                token: 1,
+                path: "nowhere.csv".into(),
+                on_conflict: OnConflict::Fail,
+                result: Err(failure),
+            },
+        );
+        assert!(m.confirm.is_none());
+        assert_eq!(status_level(&m), Some(Level::Error));
+        assert!(m.offline.is_none());
+    }
+
+    #[test]
+    fn a_changed_file_or_database_is_asked_about_again_instead_of_imported() {
+        let mut m = loaded(3);
+        command(&mut m, "import partners.csv");
+        send(&mut m, checked(1, OnConflict::Skip, Ok(report())));
+        press(&mut m, "y");
+        let now = ImportReport {
+            skipped: vec!["SPRING".into(), "PARTNER-1".into()],
+            created: vec!["PARTNER-2".into()],
+            ..report()
+        };
+        let msg = Msg::Imported { path: "partners.csv".into(), on_conflict: OnConflict::Skip, result: Ok(now) };
+        assert_eq!(send(&mut m, msg), vec![]);
+        let confirm = m.confirm.clone().expect("asked again");
+        assert!(confirm.message.starts_with("Not imported: the file or the database changed since the check."));
+        assert!(confirm.message.contains("creates 2 (1 with a random code)"), "{}", confirm.message);
+    }
+
+    #[test]
+    fn i_opens_the_command_line_on_import_and_read_only_operators_cannot_import() {
+        let mut m = loaded(3);
+        press(&mut m, "I");
+        assert_eq!(m.command.as_ref().map(|c| c.value()), Some("import "));
+        assert_eq!(press(&mut m, "enter"), vec![]);
+        assert_eq!(m.command.as_ref().map(|c| c.value()), Some("import "), "without a path it asks again");
+
+        let mut ro = loaded_for(read_only(), 3);
+        assert_eq!(command(&mut ro, "import partners.csv"), vec![]);
+        assert!(ro.command.is_none() && ro.confirm.is_none());
+        assert_eq!(press(&mut ro, "I"), vec![]);
+        assert!(ro.command.is_none(), "the key is refused, not opened");
     }
 }

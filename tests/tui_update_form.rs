@@ -224,14 +224,16 @@ fn max_uses_is_checked_against_the_setting_in_the_header() {
     presses(&mut m, &["tab", "tab"]);
     assert_eq!(form(&m).focus, Field::MaxUses);
 
-    type_text(&mut m, "0");
-    assert_eq!(value(&m, Field::MaxUses), "1000");
+    assert_eq!(value(&m, Field::MaxUses), "50", "the default, 100, is capped by the setting");
+    type_text(&mut m, "1000");
+    assert_eq!(value(&m, Field::MaxUses), "1000", "typing replaced the selected default");
     assert_eq!(
         error(&m, Field::MaxUses),
         Some(
-            "must be at most 50, the max_number_of_uses_per_code setting; raise it with \
-             `refcodes settings set max_number_of_uses_per_code 1000` (up to 10000)"
-        )
+            "must be at most 50, the max_number_of_uses_per_code setting; raise it on the Settings screen (up to \
+             10000)"
+        ),
+        "the dashboard points to its own Settings screen, not to the CLI"
     );
     press(&mut m, "ctrl-u");
     assert_eq!(error(&m, Field::MaxUses), Some("is required: a whole number (e.g. 100)"));
@@ -243,6 +245,102 @@ fn max_uses_is_checked_against_the_setting_in_the_header() {
     assert_eq!(error(&m, Field::MaxUses), None);
     retype(&mut m, "51");
     assert!(error(&m, Field::MaxUses).is_some_and(|e| e.starts_with("must be at most 50")));
+}
+
+#[test]
+fn a_prefilled_field_is_selected_on_entry_so_typing_replaces_it_and_a_movement_keeps_it() {
+    let mut m = loaded(3);
+    press(&mut m, "n");
+    assert!(!form(&m).selected, "the empty code field has nothing to select");
+    presses(&mut m, &["tab", "tab"]);
+    assert!(form(&m).selected, "entering max uses selects its 100");
+    type_text(&mut m, "25");
+    assert_eq!(value(&m, Field::MaxUses), "25");
+    assert!(!form(&m).selected);
+
+    press(&mut m, "tab");
+    assert_eq!(value(&m, Field::Expiration), "7d");
+    press(&mut m, "backspace");
+    assert_eq!(value(&m, Field::Expiration), "", "a deletion removes the whole selection");
+
+    press(&mut m, "shift-tab");
+    assert!(form(&m).selected);
+    press(&mut m, "left");
+    assert!(!form(&m).selected, "a movement ends the selection");
+    type_text(&mut m, "0");
+    assert_eq!(value(&m, Field::MaxUses), "205", "and keeps the text, the cursor where the movement left it");
+
+    press(&mut m, "tab");
+    press(&mut m, "end");
+    type_text(&mut m, "d");
+    assert_eq!(value(&m, Field::Expiration), "d", "a field emptied stays as it was left");
+}
+
+#[test]
+fn the_edit_form_opens_with_the_description_selected() {
+    let mut m = with_rows(vec![row(1)]);
+    press(&mut m, "e");
+    assert_eq!(form(&m).focus, Field::Description);
+    assert!(form(&m).selected);
+    type_text(&mut m, "Autumn");
+    assert_eq!(value(&m, Field::Description), "Autumn");
+}
+
+#[test]
+fn ctrl_p_parks_the_form_to_raise_a_limit_in_settings_and_brings_it_back() {
+    let mut m = loaded(3);
+    send(&mut m, header_msg(refcodes::domain::settings::SystemConfig { max_number_of_uses_per_code: 50, ..config() }));
+    press(&mut m, "n");
+    type_text(&mut m, "partner-x");
+    presses(&mut m, &["tab", "tab"]);
+    type_text(&mut m, "500");
+    assert!(error(&m, Field::MaxUses).is_some_and(|e| e.contains("Settings screen")));
+
+    assert_eq!(press(&mut m, "ctrl-p"), vec![]);
+    assert!(m.form.is_none());
+    assert_eq!((m.screen, m.mode()), (refcodes::tui::model::Screen::Settings, Mode::Settings));
+    assert_eq!(status_text(&m), Some("Form parked: Ctrl-p brings it back"));
+    // The limit is raised on the Settings screen; its answer is the new configuration.
+    send(
+        &mut m,
+        Msg::SettingSaved(Ok(refcodes::domain::settings::SystemConfig {
+            max_number_of_uses_per_code: 1000,
+            ..config()
+        })),
+    );
+
+    press(&mut m, "ctrl-p");
+    assert_eq!(m.mode(), Mode::Form);
+    assert!(m.parked.is_none());
+    assert_eq!((value(&m, Field::Code), value(&m, Field::MaxUses)), ("partner-x", "500"));
+    assert_eq!(error(&m, Field::MaxUses), None, "checked again against the raised limit");
+    assert_eq!(form(&m).focus, Field::MaxUses);
+}
+
+#[test]
+fn a_parked_form_comes_back_on_n_or_the_form_command_rather_than_being_lost() {
+    let mut m = loaded(3);
+    press(&mut m, "n");
+    type_text(&mut m, "keep-me");
+    press(&mut m, "ctrl-p");
+    press(&mut m, "1");
+    assert_eq!(m.mode(), Mode::List);
+    press(&mut m, "n");
+    assert_eq!(value(&m, Field::Code), "keep-me", "n brings the parked form back instead of a blank one");
+
+    press(&mut m, "ctrl-p");
+    press(&mut m, ":");
+    type_text(&mut m, "form");
+    press(&mut m, "enter");
+    assert_eq!(value(&m, Field::Code), "keep-me");
+
+    press(&mut m, "ctrl-p");
+    press(&mut m, "ctrl-p");
+    press(&mut m, "esc");
+    assert_eq!(m.mode(), Mode::Confirm, "what was typed is still asked about before it is dropped");
+    press(&mut m, "y");
+    press(&mut m, "ctrl-p");
+    assert_eq!(status_text(&m), Some("No form is parked"));
 }
 
 #[test]
@@ -337,8 +435,9 @@ fn a_refused_save_keeps_what_was_typed_and_shows_the_refusal_under_its_field() {
     assert_eq!(status_level(&m), Some(Level::Error));
     assert_eq!(m.offline, None, "a refusal is not an outage");
 
-    // Typing in the field replaces the refusal with the live check; the next save goes out.
-    press(&mut m, "shift-tab");
+    // Typing in the field (after End, which keeps its selected text) replaces the refusal with the live check; the
+    // next save goes out.
+    presses(&mut m, &["shift-tab", "end"]);
     type_text(&mut m, "-2");
     assert_eq!((error(&m, Field::Code), form(&m).failure.as_deref()), (None, None));
     match press(&mut m, "ctrl-s").as_slice() {
@@ -420,7 +519,7 @@ fn saving_an_edit_with_nothing_changed_just_closes() {
     assert_eq!(status_text(&m), Some("Nothing changed"));
 
     // Typed and typed back is no change either.
-    press(&mut m, "e");
+    presses(&mut m, &["e", "end"]);
     type_text(&mut m, "x");
     press(&mut m, "backspace");
     assert_eq!(press(&mut m, "ctrl-s"), vec![]);

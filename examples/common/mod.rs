@@ -13,6 +13,7 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use refcodes::config::Config;
 use refcodes::domain::draft::CodeDefaults;
+use refcodes::domain::import::RowProblem;
 use refcodes::domain::settings::{SettingKey, SystemConfig};
 use refcodes::domain::stats::{CodeUsageStats, SystemStats, UsageRecord, WindowBeneficiary, WindowCode, WindowStats};
 use refcodes::domain::user::{Role, User, UserWithRole};
@@ -21,7 +22,7 @@ use refcodes::domain::{
     CodeFilter, CodeId, CodeQuery, CodeRow, CodeStatus, Compare, ErrorKind, FieldError, ReferralCode, Selection,
     SortField, UsageId, UserId,
 };
-use refcodes::service::Tally;
+use refcodes::service::{ImportReport, Tally};
 use refcodes::tui::model::{BulkAction, Described, Failure, Model, Options, Session, StatsData, StatsWindow};
 use refcodes::tui::msg::{Cmd, Msg};
 use refcodes::tui::theme::Theme;
@@ -494,7 +495,9 @@ impl Db {
                 let usage_records = chosen.iter().map(|r| i64::from(r.code.number_of_uses)).sum();
                 let tally = Tally { codes: chosen.len() as i64, usage_records };
                 let first = chosen.iter().take(3).map(|r| r.code.code.clone()).collect();
-                Msg::Described { token, action, selection, result: Ok(Described { tally, hidden, first }) }
+                let expired = chosen.iter().filter(|r| r.code.expired(now())).count() as i64;
+                let found = Described { tally, hidden, first, expired };
+                Msg::Described { token, action, selection, result: Ok(found) }
             }
             Cmd::Bulk { action, selection, .. } => {
                 let ids: Vec<CodeId> = self.selected(&selection).iter().map(|r| r.code.id).collect();
@@ -528,8 +531,39 @@ impl Db {
             }
             Cmd::WakeAfter { wake, .. } => Msg::Wake(wake),
             Cmd::Copy { text } => Msg::Copied { text, result: Ok(()) },
-            Cmd::Update { .. } => return None,
+            Cmd::CheckImport { token, path, on_conflict } => {
+                let result = Ok(import_report(&path));
+                Msg::ImportChecked { token, path, on_conflict, result }
+            }
+            Cmd::Update { .. } | Cmd::ApplyImport { .. } => return None,
         })
+    }
+}
+
+/// A dry run of a partner's file, as the service reports it; a file named `bad…` has problems on seven lines.
+pub fn import_report(path: &str) -> ImportReport {
+    if path.starts_with("bad") {
+        let problems = [
+            (3, "code", "must be 3 to 50 characters of A-Z 0-9 - _, not \"AC ME\" (e.g. SPRING-2026)"),
+            (7, "max_uses", "must be a whole number, not \"lots\" (e.g. 100)"),
+            (8, "beneficiary", "no user has the email jo@example.net (`refcodes users list` shows users)"),
+            (12, "expires", "must be in the future, not 2025-01-31 00:00 UTC"),
+            (15, "code", "PARTNER-ACME-007 is on line 9 already"),
+            (21, "description", "is required: 1 to 255 characters (e.g. Spring campaign 2026)"),
+            (30, "max_uses", "must be a whole number, not \"-\" (e.g. 100)"),
+        ];
+        let problems = problems
+            .into_iter()
+            .map(|(line, column, message)| RowProblem { line, column, message: message.to_string() })
+            .collect();
+        return ImportReport { rows: 40, problems, ..ImportReport::default() };
+    }
+    ImportReport {
+        rows: 120,
+        created: (1..=114).map(|i| format!("PARTNER-ACME-{i:03}")).collect(),
+        random: 4,
+        skipped: vec!["SPRING25".into(), "VIPGOLD".into()],
+        ..ImportReport::default()
     }
 }
 
@@ -966,6 +1000,28 @@ pub fn confirm_reactivate(size: (u16, u16)) -> Dash {
 pub fn confirm_discard(size: (u16, u16)) -> Dash {
     let mut dash = Dash::new(size, Db::sample());
     dash.char('n').type_text("HALLOWEEN").press(KeyCode::Esc);
+    dash
+}
+
+/// `:import` of a partner's file: the dry run's summary, and the choice for codes that exist.
+pub fn import_summary(size: (u16, u16)) -> Dash {
+    let mut dash = Dash::new(size, Db::sample());
+    dash.char(':').type_text("import partners.csv").press(KeyCode::Enter);
+    dash
+}
+
+/// `:import` of a file with problems: the first five, by line.
+pub fn import_problems(size: (u16, u16)) -> Dash {
+    let mut dash = Dash::new(size, Db::sample());
+    dash.char('I').type_text("bad-partners.csv").press(KeyCode::Enter);
+    dash
+}
+
+/// A new code's form parked (Ctrl-p) on the Settings screen, to raise the limit its max uses ran into.
+pub fn form_parked(size: (u16, u16)) -> Dash {
+    let mut dash = Dash::new(size, Db::sample());
+    dash.char('n').type_text("PARTNER-ACME").press(KeyCode::Tab).press(KeyCode::Tab).type_text("500");
+    dash.ctrl('p').press(KeyCode::Down).press(KeyCode::Down);
     dash
 }
 

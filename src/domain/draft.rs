@@ -100,7 +100,7 @@ pub fn check_new(
     let max_uses = push(
         &mut errors,
         "max_uses",
-        validate::max_uses(input.max_uses.unwrap_or(i64::from(default_max_uses)), max_uses_limit),
+        validate::max_uses(input.max_uses.unwrap_or(i64::from(default_max_uses)), max_uses_limit, validate::Raise::Cli),
     );
     let default_expiry =
         now.checked_add_signed(Duration::days(defaults.expiry_days)).map_or(Expiration::Never, Expiration::At);
@@ -143,7 +143,7 @@ pub fn check_changes(
     if let Some(n) = changes.max_uses
         && n != i64::from(current.max_uses)
     {
-        update.max_uses = push(&mut errors, "max_uses", validate::max_uses(n, max_uses_limit));
+        update.max_uses = push(&mut errors, "max_uses", validate::max_uses(n, max_uses_limit, validate::Raise::Cli));
     }
     if let Some(expiration) = changes.expiration
         && expiration.as_option() != current.expiration_date

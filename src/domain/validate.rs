@@ -109,8 +109,16 @@ pub fn description(raw: &str) -> Result<String, String> {
     Ok(text.to_string())
 }
 
-/// `max_uses` from 1 up to the `max_number_of_uses_per_code` setting.
-pub fn max_uses(n: i64, limit: i32) -> Result<i32, String> {
+/// Where a person raises a setting, for the hint of a value over it: the CLI names its command, the dashboard its
+/// Settings screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Raise {
+    Cli,
+    SettingsScreen,
+}
+
+/// `max_uses` from 1 up to the `max_number_of_uses_per_code` setting; over it, the hint says where to raise it.
+pub fn max_uses(n: i64, limit: i32, raise: Raise) -> Result<i32, String> {
     if n < 1 {
         return Err(format!("must be a whole number from 1 to {limit}, not {n} (e.g. 100)"));
     }
@@ -118,12 +126,13 @@ pub fn max_uses(n: i64, limit: i32) -> Result<i32, String> {
         let key = SettingKey::MaxUsesPerCode;
         // The hint proposes only a value the setting itself accepts.
         let most = key.range().map_or(limit, |(_, hi)| hi);
-        let hint = if n <= i64::from(most) {
-            format!("raise it with `refcodes settings set {} {n}` (up to {most})", key.key())
-        } else if limit < most {
-            format!("it goes up to {most} (`refcodes settings set {} {most}`)", key.key())
-        } else {
-            "no code may allow more".to_string()
+        let hint = match raise {
+            _ if n > i64::from(most) && limit >= most => "no code may allow more".to_string(),
+            Raise::Cli if n <= i64::from(most) => {
+                format!("raise it with `refcodes settings set {} {n}` (up to {most})", key.key())
+            }
+            Raise::Cli => format!("it goes up to {most} (`refcodes settings set {} {most}`)", key.key()),
+            Raise::SettingsScreen => format!("raise it on the Settings screen (up to {most})"),
         };
         return Err(format!("must be at most {limit}, the {} setting; {hint}", key.key()));
     }
@@ -233,21 +242,28 @@ mod tests {
 
     #[test]
     fn max_uses_within_one_and_the_setting() {
-        assert_eq!(max_uses(1, 100), Ok(1));
-        assert_eq!(max_uses(100, 100), Ok(100));
-        assert!(max_uses(0, 100).is_err());
-        assert!(max_uses(-5, 100).is_err());
-        assert!(max_uses(i64::MAX, 100).unwrap_err().contains("max_number_of_uses_per_code"));
+        assert_eq!(max_uses(1, 100, Raise::Cli), Ok(1));
+        assert_eq!(max_uses(100, 100, Raise::Cli), Ok(100));
+        assert!(max_uses(0, 100, Raise::Cli).is_err());
+        assert!(max_uses(-5, 100, Raise::Cli).is_err());
+        assert!(max_uses(i64::MAX, 100, Raise::Cli).unwrap_err().contains("max_number_of_uses_per_code"));
     }
 
     #[test]
     fn the_max_uses_hint_proposes_only_what_the_setting_accepts() {
-        assert!(max_uses(500, 100).unwrap_err().contains("`refcodes settings set max_number_of_uses_per_code 500`"));
-        let err = max_uses(2_147_483_648, 100).unwrap_err();
+        assert!(
+            max_uses(500, 100, Raise::Cli)
+                .unwrap_err()
+                .contains("`refcodes settings set max_number_of_uses_per_code 500`")
+        );
+        let err = max_uses(2_147_483_648, 100, Raise::Cli).unwrap_err();
         assert!(err.contains("`refcodes settings set max_number_of_uses_per_code 10000`"), "{err}");
         assert!(!err.contains("2147483648"), "{err}");
-        let err = max_uses(10_001, 10_000).unwrap_err();
+        let err = max_uses(10_001, 10_000, Raise::Cli).unwrap_err();
         assert!(!err.contains("settings set"), "the setting is at its top already: {err}");
+        let err = max_uses(500, 100, Raise::SettingsScreen).unwrap_err();
+        assert!(err.ends_with("raise it on the Settings screen (up to 10000)"), "{err}");
+        assert!(!err.contains("refcodes settings"), "{err}");
     }
 
     #[test]

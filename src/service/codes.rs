@@ -263,6 +263,11 @@ impl Service {
         Ok(Tally { codes, usage_records })
     }
 
+    /// How many of the selected codes have expired, whatever their status: activated, they would stay Expired.
+    pub async fn count_expired(&self, selection: &Selection) -> Result<i64> {
+        Ok(codes::count_selected_expired(self.db.exec(), selection, self.now()).await?)
+    }
+
     /// A selection counted before a bulk action: its codes and usage records, and how many of its codes the
     /// `visible` filter hides.
     pub async fn describe_selection(&self, selection: &Selection, visible: &CodeFilter) -> Result<(Tally, i64)> {
@@ -375,7 +380,7 @@ impl Service {
             match change {
                 BulkChange::MaxUses(max) => {
                     let config = settings::read(tx.exec()).await?;
-                    validate::max_uses(i64::from(*max), config.max_number_of_uses_per_code)
+                    validate::max_uses(i64::from(*max), config.max_number_of_uses_per_code, validate::Raise::Cli)
                         .map_err(|m| Refusal::field("max_uses", m))?;
                 }
                 BulkChange::Beneficiary(user) => self.check_beneficiary(&mut tx, *user).await?,

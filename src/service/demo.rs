@@ -1,8 +1,10 @@
-//! Realistic sample data: users, codes in every state, and usage spread over the past days. It writes rows as
-//! they are (past expirations, counts from usage) because it stands for history, not for an admin's form; like
-//! every admin write, each of its transactions checks the operator's role again.
+//! Realistic sample data: users, codes in every state, and usage spread over the past days. `sample` makes the rows
+//! up; this file writes them. It writes rows as they are (past expirations, counts from usage) because they stand for
+//! history, not for an admin's form; like every admin write, each of its transactions checks the operator's role
+//! again.
 
 use super::Service;
+use super::sample::{self, Naming, SampleCode};
 use crate::domain::audit::{Action, NewEvent};
 use crate::domain::draft::NewCode;
 use crate::domain::generate::CodeShape;
@@ -10,10 +12,11 @@ use crate::domain::settings::SettingKey;
 use crate::domain::user::Role;
 use crate::domain::{CodeId, Refusal, UserId};
 use crate::error::Result;
-use crate::store::{codes, settings, usage, users};
+use crate::store::{Tx, codes, settings, usage, users};
 use chrono::{DateTime, Duration, Utc};
 use rand::RngExt;
 use serde::Serialize;
+use std::collections::{HashMap, HashSet};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DemoInput {
@@ -30,48 +33,6 @@ pub struct DemoOutcome {
     pub system_enabled: bool,
 }
 
-const FIRST: [&str; 24] = [
-    "ada",
-    "alan",
-    "grace",
-    "linus",
-    "margaret",
-    "dennis",
-    "barbara",
-    "ken",
-    "frances",
-    "edsger",
-    "radia",
-    "tim",
-    "katherine",
-    "john",
-    "hedy",
-    "donald",
-    "annie",
-    "niklaus",
-    "joan",
-    "guido",
-    "sophie",
-    "bjarne",
-    "karen",
-    "yukihiro",
-];
-const LAST: [&str; 20] = [
-    "lovelace", "turing", "hopper", "torvalds", "hamilton", "ritchie", "liskov", "thompson", "allen", "dijkstra",
-    "perlman", "lee", "johnson", "backus", "lamarr", "knuth", "easley", "wirth", "clarke", "rossum",
-];
-const CAMPAIGNS: [(&str, &str); 10] = [
-    ("SPRING", "Spring campaign"),
-    ("SUMMER", "Summer sale"),
-    ("LAUNCH", "Product launch"),
-    ("VIP", "VIP customers"),
-    ("PARTNER", "Partner program: Acme Corp"),
-    ("FRIEND", "Friends and family"),
-    ("BETA", "Beta testers"),
-    ("PODCAST", "Podcast listeners"),
-    ("STAFF", "Employee referrals"),
-    ("CREATOR", "Influencer program"),
-];
 /// Rows per transaction; each statement writes at most [`codes::INSERT_BATCH`] of them (see there why).
 const BATCH: usize = 1000;
 /// SQLite page cache while writing the codes and their usage: a million codes and eight million usage records
@@ -96,22 +57,18 @@ impl Service {
         let config = settings::read(self.db.exec()).await?;
         let mut rng = rand::rng();
 
-        let suffix = rng.random_range(0..1_000_000u32);
+        // Sample users are numbered one to one with their emails: starting past the users there are, a second run
+        // writes new ones.
+        let first_user = users::count(self.db.exec()).await?.max(0) as u64;
         let progress = self.progress();
         progress.start("writing sample users", Some(input.users as u64));
         let mut user_ids: Vec<UserId> = Vec::with_capacity(input.users);
         for start in (0..input.users).step_by(BATCH) {
             let rows: Vec<(String, String, String, String, DateTime<Utc>)> = (start..(start + BATCH).min(input.users))
                 .map(|i| {
-                    let (first, last) = (FIRST[i % FIRST.len()], LAST[(i / FIRST.len()) % LAST.len()]);
+                    let u = sample::user(first_user + i as u64);
                     let at = now - Duration::minutes(rng.random_range(0..input.days * 1440 + 1));
-                    (
-                        format!("{first}.{last}.{suffix}.{i}@example.com"),
-                        format!("{first}{last}{i}"),
-                        cap(first),
-                        cap(last),
-                        at,
-                    )
+                    (u.email, u.username, u.first, u.last, at)
                 })
                 .collect();
             let (mut tx, _) = self.begin_admin_write().await?;
@@ -139,48 +96,36 @@ impl Service {
             let n = BATCH.min(input.codes - made);
             let (mut tx, _) = self.begin_admin_write().await?;
             tx.set_page_cache(Some(BULK_CACHE_KIB)).await?;
-            let (prefix, description) = CAMPAIGNS[rng.random_range(0..CAMPAIGNS.len())];
-            let shape = CodeShape { prefix: format!("{prefix}-"), random_len: 6 };
-            let drawn = self.draw_unused(&mut tx, &shape, n, &mut std::collections::HashSet::new()).await?;
-            let batch: Vec<NewCode> = drawn
-                .into_iter()
-                .map(|code| {
-                    let age = Duration::minutes(rng.random_range(60..input.days * 1440 + 120));
-                    let created = now - age;
-                    let expiration_date = match rng.random_range(0..100) {
-                        0..15 => None,
-                        15..30 => Some(created + age / 2),
-                        _ => Some(now + Duration::days(rng.random_range(1..90))),
-                    };
-                    NewCode {
-                        code,
-                        description: description.to_string(),
-                        status: rng.random_range(0..100) >= 10,
-                        max_uses: [10, 25, 50, 100, 100][rng.random_range(0..5)].min(limit),
-                        created_by: Some(creators[rng.random_range(0..creators.len())]),
-                        beneficiary: (rng.random_range(0..100) < 40)
-                            .then(|| user_ids[rng.random_range(0..user_ids.len())]),
-                        date_created: created,
-                        expiration_date,
-                    }
+            let samples: Vec<SampleCode> = (made..made + n)
+                .map(|k| {
+                    sample::code(&mut rng, k, now, input.days, (first_user, user_ids.len()), creators.len(), limit)
+                })
+                .collect();
+            let names = self.name_samples(&mut tx, &samples).await?;
+            let batch: Vec<NewCode> = samples
+                .iter()
+                .zip(names)
+                .map(|(s, code)| NewCode {
+                    code,
+                    description: s.description.clone(),
+                    status: s.status,
+                    max_uses: s.max_uses,
+                    created_by: Some(creators[s.creator]),
+                    beneficiary: s.beneficiary.map(|b| user_ids[b]),
+                    date_created: s.date_created,
+                    expiration_date: s.expiration_date,
                 })
                 .collect();
             let mut created = Vec::with_capacity(batch.len());
             for chunk in batch.chunks(codes::INSERT_BATCH) {
                 created.extend(codes::insert(tx.exec(), chunk).await?);
             }
+            // Matched by code, as the order `RETURNING` gives rows back in is not promised.
+            let uses: HashMap<&str, &SampleCode> = batch.iter().map(|c| c.code.as_str()).zip(&samples).collect();
             let mut rows: Vec<(CodeId, UserId, DateTime<Utc>)> = Vec::new();
             for code in &created {
-                let most = (code.max_uses as usize).min(user_ids.len());
-                let uses = match rng.random_range(0..100) {
-                    0..30 => 0,
-                    30..40 => most,
-                    _ => rng.random_range(0..=most.min(8)),
-                };
-                let until = code.expiration_date.map_or(now, |e| e.min(now));
-                let span = (until - code.date_created).num_seconds().max(1);
-                for k in rand::seq::index::sample(&mut rng, user_ids.len(), uses) {
-                    rows.push((code.id, user_ids[k], code.date_created + Duration::seconds(rng.random_range(0..span))));
+                for (u, at) in uses.get(code.code.as_str()).map_or(&[][..], |s| &s.uses[..]) {
+                    rows.push((code.id, user_ids[*u], *at));
                 }
             }
             for chunk in rows.chunks(codes::INSERT_BATCH) {
@@ -206,7 +151,47 @@ impl Service {
     }
 }
 
-fn cap(name: &str) -> String {
-    let mut chars = name.chars();
-    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
+impl Service {
+    /// The codes of a batch of samples, in their order: a chosen name where no code has it yet (else drawn after
+    /// it), a drawn one after its campaign's prefix.
+    async fn name_samples(&self, tx: &mut Tx, samples: &[SampleCode]) -> Result<Vec<String>> {
+        let chosen: Vec<String> = samples
+            .iter()
+            .filter_map(|s| match s.naming {
+                Naming::Chosen(name) => Some(name.to_string()),
+                Naming::Drawn(_) => None,
+            })
+            .collect();
+        let taken: HashSet<String> = if chosen.is_empty() {
+            HashSet::new()
+        } else {
+            codes::existing(tx.exec(), &chosen).await?.into_iter().collect()
+        };
+        let shapes: Vec<Result<CodeShape, &str>> = samples
+            .iter()
+            .map(|s| match &s.naming {
+                Naming::Drawn(shape) => Ok(shape.clone()),
+                Naming::Chosen(name) if taken.contains(*name) => {
+                    Ok(CodeShape { prefix: format!("{name}-"), random_len: 3 })
+                }
+                Naming::Chosen(name) => Err(*name),
+            })
+            .collect();
+        let mut seen: HashSet<String> = chosen.into_iter().collect();
+        // One draw per campaign: a handful of shapes per batch, so a list serves as the map.
+        let mut drawn: Vec<(CodeShape, Vec<String>)> = Vec::new();
+        for shape in shapes.iter().flatten() {
+            if !drawn.iter().any(|(s, _)| s == shape) {
+                let count = shapes.iter().flatten().filter(|s| *s == shape).count();
+                drawn.push((shape.clone(), self.draw_unused(tx, shape, count, &mut seen).await?));
+            }
+        }
+        Ok(shapes
+            .into_iter()
+            .map(|shape| match shape {
+                Ok(shape) => drawn.iter_mut().find(|(s, _)| *s == shape).and_then(|(_, c)| c.pop()).unwrap_or_default(),
+                Err(name) => name.to_string(),
+            })
+            .collect())
+    }
 }

@@ -12,6 +12,7 @@ mod monitoring;
 mod progress;
 mod redeemer;
 mod registration;
+mod sample;
 mod settings;
 mod usage;
 mod users;

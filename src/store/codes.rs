@@ -365,6 +365,18 @@ pub async fn count_selected(
     exec.fetch_one::<(i64, i64)>(&sql).await
 }
 
+/// How many codes of the selection have expired (by their expiry, whatever their status).
+pub async fn count_selected_expired(
+    exec: Exec<'_>,
+    selection: &Selection,
+    now: DateTime<Utc>,
+) -> Result<i64, sqlx::Error> {
+    let mut sql = exec.sql("SELECT count(*) FROM {codes} c");
+    push_selection(&mut sql, selection, now);
+    sql.push(" AND c.expiration_date <= ").bind(now);
+    Ok(exec.fetch_one::<(i64,)>(&sql).await?.0)
+}
+
 /// How many codes of the selection match `filter`.
 pub async fn count_selected_matching(
     exec: Exec<'_>,

@@ -3,9 +3,10 @@
 
 use super::model::{BulkAction, Described, Failure, StatsData};
 use super::msg::{Cmd, Msg};
+use crate::domain::import::OnConflict;
 use crate::domain::window::Since;
 use crate::domain::{CodeFilter, CodeQuery, ErrorKind, Selection, SortField};
-use crate::service::Service;
+use crate::service::{ImportPlan, Service};
 use std::sync::{Arc, Mutex, MutexGuard};
 use tokio::sync::mpsc::UnboundedSender;
 
@@ -46,7 +47,7 @@ impl Counted {
 
 /// Commands that change codes, and so their count.
 fn writes_codes(cmd: &Cmd) -> bool {
-    matches!(cmd, Cmd::Create { .. } | Cmd::Update { .. } | Cmd::Bulk { .. })
+    matches!(cmd, Cmd::Create { .. } | Cmd::Update { .. } | Cmd::Bulk { .. } | Cmd::ApplyImport { .. })
 }
 
 fn failure(err: crate::Error) -> Failure {
@@ -171,7 +172,7 @@ async fn perform(service: &Service, counted: &Mutex<Counted>, writes_at_start: u
             }
         }
         Cmd::Describe { token, action, selection, visible } => {
-            let result = describe(service, &selection, &visible).await.map_err(failure);
+            let result = describe(service, &action, &selection, &visible).await.map_err(failure);
             Msg::Described { token, action, selection, result }
         }
         Cmd::Bulk { action, selection } => {
@@ -197,6 +198,19 @@ async fn perform(service: &Service, counted: &Mutex<Counted>, writes_at_start: u
             Msg::BulkDone { action, selection, result: result.map_err(failure) }
         }
         Cmd::SetSetting { key, value } => Msg::SettingSaved(service.set_setting(key, &value).await.map_err(failure)),
+        Cmd::CheckImport { token, path, on_conflict } => {
+            let result = check_import(service, &path, on_conflict).await.map(|plan| plan.report);
+            Msg::ImportChecked { token, path, on_conflict, result }
+        }
+        Cmd::ApplyImport { path, on_conflict, expected } => {
+            let result = match check_import(service, &path, on_conflict).await {
+                // What was confirmed is what is written; apply_import checks the rows once more as it writes.
+                Ok(plan) if plan.report == *expected => service.apply_import(&plan).await.map_err(failure),
+                Ok(plan) => Ok(plan.report),
+                Err(failure) => Err(failure),
+            };
+            Msg::Imported { path, on_conflict, result }
+        }
         Cmd::WakeAfter { after, wake } => {
             tokio::time::sleep(after).await;
             Msg::Wake(wake)
@@ -205,12 +219,30 @@ async fn perform(service: &Service, counted: &Mutex<Counted>, writes_at_start: u
     }
 }
 
+/// Reads the file at `path` and checks it as an import, writing nothing.
+async fn check_import(service: &Service, path: &str, on_conflict: OnConflict) -> Result<ImportPlan, Failure> {
+    let data = tokio::fs::read(path).await.map_err(|e| Failure {
+        // The operator's input, not the database: the dashboard stays online.
+        kind: Some(ErrorKind::Validation),
+        message: format!("Can't read {path}: {e}"),
+        fields: Vec::new(),
+    })?;
+    service.check_import(&data, on_conflict).await.map_err(failure)
+}
+
 /// Codes a question names before "and N more".
 const NAMED: usize = 3;
 
 /// A selection counted, with its first few codes to name.
-async fn describe(service: &Service, selection: &Selection, visible: &CodeFilter) -> crate::Result<Described> {
+async fn describe(
+    service: &Service,
+    action: &BulkAction,
+    selection: &Selection,
+    visible: &CodeFilter,
+) -> crate::Result<Described> {
     let (tally, hidden) = service.describe_selection(selection, visible).await?;
+    // Every selected code, loaded in the list or not: an activation warns of those it would leave Expired.
+    let expired = if *action == BulkAction::Activate { service.count_expired(selection).await? } else { 0 };
     let first = match selection {
         Selection::Ids(ids) => {
             let mut names = Vec::new();
@@ -235,5 +267,5 @@ async fn describe(service: &Service, selection: &Selection, visible: &CodeFilter
             service.page(&query).await?.into_iter().map(|row| row.code.code).collect()
         }
     };
-    Ok(Described { tally, hidden, first })
+    Ok(Described { tally, hidden, first, expired })
 }

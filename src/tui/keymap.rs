@@ -115,6 +115,7 @@ actions! {
     StatsScreen = "stats_screen", false, "the stats screen";
     SettingsScreen = "settings_screen", false, "the settings screen";
     Refresh = "refresh", false, "reload from the database";
+    ParkForm = "park_form", false, "set the form aside to visit Settings (a limit to raise), and bring it back";
     Up = "up", false, "move up";
     Down = "down", false, "move down";
     Top = "top", false, "go to the first row";
@@ -140,6 +141,7 @@ actions! {
     SetMaxUses = "set_max_uses", true, "set the max uses of the marked codes, or the code (:max-uses 500)";
     SetBeneficiary = "set_beneficiary", true, "set the beneficiary of the marked codes, or the code (picker)";
     SetDescription = "set_description", true, "set the description of the marked codes, or the code (:describe TEXT)";
+    Import = "import", true, "import codes from a CSV file (:import PATH): a dry run shows what it would do, then asks";
     Filter = "filter", false, "filter as you type: words match anywhere; fields code: desc: creator: \
         beneficiary: status:active|inactive|expired|limit uses:>10 (< >= <= =) expires:<7d used:<24h \
         limit:>=90% expiring:7d; all must hold; quote spaces: desc:\"spring sale\"";
@@ -418,7 +420,7 @@ impl KeyMap {
 
 /// The `:` command line's commands: each runs an action a key runs too, so both do the same. The completion and the
 /// help both read this table.
-pub const COMMANDS: [(&str, Action); 27] = [
+pub const COMMANDS: [(&str, Action); 29] = [
     ("q", Action::Quit),
     ("quit", Action::Quit),
     ("codes", Action::CodesScreen),
@@ -430,6 +432,7 @@ pub const COMMANDS: [(&str, Action); 27] = [
     ("open", Action::Open),
     ("copy", Action::Copy),
     ("new", Action::New),
+    ("form", Action::ParkForm),
     ("edit", Action::Edit),
     ("activate", Action::Activate),
     ("deactivate", Action::Deactivate),
@@ -439,6 +442,7 @@ pub const COMMANDS: [(&str, Action); 27] = [
     ("beneficiary", Action::SetBeneficiary),
     ("describe", Action::SetDescription),
     ("delete", Action::Delete),
+    ("import", Action::Import),
     ("mark-all", Action::MarkAll),
     ("last", Action::RecallChanged),
     ("filter", Action::Filter),

@@ -2,6 +2,7 @@
 
 use super::keymap::{KeyMap, Mode};
 use super::layout;
+use crate::domain::import::OnConflict;
 use crate::domain::settings::SystemConfig;
 use crate::domain::stats::{CodeUsageStats, SystemStats, UsageRecord, WindowStats};
 use crate::domain::user::UserWithRole;
@@ -10,6 +11,7 @@ use crate::domain::{
     CodeFilter, CodeId, CodeQuery, CodeRow, CodeStatus, ErrorKind, FieldError, ReferralCode, Selection, SortField,
     UserId,
 };
+use crate::service::ImportReport;
 use chrono::{DateTime, Utc};
 use std::collections::{BTreeSet, HashMap};
 use std::time::Duration;
@@ -279,6 +281,9 @@ pub struct FormState {
     /// The values the form opened with, to tell what was typed.
     pub initial: FormValues,
     pub focus: Field,
+    /// The focused field's whole text is selected, as a field is on entry: typing replaces it, a movement key keeps
+    /// it and ends the selection.
+    pub selected: bool,
     /// Live checks and refusals from the service, by field.
     pub errors: HashMap<Field, String>,
     /// The resolved expiration, shown under the field.
@@ -313,6 +318,12 @@ impl FormState {
 
     pub fn is_dirty(&self) -> bool {
         self.values() != self.initial
+    }
+
+    /// Moves the focus to `field`, selecting its text (if it has any) as form toolkits do.
+    pub fn focus_on(&mut self, field: Field) {
+        self.focus = field;
+        self.selected = self.input(field).is_some_and(|i| !i.value().is_empty());
     }
 
     pub fn input(&self, field: Field) -> Option<&Input> {
@@ -496,6 +507,18 @@ pub enum Confirmed {
     ReloadForm {
         theirs: CodeRow,
     },
+    /// Import the file whose dry run gave `report`; if a new check of it gives another report (the file or the
+    /// database changed), that is shown and asked about instead.
+    Import {
+        path: String,
+        on_conflict: OnConflict,
+        report: Box<ImportReport>,
+    },
+    /// Check the file again (fixed meanwhile, or with another choice for codes that exist).
+    CheckImport {
+        path: String,
+        on_conflict: OnConflict,
+    },
     /// A setting that changes every registration at once.
     Setting {
         key: crate::domain::settings::SettingKey,
@@ -547,6 +570,8 @@ pub struct Described {
     pub hidden: i64,
     /// The first few of its codes, to name in the question.
     pub first: Vec<String>,
+    /// How many of its codes have expired, counted for an activation (which would leave them Expired).
+    pub expired: i64,
 }
 
 /// The header's figures.
@@ -568,6 +593,9 @@ pub struct Model {
     pub header: Header,
     pub list: ListState,
     pub form: Option<FormState>,
+    /// A form set aside to visit another screen (Settings, to raise a limit), with what was typed; the park key
+    /// brings it back.
+    pub parked: Option<FormState>,
     pub picker: Option<PickerState>,
     /// The last generation a beneficiary search used; it outlives each picker so a reopened one never takes the
     /// answer of a search made by the one before.
@@ -579,6 +607,8 @@ pub struct Model {
     pub last_changed: Option<(Selection, i64)>,
     /// Bumped by each bulk action's count; only the latest one's answer opens a question.
     pub describe_token: u64,
+    /// Bumped by each import's dry run; only the latest one's answer opens a question.
+    pub import_token: u64,
     pub detail: Option<DetailState>,
     pub stats: StatsState,
     pub settings: SettingsState,
@@ -615,9 +645,11 @@ impl Model {
             header: Header::default(),
             list: ListState { descending: true, ..ListState::default() },
             form: None,
+            parked: None,
             picker: None,
             picker_generation: 0,
             describe_token: 0,
+            import_token: 0,
             last_changed: None,
             saves: 0,
             detail: None,

@@ -2,10 +2,12 @@
 
 use super::model::{BulkAction, Described, Failure, StatsData, StatsWindow};
 use crate::domain::draft::{CodeChanges, CodeInput};
+use crate::domain::import::OnConflict;
 use crate::domain::settings::{SettingKey, SystemConfig};
 use crate::domain::stats::{CodeUsageStats, SystemStats, UsageRecord};
 use crate::domain::user::UserWithRole;
 use crate::domain::{CodeFilter, CodeId, CodeQuery, CodeRow, ReferralCode, Selection};
+use crate::service::ImportReport;
 use chrono::{DateTime, Utc};
 use crossterm::event::KeyEvent;
 use std::time::Duration;
@@ -72,6 +74,20 @@ pub enum Msg {
         result: Result<i64, Failure>,
     },
     SettingSaved(Result<SystemConfig, Failure>),
+    /// The dry run of import number `token`.
+    ImportChecked {
+        token: u64,
+        path: String,
+        on_conflict: OnConflict,
+        result: Result<ImportReport, Failure>,
+    },
+    /// An import's answer: written (`applied`), or not, because a new check differed from the confirmed one (its
+    /// report, to ask again).
+    Imported {
+        path: String,
+        on_conflict: OnConflict,
+        result: Result<ImportReport, Failure>,
+    },
     /// `text` was sent to the terminal's clipboard.
     Copied {
         text: String,
@@ -133,6 +149,18 @@ pub enum Cmd {
     SetSetting {
         key: SettingKey,
         value: String,
+    },
+    /// Read the file at `path` and check it as an import would, writing nothing.
+    CheckImport {
+        token: u64,
+        path: String,
+        on_conflict: OnConflict,
+    },
+    /// Import the file at `path`, if a new check of it still gives `expected`.
+    ApplyImport {
+        path: String,
+        on_conflict: OnConflict,
+        expected: Box<ImportReport>,
     },
     WakeAfter {
         after: Duration,

@@ -14,14 +14,14 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use refcodes::domain::stats::{CodeUsageStats, SystemStats};
 use refcodes::domain::{CodeId, CodeRow, CodeStatus, ReferralCode, Selection, UserId};
-use refcodes::service::Tally;
+use refcodes::service::{ImportReport, Tally};
 use refcodes::tui::model::{Confirmed, Described, Failure, Marks, Model};
 use refcodes::tui::msg::{Cmd, Msg};
 use refcodes::tui::{update, view};
 use std::collections::BTreeSet;
 
 /// Keys people press, and some nobody would.
-const KEYS: [&str; 51] = [
+const KEYS: [&str; 53] = [
     "f",
     "F",
     "!",
@@ -74,6 +74,8 @@ const KEYS: [&str; 51] = [
     "B",
     "D",
     "u",
+    "I",
+    "ctrl-p",
 ];
 
 #[derive(Debug, Clone)]
@@ -206,7 +208,7 @@ impl Table {
             Cmd::Update { save, current, .. } => Msg::Saved { save: *save, result: reply(offline, current.clone()) },
             Cmd::Describe { token, action, selection, .. } => {
                 let tally = Tally { codes: self.count(selection), usage_records: 0 };
-                let found = Described { tally, hidden: 0, first: vec!["CODE0001".into()] };
+                let found = Described { tally, hidden: 0, first: vec!["CODE0001".into()], expired: 0 };
                 Msg::Described {
                     token: *token,
                     action: action.clone(),
@@ -224,6 +226,24 @@ impl Table {
                 Msg::BulkDone { action: action.clone(), selection: selection.clone(), result: reply(offline, n) }
             }
             Cmd::SetSetting { .. } => Msg::SettingSaved(reply(offline, config())),
+            Cmd::CheckImport { token, path, on_conflict } => {
+                let report = ImportReport {
+                    rows: 3,
+                    created: vec!["NEW1".into(), "NEW2".into()],
+                    random: 1,
+                    ..Default::default()
+                };
+                Msg::ImportChecked {
+                    token: *token,
+                    path: path.clone(),
+                    on_conflict: *on_conflict,
+                    result: reply(offline, report),
+                }
+            }
+            Cmd::ApplyImport { path, on_conflict, expected } => {
+                let report = ImportReport { applied: true, ..(**expected).clone() };
+                Msg::Imported { path: path.clone(), on_conflict: *on_conflict, result: reply(offline, report) }
+            }
             Cmd::WakeAfter { wake, .. } => Msg::Wake(*wake),
             // The terminal's clipboard, not the database: it answers offline too.
             Cmd::Copy { text } => Msg::Copied { text: text.clone(), result: Ok(()) },
@@ -241,7 +261,10 @@ fn reply<T>(offline: bool, value: T) -> Result<T, Failure> {
 }
 
 fn writes(cmd: &Cmd) -> bool {
-    matches!(cmd, Cmd::Create { .. } | Cmd::Update { .. } | Cmd::Bulk { .. } | Cmd::SetSetting { .. })
+    matches!(
+        cmd,
+        Cmd::Create { .. } | Cmd::Update { .. } | Cmd::Bulk { .. } | Cmd::SetSetting { .. } | Cmd::ApplyImport { .. }
+    )
 }
 
 /// Checks the model after a message; the reason when it doesn't hold.

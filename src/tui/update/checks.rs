@@ -34,9 +34,9 @@ pub fn check(model: &mut Model, field: Field) {
             Field::Code if !editing && values.code.trim().is_empty() => Ok(()),
             Field::Code => validate::code(&values.code).map(drop),
             Field::Description => validate::description(&values.description).map(drop),
-            Field::MaxUses => {
-                validate::whole_number(&values.max_uses).and_then(|n| validate::max_uses(n, limit)).map(drop)
-            }
+            Field::MaxUses => validate::whole_number(&values.max_uses)
+                .and_then(|n| validate::max_uses(n, limit, validate::Raise::SettingsScreen))
+                .map(drop),
             Field::Expiration => parse_expiration(&values.expiration, now).map(drop),
             Field::Active | Field::Beneficiary => Ok(()),
         }

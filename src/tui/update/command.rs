@@ -11,8 +11,17 @@ use crossterm::event::{Event, KeyEvent};
 use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
-/// A command line read on Enter: the command's name, its action, and the bulk action its value makes, if it took one.
-pub type Run = (String, Action, Option<BulkAction>);
+/// A command line read on Enter: the command's name, its action, and what its value makes, if it took one.
+pub type Run = (String, Action, Option<Valued>);
+
+/// What a command's value makes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Valued {
+    /// A bulk action on the selection (`:extend 14d`).
+    Bulk(BulkAction),
+    /// The file to import (`:import PATH`).
+    Import(String),
+}
 
 /// A key on the command line; on Enter, what to run once the line is closed.
 pub fn key(model: &mut Model, action: Option<Action>, key: &KeyEvent) -> Option<Run> {
@@ -39,7 +48,7 @@ pub fn key(model: &mut Model, action: Option<Action>, key: &KeyEvent) -> Option<
             match keymap::command(name) {
                 Some(action) if value.is_empty() => return Some((name.to_string(), action, None)),
                 Some(action) => match with_value(model, action, value) {
-                    Some(Ok(bulk)) => return Some((name.to_string(), action, Some(bulk))),
+                    Some(Ok(valued)) => return Some((name.to_string(), action, Some(valued))),
                     Some(Err(why)) => refuse(model, format!(":{name} {value}: {why}")),
                     None => refuse(model, format!(":{name} takes no value: run :{name} alone")),
                 },
@@ -53,8 +62,15 @@ pub fn key(model: &mut Model, action: Option<Action>, key: &KeyEvent) -> Option<
     None
 }
 
-/// The bulk action a command's value makes, read as the form reads its fields; `None` for a command without one.
-fn with_value(model: &Model, action: Action, value: &str) -> Option<Result<BulkAction, String>> {
+/// What a command's value makes, read as the form reads its fields; `None` for a command without one.
+fn with_value(model: &Model, action: Action, value: &str) -> Option<Result<Valued, String>> {
+    if action == Action::Import {
+        return Some(Ok(Valued::Import(value.to_string())));
+    }
+    bulk_value(model, action, value).map(|r| r.map(Valued::Bulk))
+}
+
+fn bulk_value(model: &Model, action: Action, value: &str) -> Option<Result<BulkAction, String>> {
     let now = model.now;
     Some(match action {
         // A span moves each expiry later; a date sets it, as "extend to" means.
@@ -72,7 +88,7 @@ fn with_value(model: &Model, action: Action, value: &str) -> Option<Result<BulkA
             // Checked against the setting as the header last read it; the service checks again as it writes.
             let limit = model.header.config.as_ref().map_or(i32::MAX, |c| c.max_number_of_uses_per_code);
             validate::whole_number(value)
-                .and_then(|n| validate::max_uses(n, limit))
+                .and_then(|n| validate::max_uses(n, limit, validate::Raise::SettingsScreen))
                 .map(|max| BulkAction::SetMaxUses { max: i64::from(max) })
         }
         _ => return None,

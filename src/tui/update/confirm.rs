@@ -3,7 +3,7 @@
 
 use super::notify::{fail, info, online};
 use super::refresh::refresh;
-use super::{form, open};
+use super::{form, import, open};
 use crate::domain::Selection;
 use crate::domain::error::shown;
 use crate::domain::text::{date_time_or_never, thousands};
@@ -45,7 +45,7 @@ pub fn described(
         return refresh(model);
     }
     let single = matches!(&selection, Selection::Ids(ids) if ids.len() == 1) && model.list.marks.is_empty();
-    let expired = if action == BulkAction::Activate { expired_shown(model, &selection) } else { 0 };
+    let expired = if action == BulkAction::Activate { found.expired } else { 0 };
     // One code, not deleted: nothing to lose, so no question; unless activating it alone would leave it Expired.
     if single && action != BulkAction::Delete && expired == 0 {
         return vec![Cmd::Bulk { action, selection }];
@@ -73,7 +73,7 @@ pub fn described(
             let note = match (n, expired) {
                 (1, _) => "It has expired, so it stays Expired until its expiry is extended.".to_string(),
                 (_, 1) => "1 of them has expired and stays Expired until its expiry is extended.".to_string(),
-                (_, e) => format!("{} of them have expired and stay Expired until extended.", thousands(e as i64)),
+                (_, e) => format!("{} of them have expired and stay Expired until extended.", thousands(e)),
             };
             ("Activate", format!("Activate {which}{hidden_note}? {note}"), "Activate")
         }
@@ -136,15 +136,6 @@ pub fn described(
     }
     model.confirm = Some(question);
     Vec::new()
-}
-
-/// How many codes of a selection the list has shown as expired (by their expiry, whatever their status). Codes on
-/// pages not loaded, and a filter's whole selection, are not known here: the question then says nothing of them.
-fn expired_shown(model: &Model, selection: &Selection) -> usize {
-    let Selection::Ids(ids) = selection else { return 0 };
-    let now = model.now;
-    let ids: std::collections::HashSet<_> = ids.iter().collect();
-    model.list.pages.values().flatten().filter(|row| ids.contains(&row.code.id) && row.code.expired(now)).count()
 }
 
 /// A span as people say it: `14 days`, `1 day`, `12 hours`, `90 minutes`.
@@ -234,6 +225,11 @@ pub fn key(model: &mut Model, action: Option<Action>, key: &KeyEvent) -> Vec<Cmd
             model.settings.saving = true;
             vec![Cmd::SetSetting { key, value }]
         }
+        Confirmed::Import { path, on_conflict, report } => {
+            info(model, format!("Importing {path}…"));
+            vec![Cmd::ApplyImport { path, on_conflict, expected: report }]
+        }
+        Confirmed::CheckImport { path, on_conflict } => import::check(model, path, on_conflict),
         Confirmed::OverwriteForm { theirs } => form::overwrite(model, theirs),
         Confirmed::ReloadForm { theirs } => {
             model.picker = None;

@@ -13,13 +13,13 @@ use crate::tui::model::{ConfirmState, Confirmed, Failure, Field, Model};
 use crate::tui::msg::Cmd;
 use crossterm::event::{Event, KeyEvent};
 use tui_input::Input;
-use tui_input::backend::crossterm::EventHandler;
+use tui_input::backend::crossterm::{EventHandler, to_input_request};
 
 pub fn key(model: &mut Model, action: Option<Action>, key: &KeyEvent) -> Vec<Cmd> {
     let Some(state) = model.form.as_mut() else { return Vec::new() };
     match action {
-        Some(Action::NextField) => state.focus = step(state.focus, 1),
-        Some(Action::PrevField) => state.focus = step(state.focus, Field::ALL.len() - 1),
+        Some(Action::NextField) => state.focus_on(step(state.focus, 1)),
+        Some(Action::PrevField) => state.focus_on(step(state.focus, Field::ALL.len() - 1)),
         Some(Action::Save) => return save(model),
         Some(Action::Cancel) => {
             if state.is_dirty() {
@@ -29,6 +29,7 @@ pub fn key(model: &mut Model, action: Option<Action>, key: &KeyEvent) -> Vec<Cmd
         }
         Some(Action::RandomCode) => {
             state.focus = Field::Code;
+            state.selected = false;
             return vec![Cmd::RandomCode];
         }
         Some(Action::ClearBeneficiary) => {
@@ -38,19 +39,46 @@ pub fn key(model: &mut Model, action: Option<Action>, key: &KeyEvent) -> Vec<Cmd
             Field::Beneficiary => return open::open_picker(model),
             Field::Active => state.active = !state.active,
             // Enter in a text field moves on, as in most forms.
-            _ => state.focus = step(state.focus, 1),
+            _ => state.focus_on(step(state.focus, 1)),
         },
         _ => {
             let field = state.focus;
-            if let Some(input) = state.input_mut(field)
-                && input.handle_event(&Event::Key(*key)).is_some_and(|c| c.value)
-            {
+            let event = Event::Key(*key);
+            let replace = std::mem::take(&mut state.selected) && replaces_selection(&event);
+            if let Some(input) = state.input_mut(field) {
+                let before = input.value().len();
+                if replace {
+                    // The selection goes; a character then lands in the emptied field.
+                    input.reset();
+                }
+                let typed = input.handle_event(&event).is_some_and(|c| c.value);
+                if !(typed || replace && before > 0) {
+                    return Vec::new();
+                }
                 state.failure = None;
                 check(model, field);
             }
         }
     }
     Vec::new()
+}
+
+/// Whether a key replaces a field's selected text: a character or a deletion does, as in every form toolkit; any
+/// other key (a movement) leaves the text to the key, unselected.
+fn replaces_selection(event: &Event) -> bool {
+    use tui_input::InputRequest::*;
+    matches!(
+        to_input_request(event),
+        Some(
+            InsertChar(_)
+                | DeletePrevChar
+                | DeleteNextChar
+                | DeletePrevWord
+                | DeleteNextWord
+                | DeleteLine
+                | DeleteTillEnd
+        )
+    )
 }
 
 fn step(field: Field, by: usize) -> Field {

@@ -40,6 +40,7 @@ pub fn action(model: &mut Model, action: Action) -> Vec<Cmd> {
         Action::SetExpiry => open::ask_value(model, "expire "),
         Action::SetMaxUses => open::ask_value(model, "max-uses "),
         Action::SetDescription => open::ask_value(model, "describe "),
+        Action::Import => open::prompt(model, "import "),
         // The picker chooses the user; with no form open, its choice is for the selection (see `overlays`).
         Action::SetBeneficiary if model.list.selection().is_some() => open::open_picker(model),
         Action::SetBeneficiary => {

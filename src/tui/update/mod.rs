@@ -10,6 +10,7 @@ mod checks;
 mod command;
 mod confirm;
 mod form;
+mod import;
 mod list;
 mod notify;
 mod open;
@@ -20,8 +21,9 @@ mod screens;
 pub use overlays::PICKER_RESULTS;
 
 use super::keymap::{Action, Mode, Section};
-use super::model::{BulkAction, Model, Screen, StatsList};
+use super::model::{Model, Screen, StatsList};
 use super::msg::{Cmd, Msg, Wake};
+use crate::domain::import::OnConflict;
 use chrono::Duration;
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use notify::fail;
@@ -93,6 +95,10 @@ fn dispatch(model: &mut Model, msg: Msg) -> Vec<Cmd> {
         }
         Msg::BulkDone { action, selection, result } => confirm::bulk_done(model, action, selection, result),
         Msg::SettingSaved(result) => screens::setting_saved(model, result),
+        Msg::ImportChecked { token, path, on_conflict, result } => {
+            import::checked(model, token, path, on_conflict, result)
+        }
+        Msg::Imported { path, on_conflict, result } => import::imported(model, path, on_conflict, result),
         Msg::Copied { text, result } => {
             match result {
                 Ok(()) => notify::info(model, format!("Copied {text} to the clipboard")),
@@ -184,18 +190,21 @@ fn perform(model: &mut Model, mode: Mode, action: Option<Action>, key: &KeyEvent
 
 /// Runs a command of the command line as its key would run where the line was opened; a command for another
 /// place (`:edit` on the stats screen) says so.
-fn run_command(model: &mut Model, name: &str, action: Action, value: Option<BulkAction>) -> Vec<Cmd> {
+fn run_command(model: &mut Model, name: &str, action: Action, value: Option<command::Valued>) -> Vec<Cmd> {
     let mode = model.mode();
     if !model.keymap.binds(Section::Global, action) && !model.keymap.binds(Section::Mode(mode), action) {
         notify::refuse(model, format!(":{name} does nothing here"));
         return Vec::new();
     }
-    if let Some(bulk) = value {
+    if let Some(value) = value {
         if !model.session.can_administer {
             notify::read_only(model);
             return Vec::new();
         }
-        return open::describe(model, bulk);
+        return match value {
+            command::Valued::Bulk(bulk) => open::describe(model, bulk),
+            command::Valued::Import(path) => import::check(model, path, OnConflict::default()),
+        };
     }
     perform(model, mode, Some(action), &KeyEvent::new(KeyCode::Null, KeyModifiers::NONE))
 }
@@ -223,6 +232,16 @@ fn global_action(model: &mut Model, action: Action) -> Option<Vec<Cmd>> {
         Action::Refresh => {
             model.reload_asked = true;
             refresh(model)
+        }
+        Action::ParkForm => {
+            if model.form.is_some() {
+                open::park(model)
+            } else {
+                if !open::unpark(model) {
+                    notify::info(model, "No form is parked");
+                }
+                Vec::new()
+            }
         }
         Action::Messages => {
             model.log = Some(0);

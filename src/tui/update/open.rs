@@ -6,8 +6,9 @@ use super::checks::check;
 use super::notify::info;
 use crate::domain::text::date_time_or_never;
 use crate::domain::{CodeId, CodeRow, ReferralCode, UserId};
+use crate::tui::keymap::Action;
 use crate::tui::model::{
-    BulkAction, ConfirmState, Confirmed, DetailState, Field, FormState, FormValues, Model, PickerState,
+    BulkAction, ConfirmState, Confirmed, DetailState, Field, FormState, FormValues, Model, PickerState, Screen,
 };
 use crate::tui::msg::Cmd;
 use std::collections::HashMap;
@@ -16,8 +17,13 @@ use tui_input::Input;
 /// Usage records a detail view loads, newest first.
 pub const DETAIL_USAGE: i64 = 500;
 
-fn form(editing: Option<ReferralCode>, values: FormValues, beneficiary: Option<(UserId, String)>) -> FormState {
-    FormState {
+fn form(
+    editing: Option<ReferralCode>,
+    values: FormValues,
+    beneficiary: Option<(UserId, String)>,
+    focus: Field,
+) -> FormState {
+    let mut state = FormState {
         editing,
         code: Input::new(values.code.clone()),
         description: Input::new(values.description.clone()),
@@ -26,31 +32,42 @@ fn form(editing: Option<ReferralCode>, values: FormValues, beneficiary: Option<(
         active: values.active,
         beneficiary,
         initial: values,
-        focus: Field::Code,
+        focus,
+        selected: false,
         errors: HashMap::new(),
         expiration_hint: None,
         failure: None,
         saving: None,
-    }
+    };
+    state.focus_on(focus);
+    state
 }
 
 pub fn open_new(model: &mut Model) -> Vec<Cmd> {
+    if unpark(model) {
+        return Vec::new();
+    }
     let defaults = model.options.defaults;
+    // The configured default is a wish within the setting, as the service reads it: the setting caps it.
+    let limit = model.header.config.map_or(defaults.max_uses, |c| c.max_number_of_uses_per_code);
     let values = FormValues {
         code: String::new(),
         description: String::new(),
-        max_uses: defaults.max_uses.to_string(),
+        max_uses: defaults.max_uses.min(limit).to_string(),
         expiration: format!("{}d", defaults.expiry_days),
         active: true,
         beneficiary: None,
     };
-    model.form = Some(form(None, values, None));
+    model.form = Some(form(None, values, None, Field::Code));
     // Only the expiration's resolved time shows at first; other checks wait for typing or saving.
     check(model, Field::Expiration);
     Vec::new()
 }
 
 pub fn open_edit(model: &mut Model, row: &CodeRow) -> Vec<Cmd> {
+    if unpark(model) {
+        return Vec::new();
+    }
     let c = &row.code;
     let values = FormValues {
         code: c.code.clone(),
@@ -63,11 +80,38 @@ pub fn open_edit(model: &mut Model, row: &CodeRow) -> Vec<Cmd> {
     };
     let beneficiary =
         c.beneficiary.map(|id| (id, row.beneficiary_email.clone().unwrap_or_else(|| format!("user {id}"))));
-    let mut state = form(Some(c.clone()), values, beneficiary);
-    state.focus = Field::Description;
-    model.form = Some(state);
+    model.form = Some(form(Some(c.clone()), values, beneficiary, Field::Description));
     check(model, Field::Expiration);
     Vec::new()
+}
+
+/// Sets the open form aside and shows the Settings screen, where a limit the form ran into is raised.
+pub fn park(model: &mut Model) -> Vec<Cmd> {
+    if model.form.as_ref().is_some_and(|f| f.saving.is_some()) {
+        // Its answer closes or marks the form it was sent from; a parked one would miss it.
+        info(model, "Saving: the form can be parked once the save is answered");
+        return Vec::new();
+    }
+    model.parked = model.form.take();
+    model.picker = None;
+    model.detail = None;
+    model.screen = Screen::Settings;
+    let key = model.keymap.global_key(Action::ParkForm).map_or_else(|| ":form".to_string(), |k| k.to_string());
+    info(model, format!("Form parked: {key} brings it back"));
+    Vec::new()
+}
+
+/// Brings a parked form back, checking again the fields it had refused (a setting may have changed meanwhile);
+/// false when none is parked.
+pub fn unpark(model: &mut Model) -> bool {
+    let Some(state) = model.parked.take() else { return false };
+    let refused: Vec<Field> = state.errors.keys().copied().collect();
+    model.form = Some(state);
+    for field in refused {
+        check(model, field);
+    }
+    info(model, "The parked form is back");
+    true
 }
 
 pub fn load_detail(id: CodeId) -> Cmd {
@@ -101,6 +145,11 @@ pub fn ask_value(model: &mut Model, line: &str) -> Vec<Cmd> {
         info(model, "No code here to act on");
         return Vec::new();
     }
+    prompt(model, line)
+}
+
+/// Opens the command line on `line`, for its value to be typed.
+pub fn prompt(model: &mut Model, line: &str) -> Vec<Cmd> {
     model.command = Some(Input::new(line.to_string()));
     Vec::new()
 }

@@ -7,7 +7,7 @@ use crate::tui::model::{Field, FormState, Model};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
-use ratatui::text::Line;
+use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Wrap};
 
 const LABEL: u16 = 14;
@@ -19,7 +19,20 @@ pub fn draw(model: &Model, form: &FormState, frame: &mut Frame, area: Rect) {
         None => " New code ".to_string(),
     };
     let rect = popup(frame, area, 76, 20);
-    let block = Block::bordered().title(Line::styled(title, theme.accent()));
+    // The keys stand in the bottom border, so that they show however short the terminal (60x16 leaves the fields
+    // no line to spare).
+    let key = key_names(model, Mode::Form);
+    let hints = [
+        (key(Action::Save), "save", "save"),
+        (key(Action::Cancel), "cancel", "cancel"),
+        (key(Action::ParkForm), "park it, visit Settings", "park"),
+        (key(Action::NextField), "next field", "next"),
+        (key(Action::RandomCode), "random code", "random"),
+    ];
+    let help = fit_hints(&hints, usize::from(rect.width.saturating_sub(4)));
+    let block = Block::bordered()
+        .title(Line::styled(title, theme.accent()))
+        .title_bottom(Line::styled(format!(" {help} "), theme.dim()));
     let inner = block.inner(rect);
     frame.render_widget(block, rect);
     // A field takes its line and its note; an error note wraps over up to three lines, as the rules explain
@@ -29,9 +42,7 @@ pub fn draw(model: &Model, form: &FormState, frame: &mut Frame, area: Rect) {
         let lines = form.errors.get(&f).map_or(1, |e| wrapped_lines(e, note_width).min(3));
         Constraint::Length(1 + lines as u16)
     });
-    let mut rows =
-        Layout::vertical(heights.into_iter().chain([Constraint::Fill(1), Constraint::Length(1)])).split(inner).to_vec();
-    let footer = rows.pop().unwrap_or_default();
+    let mut rows = Layout::vertical(heights.into_iter().chain([Constraint::Fill(1)])).split(inner).to_vec();
     let failure_area = rows.pop().unwrap_or_default();
     for (field, slot) in Field::ALL.into_iter().zip(rows) {
         draw_field(model, form, field, frame, slot);
@@ -44,15 +55,20 @@ pub fn draw(model: &Model, form: &FormState, frame: &mut Frame, area: Rect) {
     } else if form.saving.is_some() {
         frame.render_widget(Line::styled("Saving…", theme.dim()), failure_area);
     }
-    let key = key_names(model, Mode::Form);
-    let help = format!(
-        "{} save · {} next field · {} random code · {} cancel",
-        key(Action::Save),
-        key(Action::NextField),
-        key(Action::RandomCode),
-        key(Action::Cancel)
-    );
-    frame.render_widget(Line::styled(help, theme.dim()), footer);
+}
+
+/// `key what` hints that fit `width`: with the long words, else the short ones, else as many of the first (most
+/// needed) hints as fit.
+fn fit_hints(hints: &[(String, &str, &str)], width: usize) -> String {
+    let join = |long: bool, n: usize| {
+        let words = hints.iter().take(n).map(|(key, l, s)| format!("{key} {}", if long { l } else { s }));
+        words.collect::<Vec<_>>().join(" · ")
+    };
+    [join(true, hints.len()), join(false, hints.len())]
+        .into_iter()
+        .chain((1..hints.len()).rev().map(|n| join(false, n)))
+        .find(|line| line.chars().count() <= width)
+        .unwrap_or_default()
 }
 
 fn draw_field(model: &Model, form: &FormState, field: Field, frame: &mut Frame, area: Rect) {
@@ -79,10 +95,10 @@ fn draw_field(model: &Model, form: &FormState, field: Field, frame: &mut Frame, 
             if let Some(input) = form.input(field) {
                 let width = value_area.width.max(1) as usize;
                 let scroll = input.visual_scroll(width);
-                frame.render_widget(
-                    Paragraph::new(input.value()).style(value_style).scroll((0, scroll as u16)),
-                    value_area,
-                );
+                // Selected text (on entry) shows reversed: typing replaces it.
+                let text_style = if focused && form.selected { theme.cursor() } else { Style::default() };
+                let text = Paragraph::new(Span::styled(input.value(), text_style));
+                frame.render_widget(text.style(value_style).scroll((0, scroll as u16)), value_area);
                 if focused && model.confirm.is_none() && model.picker.is_none() && model.help.is_none() {
                     let x = value_area.x + (input.visual_cursor().saturating_sub(scroll)) as u16;
                     frame.set_cursor_position((x.min(value_area.right().saturating_sub(1)), value_area.y));

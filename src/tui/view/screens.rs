@@ -212,6 +212,10 @@ pub fn settings(model: &Model, frame: &mut Frame, area: Rect) {
         Line::styled("Read-only: settings can't be changed here.", theme.dim())
     };
     let mut lines = vec![text];
+    if model.parked.is_some() {
+        let key = model.keymap.global_key(Action::ParkForm).map_or_else(|| ":form".to_string(), |k| k.to_string());
+        lines.push(Line::styled(format!("A form is parked: {key} brings it back."), theme.accent()));
+    }
     if model.session.phoenix_kit {
         // PhoenixKit reads settings through a cache that expires after 5 minutes.
         lines.push(Line::styled(
