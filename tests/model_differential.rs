@@ -68,3 +68,27 @@ async fn a_filter_folds_case_beyond_ascii(db: &TestDb) {
     .await;
 }
 every!(a_filter_folds_case_beyond_ascii, a_filter_folds_case_beyond_ascii);
+
+/// PostgreSQL's ILIKE lowered `İ` to `i` and counted a code holding `I`, which SQLite and the model did not (CI drew
+/// it with a random code). `İ`, `I` and `i` are now one letter everywhere (`domain::caseless`).
+async fn a_filter_for_dotted_capital_i_finds_i(db: &TestDb) {
+    use differential::ops::paste::*;
+    differential::check(
+        db,
+        &[
+            Create {
+                by: ByOwner,
+                code: Some(Raw(Repeat('I', 3))),
+                description: T(4),
+                max_uses: None,
+                expires: None,
+                beneficiary: None,
+                inactive: false,
+            },
+            Count { filter: Filter { text: Repeat('İ', 1), status: None } },
+            Count { filter: Filter { text: Repeat('i', 2), status: None } },
+        ],
+    )
+    .await;
+}
+every!(a_filter_for_dotted_capital_i_finds_i, a_filter_for_dotted_capital_i_finds_i);

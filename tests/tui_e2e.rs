@@ -254,9 +254,17 @@ fn the_dashboard_filters_creates_a_code_and_quits_cleanly() {
     assert_eq!(demo["codes"], 200, "demo output: {demo}");
     place.cli(&["users", "add", "e2e.friend@example.com"]);
 
-    // A code deep in the list (the oldest; the dashboard shows the newest first), and what its random part matches.
-    let oldest = place.cli_json(&["codes", "list", "--sort", "created", "--limit", "1"]);
-    let known = oldest["codes"][0]["code"].as_str().expect("a code in the list").to_string();
+    // A code deep in the list (among the oldest; the dashboard shows the newest first) and short enough for the
+    // list to show whole at this width, and what its random part matches.
+    let oldest = place.cli_json(&["codes", "list", "--sort", "created", "--limit", "50"]);
+    let known = oldest["codes"]
+        .as_array()
+        .expect("codes in the list")
+        .iter()
+        .filter_map(|code| code["code"].as_str())
+        .find(|code| code.len() <= 14 && code.contains('-'))
+        .expect("a short campaign code among the oldest")
+        .to_string();
     let part = known.rsplit('-').next().expect("a random part").to_string();
     let matching = place.cli_json(&["codes", "list", "--filter", &part, "--limit", "1"]);
     let narrowed = matching["total"].as_u64().expect("a total");
