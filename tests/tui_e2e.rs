@@ -338,6 +338,49 @@ fn the_dashboard_filters_creates_a_code_and_quits_cleanly() {
     assert_eq!(code["created_by_email"], OPERATOR, "{shown}");
 }
 
+/// On-call's first question, asked in the dashboard: who changed this code, and when? Changes made with the CLI
+/// show on the History screen, its filter narrows them, and a code's details list its own events.
+#[test]
+fn the_history_screen_answers_who_changed_a_code() {
+    let place = Place::new();
+    place.cli(&["init", "--owner", OPERATOR]);
+    place.cli(&["codes", "create", "--code", "SPRING-E2E", "--description", "Spring"]);
+    place.cli(&["codes", "create", "--code", "OTHER-E2E", "--description", "Other"]);
+    place.cli(&["codes", "update", "SPRING-E2E", "--description", "Spring sale"]);
+    place.cli(&["codes", "update", "SPRING-E2E", "--inactive"]);
+
+    let mut app = Dashboard::open(&place);
+    app.wait_for("the codes list", |s| s.contains(&title(2)));
+    app.send(b"4");
+    let screen = app.wait_for("the history", |s| s.contains("History (4)") && status_line(s).contains("HISTORY"));
+    let events: Vec<&str> = screen.lines().filter(|l| l.contains(OPERATOR)).collect();
+    assert!(events[0].contains("status_changed") && events[0].contains("SPRING-E2E"), "newest first:\n{screen}");
+    assert!(screen.contains("description: Spring → Spring sale"), "{screen}");
+    assert!(screen.contains("via cli"), "{screen}");
+
+    // The filter narrows them to one code's creation.
+    app.send(b"/");
+    app.send(b"SPRING-E2E action:created");
+    app.send(b"\r");
+    let screen =
+        app.wait_for("the filtered history", |s| s.contains("History (1)") && status_line(s).contains("HISTORY"));
+    assert!(screen.contains("created") && !screen.contains("OTHER-E2E"), "{screen}");
+
+    // Enter opens the code; `h` shows its history there.
+    app.send(b"\r");
+    app.wait_for("the code's details", |s| s.contains("Spring sale") && s.contains("Usage records"));
+    app.send(b"h");
+    let screen = app.wait_for("the code's history", |s| s.contains("History: 3 events"));
+    assert!(screen.contains("status_changed by") && screen.contains("created by"), "{screen}");
+
+    // `q` closes the details (a lone Esc followed at once by `q` would read as Alt-q), then quits.
+    app.send(b"q");
+    app.wait_for("the history screen again", |s| status_line(s).contains("HISTORY"));
+    app.send(b"q");
+    let status = app.wait_exit();
+    assert!(status.success(), "refcodes exited with {status:?}; the screen:\n{}", app.contents());
+}
+
 /// Whether `text` holds a cursor position report (`ESC [ row ; col R`, or what is left of it once the shell ate the
 /// escape: `;1R`).
 fn has_position_report(text: &str) -> bool {

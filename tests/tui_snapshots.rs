@@ -145,23 +145,27 @@ fn too_small() {
 /// and 60x16, the smallest it draws in.
 const SMALLER: [(u16, u16); 3] = [(80, 23), (70, 20), (60, 16)];
 
-#[test]
-fn codes_list_on_smaller_terminals() {
+fn smaller(name: &str, build: Build) {
     for (width, height) in SMALLER {
-        let dash = common::codes_marked((width, height));
+        let dash = build((width, height));
         assert!(dash.model.fits());
-        settled(&dash.model);
-        insta::assert_snapshot!(format!("codes_marked_{width}x{height}"), dash.render().backend());
+        insta::assert_snapshot!(format!("{name}_{width}x{height}"), dash.render().backend());
     }
 }
 
 #[test]
+fn codes_list_on_smaller_terminals() {
+    smaller("codes_marked", common::codes_marked);
+}
+
+#[test]
 fn stats_on_smaller_terminals() {
-    for (width, height) in SMALLER {
-        let dash = common::stats((width, height));
-        settled(&dash.model);
-        insta::assert_snapshot!(format!("stats_{width}x{height}"), dash.render().backend());
-    }
+    smaller("stats", common::stats);
+}
+
+#[test]
+fn history_on_smaller_terminals() {
+    smaller("history", common::history);
 }
 
 #[test]
@@ -175,10 +179,7 @@ fn form_new() {
 /// The new-code form's footer fits down to 60x16.
 #[test]
 fn form_new_on_smaller_terminals() {
-    for (width, height) in SMALLER {
-        let dash = common::form_new((width, height));
-        insta::assert_snapshot!(format!("form_new_{width}x{height}"), dash.render().backend());
-    }
+    smaller("form_new", common::form_new);
 }
 
 #[test]
@@ -260,6 +261,40 @@ fn detail_with_usage() {
     snap("detail_usage", common::detail_usage, |m| {
         settled(m);
         assert!(m.detail.as_ref().is_some_and(|d| d.usage.len() == 23));
+    });
+}
+
+#[test]
+fn detail_with_history() {
+    snap("detail_history", common::detail_history, |m| {
+        settled(m);
+        assert!(m.detail.as_ref().is_some_and(|d| d.showing_history && d.history.len() == 5));
+    });
+}
+
+#[test]
+fn history() {
+    snap("history", common::history, |m| {
+        settled(m);
+        assert_eq!(m.history.events.len(), 11);
+        assert_eq!(m.history.cursor, 1);
+    });
+}
+
+#[test]
+fn history_filtered_from_the_command_line() {
+    snap("history_filtered", common::history_filtered, |m| {
+        settled(m);
+        assert_eq!(m.history.events.len(), 4);
+    });
+}
+
+#[test]
+fn history_filter_error() {
+    snap("history_filter_error", common::history_filter_error, |m| {
+        settled(m);
+        assert!(m.history.filter_error.is_some());
+        assert_eq!(m.history.events.len(), 1);
     });
 }
 

@@ -54,7 +54,9 @@ fn y_copies_the_code_under_the_cursor_and_says_so() {
     // The details' code; a read-only dashboard copies too.
     let mut m = loaded_for(read_only(), 3);
     press(&mut m, "enter");
-    let detail = Msg::Detail { id: 1.into(), result: Ok((row(1), usage_stats(), Vec::new())) };
+    let history = refcodes::service::HistoryPage { events: Vec::new(), next: None };
+    let data = refcodes::tui::model::DetailData { row: row(1), stats: usage_stats(), usage: Vec::new(), history };
+    let detail = Msg::Detail { id: 1.into(), result: Ok(data) };
     send(&mut m, detail);
     assert_eq!(press(&mut m, "y"), vec![copy("CODE0001")]);
 

@@ -9,8 +9,9 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use refcodes::domain::settings::{SettingKey, SystemConfig};
 use refcodes::domain::stats::{CodeUsageStats, SystemStats, UsageRecord};
 use refcodes::domain::{CodeFilter, CodeId, CodeStatus, ErrorKind, UserId};
+use refcodes::service::HistoryPage;
 use refcodes::tui::keymap::Mode;
-use refcodes::tui::model::{Failure, Level, Marks, Model, Screen, StatsList, StatsWindow};
+use refcodes::tui::model::{DetailData, Failure, Level, Marks, Model, Screen, StatsList, StatsWindow};
 use refcodes::tui::msg::{Cmd, Msg};
 
 fn usage_stats(id: i64) -> CodeUsageStats {
@@ -38,7 +39,9 @@ fn usage(id: i64, n: i64) -> Vec<UsageRecord> {
 }
 
 fn detail_msg(id: i64, records: i64) -> Msg {
-    Msg::Detail { id: CodeId::from(id), result: Ok((row(id), usage_stats(id), usage(id, records))) }
+    let history = HistoryPage { events: Vec::new(), next: None };
+    let data = DetailData { row: row(id), stats: usage_stats(id), usage: usage(id, records), history };
+    Msg::Detail { id: CodeId::from(id), result: Ok(data) }
 }
 
 /// The settings screen with this configuration in the header.
@@ -63,8 +66,12 @@ fn tab_walks_the_screens_and_the_stats_load_on_arrival() {
     assert!(m.stats.loading);
     assert_eq!(press(&mut m, "tab"), vec![]);
     assert_eq!((m.screen, m.mode()), (Screen::Settings, Mode::Settings));
+    let history = |generation| Cmd::LoadHistory { generation, filter: Box::default(), before: None };
+    assert_eq!(press(&mut m, "tab"), vec![history(1)]);
+    assert_eq!((m.screen, m.mode()), (Screen::History, Mode::History));
     assert_eq!(press(&mut m, "tab"), vec![]);
     assert_eq!(m.screen, Screen::Codes);
+    assert_eq!(press(&mut m, "shift-tab"), vec![history(2)], "the newest events again, where the cursor is");
     assert_eq!(press(&mut m, "shift-tab"), vec![]);
     assert_eq!(m.screen, Screen::Settings);
     assert_eq!(press(&mut m, "shift-tab"), vec![stats]);
@@ -102,7 +109,10 @@ fn enter_on_a_top_code_opens_it_and_on_a_beneficiary_filters_the_codes_by_them()
     let bens = [(21, "ben@example.com", 4), (22, "", 2)];
     send(&mut m, Msg::Stats(Ok(stats_data(StatsWindow::Month, &codes, &bens))));
     press(&mut m, "j");
-    assert_eq!(press(&mut m, "enter"), vec![Cmd::LoadDetail { id: CodeId::from(9), usage_limit: 500 }]);
+    assert_eq!(
+        press(&mut m, "enter"),
+        vec![Cmd::LoadDetail { id: CodeId::from(9), usage_limit: 500, history_limit: 200 }]
+    );
     assert_eq!(m.detail.as_ref().map(|d| d.id), Some(CodeId::from(9)));
     press(&mut m, "esc");
     assert_eq!(m.mode(), Mode::Stats);
@@ -242,7 +252,10 @@ fn a_read_only_dashboard_still_reads() {
     let mut m = loaded_for(read_only(), 1000);
     assert_eq!(presses(&mut m, &["j", "space"]), vec![]);
     assert_eq!((m.list.cursor, marks_of(&m)), (2, vec![2]));
-    assert_eq!(press(&mut m, "enter"), vec![Cmd::LoadDetail { id: CodeId::from(3), usage_limit: 500 }]);
+    assert_eq!(
+        press(&mut m, "enter"),
+        vec![Cmd::LoadDetail { id: CodeId::from(3), usage_limit: 500, history_limit: 200 }]
+    );
     assert_eq!(press(&mut m, "e"), vec![], "no editing from the details either");
     assert_eq!(status_text(&m), Some(READ_ONLY));
     assert!(m.form.is_none());
@@ -388,7 +401,10 @@ fn the_help_lists_the_text_fields_keys_and_the_commands() {
 fn enter_opens_the_details_and_answers_for_another_code_are_ignored() {
     let mut m = loaded(3);
     press(&mut m, "j");
-    assert_eq!(press(&mut m, "enter"), vec![Cmd::LoadDetail { id: CodeId::from(2), usage_limit: 500 }]);
+    assert_eq!(
+        press(&mut m, "enter"),
+        vec![Cmd::LoadDetail { id: CodeId::from(2), usage_limit: 500, history_limit: 200 }]
+    );
     assert_eq!(m.mode(), Mode::Detail);
     assert!(m.detail.as_ref().unwrap().loading);
 
@@ -411,7 +427,7 @@ fn enter_opens_the_details_and_answers_for_another_code_are_ignored() {
             Cmd::LoadHeader,
             load_count(0),
             load_page(0, 0),
-            Cmd::LoadDetail { id: CodeId::from(2), usage_limit: 500 }
+            Cmd::LoadDetail { id: CodeId::from(2), usage_limit: 500, history_limit: 200 }
         ]
     );
 

@@ -12,6 +12,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use refcodes::config::Config;
+use refcodes::domain::audit::{Action, AuditEvent, Cursor, HistoryFilter};
 use refcodes::domain::draft::CodeDefaults;
 use refcodes::domain::import::RowProblem;
 use refcodes::domain::settings::{SettingKey, SystemConfig};
@@ -19,14 +20,17 @@ use refcodes::domain::stats::{CodeUsageStats, SystemStats, UsageRecord, WindowBe
 use refcodes::domain::user::{Role, User, UserWithRole};
 use refcodes::domain::window::{Since, Window};
 use refcodes::domain::{
-    CodeFilter, CodeId, CodeQuery, CodeRow, CodeStatus, Compare, ErrorKind, FieldError, ReferralCode, Selection,
+    CodeFilter, CodeId, CodeQuery, CodeRow, CodeStatus, Compare, ErrorKind, FieldError, Key, ReferralCode, Selection,
     SortField, UsageId, UserId,
 };
-use refcodes::service::{ImportReport, Tally};
-use refcodes::tui::model::{BulkAction, Described, Failure, Model, Options, Session, StatsData, StatsWindow};
+use refcodes::service::{HistoryPage, ImportReport, Tally};
+use refcodes::tui::model::{
+    BulkAction, Described, DetailData, Failure, Model, Options, Session, StatsData, StatsWindow,
+};
 use refcodes::tui::msg::{Cmd, Msg};
 use refcodes::tui::theme::Theme;
 use refcodes::tui::{update, view};
+use serde_json::{Value, json};
 use std::collections::{BTreeSet, VecDeque};
 
 /// The sizes every screen is checked at: the smallest the dashboard draws in, and a large terminal.
@@ -118,6 +122,101 @@ fn code(
     }
 }
 
+/// An audit trail over the sample codes, newest first: edits, status changes, a bulk extension, a delete,
+/// settings, as operators made them from the dashboard and the command line over the last days.
+pub fn sample_events() -> Vec<AuditEvent> {
+    let codes = sample_codes();
+    let code_of = |name: &str| codes.iter().find(|r| r.code.code == name).map(|r| r.code.id);
+    let bulk = "0195a3c4-7e21-7b55-9d0e-3c1f2a4b5c6d";
+    let mut events = Vec::new();
+    let mut add = |minutes_ago: i64, operator: &str, action: Action, code: Option<&str>, changes: Value, face: &str| {
+        let id = events.len() as i64 + 1;
+        let bulk_id = matches!(action, Action::BulkUpdated).then(|| bulk.to_string());
+        events.push(AuditEvent {
+            id: Key::from(id),
+            at: now() - Duration::minutes(minutes_ago),
+            operator: operator.to_string(),
+            action: action.as_str().to_string(),
+            code: code.map(str::to_string),
+            code_id: code.and_then(code_of),
+            changes,
+            face: face.to_string(),
+            bulk_id,
+        });
+    };
+    let ada = "ada.lovelace@example.com";
+    let grace = "grace.hopper@example.com";
+    add(
+        9000,
+        ada,
+        Action::Created,
+        Some("SPRING25"),
+        json!({"description": "Spring newsletter campaign", "max_uses": "100"}),
+        "dashboard",
+    );
+    add(
+        8000,
+        grace,
+        Action::Created,
+        Some("MEETUP-BERLIN"),
+        json!({"description": "Berlin meetup", "max_uses": "50"}),
+        "cli",
+    );
+    add(7000, ada, Action::Updated, Some("SPRING25"), json!({"max_uses": {"old": "50", "new": "100"}}), "dashboard");
+    add(
+        6000,
+        grace,
+        Action::StatusChanged,
+        Some("MEETUP-BERLIN"),
+        json!({"status": {"old": "inactive", "new": "active"}}),
+        "dashboard",
+    );
+    for (i, name) in ["SPRING25", "MEETUP-BERLIN", "PARTNER-ACME"].iter().enumerate() {
+        add(
+            3000 - i as i64,
+            ada,
+            Action::BulkUpdated,
+            Some(name),
+            json!({"expiration": {"old": "2026-03-20 12:00", "new": "2026-03-27 12:00"}}),
+            "dashboard",
+        );
+    }
+    add(
+        2000,
+        grace,
+        Action::Deleted,
+        Some("TEST-OLD"),
+        json!({"description": "test", "number_of_uses": 0, "usage_records": 0}),
+        "cli",
+    );
+    add(
+        1500,
+        ada,
+        Action::SettingsUpdated,
+        None,
+        json!({"max_number_of_uses_per_code": {"old": "500", "new": "1000"}}),
+        "dashboard",
+    );
+    add(
+        90,
+        grace,
+        Action::StatusChanged,
+        Some("SPRING25"),
+        json!({"status": {"old": "inactive", "new": "active"}}),
+        "cli",
+    );
+    add(
+        12,
+        ada,
+        Action::Updated,
+        Some("SPRING25"),
+        json!({"description": {"old": "Spring campaign", "new": "Spring newsletter campaign"}}),
+        "dashboard",
+    );
+    events.reverse();
+    events
+}
+
 /// A page of codes in every state: Active, Inactive, Expired and Limit reached; never expiring; a creator who is
 /// gone (unknown); no beneficiary; long and empty descriptions.
 pub fn sample_codes() -> Vec<CodeRow> {
@@ -200,6 +299,8 @@ pub struct Db {
     pub answered_pages: Option<BTreeSet<u64>>,
     /// When set, every request fails as an unreachable database does.
     pub offline: Option<String>,
+    /// The audit trail, newest first.
+    pub events: Vec<AuditEvent>,
 }
 
 impl Db {
@@ -216,11 +317,12 @@ impl Db {
             synthetic_total: None,
             answered_pages: None,
             offline: None,
+            events: sample_events(),
         }
     }
 
     pub fn empty() -> Db {
-        Db { rows: Vec::new(), ..Db::sample() }
+        Db { rows: Vec::new(), events: Vec::new(), ..Db::sample() }
     }
 
     /// A million codes, of which only the pages the window asks for are ever made.
@@ -399,6 +501,32 @@ impl Db {
         StatsData { window, stats }
     }
 
+    /// A page of the events `filter` picks, newest first, older than `before`, as the service pages them.
+    fn history(&self, filter: &HistoryFilter, before: Option<Cursor>, limit: u64) -> HistoryPage {
+        let since = filter.since.map(|s| Window::new(s, now()).expect("a valid window").start);
+        let mut events: Vec<AuditEvent> = self
+            .events
+            .iter()
+            .filter(|e| before.is_none_or(|c| (e.at, e.id) < (c.at, c.id)))
+            .filter(|e| filter.code.as_ref().is_none_or(|c| e.code.as_deref() == Some(c.as_str())))
+            .filter(|e| filter.operator.as_ref().is_none_or(|o| e.operator.eq_ignore_ascii_case(o)))
+            .filter(|e| filter.action.is_none_or(|a| e.action == a))
+            .filter(|e| {
+                filter
+                    .bulk_id
+                    .as_ref()
+                    .is_none_or(|b| e.bulk_id.as_deref().is_some_and(|id| id.starts_with(b.as_str())))
+            })
+            .filter(|e| since.is_none_or(|start| e.at >= start))
+            .take(limit as usize + 1)
+            .cloned()
+            .collect();
+        let more = events.len() as u64 > limit;
+        events.truncate(limit as usize);
+        let next = if more { events.last().map(AuditEvent::cursor) } else { None };
+        HistoryPage { events, next }
+    }
+
     /// The answer the effects runner would send for a command; `None` while it is still under way.
     pub fn answer(&mut self, cmd: Cmd) -> Option<Msg> {
         if let Some(message) = &self.offline {
@@ -424,7 +552,11 @@ impl Db {
                 Msg::RangeIds { generation, result: Ok(self.page(&query).iter().map(|r| r.code.id).collect()) }
             }
             Cmd::LoadHeader => Msg::Header(Ok((self.config, self.system_stats(), true))),
-            Cmd::LoadDetail { id, usage_limit } => {
+            Cmd::LoadHistory { generation, filter, before } => {
+                let page = self.history(&filter, before, update::HISTORY_PAGE);
+                Msg::History { generation, appended: before.is_some(), result: Ok(page) }
+            }
+            Cmd::LoadDetail { id, usage_limit, history_limit } => {
                 let row = self.row(id)?;
                 let all = usage_of(&row);
                 let users: BTreeSet<UserId> = all.iter().filter_map(|u| u.used_by).collect();
@@ -436,9 +568,11 @@ impl Db {
                     remaining_uses: row.code.remaining_uses(),
                     status: row.code.status_at(now()),
                 };
-                let mut newest = all;
-                newest.truncate(usage_limit as usize);
-                Msg::Detail { id, result: Ok((row, stats, newest)) }
+                let mut usage = all;
+                usage.truncate(usage_limit as usize);
+                let filter = HistoryFilter { code: Some(row.code.code.clone()), ..HistoryFilter::default() };
+                let history = self.history(&filter, None, history_limit);
+                Msg::Detail { id, result: Ok(DetailData { row, stats, usage, history }) }
             }
             Cmd::LoadStats { window } => Msg::Stats(Ok(self.stats(window))),
             Cmd::SearchUsers { generation, text } => {
@@ -577,6 +711,7 @@ pub fn owner() -> Session {
         read_only: false,
         can_administer: true,
         revoked: false,
+        audit_log_only: None,
     }
 }
 
@@ -851,6 +986,35 @@ pub fn detail_loading(size: (u16, u16)) -> Dash {
 pub fn detail_usage(size: (u16, u16)) -> Dash {
     let mut dash = Dash::new(size, Db::sample());
     dash.cursor_to("MEETUP-BERLIN").press(KeyCode::Enter).press(KeyCode::Down);
+    dash
+}
+
+/// A code's details showing its history (`h`).
+pub fn detail_history(size: (u16, u16)) -> Dash {
+    let mut dash = Dash::new(size, Db::sample());
+    dash.cursor_to("SPRING25").press(KeyCode::Enter).char('h').press(KeyCode::Down);
+    dash
+}
+
+/// The History screen: every event, newest first, the cursor on the second.
+pub fn history(size: (u16, u16)) -> Dash {
+    let mut dash = Dash::new(size, Db::sample());
+    dash.char('4').press(KeyCode::Down);
+    dash
+}
+
+/// The History screen filtered by `:history SPRING25 operator:ada…`.
+pub fn history_filtered(size: (u16, u16)) -> Dash {
+    let mut dash = Dash::new(size, Db::sample());
+    dash.char(':').type_text("history SPRING25 operator:ada.lovelace@example.com").press(KeyCode::Enter);
+    dash
+}
+
+/// The History screen's filter with a quote left open: the error, and the filter still in force.
+pub fn history_filter_error(size: (u16, u16)) -> Dash {
+    let mut dash = Dash::new(size, Db::sample());
+    dash.char(':').type_text("history action:deleted").press(KeyCode::Enter);
+    dash.char('/').type_text(" \"spring sale");
     dash
 }
 

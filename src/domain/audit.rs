@@ -244,6 +244,56 @@ pub struct HistoryFilter {
     pub bulk_id: Option<String>,
 }
 
+impl HistoryFilter {
+    /// The dashboard's History filter, as `history`'s options read: `code:` (or a plain word), `operator:`,
+    /// `action:`, `since:` and `bulk:`, all of which must hold; values with spaces are quoted.
+    pub fn parse(raw: &str) -> Result<HistoryFilter, String> {
+        let mut filter = HistoryFilter::default();
+        for (term, quoted) in super::filter_text::terms(raw)? {
+            let (name, value) = match term.split_once(':') {
+                Some((name, value)) if !quoted && !name.is_empty() && name.chars().all(char::is_alphabetic) => {
+                    (name.to_lowercase(), value.trim())
+                }
+                _ => ("code".to_string(), term.trim()),
+            };
+            if value.is_empty() {
+                return Err(format!("{name}: expects a value after the colon, e.g. {}", example(&name)));
+            }
+            let given = match name.as_str() {
+                "code" => filter.code.replace(value.to_string()).is_some(),
+                "operator" | "by" => filter.operator.replace(value.to_string()).is_some(),
+                "action" => filter.action.replace(Action::parse(value)?.as_str()).is_some(),
+                "since" => filter.since.replace(super::window::Since::parse(value)?).is_some(),
+                "bulk" => filter.bulk_id.replace(value.to_string()).is_some(),
+                _ => {
+                    return Err(format!(
+                        "{name}: is not a field; use code:, operator:, action:, since: or bulk: (quote a code with a \
+                         colon: \"{term}\")"
+                    ));
+                }
+            };
+            if given {
+                return Err(format!("{name}: is given twice (a plain word is a code); give each field once"));
+            }
+        }
+        Ok(filter)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        *self == HistoryFilter::default()
+    }
+}
+
+fn example(name: &str) -> &'static str {
+    match name {
+        "operator" | "by" => "operator:ops@example.com",
+        "action" => "action:deleted",
+        "since" => "since:7d",
+        "bulk" => "bulk:0193f0c2",
+        _ => "code:SPRING-2026",
+    }
+}
+
 /// Most events one page holds.
 pub const HISTORY_MAX: u64 = 10_000;
 
@@ -290,5 +340,22 @@ mod tests {
         assert!(status_only(&changed));
         let more = ReferralCode { max_uses: 5, ..after };
         assert!(!status_only(&changes(&before, &more)));
+    }
+
+    #[test]
+    fn the_history_filter_reads_as_the_options_do() {
+        let f = HistoryFilter::parse("SPRING operator:ops@x.io action:Deleted since:7d bulk:0193").unwrap();
+        assert_eq!(f.code.as_deref(), Some("SPRING"));
+        assert_eq!(f.operator.as_deref(), Some("ops@x.io"));
+        assert_eq!(f.action, Some("referral_code.deleted"));
+        assert_eq!(f.since, Some(crate::domain::window::Since::Span(chrono::Duration::days(7))));
+        assert_eq!(f.bulk_id.as_deref(), Some("0193"));
+        assert!(HistoryFilter::parse("  ").unwrap().is_empty());
+        assert_eq!(HistoryFilter::parse("\"A:B\"").unwrap().code.as_deref(), Some("A:B"));
+        assert!(HistoryFilter::parse("staus:x").unwrap_err().contains("not a field"));
+        assert!(HistoryFilter::parse("action:redeemed").unwrap_err().contains("no kind of event"));
+        assert!(HistoryFilter::parse("since:soon").unwrap_err().contains("not a span"));
+        assert!(HistoryFilter::parse("A code:B").unwrap_err().contains("twice"));
+        assert!(HistoryFilter::parse("operator:").unwrap_err().contains("operator:ops@"));
     }
 }

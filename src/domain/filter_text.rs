@@ -35,7 +35,7 @@ impl CodeFilter {
 
 /// The input cut into terms at spaces outside quotes, quotes removed; `true` for a term that began with a quote
 /// (a quoted plain word is never a field).
-fn terms(raw: &str) -> Result<Vec<(String, bool)>, String> {
+pub(super) fn terms(raw: &str) -> Result<Vec<(String, bool)>, String> {
     let mut terms = Vec::new();
     let (mut term, mut in_quotes, mut quoted, mut started) = (String::new(), false, false, false);
     for c in raw.chars() {

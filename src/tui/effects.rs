@@ -1,8 +1,9 @@
 //! The effects runner: each command runs on its own task against the service and answers with a message.
 //! Nothing here waits in the input path; `update` drops answers that a newer request made stale.
 
-use super::model::{BulkAction, Described, Failure, StatsData};
+use super::model::{BulkAction, Described, DetailData, Failure, StatsData};
 use super::msg::{Cmd, Msg};
+use crate::domain::audit::HistoryFilter;
 use crate::domain::import::OnConflict;
 use crate::domain::window::Since;
 use crate::domain::{CodeFilter, CodeQuery, ErrorKind, Selection, SortField};
@@ -127,14 +128,26 @@ async fn perform(service: &Service, counted: &Mutex<Counted>, writes_at_start: u
             tokio::try_join!(service.get_config(), service.get_system_stats(), service.operator_is_admin())
                 .map_err(failure),
         ),
-        Cmd::LoadDetail { id, usage_limit } => Msg::Detail {
+        Cmd::LoadDetail { id, usage_limit, history_limit } => Msg::Detail {
             id,
-            result: tokio::try_join!(
-                service.get_code_row(id),
-                service.get_usage_stats(id),
-                service.list_usage_for_code(id, 0, usage_limit)
-            )
+            result: async {
+                let row = service.get_code_row(id).await?;
+                // The code's events by its name now (and its id, which outlives a rename).
+                let filter = HistoryFilter { code: Some(row.code.code.clone()), ..HistoryFilter::default() };
+                let (stats, usage, history) = tokio::try_join!(
+                    service.get_usage_stats(id),
+                    service.list_usage_for_code(id, 0, usage_limit),
+                    service.history(&filter, None, history_limit)
+                )?;
+                Ok::<_, crate::Error>(DetailData { row, stats, usage, history })
+            }
+            .await
             .map_err(failure),
+        },
+        Cmd::LoadHistory { generation, filter, before } => Msg::History {
+            generation,
+            appended: before.is_some(),
+            result: service.history(&filter, before, super::update::HISTORY_PAGE).await.map_err(failure),
         },
         Cmd::LoadStats { window } => Msg::Stats(
             async {

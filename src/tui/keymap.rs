@@ -16,6 +16,7 @@ pub enum Mode {
     Detail,
     Stats,
     Settings,
+    History,
     Help,
     Messages,
     Command,
@@ -32,6 +33,7 @@ impl Mode {
             Mode::Detail => "detail",
             Mode::Stats => "stats",
             Mode::Settings => "settings",
+            Mode::History => "history",
             Mode::Help => "help",
             Mode::Messages => "messages",
             Mode::Command => "command",
@@ -50,7 +52,7 @@ pub enum Section {
 
 impl Section {
     /// In the order the help lists them.
-    pub const ALL: [Section; 12] = [
+    pub const ALL: [Section; 13] = [
         Section::Global,
         Section::Mode(Mode::List),
         Section::Mode(Mode::Filter),
@@ -59,6 +61,7 @@ impl Section {
         Section::Mode(Mode::Detail),
         Section::Mode(Mode::Stats),
         Section::Mode(Mode::Settings),
+        Section::Mode(Mode::History),
         Section::Mode(Mode::Help),
         Section::Mode(Mode::Messages),
         Section::Mode(Mode::Command),
@@ -109,11 +112,12 @@ actions! {
     Messages = "messages", false, "the session's messages in full (the last 100)";
     CommandLine = "command_line", false, "command line: :q, :settings, … (Tab completes)";
     Complete = "complete", false, "complete the command's name";
-    NextScreen = "next_screen", false, "next screen: codes, stats, settings";
+    NextScreen = "next_screen", false, "next screen: codes, stats, settings, history";
     PrevScreen = "prev_screen", false, "previous screen";
     CodesScreen = "codes_screen", false, "the codes screen";
     StatsScreen = "stats_screen", false, "the stats screen";
     SettingsScreen = "settings_screen", false, "the settings screen";
+    HistoryScreen = "history_screen", false, "the history screen: who changed what, and when (the audit trail)";
     Refresh = "refresh", false, "reload from the database";
     ParkForm = "park_form", false, "set the form aside to visit Settings (a limit to raise), and bring it back";
     Up = "up", false, "move up";
@@ -125,6 +129,7 @@ actions! {
     HalfUp = "half_page_up", false, "half a page up";
     HalfDown = "half_page_down", false, "half a page down";
     Open = "open", false, "open the code's details";
+    ShowHistory = "show_history", false, "switch between the code's usage records and its history";
     New = "new", true, "new code";
     Edit = "edit", true, "edit the code";
     Toggle = "toggle_active", true, "activate or deactivate the code";
@@ -145,6 +150,8 @@ actions! {
     Filter = "filter", false, "filter as you type: words match anywhere; fields code: desc: creator: \
         beneficiary: status:active|inactive|expired|limit uses:>10 (< >= <= =) expires:<7d used:<24h \
         limit:>=90% expiring:7d; all must hold; quote spaces: desc:\"spring sale\"";
+    FilterHistory = "filter_history", false, "filter the events: a code, operator:EMAIL action:updated since:7d \
+        (or a date) bulk:ID; all must hold";
     Sort = "sort", false, "sort by the next column";
     Reverse = "reverse", false, "reverse the sort";
     StatusFilter = "status_filter", false, "show one status, then the next, then all";
@@ -291,7 +298,7 @@ impl KeyMap {
             let section = Section::ALL
                 .into_iter()
                 .find(|s| s.name() == mode_name)
-                .ok_or_else(|| format!("[keys.{mode_name}] is not a mode: use global, list, filter, form, picker, detail, stats, settings, help, messages, command or confirm"))?;
+                .ok_or_else(|| format!("[keys.{mode_name}] is not a mode: use global, list, filter, form, picker, detail, stats, settings, history, help, messages, command or confirm"))?;
             let map = sections.entry(section).or_default();
             for (key_text, action_name) in keys {
                 let key = Key::parse(key_text).map_err(|e| format!("[keys.{mode_name}]: {e}"))?;
@@ -420,12 +427,13 @@ impl KeyMap {
 
 /// The `:` command line's commands: each runs an action a key runs too, so both do the same. The completion and the
 /// help both read this table.
-pub const COMMANDS: [(&str, Action); 29] = [
+pub const COMMANDS: [(&str, Action); 30] = [
     ("q", Action::Quit),
     ("quit", Action::Quit),
     ("codes", Action::CodesScreen),
     ("stats", Action::StatsScreen),
     ("settings", Action::SettingsScreen),
+    ("history", Action::HistoryScreen),
     ("help", Action::Help),
     ("messages", Action::Messages),
     ("refresh", Action::Refresh),

@@ -39,6 +39,7 @@ pub fn initial_model(service: &Service, config: &DashboardConfig, size: (u16, u1
         read_only: service.is_read_only(),
         can_administer: service.can_administer(),
         revoked: false,
+        audit_log_only: service.audit_unavailable().map(str::to_string),
     };
     let options = Options {
         refresh: config.refresh,

@@ -2,6 +2,7 @@
 
 use super::keymap::{KeyMap, Mode};
 use super::layout;
+use crate::domain::audit::{AuditEvent, Cursor, HistoryFilter};
 use crate::domain::import::OnConflict;
 use crate::domain::settings::SystemConfig;
 use crate::domain::stats::{CodeUsageStats, SystemStats, UsageRecord, WindowStats};
@@ -11,7 +12,7 @@ use crate::domain::{
     CodeFilter, CodeId, CodeQuery, CodeRow, CodeStatus, ErrorKind, FieldError, ReferralCode, Selection, SortField,
     UserId,
 };
-use crate::service::ImportReport;
+use crate::service::{HistoryPage, ImportReport};
 use chrono::{DateTime, Utc};
 use std::collections::{BTreeSet, HashMap};
 use std::time::Duration;
@@ -34,6 +35,8 @@ pub struct Session {
     pub can_administer: bool,
     /// The operator's Owner or Admin role was removed while the dashboard was open.
     pub revoked: bool,
+    /// Why this database keeps no audit trail (its events go to the log file only), if it keeps none.
+    pub audit_log_only: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,16 +72,18 @@ pub enum Screen {
     Codes,
     Stats,
     Settings,
+    History,
 }
 
 impl Screen {
-    pub const ALL: [Screen; 3] = [Screen::Codes, Screen::Stats, Screen::Settings];
+    pub const ALL: [Screen; 4] = [Screen::Codes, Screen::Stats, Screen::Settings, Screen::History];
 
     pub fn title(self) -> &'static str {
         match self {
             Screen::Codes => "Codes",
             Screen::Stats => "Stats",
             Screen::Settings => "Settings",
+            Screen::History => "History",
         }
     }
 }
@@ -365,8 +370,54 @@ pub struct DetailState {
     pub row: Option<CodeRow>,
     pub stats: Option<CodeUsageStats>,
     pub usage: Vec<UsageRecord>,
+    /// The code's newest events, and whether older ones exist (the History screen lists them all).
+    pub history: Vec<AuditEvent>,
+    pub more_history: bool,
+    /// The list below the facts shows the history rather than the usage records.
+    pub showing_history: bool,
     pub scroll: usize,
     pub loading: bool,
+    pub error: Option<String>,
+}
+
+impl DetailState {
+    /// Rows of the list below the facts, as shown now.
+    pub fn rows(&self) -> usize {
+        if self.showing_history { self.history.len() } else { self.usage.len() }
+    }
+}
+
+/// What a code's details show, as loaded.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DetailData {
+    pub row: CodeRow,
+    pub stats: CodeUsageStats,
+    pub usage: Vec<UsageRecord>,
+    pub history: HistoryPage,
+}
+
+/// The History screen: the audit trail's events, newest first, loaded a page at a time as the cursor nears the
+/// end of what is loaded (keyset pages, so the millionth event costs what the first does).
+#[derive(Debug, Clone, Default)]
+pub struct HistoryState {
+    /// The filter as typed; [`HistoryState::applied`] is the one in force.
+    pub filter_input: Input,
+    pub filtering: bool,
+    pub filter_seq: u64,
+    pub applied: HistoryFilter,
+    /// The text of the filter in force, as it was typed.
+    pub applied_text: String,
+    pub filter_error: Option<String>,
+    /// Bumped when the filter changes or the list reloads; answers for older generations are dropped.
+    pub generation: u64,
+    pub events: Vec<AuditEvent>,
+    /// Where the next page starts; `None` once the oldest event is loaded.
+    pub next: Option<Cursor>,
+    /// Whether the first page of the current generation has come.
+    pub loaded: bool,
+    pub loading: bool,
+    pub cursor: usize,
+    pub offset: usize,
     pub error: Option<String>,
 }
 
@@ -612,6 +663,7 @@ pub struct Model {
     pub detail: Option<DetailState>,
     pub stats: StatsState,
     pub settings: SettingsState,
+    pub history: HistoryState,
     pub help: Option<HelpState>,
     pub confirm: Option<ConfirmState>,
     /// The session's last [`MESSAGE_LOG`] messages, oldest first.
@@ -655,6 +707,7 @@ impl Model {
             detail: None,
             stats: StatsState::default(),
             settings: SettingsState::default(),
+            history: HistoryState::default(),
             help: None,
             confirm: None,
             messages: Vec::new(),
@@ -692,6 +745,8 @@ impl Model {
                 Screen::Codes => Mode::List,
                 Screen::Stats => Mode::Stats,
                 Screen::Settings => Mode::Settings,
+                Screen::History if self.history.filtering => Mode::Filter,
+                Screen::History => Mode::History,
             }
         }
     }
@@ -704,6 +759,11 @@ impl Model {
     /// Rows of the codes table that fit on the screen.
     pub fn visible_rows(&self) -> u64 {
         u64::from(layout::table_rows(self.size))
+    }
+
+    /// Events the History screen shows at once: each takes two rows (what and who; what changed).
+    pub fn visible_events(&self) -> usize {
+        (self.visible_rows() / 2).max(1) as usize
     }
 
     pub fn message(&self) -> Option<&Message> {

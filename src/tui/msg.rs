@@ -1,13 +1,14 @@
 //! What reaches `update` (Msg) and what it asks the effects runner to do (Cmd).
 
-use super::model::{BulkAction, Described, Failure, StatsData, StatsWindow};
+use super::model::{BulkAction, Described, DetailData, Failure, StatsData, StatsWindow};
+use crate::domain::audit::{Cursor, HistoryFilter};
 use crate::domain::draft::{CodeChanges, CodeInput};
 use crate::domain::import::OnConflict;
 use crate::domain::settings::{SettingKey, SystemConfig};
-use crate::domain::stats::{CodeUsageStats, SystemStats, UsageRecord};
+use crate::domain::stats::SystemStats;
 use crate::domain::user::UserWithRole;
 use crate::domain::{CodeFilter, CodeId, CodeQuery, CodeRow, ReferralCode, Selection};
-use crate::service::ImportReport;
+use crate::service::{HistoryPage, ImportReport};
 use chrono::{DateTime, Utc};
 use crossterm::event::KeyEvent;
 use std::time::Duration;
@@ -17,6 +18,7 @@ use std::time::Duration;
 pub enum Wake {
     Filter(u64),
     Picker(u64),
+    HistoryFilter(u64),
 }
 
 #[derive(Debug, Clone)]
@@ -39,7 +41,13 @@ pub enum Msg {
     Header(Result<(SystemConfig, SystemStats, bool), Failure>),
     Detail {
         id: CodeId,
-        result: Result<(CodeRow, CodeUsageStats, Vec<UsageRecord>), Failure>,
+        result: Result<DetailData, Failure>,
+    },
+    /// A page of the History screen's events: the first of `generation` (`appended` false) or one after it.
+    History {
+        generation: u64,
+        appended: bool,
+        result: Result<HistoryPage, Failure>,
     },
     Stats(Result<StatsData, Failure>),
     Users {
@@ -110,6 +118,13 @@ pub enum Cmd {
     LoadDetail {
         id: CodeId,
         usage_limit: i64,
+        history_limit: u64,
+    },
+    /// A page of events `filter` picks, older than `before` (from the newest with `None`).
+    LoadHistory {
+        generation: u64,
+        filter: Box<HistoryFilter>,
+        before: Option<Cursor>,
     },
     LoadStats {
         window: StatsWindow,

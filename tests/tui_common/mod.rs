@@ -33,6 +33,7 @@ pub fn admin() -> Session {
         read_only: false,
         can_administer: true,
         revoked: false,
+        audit_log_only: None,
     }
 }
 

@@ -12,16 +12,17 @@ use chrono::Duration;
 use proptest::prelude::*;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
+use refcodes::domain::audit::{AuditEvent, Cursor};
 use refcodes::domain::stats::{CodeUsageStats, SystemStats};
-use refcodes::domain::{CodeId, CodeRow, CodeStatus, ReferralCode, Selection, UserId};
-use refcodes::service::{ImportReport, Tally};
-use refcodes::tui::model::{Confirmed, Described, Failure, Marks, Model};
+use refcodes::domain::{CodeId, CodeRow, CodeStatus, Key, ReferralCode, Selection, UserId};
+use refcodes::service::{HistoryPage, ImportReport, Tally};
+use refcodes::tui::model::{Confirmed, Described, DetailData, Failure, Marks, Model};
 use refcodes::tui::msg::{Cmd, Msg};
 use refcodes::tui::{update, view};
 use std::collections::BTreeSet;
 
 /// Keys people press, and some nobody would.
-const KEYS: [&str; 53] = [
+const KEYS: [&str; 55] = [
     "f",
     "F",
     "!",
@@ -76,6 +77,8 @@ const KEYS: [&str; 53] = [
     "u",
     "I",
     "ctrl-p",
+    "4",
+    "h",
 ];
 
 #[derive(Debug, Clone)]
@@ -185,8 +188,14 @@ impl Table {
                     remaining_uses: 4,
                     status: CodeStatus::Active,
                 };
-                Msg::Detail { id: *id, result: reply(offline, (row, stats, Vec::new())) }
+                let history = history_page(None, 5);
+                Msg::Detail { id: *id, result: reply(offline, DetailData { row, stats, usage: Vec::new(), history }) }
             }
+            Cmd::LoadHistory { generation, before, .. } => Msg::History {
+                generation: *generation,
+                appended: before.is_some(),
+                result: reply(offline, history_page(*before, refcodes::tui::update::HISTORY_PAGE)),
+            },
             Cmd::LoadStats { window } => Msg::Stats(reply(offline, stats_data(*window, &[(1, "AAAAA", 3)], &[]))),
             Cmd::SearchUsers { generation, .. } => {
                 Msg::Users { generation: *generation, result: reply(offline, Vec::new()) }
@@ -251,6 +260,27 @@ impl Table {
     }
 }
 
+/// Events of a trail of 250, newest first, a page older than `before`.
+fn history_page(before: Option<Cursor>, limit: u64) -> HistoryPage {
+    let event = |i: i64| AuditEvent {
+        id: Key::from(250 - i),
+        at: now() - Duration::minutes(i),
+        operator: "admin@example.com".into(),
+        action: "referral_code.updated".into(),
+        code: Some(format!("CODE{i:04}")),
+        code_id: Some(CodeId::from(i + 1)),
+        changes: serde_json::json!({"description": {"old": "a", "new": "b"}}),
+        face: "dashboard".into(),
+        bulk_id: None,
+    };
+    let events: Vec<AuditEvent> =
+        (0..250).map(event).filter(|e| before.is_none_or(|c| (e.at, e.id) < (c.at, c.id))).collect();
+    let more = events.len() as u64 > limit;
+    let events: Vec<AuditEvent> = events.into_iter().take(limit as usize).collect();
+    let next = if more { events.last().map(AuditEvent::cursor) } else { None };
+    HistoryPage { events, next }
+}
+
 /// An answer, or the failure of a database that is offline.
 fn reply<T>(offline: bool, value: T) -> Result<T, Failure> {
     if offline {
@@ -271,6 +301,18 @@ fn writes(cmd: &Cmd) -> bool {
 fn check(m: &Model, seen: &BTreeSet<CodeId>, cmds: &[Cmd]) -> Result<(), String> {
     if m.list.is_empty() && m.list.cursor != 0 || !m.list.is_empty() && m.list.cursor >= m.list.len() {
         return Err(format!("cursor {} outside {} rows", m.list.cursor, m.list.len()));
+    }
+    let events = m.history.events.len();
+    if m.history.cursor >= events.max(1) || m.history.offset > m.history.cursor {
+        return Err(format!(
+            "history cursor {} (offset {}) outside {events} events",
+            m.history.cursor, m.history.offset
+        ));
+    }
+    if let Some(d) = &m.detail
+        && d.scroll >= d.rows().max(1)
+    {
+        return Err(format!("detail scroll {} outside {} rows", d.scroll, d.rows()));
     }
     if let Marks::Ids(ids) = &m.list.marks
         && let Some(stray) = ids.iter().find(|id| !seen.contains(id))

@@ -21,6 +21,8 @@ pub enum Valued {
     Bulk(BulkAction),
     /// The file to import (`:import PATH`).
     Import(String),
+    /// The History screen's filter (`:history SPRING-2026 since:7d`).
+    History(String),
 }
 
 /// A key on the command line; on Enter, what to run once the line is closed.
@@ -64,8 +66,10 @@ pub fn key(model: &mut Model, action: Option<Action>, key: &KeyEvent) -> Option<
 
 /// What a command's value makes, read as the form reads its fields; `None` for a command without one.
 fn with_value(model: &Model, action: Action, value: &str) -> Option<Result<Valued, String>> {
-    if action == Action::Import {
-        return Some(Ok(Valued::Import(value.to_string())));
+    match action {
+        Action::Import => return Some(Ok(Valued::Import(value.to_string()))),
+        Action::HistoryScreen => return Some(Ok(Valued::History(value.to_string()))),
+        _ => {}
     }
     bulk_value(model, action, value).map(|r| r.map(Valued::Bulk))
 }

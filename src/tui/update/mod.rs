@@ -2,14 +2,15 @@
 //! effects runner.
 //!
 //! This file routes keys by mode and answers by kind to one handler per part of the screen (`list`, `form`,
-//! `overlays`, `confirm`, `screens`). Handlers never call each other: moving between layers is `open`, reloading is
-//! `refresh`, field checks are `checks` and status messages `notify`, so imports point one way:
-//! `mod` → handlers → `refresh` → `list`, `screens`, `open` → `checks`, `notify`.
+//! `overlays`, `confirm`, `screens`, `history`). Handlers never call each other: moving between layers is `open`,
+//! reloading is `refresh`, field checks are `checks` and status messages `notify`, so imports point one way:
+//! `mod` → handlers → `refresh` → `list`, `screens`, `history`, `open` → `checks`, `notify`.
 
 mod checks;
 mod command;
 mod confirm;
 mod form;
+mod history;
 mod import;
 mod list;
 mod notify;
@@ -18,6 +19,7 @@ mod overlays;
 mod refresh;
 mod screens;
 
+pub use history::HISTORY_PAGE;
 pub use overlays::PICKER_RESULTS;
 
 use super::keymap::{Action, Mode, Section};
@@ -54,11 +56,14 @@ fn dispatch(model: &mut Model, msg: Msg) -> Vec<Cmd> {
         Msg::Key(key) => keys(model, key),
         Msg::Resize(width, height) => {
             model.size = (width, height);
-            list::scroll_into_view(model)
+            let mut cmds = list::scroll_into_view(model);
+            cmds.extend(history::scroll_into_view(model));
+            cmds
         }
         Msg::Tick(now) => tick(model, now),
         Msg::Wake(Wake::Filter(seq)) if seq == model.list.filter_seq => list::apply_filter(model),
         Msg::Wake(Wake::Picker(generation)) => overlays::picker_search(model, generation),
+        Msg::Wake(Wake::HistoryFilter(seq)) if seq == model.history.filter_seq => history::apply_filter(model),
         Msg::Wake(_) => Vec::new(),
         Msg::Page { generation, page, result } => list::page_loaded(model, generation, page, result),
         Msg::Count { generation, result } => list::count_loaded(model, generation, result),
@@ -85,6 +90,7 @@ fn dispatch(model: &mut Model, msg: Msg) -> Vec<Cmd> {
         },
         Msg::Detail { id, result } => overlays::detail_loaded(model, id, result),
         Msg::Stats(result) => screens::stats_loaded(model, result),
+        Msg::History { generation, appended, result } => history::page_loaded(model, generation, appended, result),
         Msg::Users { generation, result } => overlays::users_found(model, generation, result),
         Msg::RandomCode(result) => form::random_code(model, result),
         Msg::Saved { save, result } => form::saved(model, save, result),
@@ -171,6 +177,7 @@ fn perform(model: &mut Model, mode: Mode, action: Option<Action>, key: &KeyEvent
     }
     match mode {
         Mode::List => action.map_or_else(Vec::new, |a| list::action(model, a)),
+        Mode::Filter if model.screen == Screen::History => history::filter_key(model, action, key),
         Mode::Filter => list::filter_key(model, action, key),
         Mode::Form => form::key(model, action, key),
         Mode::Picker => overlays::picker_key(model, action, key),
@@ -185,6 +192,7 @@ fn perform(model: &mut Model, mode: Mode, action: Option<Action>, key: &KeyEvent
         Mode::Stats if action == Some(Action::Open) => open_stats_row(model),
         Mode::Stats => screens::stats_key(model, action),
         Mode::Settings => screens::settings_key(model, action, key),
+        Mode::History => history::key(model, action),
     }
 }
 
@@ -197,13 +205,18 @@ fn run_command(model: &mut Model, name: &str, action: Action, value: Option<comm
         return Vec::new();
     }
     if let Some(value) = value {
-        if !model.session.can_administer {
+        if action.is_mutating() && !model.session.can_administer {
             notify::read_only(model);
             return Vec::new();
         }
         return match value {
             command::Valued::Bulk(bulk) => open::describe(model, bulk),
             command::Valued::Import(path) => import::check(model, path, OnConflict::default()),
+            command::Valued::History(text) => {
+                model.screen = Screen::History;
+                model.detail = None;
+                history::show_filtered(model, text)
+            }
         };
     }
     perform(model, mode, Some(action), &KeyEvent::new(KeyCode::Null, KeyModifiers::NONE))
@@ -229,6 +242,7 @@ fn global_action(model: &mut Model, action: Action) -> Option<Vec<Cmd>> {
         Action::CodesScreen => go_to(model, Screen::Codes),
         Action::StatsScreen => go_to(model, Screen::Stats),
         Action::SettingsScreen => go_to(model, Screen::Settings),
+        Action::HistoryScreen => go_to(model, Screen::History),
         Action::Refresh => {
             model.reload_asked = true;
             refresh(model)
@@ -252,9 +266,15 @@ fn global_action(model: &mut Model, action: Action) -> Option<Vec<Cmd>> {
             Vec::new()
         }
         Action::Copy => {
-            // The code of the details open, else the one under the cursor.
-            let row = model.detail.as_ref().map_or(model.list.current(), |d| d.row.as_ref());
-            match row.map(|r| r.code.code.clone()) {
+            // The code of the details open, else the one under the cursor (of the list, or of an event).
+            let code = match &model.detail {
+                Some(detail) => detail.row.as_ref().map(|r| r.code.code.clone()),
+                None if model.screen == Screen::History => {
+                    model.history.events.get(model.history.cursor).and_then(|e| e.code.clone())
+                }
+                None => model.list.current().map(|r| r.code.code.clone()),
+            };
+            match code {
                 Some(text) => vec![Cmd::Copy { text }],
                 None => {
                     notify::info(model, "No code here to copy");
@@ -294,11 +314,16 @@ fn open_stats_row(model: &mut Model) -> Vec<Cmd> {
     }
 }
 
-/// Shows a screen (closing a code's details over the one before); the stats load as they are shown.
+/// Shows a screen (closing a code's details over the one before); the stats and the history load as they are
+/// shown.
 fn go_to(model: &mut Model, screen: Screen) -> Vec<Cmd> {
     model.screen = screen;
     model.detail = None;
-    if screen == Screen::Stats { vec![screens::load_stats(model)] } else { Vec::new() }
+    match screen {
+        Screen::Stats => vec![screens::load_stats(model)],
+        Screen::History => history::refresh(model, false),
+        Screen::Codes | Screen::Settings => Vec::new(),
+    }
 }
 
 /// Whether the mode has a focused text input that takes plain characters.
@@ -314,7 +339,7 @@ fn takes_text(model: &Model, mode: Mode) -> bool {
 
 /// Global keys (quit, help, screens) are read where no text is being typed.
 fn reads_globals(model: &Model, mode: Mode) -> bool {
-    matches!(mode, Mode::List | Mode::Detail | Mode::Stats)
+    matches!(mode, Mode::List | Mode::Detail | Mode::Stats | Mode::History)
         || (mode == Mode::Settings && model.settings.editing.is_none())
 }
 

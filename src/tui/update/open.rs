@@ -16,6 +16,8 @@ use tui_input::Input;
 
 /// Usage records a detail view loads, newest first.
 pub const DETAIL_USAGE: i64 = 500;
+/// Events of its history a detail view loads, newest first; the History screen (`:history CODE`) has them all.
+pub const DETAIL_HISTORY: u64 = 200;
 
 fn form(
     editing: Option<ReferralCode>,
@@ -115,12 +117,22 @@ pub fn unpark(model: &mut Model) -> bool {
 }
 
 pub fn load_detail(id: CodeId) -> Cmd {
-    Cmd::LoadDetail { id, usage_limit: DETAIL_USAGE }
+    Cmd::LoadDetail { id, usage_limit: DETAIL_USAGE, history_limit: DETAIL_HISTORY }
 }
 
 pub fn open_detail(model: &mut Model, id: CodeId) -> Vec<Cmd> {
-    model.detail =
-        Some(DetailState { id, row: None, stats: None, usage: Vec::new(), scroll: 0, loading: true, error: None });
+    model.detail = Some(DetailState {
+        id,
+        row: None,
+        stats: None,
+        usage: Vec::new(),
+        history: Vec::new(),
+        more_history: false,
+        showing_history: false,
+        scroll: 0,
+        loading: true,
+        error: None,
+    });
     vec![load_detail(id)]
 }
 

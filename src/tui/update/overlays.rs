@@ -3,12 +3,10 @@
 use super::notify::{fail, online, refuse};
 use super::open;
 use crate::domain::CodeId;
-use crate::domain::CodeRow;
-use crate::domain::stats::{CodeUsageStats, UsageRecord};
 use crate::domain::user::UserWithRole;
 use crate::tui::keymap::Action;
 use crate::tui::layout::{DETAIL_FACTS, last_scroll, overlay_body};
-use crate::tui::model::{BulkAction, Failure, Model};
+use crate::tui::model::{BulkAction, DetailData, Failure, Model};
 use crate::tui::msg::{Cmd, Wake};
 use crossterm::event::{Event, KeyEvent};
 use tui_input::backend::crossterm::EventHandler;
@@ -16,20 +14,18 @@ use tui_input::backend::crossterm::EventHandler;
 /// Users a picker search shows.
 pub const PICKER_RESULTS: i64 = 50;
 
-pub fn detail_loaded(
-    model: &mut Model,
-    id: CodeId,
-    result: Result<(CodeRow, CodeUsageStats, Vec<UsageRecord>), Failure>,
-) -> Vec<Cmd> {
+pub fn detail_loaded(model: &mut Model, id: CodeId, result: Result<DetailData, Failure>) -> Vec<Cmd> {
     let failure = match (model.detail.as_mut(), result) {
         (Some(detail), result) if detail.id == id => {
             detail.loading = false;
             match result {
-                Ok((row, stats, usage)) => {
-                    detail.row = Some(row);
-                    detail.stats = Some(stats);
-                    detail.scroll = detail.scroll.min(usage.len().saturating_sub(1));
-                    detail.usage = usage;
+                Ok(data) => {
+                    detail.row = Some(data.row);
+                    detail.stats = Some(data.stats);
+                    detail.usage = data.usage;
+                    detail.more_history = data.history.next.is_some();
+                    detail.history = data.history.events;
+                    detail.scroll = detail.scroll.min(detail.rows().saturating_sub(1));
                     detail.error = None;
                     None
                 }
@@ -51,9 +47,13 @@ pub fn detail_loaded(
 pub fn detail_key(model: &mut Model, action: Option<Action>) -> Vec<Cmd> {
     let page = model.visible_rows().saturating_sub(u64::from(DETAIL_FACTS)).max(1) as usize;
     let Some(detail) = model.detail.as_mut() else { return Vec::new() };
-    let last = detail.usage.len().saturating_sub(1);
+    let last = detail.rows().saturating_sub(1);
     match action {
         Some(Action::Cancel) => model.detail = None,
+        Some(Action::ShowHistory) => {
+            detail.showing_history = !detail.showing_history;
+            detail.scroll = 0;
+        }
         Some(Action::Up) => detail.scroll = detail.scroll.saturating_sub(1),
         Some(Action::Down) => detail.scroll = (detail.scroll + 1).min(last),
         Some(Action::PageUp) => detail.scroll = detail.scroll.saturating_sub(page),

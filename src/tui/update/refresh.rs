@@ -1,10 +1,11 @@
 //! Reloading what is on screen, by the clock, by key, or after a change.
 
-use super::{list, open, screens};
+use super::{history, list, open, screens};
 use crate::tui::model::{Model, Screen};
 use crate::tui::msg::Cmd;
 
-/// Reloads what is on screen: the visible page, the count, the header, and an open detail or stats screen.
+/// Reloads what is on screen: the visible page, the count, the header, and an open detail, stats or history
+/// screen.
 pub fn refresh(model: &mut Model) -> Vec<Cmd> {
     model.last_refresh = model.now;
     let mut cmds = vec![Cmd::LoadHeader];
@@ -12,8 +13,10 @@ pub fn refresh(model: &mut Model) -> Vec<Cmd> {
     if let Some(detail) = &model.detail {
         cmds.push(open::load_detail(detail.id));
     }
-    if model.screen == Screen::Stats {
-        cmds.push(screens::load_stats(model));
+    match model.screen {
+        Screen::Stats => cmds.push(screens::load_stats(model)),
+        Screen::History => cmds.extend(history::refresh(model, model.reload_asked)),
+        Screen::Codes | Screen::Settings => {}
     }
     cmds
 }

@@ -121,27 +121,15 @@ pub fn draw(model: &Model, frame: &mut Frame, area: Rect) {
 fn query_line(model: &Model, frame: &mut Frame, area: Rect) {
     let theme = &model.options.theme;
     let list = &model.list;
-    let mut spans = vec![Span::raw(" Filter: ")];
-    let text = list.filter_input.value();
     // The status in force is shown after "Status:", whether typed or picked by its key.
     let in_force = CodeFilter { status: None, ..list.applied_filter.clone() }.to_string();
-    if list.filtering {
-        spans.push(Span::styled(format!("{text}▏"), theme.accent()));
-    } else if list.filter_error.is_some() {
-        spans.push(Span::styled(text.to_string(), theme.accent()));
-    } else if in_force.is_empty() {
-        let hint =
-            model.keymap.key_for(Mode::List, Action::Filter).map_or(String::new(), |k| format!("({k} to filter)"));
-        spans.push(Span::styled(hint, theme.dim()));
-    } else {
-        spans.push(Span::styled(in_force.clone(), theme.accent()));
-    }
-    if let Some(error) = &list.filter_error {
-        spans.push(Span::styled(format!("  ✗ {error}"), theme.error()));
-        // Never a silent match-all: the list still shows the last filter that parsed.
-        let still = if in_force.is_empty() { "no filter".to_string() } else { in_force };
-        spans.push(Span::styled(format!("  (still: {still})"), theme.dim()));
-    }
+    let mut spans = super::filter_spans(
+        model,
+        (&list.filter_input, list.filtering),
+        in_force,
+        list.filter_error.as_deref(),
+        (Mode::List, Action::Filter),
+    );
     let status = list.filter().status.map_or("all", CodeStatus::label);
     let arrow = if list.descending { "↓" } else { "↑" };
     spans.push(Span::raw(format!("   Status: {status}   Sort: {} {arrow}", list.sort.label())));
@@ -149,11 +137,7 @@ fn query_line(model: &Model, frame: &mut Frame, area: Rect) {
         spans.push(Span::styled("   range: V at its end", theme.marked()));
     }
     frame.render_widget(Line::from(spans), area);
-    if list.filtering {
-        // The terminal cursor sits in the filter, where typing goes.
-        let x = area.x + 9 + list.filter_input.visual_cursor() as u16;
-        frame.set_cursor_position((x.min(area.right().saturating_sub(1)), area.y));
-    }
+    super::filter_cursor(frame, area, &list.filter_input, list.filtering);
 }
 
 fn codes_table(model: &Model, frame: &mut Frame, area: Rect) {

@@ -3,6 +3,7 @@
 mod codes;
 mod form;
 pub mod format;
+mod history;
 mod overlays;
 mod screens;
 
@@ -38,6 +39,7 @@ pub fn view(model: &Model, frame: &mut Frame) {
         Screen::Codes => codes::draw(model, frame, main),
         Screen::Stats => screens::stats(model, frame, main),
         Screen::Settings => screens::settings(model, frame, main),
+        Screen::History => history::draw(model, frame, main),
     }
     status_bar(model, frame, status);
     if let Some(detail) = &model.detail {
@@ -200,6 +202,46 @@ fn status_bar(model: &Model, frame: &mut Frame, area: Rect) {
     };
     frame.render_widget(Line::from(left), l);
     frame.render_widget(Line::from(right).alignment(Alignment::Right), r);
+}
+
+/// A screen's filter line: while typing, the text and its cursor; else the filter in force, or a hint of the key
+/// that starts one. Text that doesn't parse shows why, and the filter still in force: never a silent match-all.
+fn filter_spans<'a>(
+    model: &Model,
+    (input, typing): (&'a tui_input::Input, bool),
+    in_force: String,
+    error: Option<&str>,
+    (mode, start): (Mode, Action),
+) -> Vec<Span<'a>> {
+    let theme = &model.options.theme;
+    let mut spans = vec![Span::raw(FILTER_LABEL)];
+    let text = input.value();
+    if typing {
+        spans.push(Span::styled(format!("{text}▏"), theme.accent()));
+    } else if error.is_some() {
+        spans.push(Span::styled(text, theme.accent()));
+    } else if in_force.is_empty() {
+        let hint = model.keymap.key_for(mode, start).map_or(String::new(), |k| format!("({k} to filter)"));
+        spans.push(Span::styled(hint, theme.dim()));
+    } else {
+        spans.push(Span::styled(in_force.clone(), theme.accent()));
+    }
+    if let Some(error) = error {
+        spans.push(Span::styled(format!("  ✗ {error}"), theme.error()));
+        let still = if in_force.is_empty() { "no filter".to_string() } else { in_force };
+        spans.push(Span::styled(format!("  (still: {still})"), theme.dim()));
+    }
+    spans
+}
+
+const FILTER_LABEL: &str = " Filter: ";
+
+/// While a filter is typed, the terminal's cursor sits in it, where typing goes.
+fn filter_cursor(frame: &mut Frame, area: Rect, input: &tui_input::Input, typing: bool) {
+    if typing {
+        let x = area.x + FILTER_LABEL.len() as u16 + input.visual_cursor() as u16;
+        frame.set_cursor_position((x.min(area.right().saturating_sub(1)), area.y));
+    }
 }
 
 /// Names keys for hints such as "Esc close": the key `mode` binds to an action, `-` when none is.

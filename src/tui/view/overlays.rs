@@ -2,14 +2,14 @@
 
 use super::format::{relative, thousands, who};
 use super::{key_names, popup};
-use crate::domain::text::date_time;
+use crate::domain::text::{date_time, fit};
 use crate::tui::keymap::{Action, HelpLine, Mode};
 use crate::tui::layout::{DETAIL_FACTS, OVERLAY_WIDTH};
 use crate::tui::model::{ConfirmState, DetailState, HelpState, Level, MESSAGE_LOG, Model, PickerState};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
-use ratatui::text::{Line, Span};
+use ratatui::text::{Line, Span, Text};
 use ratatui::widgets::{Block, Paragraph, Row, Table, TableState, Wrap};
 
 pub fn detail(model: &Model, detail: &DetailState, frame: &mut Frame, area: Rect) {
@@ -52,16 +52,12 @@ pub fn detail(model: &Model, detail: &DetailState, frame: &mut Frame, area: Rect
         Line::raw(format!("Expires {expires} · created {}", date_time(c.date_created))),
         Line::raw(format!("Created by {}", row.created_by_email.as_deref().unwrap_or("unknown"))),
         Line::raw(format!("Beneficiary {}", row.beneficiary_email.as_deref().unwrap_or("none"))),
-        Line::styled(
-            if stats.total_uses > detail.usage.len() as i64 {
-                format!("Usage records: newest {} of {}", detail.usage.len(), thousands(stats.total_uses))
-            } else {
-                format!("Usage records: {}", thousands(stats.total_uses))
-            },
-            Style::default().add_modifier(Modifier::BOLD),
-        ),
+        Line::styled(list_title(model, detail, stats.total_uses), Style::default().add_modifier(Modifier::BOLD)),
     ];
     frame.render_widget(Paragraph::new(lines), facts);
+    if detail.showing_history {
+        return history_table(model, detail, frame, records);
+    }
     if detail.usage.is_empty() {
         frame.render_widget(Line::styled("No one has used this code yet.", theme.dim()), records);
         return;
@@ -72,6 +68,45 @@ pub fn detail(model: &Model, detail: &DetailState, frame: &mut Frame, area: Rect
         .row_highlight_style(theme.cursor());
     let mut state = TableState::default().with_selected(Some(detail.scroll));
     frame.render_stateful_widget(table, records, &mut state);
+}
+
+/// The heading of the list below a code's facts: its usage records or its history, and the key to the other.
+fn list_title(model: &Model, detail: &DetailState, total_uses: i64) -> String {
+    let key = key_names(model, Mode::Detail)(Action::ShowHistory);
+    if detail.showing_history {
+        let shown = detail.history.len();
+        let count = if detail.more_history { format!("newest {shown}") } else { shown.to_string() };
+        format!("History: {count} events ({key}: usage records)")
+    } else if total_uses > detail.usage.len() as i64 {
+        format!("Usage records: newest {} of {} ({key}: history)", detail.usage.len(), thousands(total_uses))
+    } else {
+        format!("Usage records: {} ({key}: history)", thousands(total_uses))
+    }
+}
+
+/// The code's events, newest first: when, what and who, and what changed.
+fn history_table(model: &Model, detail: &DetailState, frame: &mut Frame, area: Rect) {
+    let theme = &model.options.theme;
+    if let Some(why) = &model.session.audit_log_only {
+        let text = format!("No audit trail in this database: {why}. Events go to the log file only.");
+        frame.render_widget(Paragraph::new(text).style(theme.dim()).wrap(Wrap { trim: true }), area);
+        return;
+    }
+    if detail.history.is_empty() {
+        frame.render_widget(Line::styled("No operator has changed this code since it was made.", theme.dim()), area);
+        return;
+    }
+    let rest = usize::from(area.width.saturating_sub(18));
+    let rows = detail.history.iter().map(|e| {
+        let what = format!("{} by {}", e.kind(), e.operator);
+        let lines = vec![Line::raw(fit(&what, rest)), Line::styled(fit(&e.summary(), rest), theme.dim())];
+        Row::new(vec![Text::from(date_time(e.at)), Text::from(lines)]).height(2)
+    });
+    let table = Table::new(rows, [Constraint::Length(17), Constraint::Fill(1)])
+        .header(Row::new(["When (UTC)", "What, who"]).style(Style::default().add_modifier(Modifier::UNDERLINED)))
+        .row_highlight_style(theme.cursor());
+    let mut state = TableState::default().with_selected(Some(detail.scroll));
+    frame.render_stateful_widget(table, area, &mut state);
 }
 
 pub fn picker(model: &Model, picker: &PickerState, frame: &mut Frame, area: Rect) {
