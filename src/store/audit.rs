@@ -29,6 +29,10 @@ pub struct Who<'a> {
 /// of a [`AuditSink::LogOnly`] database itself).
 pub async fn record(mut exec: Exec<'_>, who: &Who<'_>, events: &[NewEvent]) -> Result<(), sqlx::Error> {
     let sink = exec.layout().audit.clone();
+    // In the order of the code index, whose keys (random codes) are the costly ones to insert: in order, each
+    // lands beside the one before instead of on a page of its own (a third of a 100,000-event insert on SQLite).
+    let mut events: Vec<&NewEvent> = events.iter().collect();
+    events.sort_by(|a, b| a.code.cmp(&b.code));
     for chunk in events.chunks(BATCH) {
         let sql = match &sink {
             AuditSink::Own => insert_own(&exec, who, chunk),
@@ -40,7 +44,7 @@ pub async fn record(mut exec: Exec<'_>, who: &Who<'_>, events: &[NewEvent]) -> R
     Ok(())
 }
 
-fn insert_own(exec: &Exec<'_>, who: &Who<'_>, events: &[NewEvent]) -> Sql {
+fn insert_own(exec: &Exec<'_>, who: &Who<'_>, events: &[&NewEvent]) -> Sql {
     let rows = serde_json::to_string(events).expect("events serialise");
     let mut sql = exec
         .sql("INSERT INTO {audit} (at, operator_id, operator, face, action, code_id, code, changes, bulk_id) SELECT ");
@@ -67,7 +71,7 @@ fn insert_own(exec: &Exec<'_>, who: &Who<'_>, events: &[NewEvent]) -> Sql {
 /// PhoenixKit's columns as its generation has them: the target is the code's beneficiary (the operator when there
 /// is none), the admin the operator; the event's details go in `metadata`. Where both integer and UUID user
 /// columns exist, the integer ones are looked up from the UUIDs the database keys users by.
-fn insert_phoenix_kit(exec: &Exec<'_>, shape: AuditShape, who: &Who<'_>, events: &[NewEvent]) -> Sql {
+fn insert_phoenix_kit(exec: &Exec<'_>, shape: AuditShape, who: &Who<'_>, events: &[&NewEvent]) -> Sql {
     let operator_key = serde_json::to_value(who.operator_id).expect("keys serialise");
     let rows: Vec<Value> = events
         .iter()
