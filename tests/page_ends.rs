@@ -71,7 +71,14 @@ async fn pages_from_both_ends(service: Service) {
         assert!(total > 10, "the filter {filter:?} should match a fair number of codes, not {total}");
         for sort in SortField::ALL {
             for descending in [false, true] {
-                let whole = CodeQuery { filter: filter.clone(), sort, descending, offset: 0, limit: 20_000 };
+                let whole = CodeQuery {
+                    filter: filter.clone(),
+                    sort,
+                    descending,
+                    offset: 0,
+                    limit: 20_000,
+                    ..CodeQuery::default()
+                };
                 let all = ids(&service.page(&whole).await.expect("all rows"));
                 assert_eq!(all.len() as i64, total);
                 let mut offsets: Vec<u64> = (0..total as u64 + 70).step_by(23).collect();
