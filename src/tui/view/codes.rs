@@ -109,8 +109,9 @@ impl Column {
 /// and 20 cells for the description. Any narrower and the fixed columns would be squeezed.
 const WIDE: u16 = (1 + 20 + 15 + 6 + 9 + 25 + 13 + 20 + 20) + 9 + 2 + 20;
 
-/// The fewest cells a shared column (description and emails) is given in the short form.
-const SHARED_MIN: u16 = 10;
+/// The fewest cells a shared column (description and emails) is given in the short form: fewer show too little of
+/// an email to tell whose it is.
+const SHARED_MIN: u16 = 12;
 
 /// The columns shown in a table `width` cells wide, and their widths. In the short form, columns give way in the
 /// order of [`Column::GIVE_WAY`] until the rest fit, each shared one at least [`SHARED_MIN`] cells; the column the
@@ -131,11 +132,20 @@ fn columns(width: u16, sort: SortField) -> Vec<(Column, Constraint)> {
         need + shown.len() as u16 - 1 <= inside
     };
     let mut shown = Column::ALL.to_vec();
+    let mut dropped = Vec::new();
     for column in Column::GIVE_WAY.iter().filter(|c| c.sorts_by() != Some(sort)) {
         if fits(&shown) {
             break;
         }
         shown.retain(|c| c != column);
+        dropped.push(*column);
+    }
+    // The sorted column kept may have made a wider one give way; a narrower one dropped before may fit again.
+    for column in dropped.into_iter().rev() {
+        let with: Vec<Column> = Column::ALL.into_iter().filter(|c| *c == column || shown.contains(c)).collect();
+        if fits(&with) {
+            shown = with;
+        }
     }
     shown.into_iter().map(|c| (c, c.narrow())).collect()
 }
@@ -174,7 +184,7 @@ fn query_line(model: &Model, frame: &mut Frame, area: Rect) {
     let arrow = if list.descending { "↓" } else { "↑" };
     let sort = match list.sort {
         SortField::WindowUses => format!("uses in {}", list.window.label()),
-        sort => sort.label().to_string(),
+        sort => sort.label().replace('-', " "),
     };
     spans.push(Span::raw(format!("   Status: {status}   Sort: {sort} {arrow}")));
     if list.range_anchor.is_some() {
@@ -286,7 +296,7 @@ fn code_row(model: &Model, row: &CodeRow, wide: bool, shown: &[(Column, Constrai
                 Cell::from(Span::styled(fit(&c.code, width), if marked { theme.marked() } else { Style::default() }))
             }
             Column::Description => Cell::from(fit(&c.description, width)),
-            Column::WindowUses => Cell::from(fit(&format!("{:>w$}", row.window_uses, w = width), width)),
+            Column::WindowUses => Cell::from(fit(&row.window_uses.to_string(), width)),
             Column::LastUsed => Cell::from(fit(&relative(row.last_used, model.now), width)),
             Column::Uses => {
                 let uses = if wide {
@@ -336,10 +346,11 @@ mod tests {
     fn columns_give_way_emails_first_then_uses_in_time_then_the_description() {
         assert_eq!(shown(200).len(), 10);
         assert_eq!(shown(160).len(), 10);
+        assert!(shown(100).contains(&Column::Beneficiary) && !shown(90).contains(&Column::Beneficiary));
         let at_80 = shown(80);
-        assert!(!at_80.contains(&Column::Beneficiary) && at_80.contains(&Column::Creator), "{at_80:?}");
+        assert!(!at_80.contains(&Column::Creator) && at_80.contains(&Column::WindowUses), "{at_80:?}");
         let at_70 = shown(70);
-        assert!(!at_70.contains(&Column::Creator) && at_70.contains(&Column::WindowUses), "{at_70:?}");
+        assert!(!at_70.contains(&Column::WindowUses) && at_70.contains(&Column::LastUsed), "{at_70:?}");
         let at_60 = shown(60);
         assert!(!at_60.contains(&Column::LastUsed) && at_60.contains(&Column::Description), "{at_60:?}");
         for width in 60..160 {
@@ -351,6 +362,8 @@ mod tests {
     #[test]
     fn the_sorted_column_stays() {
         let at_60: Vec<Column> = columns(60, SortField::WindowUses).into_iter().map(|(c, _)| c).collect();
-        assert!(at_60.contains(&Column::WindowUses), "{at_60:?}");
+        // The description gave way to it; last used, narrower, fits in the room left.
+        assert!(at_60.contains(&Column::WindowUses) && at_60.contains(&Column::LastUsed), "{at_60:?}");
+        assert!(!at_60.contains(&Column::Description));
     }
 }
