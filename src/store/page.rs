@@ -227,7 +227,11 @@ fn page_sql(exec: &Exec<'_>, query: &CodeQuery, now: DateTime<Utc>, reach: Reach
             if let Some(since) = since {
                 sql.push(if strict { " WHERE x.date_used > " } else { " WHERE x.date_used >= " }).bind(since);
             }
-            sql.push(" GROUP BY x.{code_ref}) u JOIN {codes} c ON c.{code_key} = u.id")
+            // `+` keeps SQLite from grouping along the index on code_id, which reads every record (130 ms at 610k
+            // records) where the date's index reads only those since (15 ms for 4,096).
+            let group =
+                if exec.backend() == Backend::Sqlite { " GROUP BY +x.{code_ref}" } else { " GROUP BY x.{code_ref}" };
+            sql.push(group).push(") u JOIN {codes} c ON c.{code_key} = u.id")
         }
         Reach::Scan => sql.push("{codes_scan} c"),
         // SQLite reads the first keys from the sort's covering index, then their rows. PostgreSQL gets the rows
