@@ -16,8 +16,8 @@
 use clap::Parser;
 use refcodes::domain::audit::{Action, HistoryFilter};
 use refcodes::domain::draft::CodeInput;
-use refcodes::domain::window::Since;
 use refcodes::domain::expiry::Expiration;
+use refcodes::domain::window::Since;
 use refcodes::domain::{CodeFilter, Selection};
 use refcodes::service::{GenerateInput, ServiceOptions};
 use refcodes::{Error, Service};

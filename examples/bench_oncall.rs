@@ -82,7 +82,7 @@ where
 }
 
 fn urgent(filter: CodeFilter) -> CodeQuery {
-    CodeQuery { filter, sort: SortField::Urgency, descending: false, offset: 0, limit: 50 }
+    CodeQuery { filter, sort: SortField::Urgency, descending: false, offset: 0, limit: 50, ..CodeQuery::default() }
 }
 
 #[tokio::main]

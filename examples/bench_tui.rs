@@ -9,8 +9,8 @@
 //! by an earlier run). `--database-url` runs on a database that is there already, such as an attached PhoenixKit
 //! database seeded by `bench/phoenixkit.sh`; nothing is seeded then. Seeding and migrating run in a child process, so the peak memory printed is the
 //! dashboard's alone. Prints on stdout, one a line: `first_frame_ms=`, `move_p50_ms=`, `move_p99_ms=`,
-//! `filter_ms=`, `field_filter_ms=`, `stats_switch_first_ms=`, `stats_switch_ms=`, `peak_rss_mb=`; details go to
-//! stderr.
+//! `filter_ms=`, `field_filter_ms=`, `stats_switch_first_ms=`, `stats_switch_ms=`, `sort_last_used_ms=`,
+//! `sort_window_uses_ms=`, `peak_rss_mb=`; details go to stderr.
 
 use clap::Parser;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -18,7 +18,7 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use refcodes::Service;
 use refcodes::config::{Config, Sources};
-use refcodes::domain::CodeFilter;
+use refcodes::domain::{CodeFilter, SortField};
 use refcodes::service::DemoInput;
 use refcodes::tui::model::{Model, PAGE_SIZE, StatsWindow};
 use refcodes::tui::msg::Msg;
@@ -310,6 +310,43 @@ async fn bench(args: &Args, config: &Config, url: &str) {
         );
     }
 
+    // Sorts by use: `s` to each, then its other end (G), back (g), reversed (S) and back; for the window uses each
+    // window too (w). Each sample runs from the key to the frame with the rows (the count is the filter's, known).
+    until(&mut app, |m| m.in_flight == 0).await;
+    let mut by_use: Vec<(String, f64)> = Vec::new();
+    for sort in [SortField::LastUsed, SortField::WindowUses] {
+        let mut keys = vec![key(KeyCode::Char('s'))];
+        keys.extend([key(KeyCode::Char('G')), key(KeyCode::Char('g')), key(KeyCode::Char('S'))]);
+        keys.extend([key(KeyCode::Char('G')), key(KeyCode::Char('g')), key(KeyCode::Char('S'))]);
+        if sort == SortField::WindowUses {
+            keys.extend([key(KeyCode::Char('w')); 3]);
+        }
+        while app.model.list.sort.next() != sort {
+            press(&mut app, key(KeyCode::Char('s'))).await;
+            until(&mut app, |m| m.in_flight == 0).await;
+        }
+        for event in keys {
+            let took = press(&mut app, event).await;
+            let list = &app.model.list;
+            let name = format!(
+                "{} {} {}{}",
+                sort.label(),
+                list.window.label(),
+                if list.descending { "desc" } else { "asc" },
+                if list.cursor > 0 { " end" } else { "" }
+            );
+            eprintln!("bench: sort {name:<24} ({}): {:.1} ms", event.code, ms(took));
+            by_use.push((name, ms(took)));
+            until(&mut app, |m| m.in_flight == 0).await;
+        }
+    }
+    while app.model.list.sort != SortField::Created {
+        press(&mut app, key(KeyCode::Char('s'))).await;
+        until(&mut app, |m| m.in_flight == 0).await;
+    }
+    let worst = |label: &str| by_use.iter().filter(|(n, _)| n.starts_with(label)).map(|(_, t)| *t).fold(0.0, f64::max);
+    let (last_used_worst, window_uses_worst) = (worst("last-used"), worst("window-uses"));
+
     // Filter: type part of a real code, one keystroke at a time on a quiet dashboard; each sample runs from the
     // keystroke to the frame with the filtered rows (the count may come later).
     until(&mut app, |m| m.in_flight == 0).await;
@@ -399,5 +436,7 @@ async fn bench(args: &Args, config: &Config, url: &str) {
     println!("field_filter_ms={field_worst:.1}");
     println!("stats_switch_first_ms={first_switch:.1}");
     println!("stats_switch_ms={switch:.1}");
+    println!("sort_last_used_ms={last_used_worst:.1}");
+    println!("sort_window_uses_ms={window_uses_worst:.1}");
     println!("peak_rss_mb={:.1}", peak_rss_mb());
 }

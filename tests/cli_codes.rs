@@ -257,6 +257,19 @@ fn list_filters_sorts_and_windows() {
     assert_eq!(codes_of(&env.json(&["codes", "list", "--sort", "code", "--desc", "--limit", "1"])), ["DELTA-4"]);
     assert_eq!(codes_of(&env.json(&["codes", "list", "--sort", "code", "--limit", "1", "--offset", "1"])), ["BRAVO-2"]);
 
+    // By use: ALPHA_1 was used last; codes never used come last, newest first; equal uses in the window follow
+    // the key. Each row says when it was last used and how often in --window.
+    let sorted = |args: &[&str]| codes_of(&env.json(&[&["codes", "list", "--desc"], args].concat()));
+    assert_eq!(sorted(&["--sort", "last-used"]), ["ALPHA_1", "BRAVO-2", "DELTA-4", "CHARLIE-3"]);
+    assert_eq!(sorted(&["--sort", "window-uses"]), ["BRAVO-2", "ALPHA_1", "DELTA-4", "CHARLIE-3"]);
+    assert_eq!(sorted(&["--sort", "window-uses", "--window", "24h", "--limit", "2"]), ["BRAVO-2", "ALPHA_1"]);
+    let listed = env.json(&["codes", "list", "--sort", "last-used", "--window", "30d"]);
+    assert_eq!(codes_of(&listed), ["CHARLIE-3", "DELTA-4", "BRAVO-2", "ALPHA_1"], "ascending: never used first");
+    assert_eq!(listed["window"], "30d");
+    assert_eq!(listed["codes"][3]["window_uses"], 1);
+    assert!(listed["codes"][3]["last_used"].is_string(), "{}", listed["codes"][3]);
+    assert!(listed["codes"][0]["last_used"].is_null());
+
     let people = env.ok(&["codes", "list", "--sort", "code"]);
     assert_eq!(people.row("CODE"), ["CODE", "DESCRIPTION", "USES", "EXPIRES", "STATUS", "CREATED BY", "BENEFICIARY"]);
     let bravo = people.row("BRAVO-2");

@@ -69,6 +69,7 @@ fn a_bad_command_line_exits_two_and_says_why() {
         (&["codes", "create"], "--description"),
         (&["codes", "list", "--status", "gone"], "gone"),
         (&["codes", "list", "--sort", "colour"], "colour"),
+        (&["codes", "list", "--window", "90d"], "90d"),
         (&["codes", "list", "--filter", "uses:>many"], "uses: expects a number after >, <, >=, <= or ="),
         (&["codes", "list", "--filter", "staus:active"], "staus: is not a field"),
         (&["codes", "list", "--limit", "many"], "many"),

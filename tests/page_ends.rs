@@ -12,13 +12,13 @@ use std::future::Future;
 use std::time::Duration;
 
 /// Runs `check` on a seeded SQLite database, and on a seeded PostgreSQL one when the environment names a server.
-async fn on_each_database<F, Fut>(name: &str, check: F)
+async fn on_each_database<F, Fut>(name: &str, codes: usize, check: F)
 where
     F: Fn(Service) -> Fut,
     Fut: Future<Output = ()>,
 {
     let dir = tempfile::tempdir().expect("a temporary directory");
-    check(seeded(&format!("sqlite://{}", dir.path().join("pages.db").display())).await).await;
+    check(seeded(&format!("sqlite://{}", dir.path().join("pages.db").display()), codes).await).await;
     let Some(admin_url) = std::env::var("REFCODES_TEST_POSTGRES_URL").ok().filter(|u| !u.trim().is_empty()) else {
         eprintln!("{name}: PostgreSQL skipped, REFCODES_TEST_POSTGRES_URL is not set");
         return;
@@ -33,7 +33,7 @@ where
         .await
         .ok();
     sqlx::raw_sql(AssertSqlSafe(format!("CREATE DATABASE \"{db}\""))).execute(&mut admin).await.expect("a database");
-    let service = seeded(&url).await;
+    let service = seeded(&url, codes).await;
     check(service.clone()).await;
     service.close().await;
     sqlx::raw_sql(AssertSqlSafe(format!("DROP DATABASE IF EXISTS \"{db}\" WITH (FORCE)")))
@@ -42,11 +42,11 @@ where
         .expect("the database is dropped");
 }
 
-async fn seeded(url: &str) -> Service {
+async fn seeded(url: &str, codes: usize) -> Service {
     let service = Service::open(url, 4, Duration::from_secs(5), ServiceOptions::default()).await.expect("opens");
     let signed = service.sign_in_or_make_first_owner("pages@example.com").await.expect("signs in");
     let service = service.with_operator(signed.operator);
-    service.demo(&DemoInput { users: 30, codes: 400, days: 30 }).await.expect("demo data");
+    service.demo(&DemoInput { users: 30, codes, days: 30 }).await.expect("demo data");
     service
 }
 
@@ -54,9 +54,35 @@ fn ids(rows: &[CodeRow]) -> Vec<i64> {
     rows.iter().map(|r| r.code.id.0.int().expect("integer ids here")).collect()
 }
 
+/// More usage records than the first pages by last use look through (4,096): those pages come from the newest
+/// records, the others from every code, and all agree with the whole list.
+#[tokio::test]
+async fn first_pages_by_last_use_from_the_newest_records_are_the_lists() {
+    on_each_database("recent", 1000, |service| async move {
+        let records: i64 = service.get_system_stats().await.expect("stats").total_usage;
+        assert!(records > 4096, "the demo made only {records} usage records");
+        for filter in [CodeFilter::default(), CodeFilter::parse("status:active").unwrap()] {
+            let whole = CodeQuery {
+                filter,
+                sort: SortField::LastUsed,
+                descending: true,
+                limit: 20_000,
+                ..CodeQuery::default()
+            };
+            let all = ids(&service.page(&whole).await.expect("all rows"));
+            for offset in (0..700).step_by(97) {
+                let query = CodeQuery { offset, limit: 64, ..whole.clone() };
+                let expected: Vec<i64> = all.iter().copied().skip(offset as usize).take(64).collect();
+                assert_eq!(ids(&service.page(&query).await.expect("a page")), expected, "{query:?}");
+            }
+        }
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn pages_read_from_the_end_are_the_pages_read_from_the_start() {
-    on_each_database("ends", pages_from_both_ends).await;
+    on_each_database("ends", 400, pages_from_both_ends).await;
 }
 
 async fn pages_from_both_ends(service: Service) {
@@ -71,7 +97,14 @@ async fn pages_from_both_ends(service: Service) {
         assert!(total > 10, "the filter {filter:?} should match a fair number of codes, not {total}");
         for sort in SortField::ALL {
             for descending in [false, true] {
-                let whole = CodeQuery { filter: filter.clone(), sort, descending, offset: 0, limit: 20_000 };
+                let whole = CodeQuery {
+                    filter: filter.clone(),
+                    sort,
+                    descending,
+                    offset: 0,
+                    limit: 20_000,
+                    ..CodeQuery::default()
+                };
                 let all = ids(&service.page(&whole).await.expect("all rows"));
                 assert_eq!(all.len() as i64, total);
                 let mut offsets: Vec<u64> = (0..total as u64 + 70).step_by(23).collect();
@@ -94,7 +127,7 @@ async fn pages_from_both_ends(service: Service) {
 
 #[tokio::test]
 async fn the_text_filter_matches_codes_descriptions_and_both_emails() {
-    on_each_database("filter", text_filter).await;
+    on_each_database("filter", 400, text_filter).await;
 }
 
 async fn text_filter(service: Service) {
@@ -151,7 +184,7 @@ async fn text_filter(service: Service) {
 
 #[tokio::test]
 async fn the_search_index_follows_created_changed_and_deleted_codes() {
-    on_each_database("search", search_follows_writes).await;
+    on_each_database("search", 400, search_follows_writes).await;
 }
 
 async fn search_follows_writes(service: Service) {

@@ -12,7 +12,7 @@ use refcodes::domain::expiry::Expiration;
 use refcodes::domain::generate::ALPHABET;
 use refcodes::domain::import::OnConflict;
 use refcodes::domain::settings::SettingKey;
-use refcodes::domain::{CodeFilter, CodeQuery, CodeStatus, ErrorKind, ReferralCode, Selection, SortField};
+use refcodes::domain::{CodeFilter, CodeQuery, CodeStatus, ErrorKind, ReferralCode, Selection, SortField, UsesWindow};
 use refcodes::service::{Deleted, GenerateInput, Tally};
 use std::collections::HashSet;
 
@@ -414,6 +414,78 @@ async fn check_page_sorts_by_every_field(db: &TestDb) {
     assert_eq!(desc[0], "BRAVO");
     desc.reverse();
     assert_eq!(desc, expected);
+}
+
+every!(page_sorts_by_last_use_and_uses_in_a_window, check_page_sorts_by_last_use_and_uses_in_a_window);
+/// Codes never used are the least recent (last when descending); codes alike (never used, no uses in the window,
+/// or used at the same instant) follow their key; ascending is the exact reverse; every page of 3 agrees with the
+/// whole list; each row carries its last use and its uses in the query's window.
+async fn check_page_sorts_by_last_use_and_uses_in_a_window(db: &TestDb) {
+    let h = db.harness().await;
+    fixture(&h).await;
+    // The fixture used ALPHA twice and ECHO once at t0 + 10 minutes, two hours ago. Two days later GOLF and HOTEL
+    // are used, and an hour after that GOLF again.
+    let users = h.add_users("later", 2).await;
+    h.clock.advance(Duration::days(2));
+    let t1 = h.owner.now();
+    h.base.use_code("GOLF", users[0].id).await.unwrap();
+    h.base.use_code("HOTEL", users[0].id).await.unwrap();
+    h.clock.advance(Duration::hours(1));
+    let t2 = h.owner.now();
+    h.base.use_code("GOLF", users[1].id).await.unwrap();
+    h.clock.advance(Duration::minutes(5));
+
+    let page = |sort, descending, window, offset, limit| {
+        let query = CodeQuery { sort, descending, window, offset, limit, ..CodeQuery::default() };
+        let owner = h.owner.clone();
+        async move { owner.page_with_total(&query).await.unwrap().rows }
+    };
+    // Created in this order, so keyed in it too (integers, or UUIDv7).
+    let never = ["INDIA", "JAXXT", "FOX_TROT", "DELTA", "CHARLIE", "BRAVO"];
+    let by_last_use: Vec<&str> = ["GOLF", "HOTEL", "ECHO", "ALPHA"].into_iter().chain(never).collect();
+    let day = ["GOLF", "HOTEL", "INDIA", "JAXXT", "FOX_TROT", "ECHO", "DELTA", "CHARLIE", "BRAVO", "ALPHA"];
+    let week: Vec<&str> = ["GOLF", "ALPHA", "HOTEL", "ECHO"].into_iter().chain(never).collect();
+    let cases: [(SortField, UsesWindow, &[&str]); 4] = [
+        (SortField::LastUsed, UsesWindow::Week, &by_last_use),
+        (SortField::WindowUses, UsesWindow::Day, &day),
+        (SortField::WindowUses, UsesWindow::Week, &week),
+        (SortField::WindowUses, UsesWindow::Month, &week),
+    ];
+    for (sort, window, expected) in cases {
+        for descending in [true, false] {
+            let mut expected = expected.to_vec();
+            if !descending {
+                expected.reverse();
+            }
+            let whole = page(sort, descending, window, 0, 100).await;
+            assert_eq!(codes_of(&whole), expected, "{sort:?} {window:?} descending={descending}");
+            let mut walked = Vec::new();
+            for offset in (0..12).step_by(3) {
+                walked.extend(codes_of(&page(sort, descending, window, offset, 3).await));
+            }
+            assert_eq!(walked, expected, "pages of 3: {sort:?} {window:?} descending={descending}");
+        }
+    }
+
+    let rows = page(SortField::LastUsed, true, UsesWindow::Week, 0, 100).await;
+    let of = |code: &str| rows.iter().find(|r| r.code.code == code).unwrap();
+    assert_eq!((of("GOLF").last_used, of("GOLF").window_uses), (Some(t2), 2));
+    assert_eq!((of("HOTEL").last_used, of("HOTEL").window_uses), (Some(t1), 1));
+    assert_eq!((of("ALPHA").last_used, of("ALPHA").window_uses), (Some(t0() + Duration::minutes(10)), 2));
+    assert_eq!((of("BRAVO").last_used, of("BRAVO").window_uses), (None, 0));
+    let day_rows = page(SortField::Code, false, UsesWindow::Day, 0, 100).await;
+    let uses: Vec<(String, i64)> =
+        day_rows.iter().filter(|r| r.window_uses > 0).map(|r| (r.code.code.clone(), r.window_uses)).collect();
+    assert_eq!(uses, [("GOLF".to_string(), 2), ("HOTEL".to_string(), 1)]);
+
+    // A filter applies to the sorts by use as to any.
+    let filtered = CodeQuery {
+        filter: CodeFilter::parse("status:active").unwrap(),
+        sort: SortField::LastUsed,
+        limit: 3,
+        ..CodeQuery::default()
+    };
+    assert_eq!(codes_of(&h.owner.page(&filtered).await.unwrap()), ["GOLF", "HOTEL", "ALPHA"]);
 }
 
 every!(pages_cover_the_list_without_overlap, check_pages_cover_the_list_without_overlap);
@@ -1015,7 +1087,14 @@ async fn check_an_expiry_filter_reads_the_same_windows(db: &TestDb) {
     let filter = CodeFilter::parse("expires:<7d").unwrap();
     let mut read = Vec::new();
     for offset in (0..20).step_by(5) {
-        let query = CodeQuery { filter: filter.clone(), sort: SortField::Code, descending: true, limit: 5, offset };
+        let query = CodeQuery {
+            filter: filter.clone(),
+            sort: SortField::Code,
+            descending: true,
+            limit: 5,
+            offset,
+            ..CodeQuery::default()
+        };
         read.extend(codes_of(&h.owner.page(&query).await.unwrap()));
     }
     soon.reverse();

@@ -49,6 +49,7 @@ fn urgent(near_limit: Option<&str>, expiring: Option<i64>) -> CodeQuery {
         descending: false,
         offset: 0,
         limit: 50,
+        ..CodeQuery::default()
     }
 }
 

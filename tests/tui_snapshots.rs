@@ -10,6 +10,7 @@
 mod common;
 
 use common::{Build, Dash, LARGE, SMALL};
+use refcodes::domain::{SortField, UsesWindow};
 use refcodes::tui::model::{Model, Screen, StatsList, StatsWindow};
 use refcodes::tui::theme::Theme;
 
@@ -110,6 +111,32 @@ fn codes_sort_reversed() {
         settled(m);
         assert!(!m.list.descending);
     });
+}
+
+#[test]
+fn codes_sort_last_used() {
+    snap("codes_sort_last_used", common::codes_sort_last_used, |m| {
+        settled(m);
+        assert_eq!((m.list.sort, m.list.descending), (SortField::LastUsed, true));
+    });
+}
+
+#[test]
+fn codes_sort_window_uses() {
+    snap("codes_sort_window_uses", common::codes_sort_window_uses, |m| {
+        settled(m);
+        assert_eq!((m.list.sort, m.list.window), (SortField::WindowUses, UsesWindow::Month));
+    });
+}
+
+/// Sorted by the window's uses, that column stays where it would give way.
+#[test]
+fn codes_sorted_column_stays_on_smaller_terminals() {
+    for (width, height) in SMALLER {
+        let dash = common::codes_sort_window_uses((width, height));
+        settled(&dash.model);
+        insta::assert_snapshot!(format!("codes_sort_window_uses_{width}x{height}"), dash.render().backend());
+    }
 }
 
 #[test]

@@ -5,9 +5,9 @@ mod tui_common;
 use tui_common as common;
 
 use common::*;
-use refcodes::domain::{CodeFilter, CodeStatus, SortField};
+use refcodes::domain::{CodeFilter, CodeQuery, CodeStatus, SortField, UsesWindow};
 use refcodes::tui::keymap::Mode;
-use refcodes::tui::model::Marks;
+use refcodes::tui::model::{Marks, PAGE_SIZE};
 use refcodes::tui::msg::{Cmd, Msg, Wake};
 use refcodes::tui::update;
 
@@ -265,9 +265,14 @@ fn esc_in_the_list_clears_a_text_filter() {
 fn s_cycles_the_sort_field_and_capital_s_reverses_each_a_new_query() {
     let mut m = loaded(1000);
     presses(&mut m, &["j", "j"]);
-    for (generation, sort) in
-        [(1, SortField::Expires), (2, SortField::Uses), (3, SortField::Code), (4, SortField::Created)]
-    {
+    for (generation, sort) in [
+        (1, SortField::Expires),
+        (2, SortField::Uses),
+        (3, SortField::LastUsed),
+        (4, SortField::WindowUses),
+        (5, SortField::Code),
+        (6, SortField::Created),
+    ] {
         let cmds = press(&mut m, "s");
         assert_eq!(
             cmds,
@@ -279,9 +284,49 @@ fn s_cycles_the_sort_field_and_capital_s_reverses_each_a_new_query() {
     }
     assert_eq!(
         press(&mut m, "S"),
-        vec![load_count(5), load_page_of(5, 0, CodeFilter::default(), SortField::Created, false)]
+        vec![load_count(7), load_page_of(7, 0, CodeFilter::default(), SortField::Created, false)]
     );
     assert!(!m.list.descending);
+}
+
+/// The list's query with its window of uses, as the list asks for page 0.
+fn load_window(generation: u64, sort: SortField, window: UsesWindow) -> Cmd {
+    Cmd::LoadPage { generation, page: 0, query: CodeQuery { sort, window, limit: PAGE_SIZE, ..CodeQuery::default() } }
+}
+
+#[test]
+fn w_and_capital_w_switch_the_window_of_uses_round_each_a_new_query_from_the_top() {
+    let mut m = loaded(1000);
+    assert_eq!(m.list.window, UsesWindow::Week, "7d until switched");
+    presses(&mut m, &["j", "j"]);
+    for (generation, window) in [(1, UsesWindow::Month), (2, UsesWindow::Day), (3, UsesWindow::Week)] {
+        let cmds = press(&mut m, "w");
+        assert_eq!(cmds, vec![load_count(generation), load_window(generation, SortField::Created, window)]);
+        assert_eq!((m.list.window, m.list.cursor), (window, 0));
+        assert_eq!(m.message().map(|msg| msg.text.clone()), Some(format!("Uses counted over {}", window.label())));
+        serve(&mut m, cmds, 1000);
+    }
+    let cmds = press(&mut m, "W");
+    assert_eq!(cmds, vec![load_count(4), load_window(4, SortField::Created, UsesWindow::Day)]);
+    serve(&mut m, cmds, 1000);
+    // Sorted by the window's uses, the switch reorders by the new window's.
+    presses(&mut m, &["s", "s", "s", "s"]);
+    assert_eq!(m.list.sort, SortField::WindowUses);
+    let generation = m.list.generation;
+    assert_eq!(
+        press(&mut m, "w"),
+        vec![load_count(generation + 1), load_window(generation + 1, SortField::WindowUses, UsesWindow::Week)]
+    );
+}
+
+#[test]
+fn the_window_command_switches_the_lists_window_too() {
+    let mut m = loaded(1000);
+    press(&mut m, ":");
+    type_text(&mut m, "window");
+    let cmds = press(&mut m, "enter");
+    assert_eq!(cmds, vec![load_count(1), load_window(1, SortField::Created, UsesWindow::Month)]);
+    assert_eq!(m.list.window, UsesWindow::Month);
 }
 
 #[test]

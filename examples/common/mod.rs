@@ -21,7 +21,7 @@ use refcodes::domain::user::{Role, User, UserWithRole};
 use refcodes::domain::window::{Since, Window};
 use refcodes::domain::{
     CodeFilter, CodeId, CodeQuery, CodeRow, CodeStatus, Compare, ErrorKind, FieldError, Key, ReferralCode, Selection,
-    SortField, UsageId, UserId,
+    SortField, UsageId, UserId, UsesWindow,
 };
 use refcodes::service::{HistoryPage, ImportReport, Tally};
 use refcodes::tui::model::{
@@ -119,6 +119,9 @@ fn code(
         },
         created_by_email: email_of(created_by),
         beneficiary_email: email_of(beneficiary),
+        // Used codes were used a while ago, some of their uses lately.
+        last_used: (uses > 0).then(|| now() - Duration::minutes(23 * (id % 50).pow(2))),
+        window_uses: i64::from(uses) / (1 + id % 4),
     }
 }
 
@@ -381,13 +384,27 @@ impl Db {
             && filter.status.is_none_or(|s| c.status_at(now()) == s)
     }
 
-    fn query(&self, filter: &CodeFilter, sort: SortField, descending: bool) -> Vec<CodeRow> {
+    fn query(&self, filter: &CodeFilter, sort: SortField, descending: bool, window: UsesWindow) -> Vec<CodeRow> {
         let expiry = |c: &ReferralCode| c.expiration_date.unwrap_or(DateTime::<Utc>::MAX_UTC);
         let share = |c: &ReferralCode| i64::from(c.number_of_uses) * 1000 / i64::from(c.max_uses.max(1));
         let mut rows: Vec<CodeRow> = self.rows.iter().filter(|r| self.matches(r, filter)).cloned().collect();
+        // The sample's uses in a week; fewer in a day, more in a month, never more than all of them.
+        for row in &mut rows {
+            row.window_uses = match window {
+                UsesWindow::Day => row.window_uses / 4,
+                UsesWindow::Week => row.window_uses,
+                UsesWindow::Month => (row.window_uses * 2).min(i64::from(row.code.number_of_uses)),
+            };
+        }
         rows.sort_by(|a, b| {
+            let by_use = match sort {
+                SortField::LastUsed => a.last_used.cmp(&b.last_used),
+                SortField::WindowUses => a.window_uses.cmp(&b.window_uses),
+                _ => std::cmp::Ordering::Equal,
+            };
             let (a, b) = (&a.code, &b.code);
             let order = match sort {
+                SortField::LastUsed | SortField::WindowUses => by_use,
                 SortField::Code => a.code.cmp(&b.code),
                 SortField::Created => a.date_created.cmp(&b.date_created),
                 SortField::Expires => expiry(a).cmp(&expiry(b)),
@@ -408,7 +425,7 @@ impl Db {
             let end = (query.offset + query.limit).min(total as u64);
             return (query.offset..end).map(|i| self.synthetic_row(i)).collect();
         }
-        let rows = self.query(&query.filter, query.sort, query.descending);
+        let rows = self.query(&query.filter, query.sort, query.descending, query.window);
         rows.into_iter().skip(query.offset as usize).take(query.limit as usize).collect()
     }
 
@@ -620,6 +637,8 @@ impl Db {
                     code: new.clone(),
                     created_by_email: email_of(Some(1)),
                     beneficiary_email: email_of(input.beneficiary.and_then(|u| u.0.int())),
+                    last_used: None,
+                    window_uses: 0,
                 });
                 Msg::Saved { save, result: Ok(new) }
             }
@@ -895,6 +914,20 @@ pub fn codes_status_filter(size: (u16, u16)) -> Dash {
 pub fn codes_sort_reversed(size: (u16, u16)) -> Dash {
     let mut dash = Dash::new(size, Db::sample());
     dash.char('s').char('s').char('S');
+    dash
+}
+
+/// Sorted by uses in the last 30 days (`w` from 7 days), most first.
+pub fn codes_sort_window_uses(size: (u16, u16)) -> Dash {
+    let mut dash = Dash::new(size, Db::sample());
+    dash.char('s').char('s').char('s').char('s').char('w');
+    dash
+}
+
+/// Sorted by last use, most recent first.
+pub fn codes_sort_last_used(size: (u16, u16)) -> Dash {
+    let mut dash = Dash::new(size, Db::sample());
+    dash.char('s').char('s').char('s');
     dash
 }
 

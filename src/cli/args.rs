@@ -4,7 +4,7 @@ use crate::domain::audit::Action;
 use crate::domain::import::OnConflict;
 use crate::domain::user::Role;
 use crate::domain::window::{Share, Since, parse_duration};
-use crate::domain::{CodeFilter, CodeStatus, SortField};
+use crate::domain::{CodeFilter, CodeStatus, SortField, UsesWindow};
 use chrono::Duration;
 use clap::builder::PossibleValuesParser;
 use clap::builder::{RangedI64ValueParser, RangedU64ValueParser};
@@ -271,12 +271,16 @@ pub enum CodesCommand {
     List {
         #[command(flatten)]
         filter: FilterArgs,
-        /// [default: urgency with --near-limit or --expiring, else created]
+        /// [default: urgency with --near-limit or --expiring, else created]. last-used: never-used codes are the
+        /// least recent; window-uses: usage records in --window
         #[arg(long, value_enum)]
         sort: Option<SortField>,
         /// Largest first
         #[arg(long)]
         desc: bool,
+        /// What window-uses counts (and --json shows): whole UTC hours or days up to now, as `stats --since`
+        #[arg(long, value_enum, default_value_t = UsesWindow::default())]
+        window: UsesWindow,
         #[arg(long, default_value_t = 50, value_parser = count_u64())]
         limit: u64,
         #[arg(long, default_value_t = 0, value_parser = count_u64())]

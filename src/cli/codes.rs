@@ -15,13 +15,20 @@ use std::io::Write;
 
 pub async fn run(service: &Service, out: &mut Out, cmd: &CodesCommand, json: bool) -> Outcome {
     match cmd {
-        CodesCommand::List { filter, sort, desc, limit, offset } => {
+        CodesCommand::List { filter, sort, desc, limit, offset, window } => {
             let sort = match sort {
                 Some(sort) => *sort,
                 None if filter.urgent() => SortField::Urgency,
                 None => SortField::default(),
             };
-            let query = CodeQuery { filter: filter.filter(), sort, descending: *desc, offset: *offset, limit: *limit };
+            let query = CodeQuery {
+                filter: filter.filter(),
+                sort,
+                descending: *desc,
+                offset: *offset,
+                limit: *limit,
+                window: *window,
+            };
             list(service, out, &query, json).await
         }
         CodesCommand::Show { code, limit } => show(service, out, code, *limit, json).await,
@@ -87,8 +94,9 @@ async fn list(service: &Service, out: &mut Out, query: &CodeQuery, json: bool) -
     let now = service.now();
     let page = service.page_with_total(query).await?;
     if json {
-        let rows: Vec<_> = page.rows.iter().map(|r| CodeView::of(r, now)).collect();
-        out.json(&serde_json::json!({"total": page.total, "offset": query.offset, "codes": rows}))?;
+        let rows: Vec<_> = page.rows.iter().map(|r| ListedCode::of(r, now)).collect();
+        let window = query.window.label();
+        out.json(&serde_json::json!({"total": page.total, "offset": query.offset, "window": window, "codes": rows}))?;
     } else {
         let rows: Vec<Vec<String>> = page.rows.iter().map(|r| code_table_row(r, now)).collect();
         out.table(&CODE_HEADER, &rows)?;
@@ -100,6 +108,21 @@ async fn list(service: &Service, out: &mut Out, query: &CodeQuery, json: bool) -
         out.line(format_args!("{first}-{last} of {} codes", page.total))?;
     }
     Ok(())
+}
+
+/// A row of `codes list --json`: the code, its last use and its uses in the list's window.
+#[derive(serde::Serialize)]
+struct ListedCode<'a> {
+    #[serde(flatten)]
+    view: CodeView<'a>,
+    last_used: Option<DateTime<Utc>>,
+    window_uses: i64,
+}
+
+impl<'a> ListedCode<'a> {
+    fn of(row: &'a crate::domain::CodeRow, now: DateTime<Utc>) -> ListedCode<'a> {
+        ListedCode { view: CodeView::of(row, now), last_used: row.last_used, window_uses: row.window_uses }
+    }
 }
 
 async fn show(service: &Service, out: &mut Out, code: &str, limit: i64, json: bool) -> Outcome {

@@ -87,7 +87,7 @@ impl ReferralCode {
 }
 
 /// A code with what a list shows beside it: the emails behind `created_by` and `beneficiary`
-/// (`None` when no such user exists any more).
+/// (`None` when no such user exists any more), and, from a list's page only, its use in time.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct CodeRow {
     #[sqlx(flatten)]
@@ -95,4 +95,12 @@ pub struct CodeRow {
     pub code: ReferralCode,
     pub created_by_email: Option<String>,
     pub beneficiary_email: Option<String>,
+    /// The latest usage record's time (`None`: never used). Read by a list's page; other reads leave it `None`.
+    #[sqlx(default)]
+    #[serde(skip)]
+    pub last_used: Option<DateTime<Utc>>,
+    /// Usage records in the page's [`crate::domain::UsesWindow`]; 0 where other reads leave it.
+    #[sqlx(default)]
+    #[serde(skip)]
+    pub window_uses: i64,
 }

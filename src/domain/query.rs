@@ -1,8 +1,8 @@
 //! What a list asks for: filter, sort and window; and which codes a bulk action applies to.
 
-use super::window::Share;
+use super::window::{Share, Since, Window};
 use super::{CodeId, CodeStatus};
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
 /// Which codes a list shows; every part given must hold (AND). Typed as text in the field-scoped language of
@@ -86,13 +86,33 @@ pub enum SortField {
     /// Most urgent first: the largest share of the limit used, then the soonest expiry; with only an expiry
     /// filter, the soonest expiry.
     Urgency,
+    /// The latest usage record; codes never used are the least recent of all (last when descending).
+    #[strum(serialize = "last-used")]
+    LastUsed,
+    /// Usage records in the query's [`UsesWindow`].
+    #[strum(serialize = "window-uses")]
+    WindowUses,
 }
 
 impl SortField {
-    pub const ALL: [SortField; 5] =
-        [SortField::Code, SortField::Created, SortField::Expires, SortField::Uses, SortField::Urgency];
+    pub const ALL: [SortField; 7] = [
+        SortField::Code,
+        SortField::Created,
+        SortField::Expires,
+        SortField::Uses,
+        SortField::Urgency,
+        SortField::LastUsed,
+        SortField::WindowUses,
+    ];
     /// The fields the dashboard's sort key walks through.
-    const CYCLE: [SortField; 4] = [SortField::Code, SortField::Created, SortField::Expires, SortField::Uses];
+    const CYCLE: [SortField; 6] = [
+        SortField::Code,
+        SortField::Created,
+        SortField::Expires,
+        SortField::Uses,
+        SortField::LastUsed,
+        SortField::WindowUses,
+    ];
 
     /// The name shown and typed (`--sort uses`).
     pub fn label(self) -> &'static str {
@@ -106,6 +126,62 @@ impl SortField {
     }
 }
 
+/// The span a list counts each code's uses over (its window-uses column and sort): whole UTC hours or days up to
+/// now, as the Stats screen's windows of the same names, so both count the same uses.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, clap::ValueEnum)]
+pub enum UsesWindow {
+    #[value(name = "24h")]
+    #[serde(rename = "24h")]
+    Day,
+    #[default]
+    #[value(name = "7d")]
+    #[serde(rename = "7d")]
+    Week,
+    #[value(name = "30d")]
+    #[serde(rename = "30d")]
+    Month,
+}
+
+impl UsesWindow {
+    pub const ALL: [UsesWindow; 3] = [UsesWindow::Day, UsesWindow::Week, UsesWindow::Month];
+
+    /// As typed (`--window 7d`) and as a column is headed.
+    pub fn label(self) -> &'static str {
+        match self {
+            UsesWindow::Day => "24h",
+            UsesWindow::Week => "7d",
+            UsesWindow::Month => "30d",
+        }
+    }
+
+    pub fn since(self) -> Since {
+        Since::Span(match self {
+            UsesWindow::Day => Duration::hours(24),
+            UsesWindow::Week => Duration::days(7),
+            UsesWindow::Month => Duration::days(30),
+        })
+    }
+
+    /// The first instant the window counts at `now`.
+    pub fn start(self, now: DateTime<Utc>) -> DateTime<Utc> {
+        // Three fixed spans far inside Window's limits: `new` can't refuse them; the fallback keeps this total.
+        Window::new(self.since(), now).map_or(now, |w| w.start)
+    }
+
+    /// The window after this one (`forward`) or before it, round.
+    pub fn step(self, forward: bool) -> UsesWindow {
+        let i = UsesWindow::ALL.iter().position(|w| *w == self).unwrap_or(0);
+        let n = UsesWindow::ALL.len();
+        UsesWindow::ALL[if forward { (i + 1) % n } else { (i + n - 1) % n }]
+    }
+}
+
+impl std::fmt::Display for UsesWindow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
 /// One window of the filtered, sorted list.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CodeQuery {
@@ -114,11 +190,20 @@ pub struct CodeQuery {
     pub descending: bool,
     pub offset: u64,
     pub limit: u64,
+    /// What each row's window uses count (and [`SortField::WindowUses`] orders by).
+    pub window: UsesWindow,
 }
 
 impl Default for CodeQuery {
     fn default() -> Self {
-        CodeQuery { filter: CodeFilter::default(), sort: SortField::Created, descending: true, offset: 0, limit: 50 }
+        CodeQuery {
+            filter: CodeFilter::default(),
+            sort: SortField::Created,
+            descending: true,
+            offset: 0,
+            limit: 50,
+            window: UsesWindow::default(),
+        }
     }
 }
 

@@ -100,7 +100,14 @@ impl Service {
 }
 
 fn urgent(filter: CodeFilter) -> CodeQuery {
-    CodeQuery { filter, sort: SortField::Urgency, descending: false, offset: 0, limit: CHECK_DETAILS }
+    CodeQuery {
+        filter,
+        sort: SortField::Urgency,
+        descending: false,
+        offset: 0,
+        limit: CHECK_DETAILS,
+        ..Default::default()
+    }
 }
 
 fn codes_word(n: i64) -> &'static str {

@@ -26,9 +26,19 @@ const PROBE_ROWS: i64 = 4096;
 /// walk the sort's index.
 const SCAN_ROWS: u64 = 16_384;
 
+/// Usage records, newest first, whose codes [`Reach::Used`] takes as the candidates of a first page by last use.
+const RECENT_RECORDS: u64 = 4096;
+
 /// How [`page`] reaches the codes in its inner query.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Reach {
+    /// Only codes with a usage record at or after `since` (after, if `strict`), each ranked by those records
+    /// alone, grouped from the index on `(date_used, code_id)`: for the first pages of the sorts by use,
+    /// descending, where every other code ranks below them (see [`page`]). `None`: every record.
+    Used { since: Option<DateTime<Utc>>, strict: bool },
+    /// Only codes without a usage record at or after `since` (`None`: without any), by key: for the first pages of
+    /// the sorts by use, ascending, which all rank first and alike.
+    Unused { since: Option<DateTime<Utc>> },
     /// In the sort's order, along its index.
     Ordered,
     /// Only the first [`PROBE_ROWS`] codes of the sort's order.
@@ -63,7 +73,40 @@ pub async fn page(mut exec: Exec<'_>, query: &CodeQuery, now: DateTime<Utc>) -> 
     // `expires:<7d`: 160 ms); like a text's matches, unless they are rare the first codes of the sort's order
     // already hold the window.
     let expiry = sqlite && (query.filter.expires.is_some() || query.filter.expiring_within.is_some());
-    if (searchable || expiry) && end <= PROBE_ROWS as u64 {
+    // The sorts by use rank each code by its usage records: along no index, so every code the filter keeps would
+    // be looked up (a million seeks). Descending, the first codes are among those used lately: the codes of the
+    // window's records, which rank above every other (those have none in it); or of the newest records, which
+    // rank above every code whose last record is older than the oldest of them (records of the same instant may
+    // lie on both sides, so that instant is left out). When they hold the whole window, that is the window.
+    let by_use = matches!(query.sort, SortField::LastUsed | SortField::WindowUses);
+    if by_use && query.descending {
+        let reach = match query.sort {
+            SortField::WindowUses => Reach::Used { since: Some(query.window.start(now)), strict: false },
+            _ => {
+                let nth = exec
+                    .sql("SELECT x.date_used{tz} FROM {usage_table} x ORDER BY x.date_used DESC LIMIT 1 OFFSET ")
+                    .and("", (end.max(RECENT_RECORDS) - 1).min(i64::MAX as u64) as i64);
+                let oldest: Option<(DateTime<Utc>,)> = exec.reborrow().fetch_optional(&nth).await?;
+                Reach::Used { since: oldest.map(|(at,)| at), strict: true }
+            }
+        };
+        let sql = page_sql(&exec, query, now, reach);
+        let rows: Vec<CodeRow> = exec.reborrow().fetch_all(&sql).await?;
+        if rows.len() as u64 == query.limit {
+            return Ok(rows);
+        }
+    }
+    // Ascending, the codes without uses (in the window) come first, all alike but for their key.
+    if by_use && !query.descending {
+        let since = (query.sort == SortField::WindowUses).then(|| query.window.start(now));
+        let sql = page_sql(&exec, query, now, Reach::Unused { since });
+        let rows: Vec<CodeRow> = exec.reborrow().fetch_all(&sql).await?;
+        if rows.len() as u64 == query.limit {
+            return Ok(rows);
+        }
+    }
+    // The probe would rank every code by use before keeping its first ones.
+    if (searchable || expiry) && !by_use && end <= PROBE_ROWS as u64 {
         let probe = page_sql(&exec, query, now, Reach::Probe);
         let rows: Vec<CodeRow> = exec.reborrow().fetch_all(&probe).await?;
         if rows.len() as u64 == query.limit {
@@ -103,8 +146,18 @@ fn searched(filter: &CodeFilter) -> Option<&str> {
         .find(|t| !t.is_empty())
 }
 
+/// How a code's uses are ranked in a query: looked up for each code, or grouped beforehand as `u` (see
+/// [`Reach::Used`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ranks {
+    Each(DateTime<Utc>),
+    Grouped,
+    /// All alike: by key alone.
+    Alike,
+}
+
 /// Appends ` ORDER BY ...` for the query's sort, ties broken by key.
-fn push_order(sql: &mut Sql, query: &CodeQuery) {
+fn push_order(sql: &mut Sql, query: &CodeQuery, ranks: Ranks) {
     let dir = if query.descending { " DESC" } else { " ASC" };
     match query.sort {
         SortField::Code => sql.push(" ORDER BY c.code").push(dir),
@@ -122,7 +175,32 @@ fn push_order(sql: &mut Sql, query: &CodeQuery) {
             }
             push_expiry_order(sql, query.descending)
         }
+        SortField::LastUsed | SortField::WindowUses => {
+            sql.push(" ORDER BY ");
+            match (ranks, query.sort) {
+                (Ranks::Alike, _) => {
+                    sql.push("c.{code_key}").push(dir);
+                    return;
+                }
+                (Ranks::Grouped, _) => sql.push("u.n"),
+                (Ranks::Each(_), SortField::LastUsed) => sql.push(LAST_USED),
+                (Ranks::Each(start), _) => push_window_uses(sql, start),
+            };
+            // A code never used is the least recent of all (a count is never NULL).
+            let nulls = if query.descending { " NULLS LAST" } else { " NULLS FIRST" };
+            sql.push(dir).push(nulls).push(", c.{code_key}").push(dir)
+        }
     };
+}
+
+/// A code's latest usage record (`c`'s), NULL when it has none.
+const LAST_USED: &str = "(SELECT max(x.date_used) FROM {usage} x WHERE x.{code_ref} = c.{code_key})";
+
+/// Appends the number of `c`'s usage records at or after `start`.
+fn push_window_uses(sql: &mut Sql, start: DateTime<Utc>) -> &mut Sql {
+    sql.push("(SELECT count(*) FROM {usage} x WHERE x.{code_ref} = c.{code_key} AND x.date_used >= ")
+        .bind(start)
+        .push(")")
 }
 
 /// Appends the expiry order (soonest first when ascending, "never" last) and the key to break ties.
@@ -132,21 +210,40 @@ fn push_expiry_order(sql: &mut Sql, descending: bool) -> &mut Sql {
 }
 
 fn page_sql(exec: &Exec<'_>, query: &CodeQuery, now: DateTime<Utc>, reach: Reach) -> Sql {
+    let start = query.window.start(now);
+    let each = Ranks::Each(start);
     let mut sql = exec.sql("SELECT ");
-    sql.push(CODE_COLUMNS).push(EMAILS).push(" FROM (SELECT c.{code_key} FROM ");
+    sql.push(CODE_COLUMNS).push(EMAILS);
+    // Only the page's rows are looked up.
+    sql.push(", (SELECT max(x.date_used){tz} FROM {usage} x WHERE x.{code_ref} = c.{code_key}) AS last_used, ");
+    push_window_uses(&mut sql, start).push(" AS window_uses");
+    sql.push(" FROM (SELECT c.{code_key} FROM ");
     match reach {
-        Reach::Ordered | Reach::Search(_) => sql.push("{codes} c"),
+        Reach::Ordered | Reach::Search(_) | Reach::Unused { .. } => sql.push("{codes} c"),
+        // The records of visible codes are visible: the codes' own test of visibility is enough.
+        Reach::Used { since, strict } => {
+            let rank = if query.sort == SortField::WindowUses { "count(*)" } else { "max(x.date_used)" };
+            sql.push("(SELECT x.{code_ref} AS id, ").push(rank).push(" AS n FROM {usage_table} x");
+            if let Some(since) = since {
+                sql.push(if strict { " WHERE x.date_used > " } else { " WHERE x.date_used >= " }).bind(since);
+            }
+            // `+` keeps SQLite from grouping along the index on code_id, which reads every record (130 ms at 610k
+            // records) where the date's index reads only those since (15 ms for 4,096).
+            let group =
+                if exec.backend() == Backend::Sqlite { " GROUP BY +x.{code_ref}" } else { " GROUP BY x.{code_ref}" };
+            sql.push(group).push(") u JOIN {codes} c ON c.{code_key} = u.id")
+        }
         Reach::Scan => sql.push("{codes_scan} c"),
         // SQLite reads the first keys from the sort's covering index, then their rows. PostgreSQL gets the rows
         // themselves: given the keys to join, it misjudged how many codes the filter keeps and scanned them all.
         Reach::Probe if exec.backend() == Backend::Postgres => {
             sql.push("(SELECT c.* FROM {codes} c");
-            push_order(&mut sql, query);
+            push_order(&mut sql, query, each);
             sql.push(" LIMIT ").push_int(PROBE_ROWS).push(") c")
         }
         Reach::Probe => {
             sql.push("(SELECT c.{code_key} FROM {codes} c");
-            push_order(&mut sql, query);
+            push_order(&mut sql, query, each);
             sql.push(" LIMIT ").push_int(PROBE_ROWS).push(") p JOIN {codes} c ON c.{code_key} = p.{code_key}")
         }
     };
@@ -160,11 +257,23 @@ fn page_sql(exec: &Exec<'_>, query: &CodeQuery, now: DateTime<Utc>, reach: Reach
     if let Reach::Search(search) = &reach {
         push_candidates(&mut sql, searched(&query.filter).unwrap_or_default(), search);
     }
-    push_order(&mut sql, query);
+    if let Reach::Unused { since } = reach {
+        sql.push(" AND NOT EXISTS (SELECT 1 FROM {usage} x WHERE x.{code_ref} = c.{code_key}");
+        if let Some(since) = since {
+            sql.push(" AND x.date_used >= ").bind(since);
+        }
+        sql.push(")");
+    }
+    let ranks = match reach {
+        Reach::Used { .. } => Ranks::Grouped,
+        Reach::Unused { .. } => Ranks::Alike,
+        _ => each,
+    };
+    push_order(&mut sql, query, ranks);
     sql.push(" LIMIT ").bind(query.limit.min(i64::MAX as u64) as i64);
     sql.push(" OFFSET ").bind(query.offset.min(i64::MAX as u64) as i64);
     sql.push(") w JOIN {codes} c ON c.{code_key} = w.{code_key}").push(USER_JOINS);
-    push_order(&mut sql, query);
+    push_order(&mut sql, query, each);
     sql
 }
 

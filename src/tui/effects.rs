@@ -276,6 +276,7 @@ async fn describe(
                 descending: false,
                 offset: 0,
                 limit: NAMED as u64,
+                ..CodeQuery::default()
             };
             service.page(&query).await?.into_iter().map(|row| row.code.code).collect()
         }

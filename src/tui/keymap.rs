@@ -157,8 +157,8 @@ actions! {
     StatusFilter = "status_filter", false, "show one status, then the next, then all";
     StatusFilterBack = "status_filter_back", false, "the status filter the other way round";
     Copy = "copy", false, "copy the code to the clipboard (OSC 52, works over SSH)";
-    NextWindow = "next_window", false, "stats over the next span: 24h, 7d, 30d, 90d, all";
-    PrevWindow = "prev_window", false, "stats over the previous span";
+    NextWindow = "next_window", false, "the next window of uses: 24h, 7d, 30d (stats: also 90d, all)";
+    PrevWindow = "prev_window", false, "the previous window of uses";
     SwitchList = "switch_list", false, "move between top codes and top beneficiaries";
     Accept = "accept", false, "accept";
     Cancel = "cancel", false, "cancel or close";

@@ -10,7 +10,7 @@ use crate::domain::user::UserWithRole;
 use crate::domain::window::Since;
 use crate::domain::{
     CodeFilter, CodeId, CodeQuery, CodeRow, CodeStatus, ErrorKind, FieldError, ReferralCode, Selection, SortField,
-    UserId,
+    UserId, UsesWindow,
 };
 use crate::service::{HistoryPage, ImportReport};
 use chrono::{DateTime, Utc};
@@ -122,6 +122,8 @@ pub struct ListState {
     pub status: Option<CodeStatus>,
     pub sort: SortField,
     pub descending: bool,
+    /// What the window-uses column counts (`w`/`W`).
+    pub window: UsesWindow,
     /// Bumped whenever the query changes; answers for older generations are dropped.
     pub generation: u64,
     /// Bumped by each filter keystroke; only the last one's debounce wake asks the database.
@@ -153,6 +155,7 @@ impl ListState {
             descending: self.descending,
             offset: page * PAGE_SIZE,
             limit: PAGE_SIZE,
+            window: self.window,
         }
     }
 

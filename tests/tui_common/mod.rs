@@ -85,7 +85,13 @@ pub fn code(id: i64) -> ReferralCode {
 }
 
 pub fn row_of(code: ReferralCode) -> CodeRow {
-    CodeRow { code, created_by_email: Some("admin@example.com".into()), beneficiary_email: None }
+    CodeRow {
+        code,
+        created_by_email: Some("admin@example.com".into()),
+        beneficiary_email: None,
+        last_used: None,
+        window_uses: 0,
+    }
 }
 
 pub fn row(id: i64) -> CodeRow {
@@ -116,7 +122,14 @@ pub fn load_page_of(generation: u64, page: u64, filter: CodeFilter, sort: SortFi
     Cmd::LoadPage {
         generation,
         page,
-        query: CodeQuery { filter, sort, descending, offset: page * PAGE_SIZE, limit: PAGE_SIZE },
+        query: CodeQuery {
+            filter,
+            sort,
+            descending,
+            offset: page * PAGE_SIZE,
+            limit: PAGE_SIZE,
+            ..CodeQuery::default()
+        },
     }
 }
 

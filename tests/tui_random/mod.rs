@@ -141,6 +141,8 @@ fn code(id: i64) -> CodeRow {
         },
         created_by_email: Some("admin@example.com".into()),
         beneficiary_email: None,
+        last_used: None,
+        window_uses: 0,
     }
 }
 
@@ -211,7 +213,13 @@ impl Table {
                 let code = ReferralCode { description: "Changed by another admin".into(), ..current.clone() };
                 Msg::SaveConflict {
                     save: *save,
-                    theirs: CodeRow { code, created_by_email: None, beneficiary_email: None },
+                    theirs: CodeRow {
+                        code,
+                        created_by_email: None,
+                        beneficiary_email: None,
+                        last_used: None,
+                        window_uses: 0,
+                    },
                 }
             }
             Cmd::Update { save, current, .. } => Msg::Saved { save: *save, result: reply(offline, current.clone()) },

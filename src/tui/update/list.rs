@@ -75,6 +75,12 @@ pub fn action(model: &mut Model, action: Action) -> Vec<Cmd> {
             model.list.descending = !model.list.descending;
             new_query(model)
         }
+        // The rows' counts change; so does their order when sorted by them.
+        Action::NextWindow | Action::PrevWindow => {
+            model.list.window = model.list.window.step(action == Action::NextWindow);
+            info(model, format!("Uses counted over {}", model.list.window.label()));
+            new_query(model)
+        }
         Action::StatusFilter | Action::StatusFilterBack => {
             // All, then each status, then all again; backwards the other way round.
             let cycle: Vec<Option<CodeStatus>> = std::iter::once(None).chain(CodeStatus::ALL.map(Some)).collect();

@@ -2,7 +2,7 @@
 
 use super::format::{bar, relative, thousands};
 use crate::domain::text::{date_time, fit};
-use crate::domain::{CodeFilter, CodeRow, CodeStatus, SortField};
+use crate::domain::{CodeFilter, CodeRow, CodeStatus, SortField, UsesWindow};
 use crate::tui::keymap::{Action, Mode};
 use crate::tui::model::Model;
 use ratatui::Frame;
@@ -20,6 +20,8 @@ enum Column {
     Code,
     Description,
     Uses,
+    WindowUses,
+    LastUsed,
     Expires,
     Status,
     Creator,
@@ -27,23 +29,34 @@ enum Column {
 }
 
 impl Column {
-    const ALL: [Column; 8] = [
+    const ALL: [Column; 10] = [
         Column::Mark,
         Column::Code,
         Column::Description,
         Column::Uses,
+        Column::WindowUses,
+        Column::LastUsed,
         Column::Expires,
         Column::Status,
         Column::Creator,
         Column::Beneficiary,
     ];
 
-    fn title(self) -> &'static str {
+    /// Which columns give way first when the table is narrow; the others (mark, code, uses, expiry, status) stay.
+    /// The emails go first, then the uses in time, and the description last, as it names the code's purpose.
+    const GIVE_WAY: [Column; 5] =
+        [Column::Beneficiary, Column::Creator, Column::WindowUses, Column::LastUsed, Column::Description];
+
+    /// The header; the window-uses column is headed by its window (`7d`).
+    fn title(self, wide: bool, window: UsesWindow) -> &'static str {
         match self {
             Column::Mark => "",
             Column::Code => "Code",
             Column::Description => "Description",
             Column::Uses => "Uses",
+            Column::WindowUses => window.label(),
+            Column::LastUsed if wide => "Last used",
+            Column::LastUsed => "Used",
             Column::Expires => "Expires",
             Column::Status => "Status",
             Column::Creator => "Created by",
@@ -56,6 +69,8 @@ impl Column {
         match self {
             Column::Code => Some(SortField::Code),
             Column::Uses => Some(SortField::Uses),
+            Column::WindowUses => Some(SortField::WindowUses),
+            Column::LastUsed => Some(SortField::LastUsed),
             Column::Expires => Some(SortField::Expires),
             _ => None,
         }
@@ -67,10 +82,12 @@ impl Column {
             Column::Mark => Constraint::Length(1),
             Column::Code => Constraint::Length(20),
             Column::Description => Constraint::Fill(1),
-            Column::Uses => Constraint::Length(16),
+            Column::Uses => Constraint::Length(15),
+            Column::WindowUses => Constraint::Length(6),
+            Column::LastUsed => Constraint::Length(9),
             Column::Expires => Constraint::Length(25),
             Column::Status => Constraint::Length(13),
-            Column::Creator | Column::Beneficiary => Constraint::Length(24),
+            Column::Creator | Column::Beneficiary => Constraint::Length(20),
         }
     }
 
@@ -81,7 +98,8 @@ impl Column {
             Column::Mark => Constraint::Length(1),
             Column::Code => Constraint::Length(14),
             Column::Uses | Column::Expires => Constraint::Length(7),
-            Column::Status => Constraint::Length(8),
+            Column::WindowUses => Constraint::Length(5),
+            Column::LastUsed | Column::Status => Constraint::Length(8),
             Column::Description | Column::Creator | Column::Beneficiary => Constraint::Fill(1),
         }
     }
@@ -89,27 +107,47 @@ impl Column {
 
 /// From this width on the table takes the wide form: its fixed columns, the spaces between the columns, the borders,
 /// and 20 cells for the description. Any narrower and the fixed columns would be squeezed.
-const WIDE: u16 = (1 + 20 + 16 + 25 + 13 + 24 + 24) + 7 + 2 + 20;
+const WIDE: u16 = (1 + 20 + 15 + 6 + 9 + 25 + 13 + 20 + 20) + 9 + 2 + 20;
 
-/// The fixed columns of the short form, and the fewest cells a shared one (description and emails) is given.
-const NARROW_FIXED: u16 = 1 + 14 + 7 + 7 + 8;
-const SHARED_MIN: u16 = 10;
+/// The fewest cells a shared column (description and emails) is given in the short form: fewer show too little of
+/// an email to tell whose it is.
+const SHARED_MIN: u16 = 12;
 
-/// The columns shown in a table `width` cells wide, and their widths. Below the width where the shared columns
-/// would get fewer than [`SHARED_MIN`] cells each, the beneficiary gives way first, then the creator, then the
-/// description.
-fn columns(width: u16) -> Vec<(Column, Constraint)> {
+/// The columns shown in a table `width` cells wide, and their widths. In the short form, columns give way in the
+/// order of [`Column::GIVE_WAY`] until the rest fit, each shared one at least [`SHARED_MIN`] cells; the column the
+/// list is sorted by stays, so its arrow does.
+fn columns(width: u16, sort: SortField) -> Vec<(Column, Constraint)> {
     if width >= WIDE {
         return Column::ALL.iter().map(|c| (*c, c.wide())).collect();
     }
     let inside = width.saturating_sub(2);
-    let fits = |shared: u16| {
-        let spaces = 5 + shared - 1;
-        inside.saturating_sub(NARROW_FIXED + spaces) >= SHARED_MIN * shared
+    let fits = |shown: &[Column]| {
+        let need: u16 = shown
+            .iter()
+            .map(|c| match c.narrow() {
+                Constraint::Length(n) => n,
+                _ => SHARED_MIN,
+            })
+            .sum();
+        need + shown.len() as u16 - 1 <= inside
     };
-    let shared = (0..=3).rev().find(|n| *n == 0 || fits(*n)).unwrap_or(0);
-    let dropped = [Column::Beneficiary, Column::Creator, Column::Description];
-    Column::ALL.iter().filter(|c| !dropped[..usize::from(3 - shared)].contains(c)).map(|c| (*c, c.narrow())).collect()
+    let mut shown = Column::ALL.to_vec();
+    let mut dropped = Vec::new();
+    for column in Column::GIVE_WAY.iter().filter(|c| c.sorts_by() != Some(sort)) {
+        if fits(&shown) {
+            break;
+        }
+        shown.retain(|c| c != column);
+        dropped.push(*column);
+    }
+    // The sorted column kept may have made a wider one give way; a narrower one dropped before may fit again.
+    for column in dropped.into_iter().rev() {
+        let with: Vec<Column> = Column::ALL.into_iter().filter(|c| *c == column || shown.contains(c)).collect();
+        if fits(&with) {
+            shown = with;
+        }
+    }
+    shown.into_iter().map(|c| (c, c.narrow())).collect()
 }
 
 pub fn draw(model: &Model, frame: &mut Frame, area: Rect) {
@@ -132,7 +170,11 @@ fn query_line(model: &Model, frame: &mut Frame, area: Rect) {
     );
     let status = list.filter().status.map_or("all", CodeStatus::label);
     let arrow = if list.descending { "↓" } else { "↑" };
-    spans.push(Span::raw(format!("   Status: {status}   Sort: {} {arrow}", list.sort.label())));
+    let sort = match list.sort {
+        SortField::WindowUses => format!("uses in {}", list.window.label()),
+        sort => sort.label().replace('-', " "),
+    };
+    spans.push(Span::raw(format!("   Status: {status}   Sort: {sort} {arrow}")));
     if list.range_anchor.is_some() {
         spans.push(Span::styled("   range: V at its end", theme.marked()));
     }
@@ -155,7 +197,7 @@ fn codes_table(model: &Model, frame: &mut Frame, area: Rect) {
     };
     let block =
         Block::bordered().title(Line::styled(title, theme.accent())).title_bottom(Line::from(position).right_aligned());
-    let shown = columns(area.width);
+    let shown = columns(area.width, list.sort);
     let widths: Vec<Constraint> = shown.iter().map(|(_, w)| *w).collect();
     // The widths the table will give the columns (as it lays them out), to mark text cut short with `…`.
     let inside = Rect::new(0, 0, area.width.saturating_sub(2), 1);
@@ -168,11 +210,12 @@ fn codes_table(model: &Model, frame: &mut Frame, area: Rect) {
         .collect();
     let arrow = if list.descending { "↓" } else { "↑" };
     let header = Row::new(shown.iter().zip(&cells).map(|((c, _), width)| {
+        let title = c.title(wide, list.window);
         if c.sorts_by() != Some(list.sort) {
-            return c.title().to_string();
+            return title.to_string();
         }
         // The arrow shows even where the title must be cut for it.
-        let title: String = c.title().chars().take(width.saturating_sub(2)).collect();
+        let title: String = title.chars().take(width.saturating_sub(2)).collect();
         format!("{title} {arrow}")
     }))
     .style(Style::default().add_modifier(Modifier::BOLD | Modifier::UNDERLINED));
@@ -237,6 +280,8 @@ fn code_row(model: &Model, row: &CodeRow, wide: bool, shown: &[(Column, Constrai
                 Cell::from(Span::styled(fit(&c.code, width), if marked { theme.marked() } else { Style::default() }))
             }
             Column::Description => Cell::from(fit(&c.description, width)),
+            Column::WindowUses => Cell::from(fit(&row.window_uses.to_string(), width)),
+            Column::LastUsed => Cell::from(fit(&relative(row.last_used, model.now), width)),
             Column::Uses => {
                 let uses = if wide {
                     format!(
@@ -275,17 +320,34 @@ fn code_row(model: &Model, row: &CodeRow, wide: bool, shown: &[(Column, Constrai
 #[cfg(test)]
 mod tests {
     use super::{Column, columns};
+    use crate::domain::SortField;
 
     fn shown(width: u16) -> Vec<Column> {
-        columns(width).into_iter().map(|(c, _)| c).collect()
+        columns(width, SortField::Created).into_iter().map(|(c, _)| c).collect()
     }
 
     #[test]
-    fn columns_give_way_beneficiary_first_then_creator() {
-        assert_eq!(shown(80).len(), 8);
-        assert!(!shown(70).contains(&Column::Beneficiary) && shown(70).contains(&Column::Creator));
+    fn columns_give_way_emails_first_then_uses_in_time_then_the_description() {
+        assert_eq!(shown(200).len(), 10);
+        assert_eq!(shown(160).len(), 10);
+        assert!(shown(100).contains(&Column::Beneficiary) && !shown(90).contains(&Column::Beneficiary));
+        let at_80 = shown(80);
+        assert!(!at_80.contains(&Column::Creator) && at_80.contains(&Column::WindowUses), "{at_80:?}");
+        let at_70 = shown(70);
+        assert!(!at_70.contains(&Column::WindowUses) && at_70.contains(&Column::LastUsed), "{at_70:?}");
         let at_60 = shown(60);
-        assert!(!at_60.contains(&Column::Creator) && at_60.contains(&Column::Description));
-        assert_eq!(shown(200).len(), 8);
+        assert!(!at_60.contains(&Column::LastUsed) && at_60.contains(&Column::Description), "{at_60:?}");
+        for width in 60..160 {
+            let columns = shown(width);
+            assert!([Column::Code, Column::Uses, Column::Expires, Column::Status].iter().all(|c| columns.contains(c)));
+        }
+    }
+
+    #[test]
+    fn the_sorted_column_stays() {
+        let at_60: Vec<Column> = columns(60, SortField::WindowUses).into_iter().map(|(c, _)| c).collect();
+        // The description gave way to it; last used, narrower, fits in the room left.
+        assert!(at_60.contains(&Column::WindowUses) && at_60.contains(&Column::LastUsed), "{at_60:?}");
+        assert!(!at_60.contains(&Column::Description));
     }
 }
