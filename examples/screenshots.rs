@@ -23,7 +23,7 @@ const SIZE: (u16, u16) = (120, 32);
 const SMALL: (u16, u16) = (80, 24);
 
 /// The states shown, by file name, and the terminal each is taken in.
-const SHOTS: [(&str, common::Build, (u16, u16)); 11] = [
+const SHOTS: [(&str, common::Build, (u16, u16)); 14] = [
     ("codes", common::codes_marked, SIZE),
     ("form", common::form_invalid, SIZE),
     ("detail", common::detail_usage, SIZE),
@@ -31,10 +31,13 @@ const SHOTS: [(&str, common::Build, (u16, u16)); 11] = [
     ("settings", common::settings, SIZE),
     ("help", common::help, SIZE),
     ("confirm", common::confirm_delete, SIZE),
+    ("history", common::history, SIZE),
+    ("detail-history", common::detail_history, SIZE),
     ("codes-80x24", common::codes_marked, SMALL),
     ("form-80x24", common::form_new, SMALL),
     ("stats-80x24", common::stats, SMALL),
     ("import-80x24", common::import_summary, SMALL),
+    ("history-80x24", common::history, SMALL),
 ];
 
 /// Pixels of one terminal cell, the font size, where the baseline sits in a cell, and the margin around the screen.
