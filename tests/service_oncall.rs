@@ -171,9 +171,15 @@ async fn check_codes_are_counted_by_status(db: &TestDb) {
     assert_eq!(counts, StatusCounts { active: 7, inactive: 1, expired: 1, limit_reached: 1 });
 }
 
-/// A window's top codes and beneficiaries as (code or email, uses), in their order.
+/// A window's top codes and beneficiaries as (code or email, uses), in their order. Its series of days is checked
+/// against the records of those days, counted apart (`usage_per_day`): read from the window sums or not, it holds
+/// every record.
 async fn tops(service: &refcodes::Service, since: &str) -> (Vec<(String, i64)>, Vec<(String, i64)>) {
     let stats = service.window_stats(Since::parse(since).unwrap(), 5).await.unwrap();
+    let series: Vec<i64> = stats.redemptions.iter().map(|p| p.count).collect();
+    let (first, last) = (stats.window.start.date_naive(), (stats.window.end - Duration::milliseconds(1)).date_naive());
+    let records: Vec<i64> = service.usage_per_day(first, last).await.unwrap().iter().map(|d| d.uses).collect();
+    assert_eq!(series, records, "the {since} series against the records of its days");
     let codes = stats.top_codes.into_iter().map(|c| (c.code, c.uses)).collect();
     let bens = stats.top_beneficiaries.into_iter().map(|b| (b.email.unwrap_or_default(), b.uses)).collect();
     (codes, bens)
@@ -219,9 +225,14 @@ async fn check_window_tops_follow_changes_to_past_days(db: &TestDb) {
     let expected_codes = pairs(&[("AAA", 4), ("BBB", 3), ("CCC", 2)]);
     let expected_bens = pairs(&[("ben@example.com", 4), ("kim@example.com", 3)]);
     assert_eq!(tops(&h.owner, "7d").await, (expected_codes.clone(), expected_bens.clone()));
+    let week = h.owner.window_stats(Since::parse("7d").unwrap(), 5).await.unwrap();
+    let days: Vec<i64> = week.redemptions.iter().map(|p| p.count).collect();
+    assert_eq!(days, [0, 4, 0, 3, 0, 1, 1], "25 April to today");
     if db.shape().is_none() {
         // Refcodes' own schema keeps the closed days' sums (PhoenixKit's gets no table): the next answers use them.
         assert!(db.count("SELECT count(*) FROM refcodes_stats_uses").await > 0, "the closed days are summed");
+        let summed = "SELECT count(*) FROM refcodes_stats_uses WHERE name = '7d' AND kind = 'day'";
+        assert_eq!(db.count(summed).await, 3, "the closed days with records: 26, 28 and 30 April");
     }
     assert_eq!(tops(&h.owner, "7d").await, (expected_codes.clone(), expected_bens.clone()), "asked again");
     let reader = db.read_only(OWNER_EMAIL).await;

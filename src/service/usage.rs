@@ -28,6 +28,12 @@ const MAX_SUMMED_DAYS: i64 = 93;
 /// slices of stale sums to forget.
 const MAX_SUM_STEPS: usize = 400;
 
+/// The window sums a window reads: kept under `name`, for its closed days, which end where `open` begins.
+struct Summed {
+    name: String,
+    open: DateTime<Utc>,
+}
+
 impl Service {
     /// The spec's `use_code`: takes a use of the code and records it for `user`, all or nothing. Never
     /// passes the limit and never counts a user twice, however many clients redeem at once.
@@ -119,12 +125,13 @@ impl Service {
     pub async fn window_stats(&self, since: Since, top: i64) -> Result<WindowStats> {
         let window = Window::new(since, self.now()).map_err(|m| Refusal::field("since", m))?;
         let (from, to, top) = (window.start, window.end, top.max(0));
+        let summed = self.sum_closed_days(&window).await?;
         let db = &self.db;
         let (redemptions, signups, codes_created, (top_codes, top_beneficiaries), all_time) = tokio::try_join!(
-            stats::series(db.exec(), Series::Redemptions, from, to, window.bucket).map_err(Error::from),
+            self.redemption_series(&window, summed.as_ref()),
             stats::series(db.exec(), Series::Signups, from, to, window.bucket).map_err(Error::from),
             stats::created(db.exec(), from, to).map_err(Error::from),
-            self.window_tops(&window, top),
+            self.window_tops(&window, summed.as_ref(), top),
             stats::system(db.exec(), self.now()).map_err(Error::from),
         )?;
         Ok(WindowStats {
@@ -138,24 +145,27 @@ impl Service {
         })
     }
 
-    /// A window's top codes and top beneficiaries. A window of whole days on refcodes' own schema takes its closed
-    /// days from their sums (`store::stats::sums_step`), which a writable session first brings up to date, so only
-    /// the open day's records are grouped; otherwise, or when the sums are not current, every record of the window.
-    async fn window_tops(&self, window: &Window, top: i64) -> Result<(Vec<WindowCode>, Vec<WindowBeneficiary>)> {
-        let (from, to) = (window.start, window.end);
-        let records = Source::Records { from, to };
+    /// The window sums a window of whole days may read on refcodes' own schema: its closed days, kept under its
+    /// length's name, which a writable session first brings up to date (`store::stats::sums_step`), a day per
+    /// short transaction; `None` where there are none to read (PhoenixKit, hourly or very long windows). Whether
+    /// they are current is checked again in each statement that reads them.
+    async fn sum_closed_days(&self, window: &Window) -> Result<Option<Summed>> {
         // A day is closed a while after it ends, when no redemption begun in it can still commit.
         let open = Bucket::Day.floor(self.now() - CLOSED_AFTER);
-        let days = (to - from).num_days();
-        let name = format!("{days}d");
-        let sums = Source::Sums { name: &name, from, open, to };
-        let cached =
-            self.db.layout().stats_cache && window.bucket == Bucket::Day && open > from && days <= MAX_SUMMED_DAYS;
-        if cached && !self.db.is_read_only() {
+        let days = (window.end - window.start).num_days();
+        let summed = Summed { name: format!("{days}d"), open };
+        if !(self.db.layout().stats_cache
+            && window.bucket == Bucket::Day
+            && open > window.start
+            && days <= MAX_SUMMED_DAYS)
+        {
+            return Ok(None);
+        }
+        if !self.db.is_read_only() {
             let mut steps = 0;
             loop {
                 let mut tx = self.db.begin_write().await?;
-                let done = stats::sums_step(tx.exec(), &name, from, open).await?;
+                let done = stats::sums_step(tx.exec(), &summed.name, window.start, open).await?;
                 tx.commit().await?;
                 steps += 1;
                 // Each step moves a day or forgets a slice; a bound keeps writers that forget the sums meanwhile
@@ -165,14 +175,43 @@ impl Service {
                 }
             }
         }
+        Ok(Some(summed))
+    }
+
+    /// Redemptions per bucket of the window: its closed days from their sums (when current) and the rest from the
+    /// records, or every bucket from the records.
+    async fn redemption_series(&self, window: &Window, summed: Option<&Summed>) -> Result<Vec<(String, i64)>> {
+        let (from, to, bucket) = (window.start, window.end, window.bucket);
         let db = &self.db;
-        let (codes, beneficiaries) = if cached {
-            tokio::try_join!(
-                stats::top_codes_between(db.exec(), sums, top),
-                stats::top_beneficiaries_between(db.exec(), sums, top),
-            )?
-        } else {
-            (None, None)
+        if let Some(summed) = summed
+            && let Some(mut days) = stats::summed_days(db.exec(), &summed.name, from, summed.open).await?
+        {
+            days.extend(stats::series(db.exec(), Series::Redemptions, summed.open, to, bucket).await?);
+            return Ok(days);
+        }
+        Ok(stats::series(db.exec(), Series::Redemptions, from, to, bucket).await?)
+    }
+
+    /// A window's top codes and top beneficiaries: from the sums of its closed days plus the open day's records
+    /// when the sums are current, else from every record of the window.
+    async fn window_tops(
+        &self,
+        window: &Window,
+        summed: Option<&Summed>,
+        top: i64,
+    ) -> Result<(Vec<WindowCode>, Vec<WindowBeneficiary>)> {
+        let (from, to) = (window.start, window.end);
+        let records = Source::Records { from, to };
+        let db = &self.db;
+        let (codes, beneficiaries) = match summed {
+            Some(summed) => {
+                let sums = Source::Sums { name: &summed.name, from, open: summed.open, to };
+                tokio::try_join!(
+                    stats::top_codes_between(db.exec(), sums, top),
+                    stats::top_beneficiaries_between(db.exec(), sums, top),
+                )?
+            }
+            None => (None, None),
         };
         // Sums not current (a writer forgot them meanwhile, or a read-only session found them old): the records.
         let codes = match codes {
