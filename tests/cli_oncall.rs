@@ -233,6 +233,7 @@ fn stats_since_keeps_its_field_names() {
         [
             "bucket",
             "codes_created",
+            "codes_deactivated",
             "end",
             "redemptions",
             "series",

@@ -10,7 +10,7 @@ use refcodes::domain::draft::CodeInput;
 use refcodes::domain::expiry::Expiration;
 use refcodes::domain::stats::StatusCounts;
 use refcodes::domain::window::{Bucket, Share, Since};
-use refcodes::domain::{CodeFilter, CodeQuery, CodeStatus, SortField};
+use refcodes::domain::{CodeFilter, CodeQuery, CodeStatus, Selection, SortField};
 
 /// Codes at several shares of their limit and expiries; the clock ends 90 minutes after [`t0`].
 async fn urgent_codes(h: &Harness) {
@@ -156,6 +156,38 @@ async fn check_a_window_counts_its_buckets_tops_and_creations(db: &TestDb) {
     assert_eq!(h.owner.redemptions_in_last(Duration::minutes(70)).await.unwrap(), 2, "17:00 to 18:10, both ends");
     assert_eq!(h.owner.redemptions_in_last(Duration::minutes(5)).await.unwrap(), 1);
     assert!(h.owner.window_stats(Since::parse("2026-05-02").unwrap(), 5).await.is_err(), "a window from tomorrow");
+}
+
+every!(codes_deactivated_in_a_window_come_from_the_audit_trail, check_codes_deactivated_in_a_window);
+async fn check_codes_deactivated_in_a_window(db: &TestDb) {
+    let h = db.harness().await;
+    let off = refcodes::domain::draft::CodeChanges { active: Some(false), ..Default::default() };
+    let on = refcodes::domain::draft::CodeChanges { active: Some(true), ..Default::default() };
+    let a = h.forever_code("AAA", 10).await;
+    let b = h.forever_code("BBB", 10).await;
+    let c = h.forever_code("CCC", 10).await;
+    let d = h.forever_code("DDD", 10).await;
+    // Two days ago: AAA switched off, before the window.
+    h.clock.set(t0() - Duration::days(2));
+    h.owner.update_code(&a, &off).await.unwrap();
+    // In the window: BBB by an edit, then BBB again and CCC in bulk (BBB counts once); DDD off and on again counts
+    // (it was switched off), a switch on alone does not.
+    h.clock.set(t0() - Duration::hours(3));
+    let b = h.owner.update_code(&b, &off).await.unwrap();
+    let b = h.owner.update_code(&b, &on).await.unwrap();
+    h.owner.set_status(&Selection::Ids(vec![b.id, c.id]), false).await.unwrap();
+    let d = h.owner.update_code(&d, &off).await.unwrap();
+    h.owner.update_code(&d, &on).await.unwrap();
+    h.clock.set(t0());
+    let stats = h.owner.window_stats(Since::parse("24h").unwrap(), 5).await.unwrap();
+    match h.owner.audit_unavailable() {
+        None => assert_eq!(stats.codes_deactivated, Some(3), "BBB, CCC and DDD"),
+        Some(_) => assert_eq!(stats.codes_deactivated, None, "no trail, no figure"),
+    }
+    let week = h.owner.window_stats(Since::parse("7d").unwrap(), 5).await.unwrap();
+    if h.owner.audit_unavailable().is_none() {
+        assert_eq!(week.codes_deactivated, Some(4), "AAA too");
+    }
 }
 
 every!(codes_are_counted_by_status, check_codes_are_counted_by_status);

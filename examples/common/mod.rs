@@ -511,6 +511,7 @@ impl Db {
             signups_with_code: w.series(&[]),
             window: w,
             codes_created: self.rows.iter().filter(|r| r.code.date_created >= w.start).count() as i64,
+            codes_deactivated: Some(0),
             top_codes,
             top_beneficiaries,
             all_time: self.system_stats(),

@@ -40,6 +40,7 @@ pub async fn stats(service: &Service, out: &mut Out, since: Since, top: i64, jso
                 "redemptions": redemptions,
                 "signups_with_code": signups,
                 "codes_created": stats.codes_created,
+                "codes_deactivated": stats.codes_deactivated,
                 "series": series,
                 "top_codes": stats.top_codes,
                 "top_beneficiaries": stats.top_beneficiaries,
@@ -60,6 +61,10 @@ pub async fn stats(service: &Service, out: &mut Out, since: Since, top: i64, jso
     out.line(format_args!("  {:<19} {:>8}  {}", "redemptions", redemptions, spark(&stats.redemptions)))?;
     out.line(format_args!("  {:<19} {:>8}  {}", "signups with a code", signups, spark(&stats.signups_with_code)))?;
     out.line(format_args!("  {:<19} {:>8}", "codes created", stats.codes_created))?;
+    match stats.codes_deactivated {
+        Some(n) => out.line(format_args!("  {:<19} {:>8}", "codes deactivated", n))?,
+        None => out.line(format_args!("  {:<19} {:>8}  (no audit trail here)", "codes deactivated", "?"))?,
+    }
     window_tops(out, &stats)?;
     out.line("")?;
     out.line("All time:")?;

@@ -121,6 +121,8 @@ pub struct WindowStats {
     /// Users who signed up in each bucket and have used a code.
     pub signups_with_code: Vec<Point>,
     pub codes_created: i64,
+    /// Codes an operator switched off in the window, from the audit trail; `None` where the database keeps none.
+    pub codes_deactivated: Option<i64>,
     pub top_codes: Vec<WindowCode>,
     pub top_beneficiaries: Vec<WindowBeneficiary>,
     pub all_time: SystemStats,

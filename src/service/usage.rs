@@ -127,10 +127,11 @@ impl Service {
         let (from, to, top) = (window.start, window.end, top.max(0));
         let summed = self.sum_closed_days(&window).await?;
         let db = &self.db;
-        let (redemptions, signups, codes_created, (top_codes, top_beneficiaries), all_time) = tokio::try_join!(
+        let (redemptions, signups, codes_created, codes_deactivated, (top_codes, top_beneficiaries), all_time) = tokio::try_join!(
             self.redemption_series(&window, summed.as_ref()),
             stats::series(db.exec(), Series::Signups, from, to, window.bucket).map_err(Error::from),
             stats::created(db.exec(), from, to).map_err(Error::from),
+            crate::store::audit::deactivated_between(db.exec(), from, to).map_err(Error::from),
             self.window_tops(&window, summed.as_ref(), top),
             stats::system(db.exec(), self.now()).map_err(Error::from),
         )?;
@@ -139,6 +140,7 @@ impl Service {
             signups_with_code: window.series(&signups),
             window,
             codes_created,
+            codes_deactivated,
             top_codes,
             top_beneficiaries,
             all_time,

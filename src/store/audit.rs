@@ -5,7 +5,7 @@
 //! Events are written as one JSON array per statement, so a bulk action's hundred thousand events are a few
 //! statements, not a hundred thousand.
 
-use crate::domain::audit::{AuditEvent, Cursor, NewEvent};
+use crate::domain::audit::{Action, AuditEvent, Cursor, NewEvent};
 use crate::domain::{CodeId, Key, UserId};
 use crate::store::layout::{AuditShape, AuditSink};
 use crate::store::{Backend, Exec, Sql};
@@ -115,6 +115,40 @@ fn insert_phoenix_kit(exec: &Exec<'_>, shape: AuditShape, who: &Who<'_>, events:
     }
     sql.push(" FROM jsonb_array_elements(CAST(").bind(rows).push(" AS jsonb)) e");
     sql
+}
+
+/// How many codes an operator switched off in `[from, to)`: codes with an event whose changes set the status to
+/// inactive (an edit, a status change, one code or in bulk), each counted once. `None` where the database keeps
+/// no events.
+pub async fn deactivated_between(
+    exec: Exec<'_>,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Option<i64>, sqlx::Error> {
+    let actions =
+        [Action::Updated, Action::StatusChanged, Action::BulkUpdated, Action::BulkStatusChanged].map(Action::as_str);
+    let sql = match &exec.layout().audit {
+        AuditSink::Own => {
+            let new_status = match exec.backend() {
+                Backend::Sqlite => "json_extract(e.changes, '$.status.new')",
+                Backend::Postgres => "e.changes->'status'->>'new'",
+            };
+            let mut sql = exec.sql("SELECT count(DISTINCT e.code_id) FROM {audit} e WHERE ");
+            sql.push_in("e.action", &actions).push(" AND e.at >= ").bind(from).push(" AND e.at < ").bind(to);
+            sql.push(" AND ").push(new_status).push(" = 'inactive'");
+            sql
+        }
+        AuditSink::PhoenixKit(shape) => {
+            let at = if shape.naive_time { "l.inserted_at::timestamptz" } else { "l.inserted_at" };
+            let mut sql = exec.sql("SELECT count(DISTINCT l.metadata->>'code_id') FROM {audit} l WHERE ");
+            sql.push_in("l.action", &actions).push(" AND ").push(at).push(" >= ").bind(from);
+            sql.push(" AND ").push(at).push(" < ").bind(to);
+            sql.push(" AND l.metadata->'changes'->'status'->>'new' = 'inactive'");
+            sql
+        }
+        AuditSink::LogOnly(_) => return Ok(None),
+    };
+    Ok(Some(exec.fetch_one::<(i64,)>(&sql).await?.0))
 }
 
 /// Which events a page lists; `code` is the code's name with its id when it exists now.

@@ -270,6 +270,7 @@ pub fn stats_data(
         signups_with_code: w.series(&[]),
         window: w,
         codes_created: 0,
+        codes_deactivated: Some(0),
         top_codes: codes
             .iter()
             .map(|(id, code, uses)| WindowCode { id: CodeId::from(*id), code: code.to_string(), uses: *uses })
