@@ -139,7 +139,7 @@ pub async fn deactivated_between(
             sql
         }
         AuditSink::PhoenixKit(shape) => {
-            let at = if shape.naive_time { "l.inserted_at::timestamptz" } else { "l.inserted_at" };
+            let at = logged_at(*shape);
             let mut sql = exec.sql("SELECT count(DISTINCT l.metadata->>'code_id') FROM {audit} l WHERE ");
             sql.push_in("l.action", &actions).push(" AND ").push(at).push(" >= ").bind(from);
             sql.push(" AND ").push(at).push(" < ").bind(to);
@@ -149,6 +149,11 @@ pub async fn deactivated_between(
         AuditSink::LogOnly(_) => return Ok(None),
     };
     Ok(Some(exec.fetch_one::<(i64,)>(&sql).await?.0))
+}
+
+/// When a PhoenixKit audit log row was written, as a time with zone (the generations without one hold UTC).
+fn logged_at(shape: AuditShape) -> &'static str {
+    if shape.naive_time { "l.inserted_at::timestamptz" } else { "l.inserted_at" }
 }
 
 /// Which events a page lists; `code` is the code's name with its id when it exists now.
@@ -238,7 +243,7 @@ fn select_own(exec: &Exec<'_>, query: &Query<'_>) -> Sql {
 
 fn select_phoenix_kit(exec: &Exec<'_>, shape: AuditShape, query: &Query<'_>) -> Sql {
     let (key, key_cast) = if shape.int_key { ("l.id", None) } else { ("l.uuid", Some(" AS uuid)")) };
-    let at = if shape.naive_time { "l.inserted_at::timestamptz" } else { "l.inserted_at" };
+    let at = logged_at(shape);
     let mut sql = exec.sql("SELECT ");
     sql.push(key).push(" AS id, ").push(at).push(
         " AS at, COALESCE(l.metadata->>'admin_email', '') AS operator, l.action, l.metadata->>'code' AS code, \
