@@ -387,15 +387,16 @@ impl Service {
                 _ => {}
             }
         }
-        // The codes selected now, locked: the events name each, with its old and new values.
+        // The codes selected now, locked: the events name each, with its old and new values (read only for them).
         let ids = codes::lock_selected(tx.exec(), selection, now).await?;
-        let before = codes::get_many(tx.exec(), &ids).await?;
+        let trail = self.record_audit;
+        let before = if trail { codes::get_many(tx.exec(), &ids).await? } else { Vec::new() };
         let selection = Selection::Ids(ids.clone());
         let mut changed = 0;
         for change in changes {
             changed = codes::change_selected(tx.exec(), &selection, change, now).await?;
         }
-        let after = codes::get_many(tx.exec(), &ids).await?;
+        let after = if trail { codes::get_many(tx.exec(), &ids).await? } else { Vec::new() };
         // One code is a change of its own; more are a bulk action, whose events share its id.
         let bulk_id = (ids.len() > 1).then(new_bulk_id);
         let status_only = changes.iter().all(|c| matches!(c, BulkChange::Status(_)));

@@ -207,8 +207,8 @@ impl Service {
         self
     }
 
-    /// The same service recording no audit events: for measuring what recording costs (`examples/bench_bulk.rs`),
-    /// not reachable from the command line, the dashboard or the configuration.
+    /// The same service recording no audit events, nor reading the old values they would hold: the bulk action
+    /// as it would be without a trail, for measuring what recording costs (`examples/bench_audit.rs`), not reachable from the command line, the dashboard or the configuration.
     #[doc(hidden)]
     pub fn without_audit(mut self) -> Service {
         self.record_audit = false;
@@ -267,6 +267,12 @@ impl Service {
 
     pub fn now(&self) -> DateTime<Utc> {
         self.clock.now()
+    }
+
+    /// A mark that differs from an earlier one when anyone may have written in between (see
+    /// [`crate::store::Db::change_mark`]): watching costs one tiny query, not a reload.
+    pub async fn change_mark(&self) -> Result<String> {
+        self.db.change_mark().await
     }
 
     pub async fn close(&self) {
