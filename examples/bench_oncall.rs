@@ -105,7 +105,9 @@ async fn main() -> color_eyre::Result<()> {
     sqlx::raw_sql("DELETE FROM refcodes_stats_window; DELETE FROM refcodes_stats_uses").execute(&writer).await?;
     writer.close().await;
     let options = ServiceOptions { read_only: true, ..ServiceOptions::default() };
-    let service = Service::open(&url, 4, std::time::Duration::from_secs(5), options).await?;
+    // As many connections as a command on SQLite opens with the default configuration.
+    let connections = refcodes::config::Config::defaults().database.max_connections;
+    let service = Service::open(&url, connections, std::time::Duration::from_secs(5), options).await?;
     let pool = SqlitePool::connect(&format!("{url}?mode=ro")).await?;
     let rounds = args.rounds.max(1);
 
