@@ -144,23 +144,56 @@ fn r_reloads_what_is_shown_and_keeps_marks_and_cursor() {
 }
 
 #[test]
-fn a_tick_past_the_refresh_interval_reloads() {
+fn the_clock_asks_whether_anyone_wrote_and_reloads_only_then() {
     let mut m = loaded(1000);
     press(&mut m, "space");
-    let second = chrono::Duration::seconds(1);
+    let at = |s: i64| now() + chrono::Duration::seconds(s);
+    let reload = vec![Cmd::LoadHeader, load_count(0), load_page(0, 0), load_page(0, 1)];
 
-    assert_eq!(send(&mut m, Msg::Tick(now() + second * 4)), vec![]);
-    let cmds = send(&mut m, Msg::Tick(now() + second * 5));
-    assert_eq!(cmds, vec![Cmd::LoadHeader, load_count(0), load_page(0, 0), load_page(0, 1)]);
-    assert_eq!(m.last_refresh, now() + second * 5);
-    assert_eq!(send(&mut m, Msg::Tick(now() + second * 9)), vec![], "the interval starts again");
+    assert_eq!(send(&mut m, Msg::Tick(at(4))), vec![]);
+    assert_eq!(send(&mut m, Msg::Tick(at(5))), vec![Cmd::Probe]);
+    assert_eq!(m.in_flight, 0, "a probe shows no loading indicator");
+    assert_eq!(send(&mut m, Msg::Tick(at(11))), vec![], "one probe at a time");
+    // The first mark reloads: the start's loads may have run before it was read.
+    let cmds = send(&mut m, Msg::Probed(Ok("a".into())));
+    assert_eq!(cmds, reload);
+    assert_eq!(m.last_refresh, at(11));
+    serve(&mut m, cmds, 1000);
 
-    // Codes went away meanwhile: the cursor follows the count, the marks stay.
+    // The same mark: nobody wrote, nothing is reloaded, and the screen is known to be current.
+    assert_eq!(send(&mut m, Msg::Tick(at(16))), vec![Cmd::Probe]);
+    assert_eq!(send(&mut m, Msg::Probed(Ok("a".into()))), vec![]);
+    assert_eq!((m.updated, m.last_refresh), (Some(at(16)), at(11)));
+
+    // Another mark: codes went away meanwhile. The cursor follows the count, the marks stay.
+    assert_eq!(send(&mut m, Msg::Tick(at(21))), vec![Cmd::Probe]);
+    let cmds = send(&mut m, Msg::Probed(Ok("b".into())));
+    assert_eq!(cmds, reload);
     serve(&mut m, cmds, 1);
     assert_eq!(m.list.total, Some(1));
     assert_eq!(m.list.cursor, 0);
     assert_eq!(m.list.marks, Marks::Ids(ids(1, 1).into_iter().collect()));
     assert_eq!(current_id(&m), Some(1));
+
+    // A probe that fails reloads, and the loads' answers say what failed.
+    assert_eq!(send(&mut m, Msg::Tick(at(26))), vec![Cmd::Probe]);
+    let failure = refcodes::tui::model::Failure { kind: None, message: "connection refused".into(), fields: vec![] };
+    let cmds = send(&mut m, Msg::Probed(Err(failure.clone())));
+    assert!(cmds.contains(&Cmd::LoadHeader));
+    send(&mut m, Msg::Header(Err(failure)));
+    assert!(m.offline.is_some());
+    // Back with nothing written meanwhile: it reloads anyway, to show it is back.
+    assert_eq!(send(&mut m, Msg::Tick(at(31))), vec![Cmd::Probe]);
+    let cmds = send(&mut m, Msg::Probed(Ok("b".into())));
+    assert!(cmds.contains(&Cmd::LoadHeader));
+    serve(&mut m, cmds, 1);
+    assert_eq!(m.offline, None);
+
+    // Nobody writes for a long while: what time alone changes (expiries) is reloaded anyway.
+    let quiet = at(31) + update::UNCHANGED_RELOAD;
+    assert_eq!(send(&mut m, Msg::Tick(quiet - chrono::Duration::seconds(1))), vec![Cmd::Probe]);
+    assert_eq!(send(&mut m, Msg::Probed(Ok("b".into()))), vec![]);
+    assert!(send(&mut m, Msg::Tick(quiet)).contains(&Cmd::LoadHeader));
 }
 
 #[test]

@@ -165,12 +165,12 @@ fn enter_opens_the_code_of_an_event_unless_it_is_gone() {
 fn a_refresh_reloads_the_newest_only_where_the_cursor_shows_them() {
     let mut m = history_screen();
     let later = now() + Duration::seconds(6);
-    let cmds = send(&mut m, Msg::Tick(later));
+    let cmds = reload_by_clock(&mut m, later);
     assert!(cmds.contains(&first_load(2, HistoryFilter::default())), "{cmds:?}");
     answer(&mut m, 2, false, page(0, 100, true));
     press(&mut m, "down");
     press(&mut m, "down");
-    let cmds = send(&mut m, Msg::Tick(later + Duration::seconds(6)));
+    let cmds = reload_by_clock(&mut m, later + Duration::seconds(6));
     assert!(!cmds.iter().any(|c| matches!(c, Cmd::LoadHistory { .. })), "the place is kept: {cmds:?}");
     // `r` reloads anyway, and the cursor stays on its event as new ones arrive above it.
     let cmds = press(&mut m, "r");

@@ -216,7 +216,7 @@ fn a_refresh_by_key_is_acknowledged_and_the_header_knows_when_it_was_updated() {
 
     // The clock's own refreshes say nothing.
     m.messages.clear();
-    let cmds = send(&mut m, Msg::Tick(now() + Duration::seconds(10)));
+    let cmds = reload_by_clock(&mut m, now() + Duration::seconds(10));
     assert!(cmds.contains(&Cmd::LoadHeader));
     serve(&mut m, cmds, 3);
     assert_eq!(status_text(&m), None);

@@ -684,6 +684,8 @@ impl Db {
                 Msg::SettingSaved(Ok(self.config))
             }
             Cmd::WakeAfter { wake, .. } => Msg::Wake(wake),
+            // Nobody else writes to the stand-in.
+            Cmd::Probe => Msg::Probed(Ok("stand-in".into())),
             Cmd::Copy { text } => Msg::Copied { text, result: Ok(()) },
             Cmd::CheckImport { token, path, on_conflict } => {
                 let result = Ok(import_report(&path));

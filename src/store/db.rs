@@ -42,6 +42,8 @@ enum Pools {
         writer: SqlitePool,
         /// The lock file of bulk jobs (see [`job_lock`]).
         jobs: PathBuf,
+        /// One connection that only asks whether others wrote (see [`Db::change_mark`]).
+        watcher: SqlitePool,
     },
     Postgres(PgPool),
 }
@@ -213,6 +215,14 @@ impl Db {
                 .max_connections(1)
                 .test_before_acquire(false)
                 .acquire_timeout(options.busy_timeout)
+                .connect_lazy_with(connect.clone());
+            // SQLite counts other connections' commits per connection, so the watcher is one connection kept
+            // open for as long as the database is.
+            let watcher = SqlitePoolOptions::new()
+                .max_connections(1)
+                .test_before_acquire(false)
+                .idle_timeout(None)
+                .max_lifetime(None)
                 .connect_lazy_with(connect);
             let mut layout = Layout::new(Backend::Sqlite, schema, crate::store::layout::Mode::Standalone);
             if read_only {
@@ -233,7 +243,7 @@ impl Db {
                     );
                 }
             }
-            Ok(Db { layout: Arc::new(layout), pools: Pools::Sqlite { pool, writer, jobs }, read_only })
+            Ok(Db { layout: Arc::new(layout), pools: Pools::Sqlite { pool, writer, jobs, watcher }, read_only })
         } else {
             Err(Error::Config(format!(
                 "unsupported database URL {}: use sqlite://PATH or postgres://USER@HOST/DB",
@@ -330,9 +340,25 @@ impl Db {
         job_lock::lock(jobs, writer.options().get_acquire_timeout()).await
     }
 
+    /// A mark that differs from an earlier one when the data refcodes shows may have changed in between, by any
+    /// writer: for watching a database at the cost of one tiny query instead of reloading it (the dashboard at
+    /// rest). SQLite: the watcher connection's `data_version`, which counts every other connection's commits (a
+    /// file opened immutable, read-only in a directory it can't write, never moves it). PostgreSQL: see
+    /// [`crate::store::changes::mark`].
+    pub async fn change_mark(&self) -> Result<String> {
+        match &self.pools {
+            Pools::Sqlite { watcher, .. } => {
+                let (version,): (i64,) = sqlx::query_as("PRAGMA data_version").fetch_one(watcher).await?;
+                Ok(version.to_string())
+            }
+            Pools::Postgres(_) => Ok(crate::store::changes::mark(self.exec()).await?),
+        }
+    }
+
     pub async fn close(&self) {
         match &self.pools {
-            Pools::Sqlite { pool, writer, .. } => {
+            Pools::Sqlite { pool, writer, watcher, .. } => {
+                watcher.close().await;
                 writer.close().await;
                 pool.close().await;
             }

@@ -11,6 +11,7 @@ mod migrate;
 mod sql;
 
 pub mod audit;
+mod changes;
 pub mod codes;
 pub mod doctor;
 pub mod jobs;

@@ -128,6 +128,7 @@ async fn perform(service: &Service, counted: &Mutex<Counted>, writes_at_start: u
             tokio::try_join!(service.get_config(), service.get_system_stats(), service.operator_is_admin())
                 .map_err(failure),
         ),
+        Cmd::Probe => Msg::Probed(service.change_mark().await.map_err(failure)),
         Cmd::LoadDetail { id, usage_limit, history_limit } => Msg::Detail {
             id,
             result: async {

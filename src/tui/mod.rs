@@ -23,7 +23,7 @@ use ratatui::backend::Backend;
 use theme::Theme;
 use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
 
-pub use terminal::{refusal, run};
+pub use terminal::{TICK, refusal, run};
 
 /// The model for a service and the dashboard's configuration, before the first load.
 pub fn initial_model(service: &Service, config: &DashboardConfig, size: (u16, u16), no_color: bool) -> Model {

@@ -682,7 +682,14 @@ pub struct Model {
     /// Database requests under way, for the loading indicator.
     pub in_flight: u32,
     pub spinner: usize,
+    /// When what is on screen was last reloaded.
     pub last_refresh: DateTime<Utc>,
+    /// When the database was last asked whether anyone wrote (see [`crate::Service::change_mark`]), and what it
+    /// said: an unchanged mark leaves the screen as it is.
+    pub last_probe: DateTime<Utc>,
+    pub change_mark: Option<String>,
+    /// A probe is under way: the next waits for its answer.
+    pub probing: bool,
     /// The database failed on the last attempt; shown until an answer succeeds.
     pub offline: Option<String>,
     pub quit: bool,
@@ -721,6 +728,9 @@ impl Model {
             in_flight: 0,
             spinner: 0,
             last_refresh: now,
+            last_probe: now,
+            change_mark: None,
+            probing: false,
             offline: None,
             quit: false,
         }

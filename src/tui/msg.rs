@@ -96,6 +96,8 @@ pub enum Msg {
         on_conflict: OnConflict,
         result: Result<ImportReport, Failure>,
     },
+    /// Whether anyone wrote: the database's change mark (see [`crate::Service::change_mark`]).
+    Probed(Result<String, Failure>),
     /// `text` was sent to the terminal's clipboard.
     Copied {
         text: String,
@@ -115,6 +117,8 @@ pub enum Cmd {
         filter: CodeFilter,
     },
     LoadHeader,
+    /// Ask the database whether anyone wrote since the last probe.
+    Probe,
     LoadDetail {
         id: CodeId,
         usage_limit: i64,

@@ -22,7 +22,7 @@ type Screen = App<ratatui::backend::CrosstermBackend<std::io::Stdout>>;
 /// Frames are at most this often (about 60 a second).
 const FRAME: Duration = Duration::from_millis(16);
 /// The clock of spinners, fading messages and auto refresh.
-const TICK: Duration = Duration::from_millis(250);
+pub const TICK: Duration = Duration::from_millis(250);
 /// How long the input reader waits for a key before it looks whether it was asked to stop.
 const INPUT_POLL: Duration = Duration::from_millis(50);
 

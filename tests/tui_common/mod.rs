@@ -199,7 +199,8 @@ pub fn type_text(model: &mut Model, text: &str) -> Vec<Vec<Cmd>> {
 }
 
 /// Plays the effects runner for list loads: answers `LoadCount`, `LoadPage` and `LoadHeader` from a table of `total`
-/// codes (the filter is not applied) until nothing more is asked; returns the other commands, unanswered.
+/// codes (the filter is not applied), and `Probe` with a mark of `total`, until nothing more is asked; returns the
+/// other commands, unanswered.
 pub fn serve(model: &mut Model, cmds: Vec<Cmd>, total: u64) -> Vec<Cmd> {
     let mut queue: std::collections::VecDeque<Cmd> = cmds.into();
     let mut rest = Vec::new();
@@ -210,6 +211,7 @@ pub fn serve(model: &mut Model, cmds: Vec<Cmd>, total: u64) -> Vec<Cmd> {
                 Msg::Page { generation, page, result: Ok(page_rows(page, total)) }
             }
             Cmd::LoadHeader => header_msg(config()),
+            Cmd::Probe => Msg::Probed(Ok(format!("{total} codes"))),
             other => {
                 rest.push(other);
                 continue;
@@ -218,6 +220,13 @@ pub fn serve(model: &mut Model, cmds: Vec<Cmd>, total: u64) -> Vec<Cmd> {
         queue.extend(send(model, answer));
     }
     rest
+}
+
+/// The clock's reload: a tick past the refresh interval asks whether anyone wrote, and a new mark (someone did)
+/// reloads what is on screen; returns the reload's commands.
+pub fn reload_by_clock(model: &mut Model, at: chrono::DateTime<chrono::Utc>) -> Vec<Cmd> {
+    assert_eq!(send(model, Msg::Tick(at)), vec![Cmd::Probe]);
+    send(model, Msg::Probed(Ok(format!("written before {at}"))))
 }
 
 /// An admin's dashboard with the first load of a table of `total` codes done.

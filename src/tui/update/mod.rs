@@ -21,12 +21,12 @@ mod screens;
 
 pub use history::HISTORY_PAGE;
 pub use overlays::PICKER_RESULTS;
+pub use refresh::UNCHANGED_RELOAD;
 
 use super::keymap::{Action, Mode, Section};
 use super::model::{Model, Screen, StatsList};
 use super::msg::{Cmd, Msg, Wake};
 use crate::domain::import::OnConflict;
-use chrono::Duration;
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use notify::fail;
 use refresh::refresh;
@@ -43,12 +43,13 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Cmd> {
     cmds
 }
 
+/// Answers to requests; a probe's is not one (it runs unseen, without the loading indicator).
 fn is_answer(msg: &Msg) -> bool {
-    !matches!(msg, Msg::Key(_) | Msg::Resize(..) | Msg::Tick(_) | Msg::Wake(_))
+    !matches!(msg, Msg::Key(_) | Msg::Resize(..) | Msg::Tick(_) | Msg::Wake(_) | Msg::Probed(_))
 }
 
 fn is_request(cmd: &Cmd) -> bool {
-    !matches!(cmd, Cmd::WakeAfter { .. })
+    !matches!(cmd, Cmd::WakeAfter { .. } | Cmd::Probe)
 }
 
 fn dispatch(model: &mut Model, msg: Msg) -> Vec<Cmd> {
@@ -67,6 +68,7 @@ fn dispatch(model: &mut Model, msg: Msg) -> Vec<Cmd> {
         Msg::Wake(_) => Vec::new(),
         Msg::Page { generation, page, result } => list::page_loaded(model, generation, page, result),
         Msg::Count { generation, result } => list::count_loaded(model, generation, result),
+        Msg::Probed(result) => refresh::probed(model, result),
         Msg::Header(result) => match result {
             Ok((config, stats, admin)) => {
                 model.offline = None;
@@ -121,8 +123,7 @@ fn tick(model: &mut Model, now: chrono::DateTime<chrono::Utc>) -> Vec<Cmd> {
     if model.in_flight > 0 {
         model.spinner = model.spinner.wrapping_add(1);
     }
-    let due = Duration::from_std(model.options.refresh).unwrap_or(Duration::seconds(5));
-    if now - model.last_refresh >= due { refresh(model) } else { Vec::new() }
+    refresh::by_clock(model)
 }
 
 /// The first load: everything `refresh` loads, counted as under way like any other request.
