@@ -105,9 +105,8 @@ async fn main() -> color_eyre::Result<()> {
     sqlx::raw_sql("DELETE FROM refcodes_stats_window; DELETE FROM refcodes_stats_uses").execute(&writer).await?;
     writer.close().await;
     let options = ServiceOptions { read_only: true, ..ServiceOptions::default() };
-    // As many connections as a command on SQLite opens with the default configuration.
-    let connections = refcodes::config::Config::defaults().database.max_connections;
-    let service = Service::open(&url, connections, std::time::Duration::from_secs(5), options).await?;
+    // One connection, as a command opens (its independent reads take turns).
+    let service = Service::open(&url, 1, std::time::Duration::from_secs(5), options).await?;
     let pool = SqlitePool::connect(&format!("{url}?mode=ro")).await?;
     let rounds = args.rounds.max(1);
 

@@ -59,10 +59,9 @@ impl Setup {
     pub async fn open_service(&self, dashboard: bool, read_only: bool) -> Result<(Service, SignIn)> {
         let url = self.database_url()?;
         let mut config = self.config.clone();
-        if !dashboard && !url.starts_with("sqlite:") {
-            // A command on PostgreSQL takes one connection, so a hundred scripts at once don't exhaust the server's
-            // (its parts that could run side by side take turns). SQLite's connections live in this process: a
-            // command's independent reads (`stats --since`) run side by side on the configured number.
+        if !dashboard {
+            // A command runs one statement or transaction at a time: one connection is all it needs, so a
+            // hundred scripts at once don't exhaust a PostgreSQL server's connections.
             config.database.max_connections = 1;
         }
         if let Some(schema) = self.cli.schema.as_deref().filter(|s| !s.trim().is_empty()) {
