@@ -36,6 +36,9 @@ struct Args {
     /// How long each screen is left open.
     #[arg(long, default_value_t = 60)]
     seconds: u64,
+    /// Only this screen (codes, codes_filtered, stats, history); all by default.
+    #[arg(long)]
+    only: Option<String>,
 }
 
 type Bench = App<TestBackend>;
@@ -142,6 +145,9 @@ async fn main() {
         ("history", vec![key('4')]),
     ];
     for (name, keys) in screens {
+        if args.only.as_deref().is_some_and(|only| only != name) {
+            continue;
+        }
         for k in keys {
             app.handle(tui::msg::Msg::Key(k));
             // The filter waits for its debounce before it asks.
