@@ -194,6 +194,15 @@ fn the_clock_asks_whether_anyone_wrote_and_reloads_only_then() {
     assert_eq!(send(&mut m, Msg::Tick(quiet - chrono::Duration::seconds(1))), vec![Cmd::Probe]);
     assert_eq!(send(&mut m, Msg::Probed(Ok("b".into()))), vec![]);
     assert!(send(&mut m, Msg::Tick(quiet)).contains(&Cmd::LoadHeader));
+
+    // Nobody has pressed a key for a while: nobody is looking, so it reloads far less often, only probing...
+    let later = quiet + update::UNCHANGED_RELOAD;
+    assert!(later >= now() + update::UNTOUCHED_AFTER, "the last key was at the start");
+    assert_eq!(send(&mut m, Msg::Tick(later)), vec![Cmd::Probe]);
+    assert_eq!(send(&mut m, Msg::Probed(Ok("b".into()))), vec![]);
+    // ... until a key: the next tick reloads the screen it shows, older than the usual quiet reload.
+    press(&mut m, "j");
+    assert!(send(&mut m, Msg::Tick(later + chrono::Duration::seconds(1))).contains(&Cmd::LoadHeader));
 }
 
 #[test]

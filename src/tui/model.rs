@@ -690,6 +690,8 @@ pub struct Model {
     pub change_mark: Option<String>,
     /// A probe is under way: the next waits for its answer.
     pub probing: bool,
+    /// When a key was last pressed (the clock's time then): an untouched dashboard reloads less often.
+    pub last_input: DateTime<Utc>,
     /// The database failed on the last attempt; shown until an answer succeeds.
     pub offline: Option<String>,
     pub quit: bool,
@@ -731,6 +733,7 @@ impl Model {
             last_probe: now,
             change_mark: None,
             probing: false,
+            last_input: now,
             offline: None,
             quit: false,
         }

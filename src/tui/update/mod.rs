@@ -21,7 +21,7 @@ mod screens;
 
 pub use history::HISTORY_PAGE;
 pub use overlays::PICKER_RESULTS;
-pub use refresh::UNCHANGED_RELOAD;
+pub use refresh::{UNCHANGED_RELOAD, UNTOUCHED_AFTER, UNTOUCHED_RELOAD};
 
 use super::keymap::{Action, Mode, Section};
 use super::model::{Model, Screen, StatsList};
@@ -137,6 +137,7 @@ fn keys(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
     if key.kind == KeyEventKind::Release {
         return Vec::new();
     }
+    model.last_input = model.now;
     if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c') {
         model.quit = true;
         return Vec::new();

@@ -8,13 +8,18 @@ use chrono::Duration;
 /// The longest a screen goes without a reload while nobody writes: what time alone changes (a code expiring, a
 /// window's start moving) shows within it, or at once on `r`.
 pub const UNCHANGED_RELOAD: Duration = Duration::minutes(5);
+/// Once no key has been pressed for this long, nobody is looking: the longest without a reload becomes
+/// [`UNTOUCHED_RELOAD`], until the next key (whose next tick reloads a screen older than [`UNCHANGED_RELOAD`]).
+pub const UNTOUCHED_AFTER: Duration = Duration::minutes(10);
+pub const UNTOUCHED_RELOAD: Duration = Duration::minutes(30);
 
 /// The clock's part: every refresh interval, the database is asked whether anyone wrote (one tiny query) rather
 /// than reloaded, so a dashboard left open costs the database next to nothing; a reload follows only a change
-/// (see [`probed`]), or [`UNCHANGED_RELOAD`] of nothing.
+/// (see [`probed`]), or [`UNCHANGED_RELOAD`] of nothing ([`UNTOUCHED_RELOAD`] on an untouched terminal).
 pub fn by_clock(model: &mut Model) -> Vec<Cmd> {
     let now = model.now;
-    if now - model.last_refresh >= UNCHANGED_RELOAD {
+    let quiet = if now - model.last_input >= UNTOUCHED_AFTER { UNTOUCHED_RELOAD } else { UNCHANGED_RELOAD };
+    if now - model.last_refresh >= quiet {
         return refresh(model);
     }
     let due = Duration::from_std(model.options.refresh).unwrap_or(Duration::seconds(5));
