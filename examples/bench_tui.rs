@@ -238,6 +238,7 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[rank.clamp(1, sorted.len()) - 1]
 }
 
+/// The peak resident memory so far, to tell which part of the run raised it (printed after each).
 fn peak_rss_mb() -> f64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     let kb: f64 = status
@@ -263,6 +264,7 @@ async fn bench(args: &Args, config: &Config, url: &str) {
     until(&mut app, |m| m.list.total.is_some()).await;
     app.draw().expect("TestBackend draws");
     let first_total = started.elapsed();
+    eprintln!("bench: peak RSS after the first frame: {:.1} MB", peak_rss_mb());
     until(&mut app, |m| m.in_flight == 0).await;
     let total = app.model.list.total.unwrap_or(0);
     eprintln!(
@@ -294,6 +296,7 @@ async fn bench(args: &Args, config: &Config, url: &str) {
             }
         }
     }
+    eprintln!("bench: peak RSS after moves: {:.1} MB", peak_rss_mb());
     let mut moves: Vec<f64> = samples.iter().map(|(_, t)| *t).collect();
     moves.sort_by(f64::total_cmp);
     let mut names: Vec<&str> = samples.iter().map(|(n, _)| *n).collect();
@@ -344,6 +347,7 @@ async fn bench(args: &Args, config: &Config, url: &str) {
         press(&mut app, key(KeyCode::Char('s'))).await;
         until(&mut app, |m| m.in_flight == 0).await;
     }
+    eprintln!("bench: peak RSS after sorts by use: {:.1} MB", peak_rss_mb());
     let worst = |label: &str| by_use.iter().filter(|(n, _)| n.starts_with(label)).map(|(_, t)| *t).fold(0.0, f64::max);
     let (last_used_worst, window_uses_worst) = (worst("last-used"), worst("window-uses"));
 
@@ -369,6 +373,7 @@ async fn bench(args: &Args, config: &Config, url: &str) {
         );
         filters.push(ms(took));
     }
+    eprintln!("bench: peak RSS after the text filter: {:.1} MB", peak_rss_mb());
     let filter_worst = filters.iter().copied().fold(0.0, f64::max);
 
     // Field filters: each typed whole, from an empty filter; the last keystroke is timed to the frame with the
@@ -403,6 +408,7 @@ async fn bench(args: &Args, config: &Config, url: &str) {
         );
         fields.push(ms(took));
     }
+    eprintln!("bench: peak RSS after field filters: {:.1} MB", peak_rss_mb());
     let field_worst = fields.iter().copied().fold(0.0, f64::max);
 
     // Stats window switch: the stats screen, then `w` through every window, twice; each sample runs from the key
@@ -426,6 +432,7 @@ async fn bench(args: &Args, config: &Config, url: &str) {
             round.push(took);
         }
     }
+    eprintln!("bench: peak RSS after stats windows: {:.1} MB", peak_rss_mb());
     let [first_switch, switch] = switches.map(|r| r.iter().copied().fold(0.0, f64::max));
     service.close().await;
 
