@@ -233,6 +233,30 @@ fn demo_defaults_to_200_users_and_500_codes() {
 }
 
 #[test]
+fn a_second_demo_after_users_were_deleted_writes_new_emails() {
+    let env = Env::new();
+    env.ok(&["demo", "--users", "6", "--codes", "0"]);
+    // Users go (say the application deleted accounts): counting those left would number the next run's users
+    // from among the first run's.
+    let sample: Vec<i64> = env
+        .json(&["users", "list"])
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|u| u["role"] != "Owner")
+        .map(|u| u["id"].as_i64().unwrap())
+        .collect();
+    let gone: Vec<String> = sample[..3].iter().map(i64::to_string).collect();
+    env.sql(&format!("DELETE FROM phoenix_kit_users WHERE id IN ({})", gone.join(", ")));
+    let before = env.json(&["users", "list"]).as_array().unwrap().len();
+    assert_eq!(before, sample.len() - 3 + 1, "the Owner and three sample users are left");
+    env.ok(&["demo", "--users", "6", "--codes", "0", "--yes"]);
+    let users = env.json(&["users", "list"]);
+    let emails: HashSet<&str> = users.as_array().unwrap().iter().map(|u| u["email"].as_str().unwrap()).collect();
+    assert_eq!(emails.len(), before + 6, "{users}");
+}
+
+#[test]
 fn demo_asks_before_adding_to_a_database_that_has_data() {
     for (setup, held) in [
         (&["users", "add", "ada@example.com"][..], "holds users"),

@@ -57,9 +57,10 @@ impl Service {
         let config = settings::read(self.db.exec()).await?;
         let mut rng = rand::rng();
 
-        // Sample users are numbered one to one with their emails: starting past the users there are, a second run
-        // writes new ones.
-        let first_user = users::count(self.db.exec()).await?.max(0) as u64;
+        // Sample users are numbered one to one with their emails. Sample user `k` got an id above `k` (ids only
+        // grow, and every run started at or past the highest id of its time), so starting at the highest id now
+        // writes no email twice, even after users were deleted (counting them would go back over used numbers).
+        let first_user = users::max_id(self.db.exec()).await?.max(0) as u64;
         let progress = self.progress();
         progress.start("writing sample users", Some(input.users as u64));
         let mut user_ids: Vec<UserId> = Vec::with_capacity(input.users);

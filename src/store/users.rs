@@ -134,6 +134,13 @@ pub async fn assign_role(exec: Exec<'_>, id: UserId, role: Role) -> Result<(), s
     Ok(())
 }
 
+/// The highest user id, 0 without users: on refcodes' own schemas (integer keys), where each new user's id is
+/// higher than every id there was.
+pub async fn max_id(exec: Exec<'_>) -> Result<i64, sqlx::Error> {
+    let sql = exec.sql("SELECT COALESCE(max({user_key}), 0) FROM {users}");
+    Ok(exec.fetch_one::<(i64,)>(&sql).await?.0)
+}
+
 /// How many users there are.
 pub async fn count(exec: Exec<'_>) -> Result<i64, sqlx::Error> {
     let sql = exec.sql("SELECT count(*) FROM {users}");
