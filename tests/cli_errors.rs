@@ -248,6 +248,19 @@ fn every_refusal_exits_one_with_a_kind_a_message_and_fields() {
 }
 
 #[test]
+fn an_error_the_database_answered_does_not_blame_the_url() {
+    let env = Env::new();
+    // Say a DBA froze the codes table with a trigger: the database was reached and said no.
+    env.sql(
+        "CREATE TRIGGER frozen BEFORE INSERT ON phoenix_kit_referral_codes \
+         BEGIN SELECT RAISE(ABORT, 'codes are frozen for the audit'); END",
+    );
+    let out = env.run(&["codes", "create", "--code", "NEWONE", "--description", "x"]).status(3);
+    assert!(out.stderr.contains("codes are frozen for the audit"), "{}", out.stderr);
+    assert!(!out.stderr.contains("--database-url"), "the URL is not the problem: {}", out.stderr);
+}
+
+#[test]
 fn an_unreachable_database_exits_three_without_printing_the_password() {
     let env = Env::new();
     let url = format!("postgres://alice:{PASSWORD}@127.0.0.1:1/refcodes");

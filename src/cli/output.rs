@@ -101,11 +101,17 @@ pub fn report(err: &Error, json: bool) -> ExitCode {
         };
         print_error_doc(&doc);
     } else {
-        let hint = match err {
-            Error::Database(_) | Error::Migrate(_) => {
-                " (check that the database is reachable and the URL is right: --database-url or REFCODES_DATABASE_URL)"
-            }
-            _ => "",
+        // Only a failure to reach the database is about the URL; one the database answered (a constraint, say) is
+        // not.
+        let unreachable = match err {
+            Error::Database(e) => !matches!(e, sqlx::Error::Database(_) | sqlx::Error::RowNotFound),
+            Error::Migrate(_) => true,
+            _ => false,
+        };
+        let hint = if unreachable {
+            " (check that the database is reachable and the URL is right: --database-url or REFCODES_DATABASE_URL)"
+        } else {
+            ""
         };
         note(&format!("refcodes: {err}{hint}"));
     }
