@@ -120,7 +120,7 @@ else
         now=$(date -u +%Y-%m-%dT%H:%M:%S.%3NZ)
         if [[ $sqlite_baseline == prepared ]]; then
             local done secs cpu
-            read -r done secs cpu < <(python3 bench/redeem_sqlite.py "$file" "$seconds" "$first" "$dir/codes" "$now" "$1")
+            read -r done secs cpu < <(python3 bench/redeem_sqlite.py "$file" "$seconds" "$first" "$last" "$dir/codes" "$now" "$1")
             rows=$(q "SELECT count(*) FROM phoenix_kit_referral_code_usage WHERE used_by BETWEEN $first AND $last")
             [[ $rows == "$done" ]] || { echo "prepared baseline: $done redemptions but $rows usage rows" >&2; exit 1; }
             echo "prepared baseline: $rows redemptions in $secs s, cpu_us_per_redemption=$(awk -v c="$cpu" -v r="$rows" 'BEGIN { printf "%.0f", c * 1e6 / r }')" >&2

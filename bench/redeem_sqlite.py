@@ -1,9 +1,10 @@
 """SQLite redemption baseline: one thread driving SQLite directly with prepared statements (Python's sqlite3
 module caches them), 32 redemptions per transaction, for T seconds: the conditional UPDATE that takes a use and
 the usage INSERT for an existing user, as the sqlite3 replay of bench/compare.sh sends them. Prints
-`<redemptions committed> <seconds> <cpu seconds>` on one line.
+`<redemptions committed> <seconds> <cpu seconds>` on one line. It stops early when the users FIRST_USER to
+LAST_USER are used up (the seconds are then those it ran), so a fast run is not cut short by a count of users.
 
-usage: python3 bench/redeem_sqlite.py FILE SECONDS FIRST_USER CODES_FILE NOW [hot HOT_ID]
+usage: python3 bench/redeem_sqlite.py FILE SECONDS FIRST_USER LAST_USER CODES_FILE NOW [hot HOT_ID]
 CODES_FILE holds `id|code` lines (the spread codes); NOW is the redemption time as SQLite text."""
 
 import random
@@ -24,8 +25,9 @@ INSERT = (
 
 
 def main():
-    path, seconds, user, codes_file, now = sys.argv[1], float(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5]
-    if len(sys.argv) > 6 and sys.argv[6] == "hot":
+    path, seconds, user, last = sys.argv[1], float(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+    codes_file, now = sys.argv[5], sys.argv[6]
+    if len(sys.argv) > 7 and sys.argv[7] == "hot":
         codes = ["BENCH-HOT"]
     else:
         with open(codes_file) as f:
@@ -37,7 +39,7 @@ def main():
     done = 0
     cpu0, start = time.process_time(), time.monotonic()
     end = start + seconds
-    while time.monotonic() < end:
+    while time.monotonic() < end and user + PER_TRANSACTION - 1 <= last:
         db.execute("BEGIN IMMEDIATE")
         for _ in range(PER_TRANSACTION):
             code = codes[rng.randrange(len(codes))]
