@@ -12,7 +12,9 @@ use refcodes::domain::expiry::Expiration;
 use refcodes::domain::generate::ALPHABET;
 use refcodes::domain::import::OnConflict;
 use refcodes::domain::settings::SettingKey;
-use refcodes::domain::{CodeFilter, CodeQuery, CodeStatus, ErrorKind, ReferralCode, Selection, SortField, UsesWindow};
+use refcodes::domain::{
+    CodeFilter, CodeQuery, CodeStatus, Compare, ErrorKind, QuickCount, ReferralCode, Selection, SortField, UsesWindow,
+};
 use refcodes::service::{Deleted, GenerateInput, Tally};
 use std::collections::HashSet;
 
@@ -660,6 +662,39 @@ async fn check_a_filter_finds_every_case_of_its_letters(db: &TestDb) {
         }
     }
     assert!(missed.is_empty(), "a filter for each letter finds the codes of its every case:\n{}", missed.join("\n"));
+}
+
+both!(a_quick_count_is_exact_or_a_fair_estimate, check_a_quick_count_is_exact_or_a_fair_estimate);
+/// A dashboard asks `count_quickly` first: past a few thousand codes a text most codes match is estimated from a
+/// sample (on SQLite, where its exact count reads every code), a rare one is counted exactly. `count` is always
+/// exact.
+async fn check_a_quick_count_is_exact_or_a_fair_estimate(db: &TestDb) {
+    let h = db.harness().await;
+    let template = CodeInput { description: "spring campaign".into(), ..CodeInput::default() };
+    let input = GenerateInput { count: 6000, prefix: "SP-".into(), length: Some(8), template };
+    h.owner.generate_codes(&input).await.unwrap();
+    h.create("AUTUMN-1", CodeInput { description: "autumn".into(), ..CodeInput::default() }).await;
+    h.create("AUTUMN-2", CodeInput { description: "autumn".into(), ..CodeInput::default() }).await;
+    let text = |t: &str| CodeFilter { text: t.into(), status: None, ..Default::default() };
+    for (filter, exact) in [(text("spring"), 6000), (text("sp-"), 6000), (text("autumn"), 2), (text("tumn-2"), 1)] {
+        assert_eq!(h.owner.count(&filter).await.unwrap(), exact, "{filter}");
+        assert_eq!(h.owner.count_every(&filter).await.unwrap(), exact, "{filter}");
+        match h.owner.count_quickly(&filter).await.unwrap() {
+            QuickCount::Exact(n) => assert_eq!(n, exact, "{filter}"),
+            QuickCount::About(n) => {
+                assert!(
+                    db.backend == Backend::Sqlite && exact > 1000,
+                    "{filter}: only a common text on SQLite is estimated"
+                );
+                assert!((n - exact).abs() <= exact / 10, "{filter}: about {n}, not {exact}");
+            }
+        }
+    }
+    // A common text is estimated on SQLite; a field filter without text is counted.
+    let common = h.owner.count_quickly(&text("spring")).await.unwrap();
+    assert_eq!(matches!(common, QuickCount::About(_)), db.backend == Backend::Sqlite, "{common:?}");
+    let field = CodeFilter { uses: Some((Compare::AtLeast, 0)), status: None, ..Default::default() };
+    assert_eq!(h.owner.count_quickly(&field).await.unwrap(), QuickCount::Exact(6002));
 }
 
 every!(dotted_capital_i_is_the_letter_i, check_dotted_capital_i_is_the_letter_i);

@@ -63,6 +63,14 @@ fn codes_million_paging_with_placeholders() {
 }
 
 #[test]
+fn codes_million_estimated() {
+    snap("codes_million_estimated", common::codes_million_estimated, |m| {
+        assert_eq!((m.list.total, m.list.estimate), (None, Some(998_291)));
+        assert!(m.in_flight > 0, "the count is under way");
+    });
+}
+
+#[test]
 fn codes_million_end() {
     snap("codes_million_end", common::codes_million_end, |m| {
         settled(m);

@@ -25,6 +25,28 @@ fn the_first_load_asks_for_header_count_and_the_first_page_then_prefetches_the_n
 }
 
 #[test]
+fn an_estimate_of_the_count_shows_until_the_count_comes_and_never_over_one() {
+    let mut m = model();
+    update::start(&mut m);
+    let waiting = m.in_flight;
+    // Not an answer: the count it stands for still is.
+    assert_eq!(send(&mut m, Msg::CountEstimate { generation: 0, about: 12_300 }), vec![]);
+    assert_eq!((m.list.estimate, m.list.total, m.in_flight), (Some(12_300), None, waiting));
+    let asked = send(&mut m, Msg::Count { generation: 0, result: Ok(12_345) }).len() as u32;
+    assert_eq!((m.list.estimate, m.list.total, m.in_flight), (None, Some(12_345), waiting - 1 + asked));
+    // A reload's estimate under the same generation doesn't come back over the count it has.
+    send(&mut m, Msg::CountEstimate { generation: 0, about: 99 });
+    assert_eq!((m.list.estimate, m.list.total), (None, Some(12_345)));
+    // A new query forgets both; an old query's estimate is dropped.
+    press(&mut m, "/");
+    type_text(&mut m, "ab");
+    press(&mut m, "enter");
+    assert_eq!((m.list.estimate, m.list.total), (None, None));
+    send(&mut m, Msg::CountEstimate { generation: 0, about: 7 });
+    assert_eq!(m.list.estimate, None);
+}
+
+#[test]
 fn moving_asks_only_for_the_pages_the_window_lacks() {
     let mut m = loaded(1000);
     assert_eq!(m.visible_rows(), 17);

@@ -300,6 +300,9 @@ pub struct Db {
     pub synthetic_total: Option<i64>,
     /// When set, only these pages are answered; requests for others stay in flight.
     pub answered_pages: Option<BTreeSet<u64>>,
+    /// When set, a count is answered by this estimate alone, the count itself still under way (a common text over
+    /// a million codes).
+    pub estimate: Option<i64>,
     /// When set, every request fails as an unreachable database does.
     pub offline: Option<String>,
     /// The audit trail, newest first.
@@ -319,6 +322,7 @@ impl Db {
             users: users(),
             synthetic_total: None,
             answered_pages: None,
+            estimate: None,
             offline: None,
             events: sample_events(),
         }
@@ -564,6 +568,9 @@ impl Db {
                     return None;
                 }
                 Msg::Page { generation, page, result: Ok(self.page(&query)) }
+            }
+            Cmd::LoadCount { generation, .. } if let Some(about) = self.estimate => {
+                Msg::CountEstimate { generation, about }
             }
             Cmd::LoadCount { generation, filter } => Msg::Count { generation, result: Ok(self.count(&filter)) },
             Cmd::MarkRange { generation, query, .. } => {
@@ -877,6 +884,13 @@ pub fn codes_million_paging(size: (u16, u16)) -> Dash {
 pub fn codes_million_end(size: (u16, u16)) -> Dash {
     let mut dash = Dash::new(size, Db::million());
     dash.char('G');
+    dash
+}
+
+/// A common text over a million codes: the rows and an estimate of their count are there, the count is not yet.
+pub fn codes_million_estimated(size: (u16, u16)) -> Dash {
+    let mut dash = Dash::new(size, Db { estimate: Some(998_291), ..Db::million() });
+    dash.char('/').type_text("bulk").press(KeyCode::Enter);
     dash
 }
 

@@ -24,5 +24,5 @@ pub mod window;
 pub use code::{CodeRow, ReferralCode};
 pub use error::{ErrorKind, FieldError, Refusal};
 pub use ids::{CodeId, Key, UsageId, UserId};
-pub use query::{CodeFilter, CodeQuery, Compare, Selection, SortField, UsesWindow};
+pub use query::{CodeFilter, CodeQuery, Compare, QuickCount, Selection, SortField, UsesWindow};
 pub use status::CodeStatus;

@@ -11,7 +11,8 @@ use crate::domain::settings::SystemConfig;
 use crate::domain::user::Operator;
 use crate::domain::user::{Role, User};
 use crate::domain::{
-    CodeFilter, CodeId, CodeQuery, CodeRow, ErrorKind, FieldError, ReferralCode, Refusal, Selection, UserId, validate,
+    CodeFilter, CodeId, CodeQuery, CodeRow, ErrorKind, FieldError, QuickCount, ReferralCode, Refusal, Selection,
+    UserId, validate,
 };
 use crate::error::{Error, Result, refuse};
 use crate::store::codes::BulkChange;
@@ -107,7 +108,18 @@ impl Service {
 
     /// How many codes match.
     pub async fn count(&self, filter: &CodeFilter) -> Result<i64> {
-        Ok(codes::count(self.db.exec(), filter, self.now()).await?)
+        Ok(page::count(self.db.exec(), filter, self.now()).await?)
+    }
+
+    /// How many codes match, or about how many when the exact count would read every code: for a screen that
+    /// shows the estimate at once and follows it with [`Service::count_every`].
+    pub async fn count_quickly(&self, filter: &CodeFilter) -> Result<QuickCount> {
+        Ok(page::quick_count(self.db.exec(), filter, self.now()).await?)
+    }
+
+    /// How many codes match, each tested: the exact count after an estimate.
+    pub async fn count_every(&self, filter: &CodeFilter) -> Result<i64> {
+        Ok(page::count_every(self.db.exec(), filter, self.now()).await?)
     }
 
     /// A window and the total, together.

@@ -329,13 +329,6 @@ pub(super) fn push_status(sql: &mut Sql, status: CodeStatus, now: DateTime<Utc>)
     }
 }
 
-/// How many codes match `filter`.
-pub async fn count(exec: Exec<'_>, filter: &CodeFilter, now: DateTime<Utc>) -> Result<i64, sqlx::Error> {
-    let mut sql = exec.sql("SELECT count(*) FROM {codes} c");
-    push_where(&mut sql, filter, now);
-    Ok(exec.fetch_one::<(i64,)>(&sql).await?.0)
-}
-
 /// Appends ` WHERE c.key IN (...)` for a selection.
 fn push_selection(sql: &mut Sql, selection: &Selection, now: DateTime<Utc>) {
     match selection {

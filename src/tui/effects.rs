@@ -6,7 +6,7 @@ use super::msg::{Cmd, Msg};
 use crate::domain::audit::HistoryFilter;
 use crate::domain::import::OnConflict;
 use crate::domain::window::Since;
-use crate::domain::{CodeFilter, CodeQuery, ErrorKind, Selection, SortField};
+use crate::domain::{CodeFilter, CodeQuery, ErrorKind, QuickCount, Selection, SortField};
 use crate::service::{ImportPlan, Service};
 use std::sync::{Arc, Mutex, MutexGuard};
 use tokio::sync::mpsc::UnboundedSender;
@@ -82,7 +82,7 @@ impl Effects {
         }
         let writes_at_start = Counted::lock(&counted).writes;
         tokio::spawn(async move {
-            let msg = perform(&service, &counted, writes_at_start, cmd).await;
+            let msg = perform(&service, &counted, writes_at_start, &tx, cmd).await;
             if writes {
                 Counted::forget(&counted);
             }
@@ -102,9 +102,16 @@ impl Effects {
     }
 }
 
-/// Runs one command to its answer. `writes_at_start` is [`Counted::writes`] when the command started: a count is
-/// kept only if no write of this dashboard started or ended meanwhile.
-async fn perform(service: &Service, counted: &Mutex<Counted>, writes_at_start: u64, cmd: Cmd) -> Msg {
+/// Runs one command to its answer; `early` takes what comes before it (an estimate before a count).
+/// `writes_at_start` is [`Counted::writes`] when the command started: a count is kept only if no write of this
+/// dashboard started or ended meanwhile.
+async fn perform(
+    service: &Service,
+    counted: &Mutex<Counted>,
+    writes_at_start: u64,
+    early: &UnboundedSender<Msg>,
+    cmd: Cmd,
+) -> Msg {
     match cmd {
         Cmd::LoadPage { generation, page, query } => {
             let known = Counted::lock(counted).last.clone().filter(|(f, _)| *f == query.filter);
@@ -115,7 +122,14 @@ async fn perform(service: &Service, counted: &Mutex<Counted>, writes_at_start: u
             Msg::Page { generation, page, result: result.map_err(failure) }
         }
         Cmd::LoadCount { generation, filter } => {
-            let result = service.count(&filter).await;
+            let result = match service.count_quickly(&filter).await {
+                Ok(QuickCount::Exact(total)) => Ok(total),
+                Ok(QuickCount::About(about)) => {
+                    let _ = early.send(Msg::CountEstimate { generation, about });
+                    service.count_every(&filter).await
+                }
+                Err(e) => Err(e),
+            };
             if let Ok(total) = result {
                 let mut c = Counted::lock(counted);
                 if c.writes == writes_at_start {

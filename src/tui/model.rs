@@ -133,6 +133,8 @@ pub struct ListState {
     /// Why the typed text is not a filter; the list keeps [`ListState::applied_filter`] meanwhile.
     pub filter_error: Option<String>,
     pub total: Option<i64>,
+    /// About how many codes match, shown until [`ListState::total`] comes (see `Service::count_quickly`).
+    pub estimate: Option<i64>,
     pub pages: HashMap<u64, Vec<CodeRow>>,
     pub requested: BTreeSet<u64>,
     pub cursor: u64,

@@ -37,6 +37,11 @@ pub enum Msg {
         generation: u64,
         result: Result<i64, Failure>,
     },
+    /// About how many codes the list's filter matches, ahead of its [`Msg::Count`] (which answers the request).
+    CountEstimate {
+        generation: u64,
+        about: i64,
+    },
     /// The header's settings and stats, and whether the operator still holds Owner or Admin.
     Header(Result<(SystemConfig, SystemStats, bool), Failure>),
     Detail {

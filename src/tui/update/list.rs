@@ -263,6 +263,15 @@ pub fn apply_filter(model: &mut Model) -> Vec<Cmd> {
     new_query(model)
 }
 
+/// An estimate shows until the count comes, and never over a count (a reload counts again under the same
+/// generation, and the count it had stays meanwhile).
+pub fn count_estimated(model: &mut Model, generation: u64, about: i64) -> Vec<Cmd> {
+    if generation == model.list.generation && model.list.total.is_none() {
+        model.list.estimate = Some(about);
+    }
+    Vec::new()
+}
+
 /// A new filter, sort or status: forget the pages of the old query and fetch from the top.
 pub fn new_query(model: &mut Model) -> Vec<Cmd> {
     let list = &mut model.list;
@@ -270,6 +279,7 @@ pub fn new_query(model: &mut Model) -> Vec<Cmd> {
     list.pages.clear();
     list.requested.clear();
     list.total = None;
+    list.estimate = None;
     list.cursor = 0;
     list.offset = 0;
     list.range_anchor = None;
@@ -363,6 +373,7 @@ pub fn count_loaded(model: &mut Model, generation: u64, result: Result<i64, Fail
         Ok(total) => {
             online(model);
             model.list.total = Some(total);
+            model.list.estimate = None;
             // Codes may have gone since the last count: keep the cursor on the list.
             let last = model.list.len().saturating_sub(1);
             model.list.cursor = model.list.cursor.min(last);

@@ -43,9 +43,13 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Cmd> {
     cmds
 }
 
-/// Answers to requests; a probe's is not one (it runs unseen, without the loading indicator).
+/// Answers to requests; a probe's is not one (it runs unseen, without the loading indicator), nor an estimate
+/// (the count that follows it is).
 fn is_answer(msg: &Msg) -> bool {
-    !matches!(msg, Msg::Key(_) | Msg::Resize(..) | Msg::Tick(_) | Msg::Wake(_) | Msg::Probed(_))
+    !matches!(
+        msg,
+        Msg::Key(_) | Msg::Resize(..) | Msg::Tick(_) | Msg::Wake(_) | Msg::Probed(_) | Msg::CountEstimate { .. }
+    )
 }
 
 fn is_request(cmd: &Cmd) -> bool {
@@ -68,6 +72,7 @@ fn dispatch(model: &mut Model, msg: Msg) -> Vec<Cmd> {
         Msg::Wake(_) => Vec::new(),
         Msg::Page { generation, page, result } => list::page_loaded(model, generation, page, result),
         Msg::Count { generation, result } => list::count_loaded(model, generation, result),
+        Msg::CountEstimate { generation, about } => list::count_estimated(model, generation, about),
         Msg::Probed(result) => refresh::probed(model, result),
         Msg::Header(result) => match result {
             Ok((config, stats, admin)) => {

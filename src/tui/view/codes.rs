@@ -187,12 +187,18 @@ fn codes_table(model: &Model, frame: &mut Frame, area: Rect) {
     let list = &model.list;
     let wide = area.width >= WIDE;
     let height = model.visible_rows();
-    let position = match list.total {
-        Some(0) | None => String::new(),
-        Some(total) => format!(" row {} of {} ", thousands(list.cursor as i64 + 1), thousands(total)),
+    // An estimate reads `~12,300` until the count comes.
+    let total = match (list.total, list.estimate) {
+        (Some(total), _) => Some(thousands(total)),
+        (None, Some(about)) => Some(format!("~{}", thousands(about))),
+        (None, None) => None,
     };
-    let title = match list.total {
-        Some(total) => format!(" Codes ({}) ", thousands(total)),
+    let position = match (&total, list.total) {
+        (None, _) | (_, Some(0)) => String::new(),
+        (Some(total), _) => format!(" row {} of {total} ", thousands(list.cursor as i64 + 1)),
+    };
+    let title = match &total {
+        Some(total) => format!(" Codes ({total}) "),
         None => " Codes ".to_string(),
     };
     let block =
