@@ -110,7 +110,11 @@ fn draw_field(model: &Model, form: &FormState, field: Field, frame: &mut Frame, 
     let key = key_names(model, Mode::Form);
     let hint = match field {
         Field::Code if form.editing.is_none() && form.code.value().trim().is_empty() => {
-            Some(format!("empty: a random code is drawn ({} draws one now)", key(Action::RandomCode)))
+            let draw = key(Action::RandomCode);
+            let hint = format!("empty: a random code is drawn ({draw} draws one now)");
+            // The gist where the whole would be cut (60 columns).
+            let fits = hint.chars().count() <= usize::from(note_area.width);
+            Some(if fits { hint } else { format!("empty: random · {draw} draws one") })
         }
         Field::Expiration => form.expiration_hint.clone(),
         Field::Beneficiary if focused => {
