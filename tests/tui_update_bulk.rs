@@ -856,7 +856,7 @@ mod import {
         );
         assert!(!confirm.on_confirm, "it starts on cancel");
         let (label, _) = confirm.alternative.clone().expect("the choice for existing codes");
-        assert_eq!(label, "On conflict: update");
+        assert_eq!(label, "Update them");
 
         let cmds = press(&mut m, "y");
         assert_eq!(

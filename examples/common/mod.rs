@@ -14,7 +14,7 @@ use ratatui::backend::TestBackend;
 use refcodes::config::Config;
 use refcodes::domain::audit::{Action, AuditEvent, Cursor, HistoryFilter};
 use refcodes::domain::draft::CodeDefaults;
-use refcodes::domain::import::RowProblem;
+use refcodes::domain::import::{OnConflict, RowProblem};
 use refcodes::domain::settings::{SettingKey, SystemConfig};
 use refcodes::domain::stats::{CodeUsageStats, SystemStats, UsageRecord, WindowBeneficiary, WindowCode, WindowStats};
 use refcodes::domain::user::{Role, User, UserWithRole};
@@ -695,7 +695,7 @@ impl Db {
             Cmd::Probe => Msg::Probed(Ok("stand-in".into())),
             Cmd::Copy { text } => Msg::Copied { text, result: Ok(()) },
             Cmd::CheckImport { token, path, on_conflict } => {
-                let result = Ok(import_report(&path));
+                let result = Ok(import_report(&path, on_conflict));
                 Msg::ImportChecked { token, path, on_conflict, result }
             }
             Cmd::Update { .. } | Cmd::ApplyImport { .. } => return None,
@@ -703,8 +703,9 @@ impl Db {
     }
 }
 
-/// A dry run of a partner's file, as the service reports it; a file named `bad…` has problems on seven lines.
-pub fn import_report(path: &str) -> ImportReport {
+/// A dry run of a partner's file, as the service reports it: two of its codes exist (refused, skipped or updated
+/// as asked); a file named `bad…` has problems on seven lines.
+pub fn import_report(path: &str, on_conflict: OnConflict) -> ImportReport {
     if path.starts_with("bad") {
         let problems = [
             (3, "code", "must be 3 to 50 characters of A-Z 0-9 - _, not \"AC ME\" (e.g. SPRING-2026)"),
@@ -721,13 +722,32 @@ pub fn import_report(path: &str) -> ImportReport {
             .collect();
         return ImportReport { rows: 40, problems, ..ImportReport::default() };
     }
-    ImportReport {
+    let mut report = ImportReport {
         rows: 120,
         created: (1..=114).map(|i| format!("PARTNER-ACME-{i:03}")).collect(),
         random: 4,
-        skipped: vec!["SPRING25".into(), "VIPGOLD".into()],
         ..ImportReport::default()
+    };
+    match on_conflict {
+        OnConflict::Fail => {
+            report.problems = [(41, "SPRING25"), (77, "VIPGOLD")]
+                .into_iter()
+                .map(|(line, code)| RowProblem {
+                    line,
+                    column: "code",
+                    message: format!(
+                        "{code} exists already (--on-conflict skip leaves such rows out, update changes the code)"
+                    ),
+                })
+                .collect();
+        }
+        OnConflict::Skip => report.skipped = vec!["SPRING25".into(), "VIPGOLD".into()],
+        OnConflict::Update => {
+            report.updated = vec!["SPRING25".into()];
+            report.unchanged = vec!["VIPGOLD".into()];
+        }
     }
+    report
 }
 
 /// Who is at the keyboard.
@@ -1220,7 +1240,8 @@ pub fn confirm_discard(size: (u16, u16)) -> Dash {
 /// `:import` of a partner's file: the dry run's summary, and the choice for codes that exist.
 pub fn import_summary(size: (u16, u16)) -> Dash {
     let mut dash = Dash::new(size, Db::sample());
-    dash.char(':').type_text("import partners.csv").press(KeyCode::Enter);
+    // Two of its codes exist: refused at first, skipped with `a`.
+    dash.char(':').type_text("import partners.csv").press(KeyCode::Enter).char('a');
     dash
 }
 

@@ -91,8 +91,8 @@ fn question(path: String, on_conflict: OnConflict, report: ImportReport, note: &
         OnConflict::Skip => OnConflict::Update,
         OnConflict::Update => OnConflict::Fail,
     };
-    let switch =
-        (format!("On conflict: {}", name(next)), Confirmed::CheckImport { path: path.clone(), on_conflict: next });
+    // The button names what it switches to, beside the head that says what is in force.
+    let switch = (format!("{} them", name(next)), Confirmed::CheckImport { path: path.clone(), on_conflict: next });
     if report.problems.is_empty() {
         let random = match report.random {
             0 => String::new(),
@@ -126,8 +126,8 @@ fn question(path: String, on_conflict: OnConflict, report: ImportReport, note: &
 
 fn name(on_conflict: OnConflict) -> &'static str {
     match on_conflict {
-        OnConflict::Fail => "fail",
-        OnConflict::Skip => "skip",
-        OnConflict::Update => "update",
+        OnConflict::Fail => "Refuse",
+        OnConflict::Skip => "Skip",
+        OnConflict::Update => "Update",
     }
 }
