@@ -12,6 +12,9 @@ pub fn main() -> ExitCode {
         Err(code) => return code,
     };
     let _log = crate::logging::init(&setup.config, setup.database_url().ok().as_deref());
+    if setup.cli.command.is_none() {
+        crate::tui::keep_memory_low();
+    }
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(err) => {

@@ -183,6 +183,7 @@ pub async fn quick_count(
 /// import) sit side by side, so one run would tell of one batch.
 const SAMPLE_RUNS: i64 = 16;
 
+/// The lowest key of the codes, as SQL.
 const LOWEST: &str = "(SELECT min({code_key}) FROM {codes_table})";
 
 /// Appends the keys of [`quick_count`]'s sample: [`SAMPLE_RUNS`] runs of consecutive keys, evenly spaced.

@@ -5,6 +5,7 @@
 pub mod effects;
 pub mod keymap;
 pub mod layout;
+mod memory;
 pub mod model;
 pub mod msg;
 mod terminal;
@@ -23,6 +24,7 @@ use ratatui::backend::Backend;
 use theme::Theme;
 use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
 
+pub use memory::keep_memory_low;
 pub use terminal::{TICK, refusal, run};
 
 /// The model for a service and the dashboard's configuration, before the first load.
