@@ -2,7 +2,7 @@
 //! its own, and memory freed in an arena stays with it for that arena's next allocations. SQLite's sorts and
 //! groupings on sqlx's connection threads allocate and free megabytes at a time, each thread in its own arena, so
 //! a dashboard at a million codes held 90-110 MB after its heaviest reads, most of it free; with one arena the
-//! threads reuse each other's freed memory (60-63 MB, and 34 MB instead of 50-73 MB after the sorts by use; see
+//! threads reuse each other's freed memory (60-63 MB, and 34 MB instead of 51-56 MB after the sorts by use; see
 //! BENCHMARKS.md). The dashboard's few threads rarely allocate at the same moment, so sharing costs no time
 //! measured.
 
