@@ -14,7 +14,7 @@
 //! few match (seconds), or gathers half a million candidates for one that many match. Where that index exists, it
 //! takes the same two steps: the probe, then candidates from the index.
 
-use super::codes::{CODE_COLUMNS, EMAILS, SHARE, USER_JOINS, push_where};
+use super::codes::{CODE_COLUMNS, EMAILS, SHARE, USER_JOINS, push_where, push_where_emails};
 use crate::domain::{CodeFilter, CodeQuery, CodeRow, QuickCount, SortField, caseless};
 use crate::store::sql::MAX_CONTAINS;
 use crate::store::{Backend, Exec, Sql};
@@ -158,8 +158,12 @@ pub async fn quick_count(
     let Some(text) = searched.filter(|_| exec.backend() == Backend::Sqlite) else {
         return Ok(QuickCount::Exact(count_every(exec, filter, now).await?));
     };
+    // A text that no user's email holds (asked once) spares each statement its reads of every user.
+    let mut held = exec.sql("SELECT EXISTS (SELECT 1 FROM {users} u WHERE ");
+    held.push_contains("CAST(u.email AS TEXT)", text).push(")");
+    let (emails,): (bool,) = exec.reborrow().fetch_one(&held).await?;
     let mut sample = exec.sql("SELECT (SELECT count(*) FROM {codes} c");
-    push_where(&mut sample, filter, now);
+    push_where_emails(&mut sample, filter, now, emails);
     push_sample(sample.push(" AND c.{code_key} IN ("));
     push_sample(sample.push(")), (SELECT count(*) FROM {codes} c WHERE c.{code_key} IN ("));
     sample.push(")), (SELECT count(*) FROM {codes})");
@@ -174,8 +178,8 @@ pub async fn quick_count(
         return Ok(QuickCount::Exact(count_every(exec, filter, now).await?));
     };
     let mut sql = exec.sql("SELECT count(*) FROM {codes} c");
-    push_where(&mut sql, filter, now);
-    push_candidates(&mut sql, text, &search);
+    push_where_emails(&mut sql, filter, now, emails);
+    push_candidates(&mut sql, text, &search, emails);
     Ok(QuickCount::Exact(exec.fetch_one::<(i64,)>(&sql).await?.0))
 }
 
@@ -328,7 +332,7 @@ fn page_sql(exec: &Exec<'_>, query: &CodeQuery, now: DateTime<Utc>, reach: Reach
         push_where(&mut sql, &query.filter, now);
     }
     if let Reach::Search(search) = &reach {
-        push_candidates(&mut sql, searched(&query.filter).unwrap_or_default(), search);
+        push_candidates(&mut sql, searched(&query.filter).unwrap_or_default(), search, true);
     }
     if let Reach::Unused { since } = reach {
         sql.push(" AND NOT EXISTS (SELECT 1 FROM {usage} x WHERE x.{code_ref} = c.{code_key}");
@@ -426,16 +430,18 @@ fn joins_cases(c: char) -> bool {
 /// Appends ` AND c.id IN (...)`, the candidates of [`Reach::Search`] for `text`. SQLite: codes the trigram index
 /// finds, codes that end with a two-character text, and codes of users whose email matches; a superset of the
 /// codes the text filter matches (the index folds case as the filter does), so the filter's own test, already in
-/// the WHERE, gives exactly its codes. PostgreSQL: the filter's own tests, one part at a time.
-fn push_candidates(sql: &mut Sql, text: &str, search: &Search) {
+/// the WHERE, gives exactly its codes. PostgreSQL: the filter's own tests, one part at a time. `emails` false: no
+/// user's email holds the text, so no user's codes are candidates.
+fn push_candidates(sql: &mut Sql, text: &str, search: &Search, emails: bool) {
+    let by_user = |parts: [&'static str; 2]| parts.into_iter().filter(move |_| emails);
     if *search == Search::Trigram {
         // Each part on its own, so that each can use its index (an OR of them all can't).
         sql.push(" AND c.{code_key} IN (SELECT x.{code_key} FROM {codes} x WHERE ");
         sql.push_contains("x.code", text).push(" OR ").push_contains("x.description", text);
-        for column in [
+        for column in by_user([
             " UNION SELECT x.{code_key} FROM {codes} x WHERE x.{created_by} IN (",
             " UNION SELECT x.{code_key} FROM {codes} x WHERE x.{beneficiary} IN (",
-        ] {
+        ]) {
             sql.push(column).push("SELECT u.{user_key} FROM {users} u WHERE ");
             sql.push_contains("CAST(u.email AS TEXT)", text).push(")");
         }
@@ -457,10 +463,10 @@ fn push_candidates(sql: &mut Sql, text: &str, search: &Search) {
             union = " UNION ";
         }
     }
-    for user in [
+    for user in by_user([
         "SELECT id FROM phoenix_kit_referral_codes WHERE created_by IN ",
         "SELECT id FROM phoenix_kit_referral_codes WHERE beneficiary IN ",
-    ] {
+    ]) {
         sql.push(union).push(user).push("(SELECT u.id FROM phoenix_kit_users u WHERE ");
         sql.push_contains("u.email", text).push(")");
         union = " UNION ";
