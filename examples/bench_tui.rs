@@ -253,6 +253,8 @@ fn peak_rss_mb() -> f64 {
 
 async fn bench(args: &Args, config: &Config, url: &str) {
     let service = open(args, config, url).await;
+    // As `tui::run` does.
+    service.keep_memory_low().await.expect("the page caches are capped");
     let model = tui::initial_model(&service, &config.dashboard, (WIDTH, HEIGHT), false);
     let terminal = Terminal::new(TestBackend::new(WIDTH, HEIGHT)).expect("a TestBackend terminal");
     let mut app = App::new(terminal, model, service.clone());

@@ -48,6 +48,7 @@ fn refusal_for(term: &str, terminal: bool) -> Option<String> {
 
 /// Opens the dashboard on the terminal and runs it until the user quits or a signal ends it.
 pub async fn run(service: Service, config: &DashboardConfig, signed: &SignIn) -> color_eyre::Result<()> {
+    service.keep_memory_low().await?;
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let size = crossterm::terminal::size()?;
     let mut model = super::initial_model(&service, config, size, no_color);
