@@ -78,7 +78,8 @@ impl Bucket {
         }
     }
 
-    fn key(self, start: DateTime<Utc>) -> String {
+    /// The name of the bucket that starts at `start` (see [`Bucket::key_len`]).
+    pub fn key(self, start: DateTime<Utc>) -> String {
         start.format("%Y-%m-%dT%H").to_string()[..self.key_len()].to_string()
     }
 }

@@ -203,7 +203,9 @@ impl Service {
         top: i64,
     ) -> Result<(Vec<WindowCode>, Vec<WindowBeneficiary>)> {
         let (from, to) = (window.start, window.end);
-        let records = Source::Records { from, to };
+        // A window from the first record on (all time) reads every record: along the codes, without sorting them.
+        let every = stats::first_use(self.db.exec()).await?.is_none_or(|first| first >= from);
+        let records = Source::Records { from, to, every };
         let db = &self.db;
         let (codes, beneficiaries) = match summed {
             Some(summed) => {
