@@ -299,15 +299,31 @@ fn push_expires(sql: &mut Sql, compare: Compare, span: Duration, now: DateTime<U
 /// Appends the test of the time since a code's latest usage record against `span`: `<` and `<=` ask for a record
 /// that recent, `>` and `>=` for none (a code never used has gone unused longer than any span).
 fn push_used(sql: &mut Sql, compare: Compare, span: Duration, now: DateTime<Utc>) {
-    let since = now.checked_sub_signed(span).unwrap_or(DateTime::<Utc>::MIN_UTC);
-    let (exists, op) = match compare {
-        Compare::Less | Compare::Equal => (" AND EXISTS", " > "),
-        Compare::AtMost => (" AND EXISTS", " >= "),
-        Compare::More => (" AND NOT EXISTS", " >= "),
-        Compare::AtLeast => (" AND NOT EXISTS", " > "),
-    };
-    sql.push(exists).push(" (SELECT 1 FROM {usage} x WHERE x.{code_ref} = c.{code_key} AND x.date_used");
-    sql.push(op).bind(since).push(")");
+    let test = UsedTest::of(compare, span, now);
+    sql.push(if test.recent { " AND EXISTS" } else { " AND NOT EXISTS" });
+    sql.push(" (SELECT 1 FROM {usage} x WHERE x.{code_ref} = c.{code_key} AND x.date_used");
+    sql.push(if test.strict { " > " } else { " >= " }).bind(test.since).push(")");
+}
+
+/// What a test of the time since a code's latest usage record asks: a record after `since` (`recent`) or none,
+/// strictly after when `strict`.
+pub(super) struct UsedTest {
+    pub recent: bool,
+    pub since: DateTime<Utc>,
+    pub strict: bool,
+}
+
+impl UsedTest {
+    pub(super) fn of(compare: Compare, span: Duration, now: DateTime<Utc>) -> UsedTest {
+        let since = now.checked_sub_signed(span).unwrap_or(DateTime::<Utc>::MIN_UTC);
+        let (recent, strict) = match compare {
+            Compare::Less | Compare::Equal => (true, true),
+            Compare::AtMost => (true, false),
+            Compare::More => (false, false),
+            Compare::AtLeast => (false, true),
+        };
+        UsedTest { recent, since, strict }
+    }
 }
 
 /// A code's uses in thousandths of its limit, rounded down: `floor(uses * 1000 / max_uses) >= p` holds exactly when

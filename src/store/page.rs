@@ -14,7 +14,7 @@
 //! few match (seconds), or gathers half a million candidates for one that many match. Where that index exists, it
 //! takes the same two steps: the probe, then candidates from the index.
 
-use super::codes::{CODE_COLUMNS, EMAILS, SHARE, USER_JOINS, push_where, push_where_emails};
+use super::codes::{CODE_COLUMNS, EMAILS, SHARE, USER_JOINS, UsedTest, push_where, push_where_emails};
 use crate::domain::{CodeFilter, CodeQuery, CodeRow, QuickCount, SortField, caseless};
 use crate::store::sql::MAX_CONTAINS;
 use crate::store::{Backend, Exec, Sql};
@@ -149,17 +149,23 @@ pub async fn count(mut exec: Exec<'_>, filter: &CodeFilter, now: DateTime<Utc>) 
 /// reads every code (on SQLite about 0.1 s at a million, the creators' and beneficiaries' emails as much again).
 /// So on SQLite a sample of [`PROBE_ROWS`] codes is tested first: a text that at most [`SPARSE_MATCHES`] of them
 /// match is counted exactly from its candidates in the trigram index, in milliseconds; a common one is estimated
-/// from the sample.
+/// from the sample. A test for a recent record (`used:<24h`) is one lookup per code: the same sample decides, and
+/// few matches are counted from the codes of the records since then.
 pub async fn quick_count(
     mut exec: Exec<'_>,
     filter: &CodeFilter,
     now: DateTime<Utc>,
 ) -> Result<QuickCount, sqlx::Error> {
-    let searched = searched(filter).filter(|t| t.chars().count() <= MAX_CONTAINS);
-    let Some(text) = searched.filter(|_| exec.backend() == Backend::Sqlite) else {
+    let sqlite = exec.backend() == Backend::Sqlite;
+    let text = searched(filter).filter(|t| sqlite && t.chars().count() <= MAX_CONTAINS);
+    let recent = if sqlite { recent_records(filter, now) } else { None };
+    if text.is_none() && recent.is_none() {
         return Ok(QuickCount::Exact(count_every(exec, filter, now).await?));
+    }
+    let emails = match text {
+        Some(text) => emails_hold(exec.reborrow(), text).await?,
+        None => true,
     };
-    let emails = emails_hold(exec.reborrow(), text).await?;
     let mut sample = exec.sql("SELECT (SELECT count(*) FROM {codes} c");
     push_where_emails(&mut sample, filter, now, emails);
     push_sample(sample.push(" AND c.{code_key} IN ("));
@@ -172,13 +178,37 @@ pub async fn quick_count(
     if matched > SPARSE_MATCHES {
         return Ok(QuickCount::About((matched as f64 / sampled.max(1) as f64 * codes as f64).round() as i64));
     }
-    let Some(search) = search(exec.reborrow(), text).await? else {
-        return Ok(QuickCount::Exact(count_every(exec, filter, now).await?));
+    let search = match text {
+        Some(text) => search(exec.reborrow(), text).await?.map(|search| (text, search)),
+        None => None,
     };
-    let mut sql = exec.sql("SELECT count(*) FROM {codes} c");
-    push_where_emails(&mut sql, filter, now, emails);
-    push_candidates(&mut sql, text, &search, emails);
+    let sql = match (search, recent) {
+        (Some((text, search)), _) => {
+            let mut sql = exec.sql("SELECT count(*) FROM {codes} c");
+            push_where_emails(&mut sql, filter, now, emails);
+            push_candidates(&mut sql, text, &search, emails);
+            sql
+        }
+        // The codes of the records since then, from the index on `(date_used, code_id)`: `used:<24h` at a million
+        // codes counted 4,490 in 2.2 s by testing every code.
+        (None, Some((since, strict))) => {
+            let mut sql = exec.sql("SELECT count(*) FROM (SELECT x.{code_ref} AS id FROM {usage_table} x WHERE ");
+            sql.push(if strict { "x.date_used > " } else { "x.date_used >= " }).bind(since);
+            sql.push(" GROUP BY +x.{code_ref}) u JOIN {codes} c ON c.{code_key} = u.id");
+            push_where_emails(&mut sql, filter, now, emails);
+            sql
+        }
+        (None, None) => return Ok(QuickCount::Exact(count_every(exec, filter, now).await?)),
+    };
     Ok(QuickCount::Exact(exec.fetch_one::<(i64,)>(&sql).await?.0))
+}
+
+/// The time after which a record makes a code pass the filter's test of its last use, and whether strictly after;
+/// `None` when the test is not for a recent record.
+fn recent_records(filter: &CodeFilter, now: DateTime<Utc>) -> Option<(DateTime<Utc>, bool)> {
+    let (compare, span) = filter.used?;
+    let test = UsedTest::of(compare, span, now);
+    test.recent.then_some((test.since, test.strict))
 }
 
 /// Whether any user's email holds `text`. Asked once, it spares the statements that follow their tests of the
