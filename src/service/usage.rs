@@ -203,9 +203,6 @@ impl Service {
         top: i64,
     ) -> Result<(Vec<WindowCode>, Vec<WindowBeneficiary>)> {
         let (from, to) = (window.start, window.end);
-        // A window from the first record on (all time) reads every record: along the codes, without sorting them.
-        let every = stats::first_use(self.db.exec()).await?.is_none_or(|first| first >= from);
-        let records = Source::Records { from, to, every };
         let db = &self.db;
         let (codes, beneficiaries) = match summed {
             Some(summed) => {
@@ -218,6 +215,13 @@ impl Service {
             None => (None, None),
         };
         // Sums not current (a writer forgot them meanwhile, or a read-only session found them old): the records.
+        let (codes, beneficiaries) = match (codes, beneficiaries) {
+            (Some(codes), Some(beneficiaries)) => return Ok((codes, beneficiaries)),
+            missing => missing,
+        };
+        // A window from the first record on (all time) reads every record: along the codes, without sorting them.
+        let every = stats::first_use(db.exec()).await?.is_none_or(|first| first >= from);
+        let records = Source::Records { from, to, every };
         let codes = match codes {
             Some(codes) => codes,
             None => stats::top_codes_between(db.exec(), records, top).await?.unwrap_or_default(),
