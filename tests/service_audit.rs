@@ -7,13 +7,15 @@ mod common;
 
 use chrono::Duration;
 use common::*;
-use refcodes::domain::audit::{Action, AuditEvent, HistoryFilter};
+use refcodes::domain::audit::{self, Action, AuditEvent, HistoryFilter};
 use refcodes::domain::draft::{CodeChanges, CodeInput};
+use refcodes::domain::expiry::Expiration;
 use refcodes::domain::import::OnConflict;
 use refcodes::domain::settings::SettingKey;
+use refcodes::domain::{CodeId, ReferralCode};
 use refcodes::domain::{ErrorKind, Selection};
 use refcodes::service::{GenerateInput, Service};
-use serde_json::json;
+use serde_json::{Value, json};
 
 /// Every event refcodes keeps, newest first.
 async fn events(service: &Service) -> Vec<AuditEvent> {
@@ -297,4 +299,122 @@ async fn check_phoenix_kit_events_go_to_its_audit_log(db: &TestDb) {
     // PhoenixKit's own rows stay, and history shows only refcodes' events.
     assert_eq!(db.count("SELECT count(*) FROM phoenix_kit_audit_logs").await, 5);
     assert_eq!(kinds(&events(&h.owner).await), ["created", "created"]);
+}
+
+/// These codes as they are now.
+async fn read(service: &Service, ids: &[CodeId]) -> Vec<ReferralCode> {
+    let mut codes = Vec::new();
+    for id in ids {
+        codes.push(service.get_code(*id).await.expect("a code"));
+    }
+    codes
+}
+
+/// The newest events are one `kind` event per code of `expected`, sharing a bulk id, each with the code's name
+/// then and its expected changes.
+async fn check_bulk(service: &Service, kind: &str, expected: &[(&ReferralCode, Value)]) {
+    let newest = events(service).await;
+    let bulk = &newest[..expected.len()];
+    assert!(bulk.iter().all(|e| e.kind() == kind && e.bulk_id.is_some() && e.bulk_id == bulk[0].bulk_id), "{bulk:?}");
+    for (code, changes) in expected {
+        let event = bulk.iter().find(|e| e.code_id == Some(code.id)).expect("an event per code");
+        assert_eq!(event.code.as_deref(), Some(code.code.as_str()));
+        assert_eq!(&event.changes, changes, "{kind} of {}", code.code);
+    }
+}
+
+/// Each code's changes between `before` and `after` (in the same order), as one event per code records them.
+fn changed<'a>(before: &'a [ReferralCode], after: &[ReferralCode]) -> Vec<(&'a ReferralCode, Value)> {
+    before.iter().zip(after).map(|(old, new)| (old, audit::changes(old, new))).collect()
+}
+
+every!(a_bulk_actions_events_read_as_one_per_code, check_a_bulk_actions_events_read_as_one_per_code);
+async fn check_a_bulk_actions_events_read_as_one_per_code(db: &TestDb) {
+    let h = db.harness().await;
+    h.enable_system().await;
+    let ben = h.add_user("ben@example.com", None).await;
+    let owner = &h.owner;
+    // Four codes with expiries and limits of their own, one that never expires; the first switched off alone.
+    let mut ids = Vec::new();
+    for (i, name) in ["BK-A", "BK-B", "BK-C", "BK-D"].into_iter().enumerate() {
+        let expiration = Some(Expiration::At(t0() + Duration::days(i as i64 + 1)));
+        ids.push(
+            h.create(name, CodeInput { max_uses: Some(5 + i as i64), expiration, ..CodeInput::default() }).await.id,
+        );
+    }
+    ids.push(h.forever_code("BK-E", 9).await.id);
+    let all = Selection::Ids(ids.clone());
+    let off = CodeChanges { active: Some(false), ..CodeChanges::default() };
+    owner.update_code(&read(owner, &ids[..1]).await[0], &off).await.unwrap();
+
+    // Activated and extended: each code its own new expiry (the one that never expires stays so: no change).
+    let before = read(owner, &ids).await;
+    owner.reactivate(&all, Duration::days(7)).await.unwrap();
+    let after = read(owner, &ids).await;
+    assert_eq!(changed(&before, &after)[4].1, json!({}), "BK-E never expires");
+    check_bulk(owner, "bulk_updated", &changed(&before, &after)).await;
+    // Each kind of value a bulk action sets, some codes holding it already.
+    let steps: [(&str, Selection); 5] = [
+        ("beneficiary", all.clone()),
+        ("max_uses", all.clone()),
+        ("status", all.clone()),
+        ("expiry", all.clone()),
+        ("description", all.clone()),
+    ];
+    for (what, selection) in steps {
+        let before = read(owner, &ids).await;
+        let kind = match what {
+            "beneficiary" => owner.set_beneficiary(&selection, Some(ben.id)).await.map(|_| "bulk_updated"),
+            "max_uses" => owner.set_max_uses(&selection, 7).await.map(|_| "bulk_updated"),
+            "status" => owner.set_status(&selection, false).await.map(|_| "bulk_status_changed"),
+            "expiry" => owner.set_expiry(&selection, None).await.map(|_| "bulk_updated"),
+            _ => owner.set_description(&selection, "Bulk").await.map(|_| "bulk_updated"),
+        }
+        .unwrap();
+        let after = read(owner, &ids).await;
+        check_bulk(owner, kind, &changed(&before, &after)).await;
+    }
+    // Deleted: each code's last state, with its uses and usage records.
+    owner.set_status(&all, true).await.unwrap();
+    owner.use_code("BK-B", ben.id).await.unwrap();
+    let before = read(owner, &ids).await;
+    owner.delete_codes(&all).await.unwrap();
+    let gone: Vec<_> = before.iter().map(|c| (c, audit::last_state(c, i64::from(c.code == "BK-B")))).collect();
+    check_bulk(owner, "bulk_deleted", &gone).await;
+
+    // A deleted code's history by its name: every event, newest first.
+    let of_c = filtered(owner, HistoryFilter { code: Some("bk-c".into()), ..HistoryFilter::default() }).await;
+    assert_eq!(
+        kinds(&of_c),
+        [
+            "bulk_deleted",
+            "bulk_status_changed",
+            "bulk_updated",
+            "bulk_updated",
+            "bulk_status_changed",
+            "bulk_updated",
+            "bulk_updated",
+            "bulk_updated",
+            "created"
+        ]
+    );
+    // Pages of 2 and 3 cut through the bulk actions' events: the same events as one page.
+    let all_events = events(owner).await;
+    for size in [2, 3] {
+        let mut paged = Vec::new();
+        let mut next = None;
+        loop {
+            let page = owner.history(&HistoryFilter::default(), next, size).await.unwrap();
+            paged.extend(page.events);
+            match page.next {
+                Some(cursor) => next = Some(cursor),
+                None => break,
+            }
+        }
+        assert_eq!(paged, all_events, "pages of {size}");
+    }
+    let of_name = HistoryFilter { code: Some("BK-C".into()), ..HistoryFilter::default() };
+    let first = owner.history(&of_name, None, 4).await.unwrap();
+    let rest = owner.history(&of_name, first.next, 100).await.unwrap();
+    assert_eq!([first.events, rest.events].concat(), of_c, "a code's history in pages");
 }

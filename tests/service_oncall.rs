@@ -167,6 +167,10 @@ async fn check_codes_deactivated_in_a_window(db: &TestDb) {
     let b = h.forever_code("BBB", 10).await;
     let c = h.forever_code("CCC", 10).await;
     let d = h.forever_code("DDD", 10).await;
+    let e = h.forever_code("EEE", 10).await;
+    // Ten days ago: EEE switched off, before both windows (the bulk action below finds it off: no change).
+    h.clock.set(t0() - Duration::days(10));
+    h.owner.update_code(&e, &off).await.unwrap();
     // Two days ago: AAA switched off, before the window.
     h.clock.set(t0() - Duration::days(2));
     h.owner.update_code(&a, &off).await.unwrap();
@@ -175,7 +179,7 @@ async fn check_codes_deactivated_in_a_window(db: &TestDb) {
     h.clock.set(t0() - Duration::hours(3));
     let b = h.owner.update_code(&b, &off).await.unwrap();
     let b = h.owner.update_code(&b, &on).await.unwrap();
-    h.owner.set_status(&Selection::Ids(vec![b.id, c.id]), false).await.unwrap();
+    h.owner.set_status(&Selection::Ids(vec![b.id, c.id, e.id]), false).await.unwrap();
     let d = h.owner.update_code(&d, &off).await.unwrap();
     h.owner.update_code(&d, &on).await.unwrap();
     h.clock.set(t0());

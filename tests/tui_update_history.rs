@@ -27,6 +27,7 @@ fn event(i: i64, action: &str) -> AuditEvent {
         changes: serde_json::json!({"status": {"old": "active", "new": "inactive"}}),
         face: "dashboard".into(),
         bulk_id: None,
+        shared: false,
     }
 }
 

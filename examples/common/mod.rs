@@ -145,6 +145,7 @@ pub fn sample_events() -> Vec<AuditEvent> {
             changes,
             face: face.to_string(),
             bulk_id,
+            shared: false,
         });
     };
     let ada = "ada.lovelace@example.com";

@@ -2,7 +2,8 @@
 //! `phoenix_kit_audit_logs.action` holds it, in both modes, so one name serves filters everywhere), the changes of
 //! an edit as JSON, and an event as `history` reads it back.
 
-use super::ids::{CodeId, Key};
+use super::code::{edited_fields, expiration_text};
+use super::ids::{CodeId, Key, UserId};
 use super::{ReferralCode, Refusal};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -153,19 +154,75 @@ pub fn status_only(changes: &Value) -> bool {
 
 /// A new code's fields, as the fields read as text.
 pub fn fields(code: &ReferralCode) -> Value {
-    Value::Object(fields_map(code))
+    Value::Object(text_map(code.edited_fields()))
 }
 
-fn fields_map(code: &ReferralCode) -> Map<String, Value> {
-    code.edited_fields().into_iter().map(|(field, value)| (field.to_string(), Value::String(value))).collect()
+fn text_map(fields: [(&'static str, String); 6]) -> Map<String, Value> {
+    fields.into_iter().map(|(field, value)| (field.to_string(), Value::String(value))).collect()
 }
 
 /// A code as it was when it went: every edited field, its uses, and how many usage records went with it.
 pub fn last_state(code: &ReferralCode, usage_records: i64) -> Value {
-    let mut map = fields_map(code);
-    map.insert("number_of_uses".into(), json!(code.number_of_uses));
+    gone(code.edited_fields(), code.number_of_uses, usage_records)
+}
+
+fn gone(fields: [(&'static str, String); 6], number_of_uses: i32, usage_records: i64) -> Value {
+    let mut map = text_map(fields);
+    map.insert("number_of_uses".into(), json!(number_of_uses));
     map.insert("usage_records".into(), json!(usage_records));
     Value::Object(map)
+}
+
+/// A code as a bulk action's row in refcodes' own trail copied it, in the statement that recorded it: as it was
+/// before a change or a delete, as it is after a creation. The event's changes are rebuilt from it as one event
+/// per code would have recorded them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CodeCopy {
+    pub code: String,
+    pub description: String,
+    pub status: bool,
+    pub max_uses: i32,
+    pub beneficiary: Option<UserId>,
+    pub expiration_date: Option<DateTime<Utc>>,
+    pub number_of_uses: i32,
+    /// A deletion's: how many usage records went with the code.
+    pub usage_records: Option<i64>,
+    /// An extension's: the code's expiry after it.
+    pub expiration_after: Option<DateTime<Utc>>,
+}
+
+impl CodeCopy {
+    /// The changes of the code's event in a bulk `action` whose header holds `applied`: each field it set, with
+    /// its new value as text (`{"status": {"new": "inactive"}}`), or without one when each code's differs (an
+    /// extension's expiry, in `expiration_after`).
+    pub fn changes(&self, action: &str, applied: &Value) -> Value {
+        let fields = edited_fields(
+            &self.code,
+            &self.description,
+            self.status,
+            self.max_uses,
+            self.beneficiary,
+            self.expiration_date,
+        );
+        if action == Action::BulkDeleted.as_str() {
+            return gone(fields, self.number_of_uses, self.usage_records.unwrap_or(0));
+        }
+        if action != Action::BulkUpdated.as_str() && action != Action::BulkStatusChanged.as_str() {
+            return Value::Object(text_map(fields));
+        }
+        let mut map = Map::new();
+        for (field, set) in applied.as_object().into_iter().flatten() {
+            let Some((_, old)) = fields.iter().find(|(name, _)| name == field) else { continue };
+            let new = match set.get("new") {
+                Some(Value::String(new)) => new.clone(),
+                _ => expiration_text(self.expiration_after),
+            };
+            if *old != new {
+                map.insert(field.clone(), json!({"old": old, "new": new}));
+            }
+        }
+        Value::Object(map)
+    }
 }
 
 /// An event as `history` shows it.
@@ -182,6 +239,10 @@ pub struct AuditEvent {
     pub changes: Value,
     pub face: String,
     pub bulk_id: Option<String>,
+    /// The key is its bulk action's, shared with the action's other codes (refcodes' own trail keeps one row
+    /// for what they share): the code tells them apart.
+    #[serde(skip)]
+    pub shared: bool,
 }
 
 impl AuditEvent {
@@ -220,7 +281,7 @@ impl AuditEvent {
 
     /// Where the next page of a history that ends with this event starts.
     pub fn cursor(&self) -> Cursor {
-        Cursor { at: self.at, id: self.id }
+        Cursor { at: self.at, id: self.id, code: self.code_id.filter(|_| self.shared) }
     }
 }
 
@@ -229,6 +290,8 @@ impl AuditEvent {
 pub struct Cursor {
     pub at: DateTime<Utc>,
     pub id: Key,
+    /// Within a bulk action's events that share the key, those of lower codes follow.
+    pub code: Option<CodeId>,
 }
 
 /// Which events `history` lists, newest first.

@@ -47,18 +47,7 @@ impl ReferralCode {
     /// The fields an admin edits, each with its value as text: what "unchanged since read" compares. Uses are
     /// left out: redemptions change them all the time, and no edit sets them.
     pub fn edited_fields(&self) -> [(&'static str, String); 6] {
-        let or_none = |v: Option<String>| v.unwrap_or_else(|| "none".into());
-        [
-            ("code", self.code.clone()),
-            ("description", self.description.clone()),
-            ("status", if self.status { "active" } else { "inactive" }.into()),
-            ("max_uses", self.max_uses.to_string()),
-            ("beneficiary", or_none(self.beneficiary.map(|u| u.to_string()))),
-            (
-                "expiration",
-                or_none(self.expiration_date.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))),
-            ),
-        ]
+        edited_fields(&self.code, &self.description, self.status, self.max_uses, self.beneficiary, self.expiration_date)
     }
 
     /// A short fingerprint of [`ReferralCode::edited_fields`] (16 hex digits, FNV-1a): `codes show` prints it
@@ -84,6 +73,41 @@ impl ReferralCode {
             .map(|((name, a), (_, b))| (name, a, b))
             .collect()
     }
+}
+
+/// The fields an admin edits, each with its value as text (see [`ReferralCode::edited_fields`]); also how the
+/// audit trail reads the copies of codes a bulk action's rows keep.
+pub fn edited_fields(
+    code: &str,
+    description: &str,
+    status: bool,
+    max_uses: i32,
+    beneficiary: Option<UserId>,
+    expiration: Option<DateTime<Utc>>,
+) -> [(&'static str, String); 6] {
+    [
+        ("code", code.to_string()),
+        ("description", description.to_string()),
+        ("status", status_text(status).into()),
+        ("max_uses", max_uses.to_string()),
+        ("beneficiary", beneficiary_text(beneficiary)),
+        ("expiration", expiration_text(expiration)),
+    ]
+}
+
+/// A status as the edited fields read it.
+pub fn status_text(active: bool) -> &'static str {
+    if active { "active" } else { "inactive" }
+}
+
+/// A beneficiary as the edited fields read it.
+pub fn beneficiary_text(user: Option<UserId>) -> String {
+    user.map_or_else(|| "none".into(), |u| u.to_string())
+}
+
+/// An expiry as the edited fields read it.
+pub fn expiration_text(at: Option<DateTime<Utc>>) -> String {
+    at.map_or_else(|| "none".into(), |t| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))
 }
 
 /// A code with what a list shows beside it: the emails behind `created_by` and `beneficiary`

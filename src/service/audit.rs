@@ -2,7 +2,7 @@
 //! records nothing), and `history` reads them back newest first, a page at a time.
 
 use super::Service;
-use crate::domain::audit::{AuditEvent, Cursor, HistoryFilter, NewEvent, history_limit};
+use crate::domain::audit::{Action, AuditEvent, Cursor, HistoryFilter, NewEvent, history_limit};
 use crate::domain::user::Operator;
 use crate::domain::{CodeId, ReferralCode, UserId};
 use crate::error::Result;
@@ -40,9 +40,19 @@ impl Service {
     /// Records `events` as `operator`'s, from this service's face, in `tx`: the change's own transaction.
     pub(super) async fn record(&self, tx: &mut Tx, operator: &Operator, events: &[NewEvent]) -> Result<()> {
         let email = operator.user.email.to_lowercase();
-        let who =
-            Who { operator_id: operator.user.id, operator: &email, face: self.options.face.as_str(), at: self.now() };
-        self.record_as(tx, &who, events).await
+        self.record_as(tx, &self.who(operator, &email), events).await
+    }
+
+    /// `operator` (whose email, lower case, is `email`) changing now from this service's face.
+    pub(super) fn who<'a>(&self, operator: &Operator, email: &'a str) -> Who<'a> {
+        Who { operator_id: operator.user.id, operator: email, face: self.options.face.as_str(), at: self.now() }
+    }
+
+    /// Whether a bulk action's events go to refcodes' own trail as one header and a row per code copied in SQL
+    /// ([`audit::record_bulk`], [`audit::delete_recorded`]): a hundred thousand events then cost less than the
+    /// action. Elsewhere (a PhoenixKit log, the log file) each event is built here and recorded as it is.
+    pub(super) fn records_in_bulk(&self) -> bool {
+        self.record_audit && self.db.layout().audit == AuditSink::Own
     }
 
     pub(super) async fn record_as(&self, tx: &mut Tx, who: &Who<'_>, events: &[NewEvent]) -> Result<()> {
@@ -80,31 +90,34 @@ impl Service {
         serde_json::to_string(&audit).expect("plain values serialise")
     }
 
-    /// The events of deleting `ids` (read in `tx` before the delete): each code's last state and how many usage
-    /// records go with it. None, and nothing read, when the service records none.
-    pub(super) async fn deletion_events(
+    /// Deletes `ids` and their usage records in `tx`, recording the deletion as `who`'s (nothing when `who` is
+    /// `None` or the service records none); returns how many codes and usage records went. On refcodes' own trail
+    /// a bulk delete copies each code as it goes ([`audit::delete_recorded`]); otherwise each code's last state and
+    /// usage records are read first and recorded once the codes are gone.
+    pub(super) async fn delete_recorded(
         &self,
         tx: &mut Tx,
+        who: Option<&Who<'_>>,
         ids: &[CodeId],
         bulk_id: Option<&str>,
-    ) -> Result<Vec<NewEvent>> {
-        if !self.record_audit {
-            return Ok(Vec::new());
+    ) -> Result<(u64, u64)> {
+        let Some(who) = who.filter(|_| self.record_audit) else { return Ok(codes::delete(tx.exec(), ids).await?) };
+        if let (Some(bulk_id), true) = (bulk_id, self.records_in_bulk()) {
+            return Ok(audit::delete_recorded(tx.exec(), who, bulk_id, ids).await?);
         }
         let gone = codes::get_many(tx.exec(), ids).await?;
         let records: HashMap<CodeId, i64> = codes::usage_counts(tx.exec(), ids).await?.into_iter().collect();
-        let action = if bulk_id.is_some() {
-            crate::domain::audit::Action::BulkDeleted
-        } else {
-            crate::domain::audit::Action::Deleted
-        };
-        Ok(gone
+        let action = if bulk_id.is_some() { Action::BulkDeleted } else { Action::Deleted };
+        let events: Vec<NewEvent> = gone
             .iter()
             .map(|code| {
                 let state = crate::domain::audit::last_state(code, records.get(&code.id).copied().unwrap_or(0));
                 NewEvent::of_code(action, code, state, bulk_id)
             })
-            .collect())
+            .collect();
+        let deleted = codes::delete(tx.exec(), ids).await?;
+        self.record_as(tx, who, &events).await?;
+        Ok(deleted)
     }
 
     /// Events listed newest first: those `filter` picks that are older than `before` (from the newest with
@@ -120,7 +133,7 @@ impl Service {
             None => None,
         };
         let operator = filter.operator.as_ref().map(|e| e.trim().to_lowercase());
-        let actions: Vec<&'static str> = crate::domain::audit::Action::ALL.iter().map(|a| a.as_str()).collect();
+        let actions: Vec<&'static str> = Action::ALL.iter().map(|a| a.as_str()).collect();
         let query = audit::Query {
             code: code.as_ref().map(|(name, id)| (name.as_str(), *id)),
             since: self.window_start(filter.since)?,

@@ -123,22 +123,14 @@ impl Service {
                 return Ok(deleted);
             }
             if delete {
-                let recorder = owner.as_ref().filter(|_| kind == "delete");
-                let events = match recorder {
-                    Some(_) => self.deletion_events(&mut tx, &ids, bulk_id.as_deref()).await?,
-                    None => Vec::new(),
-                };
-                let (codes, records) = crate::store::codes::delete(tx.exec(), &ids).await?;
+                let who = owner.as_ref().filter(|_| kind == "delete").map(|owner| Who {
+                    operator_id: owner.operator_id,
+                    operator: &owner.operator,
+                    face: &owner.face,
+                    at: self.now(),
+                });
+                let (codes, records) = self.delete_recorded(&mut tx, who.as_ref(), &ids, bulk_id.as_deref()).await?;
                 deleted = (deleted.0 + codes, deleted.1 + records);
-                if let Some(owner) = recorder {
-                    let who = Who {
-                        operator_id: owner.operator_id,
-                        operator: &owner.operator,
-                        face: &owner.face,
-                        at: self.now(),
-                    };
-                    self.record_as(&mut tx, &who, &events).await?;
-                }
             }
             jobs::unlist(tx.exec(), job, &ids).await?;
             tx.commit().await?;

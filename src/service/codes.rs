@@ -15,6 +15,7 @@ use crate::domain::{
     UserId, validate,
 };
 use crate::error::{Error, Result, refuse};
+use crate::store::audit::{self as store_audit, Bulk};
 use crate::store::codes::BulkChange;
 use crate::store::jobs::{self, JobKind};
 use crate::store::{Exec, Tx, codes, page, settings, users};
@@ -318,9 +319,9 @@ impl Service {
             } else {
                 // One code is a delete of its own; more are a bulk action, whose events share its id.
                 let bulk_id = (ids.len() > 1).then(new_bulk_id);
-                let events = self.deletion_events(&mut tx, &ids, bulk_id.as_deref()).await?;
-                let deleted = codes::delete(tx.exec(), &ids).await?;
-                self.record(&mut tx, &operator, &events).await?;
+                let email = operator.user.email.to_lowercase();
+                let who = self.who(&operator, &email);
+                let deleted = self.delete_recorded(&mut tx, Some(&who), &ids, bulk_id.as_deref()).await?;
                 tx.commit().await?;
                 deleted
             };
@@ -399,9 +400,23 @@ impl Service {
                 _ => {}
             }
         }
-        // The codes selected now, locked: the events name each, with its old and new values (read only for them).
+        // The codes selected now, locked: the events name each, with its old and new values.
         let ids = codes::lock_selected(tx.exec(), selection, now).await?;
-        let trail = self.record_audit;
+        // One code is a change of its own; more are a bulk action, whose events share its id.
+        let bulk_id = (ids.len() > 1).then(new_bulk_id);
+        let status_only = changes.iter().all(|c| matches!(c, BulkChange::Status(_)));
+        let action = Action::of_change(status_only, bulk_id.is_some());
+        // On refcodes' own trail a bulk action copies its codes as they are before it; elsewhere each code's old
+        // and new values are read for its event.
+        let trail = match &bulk_id {
+            Some(bulk_id) if self.records_in_bulk() => {
+                let email = operator.user.email.to_lowercase();
+                let who = self.who(&operator, &email);
+                store_audit::record_bulk(tx.exec(), &who, (action, bulk_id), &ids, Bulk::Changed(changes), now).await?;
+                false
+            }
+            _ => self.record_audit,
+        };
         let before = if trail { codes::get_many(tx.exec(), &ids).await? } else { Vec::new() };
         let selection = Selection::Ids(ids.clone());
         let mut changed = 0;
@@ -409,10 +424,6 @@ impl Service {
             changed = codes::change_selected(tx.exec(), &selection, change, now).await?;
         }
         let after = if trail { codes::get_many(tx.exec(), &ids).await? } else { Vec::new() };
-        // One code is a change of its own; more are a bulk action, whose events share its id.
-        let bulk_id = (ids.len() > 1).then(new_bulk_id);
-        let status_only = changes.iter().all(|c| matches!(c, BulkChange::Status(_)));
-        let action = Action::of_change(status_only, bulk_id.is_some());
         let events: Vec<NewEvent> = before
             .iter()
             .zip(&after)
@@ -526,11 +537,20 @@ impl Service {
                 jobs::list(tx.exec(), job, &ids).await?;
             }
             // A job's events are hidden with its codes, and go with them if it is undone (see `store::jobs`).
-            let events: Vec<NewEvent> = inserted
-                .iter()
-                .map(|c| NewEvent::of_code(Action::Generated, c, audit::fields(c), Some(bulk_id)))
-                .collect();
-            self.record(&mut tx, &operator, &events).await?;
+            if self.records_in_bulk() {
+                let email = operator.user.email.to_lowercase();
+                let who = self.who(&operator, &email);
+                let ids: Vec<CodeId> = inserted.iter().map(|c| c.id).collect();
+                let now = who.at;
+                store_audit::record_bulk(tx.exec(), &who, (Action::Generated, bulk_id), &ids, Bulk::Created, now)
+                    .await?;
+            } else {
+                let events: Vec<NewEvent> = inserted
+                    .iter()
+                    .map(|c| NewEvent::of_code(Action::Generated, c, audit::fields(c), Some(bulk_id)))
+                    .collect();
+                self.record(&mut tx, &operator, &events).await?;
+            }
             created.extend(inserted);
         }
         if let Some(job) = job {

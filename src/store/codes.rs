@@ -433,7 +433,10 @@ pub async fn change_selected(
         BulkChange::Status(active) => {
             sql.push("status = ").bind(*active);
         }
-        BulkChange::ExtendBy(seconds) => push_extended(&mut sql, now, *seconds),
+        BulkChange::ExtendBy(seconds) => {
+            sql.push("expiration_date = ");
+            push_extended(&mut sql, now, *seconds);
+        }
         BulkChange::Expiry(at) => {
             sql.push("expiration_date = ").bind(*at);
         }
@@ -455,14 +458,14 @@ pub async fn change_selected(
     exec.execute(&sql).await
 }
 
-/// `expiration_date = ` the later of it and `now`, plus `seconds`, at most the last instant of the year 9999 (the
-/// latest expiration allowed); NULL stays NULL.
-fn push_extended(sql: &mut Sql, now: DateTime<Utc>, seconds: i64) {
+/// The code `c`'s expiry extended: the later of it and `now`, plus `seconds`, at most the last instant of the year
+/// 9999 (the latest expiration allowed); NULL stays NULL. The audit trail records each code's from this too.
+pub fn push_extended(sql: &mut Sql, now: DateTime<Utc>, seconds: i64) {
     match sql.backend() {
         // strftime gives NULL past 9999 and for text it can't read: the cap is tested first, and text that is no
         // time stays as it is rather than becoming "never expires".
         Backend::Sqlite => {
-            sql.push("expiration_date = CASE WHEN c.expiration_date IS NULL THEN NULL WHEN julianday(max(c.expiration_date, ")
+            sql.push("CASE WHEN c.expiration_date IS NULL THEN NULL WHEN julianday(max(c.expiration_date, ")
                 .bind(now)
                 .push(")) + ")
                 .bind(seconds)
@@ -475,7 +478,7 @@ fn push_extended(sql: &mut Sql, now: DateTime<Utc>, seconds: i64) {
         }
         // GREATEST skips NULLs, so a code that never expires must be kept out explicitly.
         Backend::Postgres => {
-            sql.push("expiration_date = CASE WHEN c.expiration_date IS NULL THEN NULL ELSE LEAST(GREATEST(c.expiration_date, ")
+            sql.push("CASE WHEN c.expiration_date IS NULL THEN NULL ELSE LEAST(GREATEST(c.expiration_date, ")
                 .bind(now)
                 .push(") + make_interval(secs => ")
                 .bind(seconds)

@@ -226,19 +226,20 @@ impl Db {
                 .connect_lazy_with(connect);
             let mut layout = Layout::new(Backend::Sqlite, schema, crate::store::layout::Mode::Standalone);
             if read_only {
-                // Not migrated by this reader: the jobs' tables, the window sums' and the audit trail's are there
-                // only if a writer made them.
+                // Not migrated by this reader: the jobs' tables, the window sums' and the audit trail's (its
+                // newest table, that of bulk actions' codes) are there only if a writer made them.
                 let (has_jobs, sums, audited): (bool, bool, bool) = sqlx::query_as(
                     "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'refcodes_jobs'), \
                      EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'refcodes_stats_window'), \
-                     EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'refcodes_audit_events')",
+                     EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'refcodes_audit_codes')",
                 )
                 .fetch_one(&pool)
                 .await?;
                 (layout.bulk_jobs, layout.stats_cache) = (has_jobs, sums);
                 if !audited {
                     layout.audit = crate::store::layout::AuditSink::LogOnly(
-                        "this file was made by an older refcodes and opened read-only, so it has no audit trail yet"
+                        "this file was made by an older refcodes and opened read-only, so its audit trail is not in the \
+                         shape this one reads; open it writable once to bring it up to date"
                             .into(),
                     );
                 }

@@ -242,12 +242,16 @@ pub struct Layout {
     tables: Vec<String>,
     /// The qualified name of the audit trail's table (`{audit}`).
     audit_table: String,
+    /// The qualified name of the rows of a bulk action's codes in refcodes' own trail (`{audit_codes}`).
+    audit_codes_table: String,
     /// Qualified names of the window sums' tables: `refcodes_stats_window`, `refcodes_stats_uses`.
     stats_tables: [String; 2],
 }
 
 /// refcodes' own audit trail (migrations 0007 on SQLite, 0004 on PostgreSQL).
 pub const AUDIT_TABLE: &str = "refcodes_audit_events";
+/// Its rows of a bulk action's codes (migrations 0011 on SQLite, 0008 on PostgreSQL).
+pub const AUDIT_CODES_TABLE: &str = "refcodes_audit_codes";
 /// PhoenixKit's (from V22).
 pub const PK_AUDIT_TABLE: &str = "phoenix_kit_audit_logs";
 
@@ -268,6 +272,7 @@ impl Layout {
             (Backend::Postgres, Mode::PhoenixKit { .. }) => PK_AUDIT_TABLE,
             _ => AUDIT_TABLE,
         });
+        let audit_codes_table = qualified(AUDIT_CODES_TABLE);
         let stats_tables = [qualified("refcodes_stats_window"), qualified("refcodes_stats_uses")];
         Layout {
             backend,
@@ -280,6 +285,7 @@ impl Layout {
             bulk_jobs: backend == Backend::Sqlite,
             audit: AuditSink::Own,
             audit_table,
+            audit_codes_table,
             stats_cache: mode == Mode::Standalone,
             tables,
             stats_tables,
@@ -337,6 +343,7 @@ impl Layout {
             "assignments" => self.table(Table::Assignments),
             "settings" => self.table(Table::Settings),
             "audit" => &self.audit_table,
+            "audit_codes" => &self.audit_codes_table,
             "stats_window" => &self.stats_tables[0],
             "stats_uses" => &self.stats_tables[1],
             "code_key" | "usage_key" | "user_key" | "role_key" => pick("id", "uuid"),

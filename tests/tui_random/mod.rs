@@ -282,6 +282,7 @@ fn history_page(before: Option<Cursor>, limit: u64) -> HistoryPage {
         changes: serde_json::json!({"description": {"old": "a", "new": "b"}}),
         face: "dashboard".into(),
         bulk_id: None,
+        shared: false,
     };
     let events: Vec<AuditEvent> =
         (0..250).map(event).filter(|e| before.is_none_or(|c| (e.at, e.id) < (c.at, c.id))).collect();

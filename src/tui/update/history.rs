@@ -48,9 +48,11 @@ pub fn page_loaded(
                 history.events.extend(page.events);
             } else {
                 // A reload from the newest: the cursor stays on the event it was on, if it is still loaded.
-                let on = history.events.get(history.cursor).map(|e| e.id);
+                // A bulk action's events share its key; the code tells them apart.
+                let on = history.events.get(history.cursor).map(|e| (e.id, e.code_id));
                 history.events = page.events;
-                history.cursor = on.and_then(|id| history.events.iter().position(|e| e.id == id)).unwrap_or(0);
+                history.cursor =
+                    on.and_then(|on| history.events.iter().position(|e| (e.id, e.code_id) == on)).unwrap_or(0);
                 history.offset = history.offset.min(history.cursor);
                 history.loaded = true;
             }
