@@ -12,6 +12,8 @@
 //! ```text
 //! cargo run --release --example bench_audit -- --database-url sqlite:///tmp/audit.db
 //! cargo run --release --example bench_audit -- --database-url postgres://postgres@127.0.0.1:5432/refcodes_bench_audit
+//! # a PhoenixKit database, as its Owner (tests/fixtures/phoenixkit/latest_uuid.sql loaded into a new database)
+//! cargo run --release --example bench_audit -- --operator owner@example.com --database-url postgres://...
 //! ```
 
 use clap::Parser;
@@ -24,7 +26,6 @@ use refcodes::service::{GenerateInput, ServiceOptions};
 use refcodes::{Error, Service};
 use std::time::{Duration, Instant};
 
-const OPERATOR: &str = "bench@localhost";
 const STEPS: [&str; 3] = ["generate", "deactivate", "delete"];
 /// Codes of the warm-up, whose events the history is first read on.
 const WARM_UP: usize = 1000;
@@ -40,6 +41,9 @@ struct Args {
     /// Codes each bulk action touches.
     #[arg(long, default_value_t = 100_000)]
     count: usize,
+    /// Who runs the actions: made the first owner of a new database; on a PhoenixKit database, one of its owners.
+    #[arg(long, default_value = "bench@localhost")]
+    operator: String,
     /// Rounds; each runs both services once, in turns (which goes first alternates).
     #[arg(long, default_value_t = 3)]
     rounds: usize,
@@ -49,12 +53,12 @@ struct Args {
 async fn main() -> Result<(), Error> {
     let args = Args::parse();
     let base = Service::open(&args.database_url, 2, Duration::from_secs(30), ServiceOptions::default()).await?;
-    let signed = base.sign_in_or_make_first_owner(OPERATOR).await?;
+    let signed = base.sign_in_or_make_first_owner(&args.operator).await?;
     let recording = base.with_operator(signed.operator);
     let silent = recording.clone().without_audit();
     println!("database={} codes={} rounds={}", recording.attached(), args.count, args.rounds);
     run(&recording, &format!("bench audit warm-up {}", chrono::Utc::now().timestamp_millis()), WARM_UP).await?;
-    let few = read_history(&recording).await?;
+    let few = read_history(&recording, &args.operator).await?;
     // Seconds per step: [recording, silent].
     let mut took: Vec<[Vec<f64>; 2]> = STEPS.iter().map(|_| [Vec::new(), Vec::new()]).collect();
     for round in 0..args.rounds {
@@ -75,7 +79,7 @@ async fn main() -> Result<(), Error> {
             args.rounds
         );
     }
-    let many = read_history(&recording).await?;
+    let many = read_history(&recording, &args.operator).await?;
     let events = WARM_UP * 3 + args.rounds * 3 * args.count;
     println!("history, {} events then about {events}:", WARM_UP * 3);
     for ((query, few), (_, many)) in few.iter().zip(&many) {
@@ -86,7 +90,7 @@ async fn main() -> Result<(), Error> {
 }
 
 /// Milliseconds of each history query (median of 5), as the History screen and `history` ask them.
-async fn read_history(service: &Service) -> Result<Vec<(&'static str, f64)>, Error> {
+async fn read_history(service: &Service, operator: &str) -> Result<Vec<(&'static str, f64)>, Error> {
     let newest = service.history(&HistoryFilter::default(), None, PAGE).await?;
     let last = newest.events.iter().find(|e| e.code.is_some()).expect("events of codes");
     let code = last.code.clone();
@@ -94,7 +98,7 @@ async fn read_history(service: &Service) -> Result<Vec<(&'static str, f64)>, Err
     let filters: [(&'static str, HistoryFilter); 6] = [
         ("newest", HistoryFilter::default()),
         ("code", HistoryFilter { code, ..HistoryFilter::default() }),
-        ("operator", HistoryFilter { operator: Some(OPERATOR.into()), ..HistoryFilter::default() }),
+        ("operator", HistoryFilter { operator: Some(operator.into()), ..HistoryFilter::default() }),
         ("action", HistoryFilter { action: Some(Action::Generated.as_str()), ..HistoryFilter::default() }),
         ("bulk", HistoryFilter { bulk_id, ..HistoryFilter::default() }),
         ("since_7d", HistoryFilter { since: Some(Since::Span(chrono::Duration::days(7))), ..HistoryFilter::default() }),

@@ -4,12 +4,12 @@
 use super::Service;
 use crate::domain::audit::{Action, AuditEvent, Cursor, HistoryFilter, NewEvent, history_limit};
 use crate::domain::user::Operator;
-use crate::domain::{CodeId, ReferralCode, UserId};
+use crate::domain::{CodeId, ReferralCode};
 use crate::error::Result;
 use crate::store::audit::{self, Who};
 use crate::store::layout::AuditSink;
 use crate::store::{Tx, codes};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::collections::HashMap;
 
 /// One page of the history, newest first, and where the next one starts (`None`: this was the last).
@@ -17,15 +17,6 @@ use std::collections::HashMap;
 pub struct HistoryPage {
     pub events: Vec<AuditEvent>,
     pub next: Option<Cursor>,
-}
-
-/// Who runs a bulk job and from where: kept with the job (`store::jobs`), so that a job another process finishes
-/// records its events as its owner would have.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub(super) struct JobAudit {
-    pub operator_id: UserId,
-    pub operator: String,
-    pub face: String,
 }
 
 impl Service {
@@ -39,23 +30,27 @@ impl Service {
 
     /// Records `events` as `operator`'s, from this service's face, in `tx`: the change's own transaction.
     pub(super) async fn record(&self, tx: &mut Tx, operator: &Operator, events: &[NewEvent]) -> Result<()> {
-        let email = operator.user.email.to_lowercase();
-        self.record_as(tx, &self.who(operator, &email), events).await
+        self.record_as(tx, &self.who(operator), events).await
     }
 
-    /// `operator` (whose email, lower case, is `email`) changing now from this service's face.
-    pub(super) fn who<'a>(&self, operator: &Operator, email: &'a str) -> Who<'a> {
-        Who { operator_id: operator.user.id, operator: email, face: self.options.face.as_str(), at: self.now() }
+    /// `operator` changing now from this service's face.
+    pub(super) fn who(&self, operator: &Operator) -> Who {
+        Who {
+            operator_id: operator.user.id,
+            operator: operator.user.email.to_lowercase(),
+            face: self.options.face.as_str().to_string(),
+            at: self.now(),
+        }
     }
 
-    /// Whether a bulk action's events go to refcodes' own trail as one header and a row per code copied in SQL
-    /// ([`audit::record_bulk`], [`audit::delete_recorded`]): a hundred thousand events then cost less than the
-    /// action. Elsewhere (a PhoenixKit log, the log file) each event is built here and recorded as it is.
+    /// Whether a bulk action's events are built from its codes in SQL ([`audit::record_bulk`],
+    /// [`audit::delete_recorded`]): wherever the database keeps them, so that a hundred thousand events cost less
+    /// than the action. Into the log file each event is built here and logged as it is.
     pub(super) fn records_in_bulk(&self) -> bool {
-        self.record_audit && self.db.layout().audit == AuditSink::Own
+        self.record_audit && self.audit_unavailable().is_none()
     }
 
-    pub(super) async fn record_as(&self, tx: &mut Tx, who: &Who<'_>, events: &[NewEvent]) -> Result<()> {
+    pub(super) async fn record_as(&self, tx: &mut Tx, who: &Who, events: &[NewEvent]) -> Result<()> {
         if events.is_empty() || !self.record_audit {
             return Ok(());
         }
@@ -80,24 +75,20 @@ impl Service {
         Ok(())
     }
 
-    /// The audit context a bulk job keeps (see [`JobAudit`]).
+    /// Who runs a bulk job and from where, kept with the job (`store::jobs`), so that a job another process
+    /// finishes records its events as its owner would have.
     pub(super) fn job_audit(&self, operator: &Operator) -> String {
-        let audit = JobAudit {
-            operator_id: operator.user.id,
-            operator: operator.user.email.to_lowercase(),
-            face: self.options.face.as_str().to_string(),
-        };
-        serde_json::to_string(&audit).expect("plain values serialise")
+        serde_json::to_string(&self.who(operator)).expect("plain values serialise")
     }
 
     /// Deletes `ids` and their usage records in `tx`, recording the deletion as `who`'s (nothing when `who` is
-    /// `None` or the service records none); returns how many codes and usage records went. On refcodes' own trail
-    /// a bulk delete copies each code as it goes ([`audit::delete_recorded`]); otherwise each code's last state and
-    /// usage records are read first and recorded once the codes are gone.
+    /// `None` or the service records none); returns how many codes and usage records went. A bulk delete into the
+    /// database's trail records each code as it goes ([`audit::delete_recorded`]); otherwise each code's last
+    /// state and usage records are read first and recorded once the codes are gone.
     pub(super) async fn delete_recorded(
         &self,
         tx: &mut Tx,
-        who: Option<&Who<'_>>,
+        who: Option<&Who>,
         ids: &[CodeId],
         bulk_id: Option<&str>,
     ) -> Result<(u64, u64)> {

@@ -3,7 +3,6 @@
 //! bulk work in one transaction: its row locks keep redemptions of other codes going.
 
 use super::Service;
-use super::audit::JobAudit;
 use crate::domain::CodeId;
 use crate::error::Result;
 use crate::store::audit::{self, Who};
@@ -103,11 +102,11 @@ impl Service {
     /// `delete`, and removes the job; returns how many codes and usage records were deleted.
     ///
     /// A delete's events are recorded with each short transaction, for the codes it deletes, as the job's owner
-    /// (see [`JobAudit`]); an undone generate's events go in the transaction that ends the job, while its codes
+    /// (see [`Service::job_audit`]); an undone generate's events go in the transaction that ends the job, while its codes
     /// are still hidden, so no reader sees either.
     pub(super) async fn drain(&self, job: i64, delete: bool) -> Result<(u64, u64)> {
         let (kind, bulk_id, context) = jobs::audit(self.db.exec(), job).await?.unwrap_or_default();
-        let owner: Option<JobAudit> = context.and_then(|c| serde_json::from_str(&c).ok());
+        let owner: Option<Who> = context.and_then(|c| serde_json::from_str(&c).ok());
         let mut deleted = (0, 0);
         let mut pace = Pace::new();
         loop {
@@ -123,12 +122,8 @@ impl Service {
                 return Ok(deleted);
             }
             if delete {
-                let who = owner.as_ref().filter(|_| kind == "delete").map(|owner| Who {
-                    operator_id: owner.operator_id,
-                    operator: &owner.operator,
-                    face: &owner.face,
-                    at: self.now(),
-                });
+                let who =
+                    owner.as_ref().filter(|_| kind == "delete").map(|owner| Who { at: self.now(), ..owner.clone() });
                 let (codes, records) = self.delete_recorded(&mut tx, who.as_ref(), &ids, bulk_id.as_deref()).await?;
                 deleted = (deleted.0 + codes, deleted.1 + records);
             }

@@ -319,8 +319,7 @@ impl Service {
             } else {
                 // One code is a delete of its own; more are a bulk action, whose events share its id.
                 let bulk_id = (ids.len() > 1).then(new_bulk_id);
-                let email = operator.user.email.to_lowercase();
-                let who = self.who(&operator, &email);
+                let who = self.who(&operator);
                 let deleted = self.delete_recorded(&mut tx, Some(&who), &ids, bulk_id.as_deref()).await?;
                 tx.commit().await?;
                 deleted
@@ -406,12 +405,11 @@ impl Service {
         let bulk_id = (ids.len() > 1).then(new_bulk_id);
         let status_only = changes.iter().all(|c| matches!(c, BulkChange::Status(_)));
         let action = Action::of_change(status_only, bulk_id.is_some());
-        // On refcodes' own trail a bulk action copies its codes as they are before it; elsewhere each code's old
-        // and new values are read for its event.
+        // A bulk action into the database's trail builds its events from the codes as they are before it;
+        // otherwise each code's old and new values are read for its event.
         let trail = match &bulk_id {
             Some(bulk_id) if self.records_in_bulk() => {
-                let email = operator.user.email.to_lowercase();
-                let who = self.who(&operator, &email);
+                let who = self.who(&operator);
                 store_audit::record_bulk(tx.exec(), &who, (action, bulk_id), &ids, Bulk::Changed(changes), now).await?;
                 false
             }
@@ -538,8 +536,7 @@ impl Service {
             }
             // A job's events are hidden with its codes, and go with them if it is undone (see `store::jobs`).
             if self.records_in_bulk() {
-                let email = operator.user.email.to_lowercase();
-                let who = self.who(&operator, &email);
+                let who = self.who(&operator);
                 let ids: Vec<CodeId> = inserted.iter().map(|c| c.id).collect();
                 let now = who.at;
                 store_audit::record_bulk(tx.exec(), &who, (Action::Generated, bulk_id), &ids, Bulk::Created, now)

@@ -1,0 +1,163 @@
+//! The audit trail's rows: written in the transaction of the change they record, into refcodes' own table
+//! ([`own`]) or PhoenixKit's `phoenix_kit_audit_logs` ([`phoenix_kit`]), as the layout's [`AuditSink`] says, and
+//! read back newest first, a page at a time from a key ([`history`]).
+//!
+//! Single events are written as one JSON array per statement. A bulk action's hundred thousand events are built
+//! in SQL from the codes themselves, in the action's transaction, so nothing is read into the program: on
+//! refcodes' own trail as a header row and a narrow copy of each code, on PhoenixKit's as its rows.
+
+mod history;
+mod own;
+mod phoenix_kit;
+
+pub use history::{Query, deactivated_between, page};
+
+use crate::domain::UserId;
+use crate::domain::audit::NewEvent;
+use crate::domain::{CodeId, audit::Action};
+use crate::store::codes::{BulkChange, push_extended};
+use crate::store::layout::AuditSink;
+use crate::store::{Backend, Exec, Sql};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Events per statement: a few MB of JSON.
+const BATCH: usize = 5000;
+
+/// Who made the change, from where, and when (a bulk job keeps who runs it, without the time: see
+/// `store::jobs`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Who {
+    pub operator_id: UserId,
+    /// Lower case: emails name users without case.
+    pub operator: String,
+    pub face: String,
+    #[serde(skip)]
+    pub at: DateTime<Utc>,
+}
+
+/// Records `events` as `who`'s, in the executor's transaction. The sink must be a table (the service logs events
+/// of a [`AuditSink::LogOnly`] database itself).
+pub async fn record(mut exec: Exec<'_>, who: &Who, events: &[NewEvent]) -> Result<(), sqlx::Error> {
+    let sink = exec.layout().audit.clone();
+    // In the order of the code index, whose keys (random codes) are the costly ones to insert: in order, each
+    // lands beside the one before instead of on a page of its own (a third of a 100,000-event insert on SQLite).
+    let mut events: Vec<&NewEvent> = events.iter().collect();
+    events.sort_by(|a, b| a.code.cmp(&b.code));
+    for chunk in events.chunks(BATCH) {
+        let sql = match &sink {
+            AuditSink::Own => own::insert(&exec, who, chunk),
+            AuditSink::PhoenixKit(shape) => phoenix_kit::insert(&exec, *shape, who, chunk),
+            AuditSink::LogOnly(_) => unreachable!("events of a database without an audit table are only logged"),
+        };
+        exec.reborrow().execute(&sql).await?;
+    }
+    Ok(())
+}
+
+/// What a bulk action does to each of its codes (a delete: [`delete_recorded`]).
+#[derive(Debug, Clone, Copy)]
+pub enum Bulk<'a> {
+    /// Changed by these, recorded before: each code's event is built from the code as it is and the changes.
+    Changed(&'a [BulkChange]),
+    /// Created (generated), recorded after: each event holds the new code's fields.
+    Created,
+}
+
+impl Bulk<'_> {
+    /// A change's new beneficiary, if it sets one (the last, if it sets several).
+    fn beneficiary(self) -> Option<Option<UserId>> {
+        match self {
+            Bulk::Changed(changes) => changes.iter().rev().find_map(|c| match c {
+                BulkChange::Beneficiary(user) => Some(*user),
+                _ => None,
+            }),
+            Bulk::Created => None,
+        }
+    }
+
+    /// Pushes each code `c`'s expiry after the action, where it extends them, computed as the change computes it
+    /// (as of `now`); else `NULL`.
+    fn push_expiration_after(self, sql: &mut Sql, now: DateTime<Utc>) {
+        let extended = match self {
+            Bulk::Changed(changes) => changes.iter().find_map(|c| match c {
+                BulkChange::ExtendBy(seconds) => Some(*seconds),
+                _ => None,
+            }),
+            Bulk::Created => None,
+        };
+        match extended {
+            Some(seconds) => push_extended(sql, now, seconds),
+            None => {
+                sql.push("NULL");
+            }
+        }
+    }
+}
+
+/// Records a bulk `action` on the codes `ids` as `who`'s, in the executor's transaction, with one event per code
+/// built from the code in SQL: before a change (`now` is the change's: an extension's expiries are computed as
+/// the change computes them), after a creation. The sink must be a table.
+pub async fn record_bulk(
+    exec: Exec<'_>,
+    who: &Who,
+    action: (Action, &str),
+    ids: &[CodeId],
+    bulk: Bulk<'_>,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    match exec.layout().audit.clone() {
+        AuditSink::Own => own::record_bulk(exec, who, action, ids, bulk, now).await,
+        AuditSink::PhoenixKit(shape) => phoenix_kit::record_bulk(exec, shape, who, action, ids, bulk, now).await,
+        AuditSink::LogOnly(_) => unreachable!("events of a database without an audit table are only logged"),
+    }
+}
+
+/// Deletes the codes `ids` and their usage records as the bulk delete `bulk_id` by `who`, recording each code's
+/// last state and how many usage records went with it as [`record_bulk`] records a change. Returns how many codes
+/// and usage records were deleted. The sink must be a table.
+pub async fn delete_recorded(
+    exec: Exec<'_>,
+    who: &Who,
+    bulk_id: &str,
+    ids: &[CodeId],
+) -> Result<(u64, u64), sqlx::Error> {
+    match exec.layout().audit.clone() {
+        AuditSink::Own => own::delete_recorded(exec, who, bulk_id, ids).await,
+        AuditSink::PhoenixKit(shape) => phoenix_kit::delete_recorded(exec, shape, who, bulk_id, ids).await,
+        AuditSink::LogOnly(_) => unreachable!("events of a database without an audit table are only logged"),
+    }
+}
+
+/// Turns PostgreSQL's JIT off for the rest of the transaction: a bulk action's per-code subqueries (a count of
+/// usage records, a user's key) make it guess the statement costly enough to compile (0.17 s of a 100,000-code
+/// delete's 1.5), though each is a few index probes.
+async fn jit_off(exec: Exec<'_>) -> Result<(), sqlx::Error> {
+    let sql = exec.sql("SET LOCAL jit = off");
+    exec.execute(&sql).await?;
+    Ok(())
+}
+
+/// Keys as a PostgreSQL array literal, cast as `{code_key}` holds them, joined to the codes `c` in their order, so
+/// that each index the rows go into takes them in order (in the order a hashed list gave them, they cost three
+/// times as much to insert).
+fn push_codes_in_order(sql: &mut Sql, ids: &[CodeId]) {
+    let keys: Vec<String> = ids.iter().map(|id| id.to_string()).collect();
+    let cast = if sql.layout().uuid_keys() { " AS uuid[])) AS k (id)" } else { " AS bigint[])) AS k (id)" };
+    sql.push(" FROM unnest(CAST(").bind(format!("{{{}}}", keys.join(","))).push(cast);
+    sql.push(" JOIN {codes_table} c ON c.{code_key} = k.id");
+    debug_assert_eq!(sql.backend(), Backend::Postgres);
+}
+
+/// Deletes the events of an undone bulk action (a generate's, whose codes went).
+pub async fn forget_bulk(mut exec: Exec<'_>, bulk_id: &str) -> Result<u64, sqlx::Error> {
+    if exec.layout().audit == AuditSink::Own {
+        let sql = exec
+            .sql("DELETE FROM {audit_codes} WHERE event_id IN (SELECT id FROM {audit} WHERE bulk_id = ")
+            .and("", bulk_id)
+            .then(")");
+        exec.reborrow().execute(&sql).await?;
+    }
+    let sql = exec.sql("DELETE FROM {audit} WHERE bulk_id = ").and("", bulk_id);
+    exec.execute(&sql).await
+}
