@@ -458,3 +458,26 @@ async fn check_a_bulk_actions_events_read_as_one_per_code(db: &TestDb) {
     let rest = owner.history(&of_name, first.next, 100).await.unwrap();
     assert_eq!([first.events, rest.events].concat(), of_c, "a code's history in pages");
 }
+
+pk_shapes!(
+    a_large_bulk_action_brings_the_logs_statistics_up_to_date,
+    check_a_large_bulk_action_brings_the_logs_statistics_up_to_date
+);
+async fn check_a_large_bulk_action_brings_the_logs_statistics_up_to_date(db: &TestDb) {
+    let h = db.harness().await;
+    // Before: PhoenixKit's statistics know none of refcodes' actions, so its planner would sort a whole bulk
+    // action's rows to list their first page.
+    let known = "SELECT count(*) FROM pg_stats WHERE tablename = 'phoenix_kit_audit_logs' AND attname = 'action' \
+                 AND CAST(most_common_vals AS text) LIKE '%referral_code.generated%'";
+    assert_eq!(db.count(known).await, 0);
+    let input = GenerateInput {
+        count: 10_000,
+        prefix: "MANY-".into(),
+        length: Some(8),
+        template: CodeInput { description: "Many".into(), ..CodeInput::default() },
+    };
+    h.owner.generate_codes(&input).await.unwrap();
+    assert_eq!(db.count(known).await, 1, "analysed in the action's transaction");
+    let page = h.owner.history(&HistoryFilter::default(), None, 100).await.unwrap();
+    assert_eq!(page.events.len(), 100);
+}

@@ -325,19 +325,20 @@ fn select_phoenix_kit(exec: &Exec<'_>, shape: AuditShape, query: &Query<'_>) -> 
     sql
 }
 
-/// The time window, the page's start (strictly older than the cursor) and its order and size. A cursor's key is
-/// bound as the table keys its rows (which on PhoenixKit may differ from how it keys codes).
+/// The time window, the page's start (strictly older than the cursor) and its order and size. PhoenixKit's log
+/// is paged by its key alone, in the order its rows were written (a serial, or the UUIDs refcodes writes in time
+/// order: see `phoenix_kit.rs`): a bulk action's rows share one time, and ordered by time then key PostgreSQL
+/// sorted all of an action's rows to take a page. A cursor's key is bound as the table keys its rows (which on
+/// PhoenixKit may differ from how it keys codes).
 fn push_window(sql: &mut Sql, at: &'static str, key: &'static str, query: &Query<'_>, key_cast: Option<&'static str>) {
     if let Some(since) = query.since {
         sql.push(" AND ").push(at).push(" >= ").bind(since);
     }
     if let Some(cursor) = query.before {
-        sql.push(" AND (").push(at).push(", ").push(key).push(") < (").bind(cursor.at).push(", ");
+        sql.push(" AND ").push(key).push(" < ");
         push_key(sql, cursor.id, key_cast);
-        sql.push(")");
     }
-    sql.push(" ORDER BY ").push(at).push(" DESC, ").push(key).push(" DESC LIMIT ");
-    sql.push_int(query.limit as i64);
+    sql.push(" ORDER BY ").push(key).push(" DESC LIMIT ").push_int(query.limit as i64);
 }
 
 /// `column IN (ids)` with the few ids written out, so that PostgreSQL plans for that many (bound as one array, it

@@ -11,9 +11,6 @@ use crate::store::{Backend, Exec, Sql};
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
-/// A bulk action of this many codes or more brings PostgreSQL's statistics of the rows up to date.
-const ANALYZED_FROM: usize = 10_000;
-
 /// A bulk `action` on the codes `ids`: the header, and each code copied by one `INSERT ... SELECT`.
 pub(super) async fn record_bulk(
     mut exec: Exec<'_>,
@@ -33,8 +30,8 @@ pub(super) async fn record_bulk(
     sql.push("NULL, ");
     bulk.push_expiration_after(&mut sql, now);
     push_codes(&mut sql, ids);
-    exec.reborrow().execute(&sql).await?;
-    analyze_after(exec, ids.len()).await
+    exec.execute(&sql).await?;
+    Ok(())
 }
 
 /// A bulk delete: the header, and each code copied as it goes with how many usage records went with it.
@@ -67,7 +64,6 @@ pub(super) async fn delete_recorded(
             (codes as u64, records as u64)
         }
     };
-    analyze_after(exec, ids.len()).await?;
     Ok(deleted)
 }
 
@@ -116,17 +112,6 @@ fn push_copy(sql: &mut Sql, event: i64) {
         ", c.{code_key}, c.code, c.description, c.status, c.max_uses, c.{beneficiary}, c.expiration_date, \
          c.number_of_uses, ",
     );
-}
-
-/// After a bulk action of many codes on PostgreSQL, brings the statistics of the rows up to date, so that the
-/// planner knows an action holds many before autovacuum does: with the counts of a smaller table, it sorted all of
-/// an action's rows to list its first page.
-async fn analyze_after(exec: Exec<'_>, rows: usize) -> Result<(), sqlx::Error> {
-    if exec.backend() == Backend::Postgres && rows >= ANALYZED_FROM {
-        let sql = exec.sql("ANALYZE {audit_codes}");
-        exec.execute(&sql).await?;
-    }
-    Ok(())
 }
 
 /// What a bulk change set, as its header keeps it: each field with its new value as text, or, where each code's

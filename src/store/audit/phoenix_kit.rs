@@ -129,8 +129,19 @@ fn push_insert(sql: &mut Sql, shape: AuditShape) {
     if shape.uuid_users {
         sql.push(", target_user_uuid, admin_user_uuid");
     }
-    sql.push(") SELECT ");
+    if shape.int_key {
+        sql.push(") SELECT ");
+    } else {
+        sql.push(", uuid) SELECT ");
+    }
 }
+
+/// A row's key, where the log is keyed by UUIDs: a version 7 UUID of the statement's time to the microsecond (the
+/// 12 bits after the version hold the microseconds, which PhoenixKit's `uuid_generate_v7()` fills at random), so
+/// that keys sort in the order rows were written and `history` pages by the key alone. The rest is random.
+const TIME_ORDERED_UUID: &str = ", CAST((SELECT lpad(to_hex(t.us / 1000), 12, '0') || '7' || lpad(to_hex(t.us % 1000), 3, '0') \
+     FROM (SELECT CAST(floor(extract(epoch FROM clock_timestamp()) * 1000000) AS bigint) AS us) t) \
+     || substr(replace(CAST(gen_random_uuid() AS text), '-', ''), 17) AS uuid)";
 
 /// The action and the metadata of the code `c`'s event in a bulk action, its changes pushed by `changes`: as
 /// [`insert`] writes a single event's.
@@ -142,23 +153,27 @@ fn push_action_and_metadata(sql: &mut Sql, who: &Who, (action, bulk_id): (Action
     sql.push(" AS text), 'admin_email', CAST(").bind(who.operator.as_str()).push(" AS text), 'source', 'refcodes'), ");
 }
 
-/// When, and the target (a user key as the log's user columns hold them, pushed by `target`) and the admin.
+/// When, the target (a user key as the log's user columns hold them, pushed by `target`) and the admin, and the
+/// row's key where refcodes makes it: the last values of a row.
 fn push_when_and_who(sql: &mut Sql, shape: AuditShape, who: &Who, target: &dyn Fn(&mut Sql)) {
     sql.bind(who.at);
     if !shape.uuid_users {
         sql.push(", ");
         target(sql);
         sql.push(", CAST(").bind(who.operator_id).push(" AS integer)");
-        return;
-    }
-    if shape.int_users {
-        sql.push(", (SELECT u.id FROM {users} u WHERE u.uuid = ");
+    } else {
+        if shape.int_users {
+            sql.push(", (SELECT u.id FROM {users} u WHERE u.uuid = ");
+            target(sql);
+            sql.push("), (SELECT u.id FROM {users} u WHERE u.uuid = ").bind(who.operator_id).push(")");
+        }
+        sql.push(", ");
         target(sql);
-        sql.push("), (SELECT u.id FROM {users} u WHERE u.uuid = ").bind(who.operator_id).push(")");
+        sql.push(", ").bind(who.operator_id);
     }
-    sql.push(", ");
-    target(sql);
-    sql.push(", ").bind(who.operator_id);
+    if !shape.int_key {
+        sql.push(TIME_ORDERED_UUID);
+    }
 }
 
 /// The code `c`'s fields, as [`crate::domain::audit::fields`] gives a new code's.
