@@ -7,6 +7,7 @@ mod common;
 
 use chrono::{DateTime, Duration, SubsecRound, Utc};
 use common::*;
+use refcodes::domain::audit::HistoryFilter;
 use refcodes::domain::doctor::FindingKind;
 use refcodes::domain::draft::{CodeChanges, CodeInput};
 use refcodes::domain::expiry::Expiration;
@@ -360,9 +361,21 @@ async fn check_suggested_indexes_run_as_printed(db: &TestDb) {
             }
         }
         seen.push(("lookup", SortField::Code, vec![owner.find_code("SUMMER25").await.unwrap().code], 1));
+        // A code's history, which the audit log's indexes answer.
+        let of_code = HistoryFilter { code: Some("summer25".into()), ..HistoryFilter::default() };
+        let events = owner.history(&of_code, None, 100).await.unwrap().events;
+        let actions: Vec<String> = events.iter().map(|e| e.action.clone()).collect();
+        seen.push(("history", SortField::Code, actions, events.len() as _));
         seen
     };
+    let code = owner.find_code("SUMMER25").await.unwrap();
+    owner
+        .update_code(&code, &CodeChanges { description: Some("Summer".into()), ..CodeChanges::default() })
+        .await
+        .unwrap();
+    owner.update_code(&code, &CodeChanges { active: Some(false), ..CodeChanges::default() }).await.unwrap();
     let before = answers(owner.clone()).await;
+    assert_eq!(before.last().unwrap().3, 2, "two events of the code");
     let suggested = owner.suggested_indexes().await.unwrap();
     assert!(suggested.len() >= 5 && suggested.iter().all(|s| !s.exists), "{suggested:?}");
     for index in &suggested {
