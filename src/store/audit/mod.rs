@@ -12,9 +12,8 @@ mod phoenix_kit;
 
 pub use history::{Query, deactivated_between, page};
 
-use crate::domain::UserId;
-use crate::domain::audit::NewEvent;
-use crate::domain::{CodeId, audit::Action};
+use crate::domain::audit::{Action, NewEvent};
+use crate::domain::{CodeId, UserId};
 use crate::store::codes::{BulkChange, push_extended};
 use crate::store::layout::AuditSink;
 use crate::store::{Backend, Exec, Sql};
