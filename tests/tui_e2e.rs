@@ -468,3 +468,69 @@ fn no_dashboard_without_a_terminal_that_draws() {
     assert!(output.stdout.is_empty());
     assert!(!place.path("e2e.db").exists(), "no database was made");
 }
+
+/// The terminal goes away while the dashboard runs (an SSH connection drops, a tmux pane or terminal window
+/// closes): the dashboard ends, whether the hangup signal reaches it or not. Before, its input reader was left retrying a read on the dead terminal at full speed, and the dashboard
+/// waited for it forever on a whole core.
+#[test]
+fn the_dashboard_ends_when_its_terminal_goes_away() {
+    let place = Place::new();
+    place.cli(&["init", "--owner", OPERATOR]);
+    let url = place.database_url();
+    let direct = [BIN, "--database-url", &url, "--as", OPERATOR];
+    // In a session of its own (as a process manager or `setsid` starts it), under a shell that ignores the
+    // hangup: no hangup signal reaches the dashboard, only its terminal's end.
+    let shielded =
+        ["sh", "-c", "trap '' HUP; setsid -w \"$0\" \"$@\"; :", BIN, "--database-url", &url, "--as", OPERATOR];
+    for argv in [&direct[..], &shielded[..]] {
+        let ended = hang_up_after_the_first_frame(&place, argv);
+        assert!(ended, "{argv:?} still ran {PATIENCE:?} after its terminal went away");
+    }
+}
+
+/// Runs `argv` in a pseudo-terminal until the (empty) codes list shows, closes every handle on the terminal's other end,
+/// and says whether the program then ended (else kills its process group).
+fn hang_up_after_the_first_frame(place: &Place, argv: &[&str]) -> bool {
+    let pair = native_pty_system()
+        .openpty(PtySize { rows: ROWS, cols: COLS, pixel_width: 0, pixel_height: 0 })
+        .expect("a pseudo-terminal");
+    let mut command = CommandBuilder::new(argv[0]);
+    command.env_clear();
+    for (key, value) in place.env() {
+        command.env(key, value);
+    }
+    command.cwd(place.dir.path());
+    command.args(&argv[1..]);
+    let mut child = pair.slave.spawn_command(command).expect("the program starts in the pty");
+    drop(pair.slave);
+    // Read without blocking, on this thread: a reader thread blocked in a read would keep the terminal open.
+    let fd = pair.master.as_raw_fd().expect("a pty of this system");
+    // SAFETY: flags of the pty's own descriptor, read then set.
+    unsafe { libc::fcntl(fd, libc::F_SETFL, libc::fcntl(fd, libc::F_GETFL) | libc::O_NONBLOCK) };
+    let mut reader = pair.master.try_clone_reader().expect("a reader on the pty");
+    let (mut shown, mut buf, start) = (Vec::new(), [0u8; 8192], Instant::now());
+    while !String::from_utf8_lossy(&shown).contains("No codes yet") {
+        match reader.read(&mut buf) {
+            Ok(n) if n > 0 => shown.extend_from_slice(&buf[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => std::thread::sleep(POLL),
+            other => panic!("the pty closed before the first frame ({other:?}): {}", String::from_utf8_lossy(&shown)),
+        }
+        assert!(start.elapsed() < PATIENCE, "no first frame: {}", String::from_utf8_lossy(&shown));
+    }
+    drop(reader);
+    drop(pair.master);
+    let start = Instant::now();
+    while start.elapsed() < PATIENCE {
+        if child.try_wait().expect("the child's state").is_some() {
+            return true;
+        }
+        std::thread::sleep(POLL);
+    }
+    // The child leads its own session and process group: the dashboard under the shell goes too.
+    if let Some(pid) = child.process_id() {
+        // SAFETY: a signal to the test's own child's process group.
+        unsafe { libc::kill(-(pid as i32), libc::SIGKILL) };
+    }
+    let _ = child.wait();
+    false
+}

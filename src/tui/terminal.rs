@@ -1,5 +1,5 @@
-//! The real terminal: setup and restore (also on panic, SIGTERM and SIGHUP), Ctrl-Z, and the event loop that
-//! coalesces answers into one synchronized frame.
+//! The real terminal: setup and restore (also on panic, SIGTERM and SIGHUP), Ctrl-Z, an end when the terminal
+//! goes away, and the event loop that coalesces answers into one synchronized frame.
 
 use super::App;
 use super::model::{Level, Message};
@@ -68,8 +68,23 @@ pub async fn run(service: Service, config: &DashboardConfig, signed: &SignIn) ->
     let mut app = App::new(terminal, model, service);
     app.on_terminal();
     let outcome = event_loop(&mut app).await;
+    if terminal_gone() {
+        // Nothing is left to restore or to tell (the SSH connection or the terminal window closed).
+        return Ok(());
+    }
     ratatui::restore();
     outcome
+}
+
+/// Whether the terminal hung up (its other end closed): asked of stdin without reading it, so no key is taken.
+/// crossterm's reader doesn't notice: on a terminal that went away it retries its read at full speed, forever
+/// (crossterm issue #793), and a process that the hangup signal doesn't reach (one started by a shell that ignores
+/// it) would be left running on a core.
+fn terminal_gone() -> bool {
+    let mut fd = libc::pollfd { fd: libc::STDIN_FILENO, events: 0, revents: 0 };
+    // SAFETY: one valid pollfd, no timeout; poll only writes its revents.
+    let ready = unsafe { libc::poll(&mut fd, 1, 0) };
+    ready > 0 && fd.revents & (libc::POLLHUP | libc::POLLERR | libc::POLLNVAL) != 0
 }
 
 /// The terminal's events, read on a thread of its own so that it can be stopped for good before the process
@@ -104,7 +119,9 @@ impl Input {
         Input { stop, thread: Some(thread) }
     }
 
-    /// Stops the reader and waits until it has ended (at most one poll).
+    /// Stops the reader and waits until it has ended (at most one poll): before a suspend, while the terminal is
+    /// there. When the dashboard ends the reader is only asked to stop, not awaited: on a terminal that went away
+    /// it never returns from crossterm (see [`terminal_gone`]), and the process's exit ends it.
     fn stop(&mut self) {
         self.stop.store(true, Ordering::Relaxed);
         if let Some(thread) = self.thread.take() {
@@ -115,7 +132,7 @@ impl Input {
 
 impl Drop for Input {
     fn drop(&mut self) {
-        self.stop();
+        self.stop.store(true, Ordering::Relaxed);
     }
 }
 
@@ -147,7 +164,12 @@ async fn event_loop(app: &mut Screen) -> color_eyre::Result<()> {
                 None => break,
             },
             Some(msg) = app.next_answer() => app.handle(msg),
-            _ = tick.tick() => app.tick(),
+            _ = tick.tick() => {
+                if terminal_gone() {
+                    break;
+                }
+                app.tick();
+            }
             _ = sigterm.recv() => break,
             _ = sighup.recv() => break,
             _ = frame_due, if app.is_dirty() => {}
