@@ -482,15 +482,20 @@ fn the_dashboard_ends_when_its_terminal_goes_away() {
     // hangup: no hangup signal reaches the dashboard, only its terminal's end.
     let shielded =
         ["sh", "-c", "trap '' HUP; setsid -w \"$0\" \"$@\"; :", BIN, "--database-url", &url, "--as", OPERATOR];
-    for argv in [&direct[..], &shielded[..]] {
-        let ended = hang_up_after_the_first_frame(&place, argv);
-        assert!(ended, "{argv:?} still ran {PATIENCE:?} after its terminal went away");
+    // As tmux closes a pane: the hangup signal first, the terminal's end a moment later, while the dashboard ends.
+    for (argv, signal_first) in [(&direct[..], false), (&shielded[..], false), (&direct[..], true)] {
+        let ended = hang_up_after_the_first_frame(&place, argv, signal_first);
+        assert!(
+            ended,
+            "{argv:?} (signalled first: {signal_first}) still ran {PATIENCE:?} after its terminal went away"
+        );
     }
 }
 
-/// Runs `argv` in a pseudo-terminal until the (empty) codes list shows, closes every handle on the terminal's other end,
-/// and says whether the program then ended (else kills its process group).
-fn hang_up_after_the_first_frame(place: &Place, argv: &[&str]) -> bool {
+/// Runs `argv` in a pseudo-terminal until the (empty) codes list shows, closes every handle on the terminal's
+/// other end (after sending the program the hangup signal, if `signal_first`), and says whether the program then
+/// ended (else kills its process group).
+fn hang_up_after_the_first_frame(place: &Place, argv: &[&str], signal_first: bool) -> bool {
     let pair = native_pty_system()
         .openpty(PtySize { rows: ROWS, cols: COLS, pixel_width: 0, pixel_height: 0 })
         .expect("a pseudo-terminal");
@@ -516,6 +521,11 @@ fn hang_up_after_the_first_frame(place: &Place, argv: &[&str]) -> bool {
             other => panic!("the pty closed before the first frame ({other:?}): {}", String::from_utf8_lossy(&shown)),
         }
         assert!(start.elapsed() < PATIENCE, "no first frame: {}", String::from_utf8_lossy(&shown));
+    }
+    if let (true, Some(pid)) = (signal_first, child.process_id()) {
+        // SAFETY: a signal to the test's own child.
+        unsafe { libc::kill(pid as i32, libc::SIGHUP) };
+        std::thread::sleep(Duration::from_millis(20));
     }
     drop(reader);
     drop(pair.master);
