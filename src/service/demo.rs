@@ -91,17 +91,20 @@ impl Service {
 
         let mut made = 0usize;
         let mut usage_records = 0u64;
-        let limit = config.max_number_of_uses_per_code;
+        let run = sample::Run {
+            now,
+            days: input.days,
+            users: (first_user, user_ids.len()),
+            creators: creators.len(),
+            limit: config.max_number_of_uses_per_code,
+            codes: input.codes,
+        };
         progress.start("writing sample codes and their usage", Some(input.codes as u64));
         while made < input.codes {
             let n = BATCH.min(input.codes - made);
             let (mut tx, _) = self.begin_admin_write().await?;
             tx.set_page_cache(Some(BULK_CACHE_KIB)).await?;
-            let samples: Vec<SampleCode> = (made..made + n)
-                .map(|k| {
-                    sample::code(&mut rng, k, now, input.days, (first_user, user_ids.len()), creators.len(), limit)
-                })
-                .collect();
+            let samples: Vec<SampleCode> = (made..made + n).map(|k| sample::code(&mut rng, &run, k)).collect();
             let names = self.name_samples(&mut tx, &samples).await?;
             let batch: Vec<NewCode> = samples
                 .iter()

@@ -2,7 +2,7 @@
 //! mixed at any size, with the uses, limits, expiries and statuses a real programme drifts into. `demo` turns these
 //! rows into inserts; nothing here knows how they are written.
 
-use crate::domain::generate::CodeShape;
+use crate::domain::generate::{ALPHABET, CodeShape};
 use chrono::{DateTime, Duration, Utc};
 use rand::{Rng, RngExt};
 
@@ -215,18 +215,23 @@ const CHOSEN: [(&str, &str, i32, Ends); 8] = [
     ("MEETUP-OSLO", "Oslo meetup attendees, March", 30, Ends::Ahead(10)),
 ];
 
-/// Sample code number `n` of a run, created within the last `days`, for the run's `users` (the number of the first
-/// and how many) and `creators` admins, its limit capped by `limit` (the setting). One in ten of the first codes has
-/// a chosen name, so a few dozen codes show both kinds.
-pub fn code(
-    rng: &mut impl Rng,
-    n: usize,
-    now: DateTime<Utc>,
-    days: i64,
-    users: (u64, usize),
-    creators: usize,
-    limit: i32,
-) -> SampleCode {
+/// What the sample codes of one run share: when it runs, the `days` they were created within, the run's `users`
+/// (the number of the first and how many), its `creators` admins, the `limit` that caps a code's (the setting),
+/// and how many `codes` it writes.
+#[derive(Debug, Clone, Copy)]
+pub struct Run {
+    pub now: DateTime<Utc>,
+    pub days: i64,
+    pub users: (u64, usize),
+    pub creators: usize,
+    pub limit: i32,
+    pub codes: usize,
+}
+
+/// Sample code number `n` of a run. One in ten of the first codes has a chosen name, so a few dozen codes show
+/// both kinds.
+pub fn code(rng: &mut impl Rng, run: &Run, n: usize) -> SampleCode {
+    let Run { now, days, users, creators, limit, codes } = *run;
     let (first_user, users) = users;
     let age = Duration::minutes(rng.random_range(60..days * 1440 + 120));
     let created = now - age;
@@ -243,7 +248,7 @@ pub fn code(
                     format!("{} {}", u.first, u.last)
                 },
             );
-            let shape = CodeShape { prefix: c.prefix.to_string(), random_len: c.random_len };
+            let shape = CodeShape { prefix: c.prefix.to_string(), random_len: random_len(c, codes) };
             let max = c.max_uses[rng.random_range(0..c.max_uses.len())];
             (Naming::Drawn(shape), c.description.replace("{name}", &name), max, c.ends, beneficiary)
         }
@@ -280,6 +285,19 @@ pub fn code(
         expiration_date,
         uses,
     }
+}
+
+/// The length of a campaign's random part in a run of `codes`: its own, or longer when the run draws more than an
+/// eighth of the names it allows (PARTNER-ACME-'s three characters name 32,768 codes; a tenth of a million-code run
+/// is 100,000), so that draws rarely collide.
+fn random_len(c: &Campaign, codes: usize) -> usize {
+    let total: u32 = CAMPAIGNS.iter().map(|c| c.weight).sum();
+    let drawn = (codes as u128 * u128::from(c.weight)).div_ceil(u128::from(total));
+    let mut len = c.random_len;
+    while (ALPHABET.len() as u128).pow(len as u32) < drawn * 8 {
+        len += 1;
+    }
+    len
 }
 
 fn pick(rng: &mut impl Rng) -> &'static Campaign {
@@ -320,7 +338,8 @@ mod tests {
     fn a_few_codes_mix_campaigns_and_chosen_names_with_valid_fields() {
         let now = Utc::now();
         let mut rng = rand::rng();
-        let codes: Vec<SampleCode> = (0..40).map(|n| code(&mut rng, n, now, 30, (7, 50), 3, 100)).collect();
+        let run = Run { now, days: 30, users: (7, 50), creators: 3, limit: 100, codes: 40 };
+        let codes: Vec<SampleCode> = (0..40).map(|n| code(&mut rng, &run, n)).collect();
         assert!(codes.iter().filter(|c| matches!(c.naming, Naming::Chosen(_))).count() >= 3);
         let prefixes: HashSet<String> = codes
             .iter()
@@ -341,5 +360,21 @@ mod tests {
                 assert!(validate::code(name).is_ok(), "{name}");
             }
         }
+    }
+
+    /// A million-code run drew PARTNER-ACME- codes from 32,768 names until none was left, and failed.
+    #[test]
+    fn every_campaign_draws_from_at_least_eight_times_its_share_of_names_at_any_size() {
+        let total: u32 = CAMPAIGNS.iter().map(|c| c.weight).sum();
+        for codes in [1, 500, 100_000, 1_000_000, 10_000_000] {
+            for c in &CAMPAIGNS {
+                let len = random_len(c, codes);
+                let share = codes as f64 * f64::from(c.weight) / f64::from(total);
+                assert!(32f64.powi(len as i32) >= share * 8.0, "{} at {codes}: {len}", c.prefix);
+                assert!(len >= c.random_len);
+                assert!(validate::code(&format!("{}{}", c.prefix, "A".repeat(len))).is_ok());
+            }
+        }
+        assert_eq!(random_len(&CAMPAIGNS[3], 500), 3, "small runs keep the campaign's own length");
     }
 }
