@@ -388,3 +388,73 @@ fn the_filters_of_codes_list_and_since(env: &Env) {
     env.run(&["export", "codes", "--since", "soon"]).status(2);
     env.run(&["export", "codes", "--status", "gone"]).status(2);
 }
+
+/// Every table, index and trigger of a SQLite file, as SQLite stores them.
+fn schema(env: &Env) -> Vec<(String, String, Option<String>)> {
+    let url = env.url().to_string();
+    common::block_on(async move {
+        use sqlx::Connection;
+        let mut conn = sqlx::SqliteConnection::connect(&url).await.expect("connect");
+        let rows = sqlx::query_as("SELECT type, name, sql FROM sqlite_master ORDER BY type, name")
+            .fetch_all(&mut conn)
+            .await
+            .expect("read the schema");
+        conn.close().await.expect("close");
+        rows
+    })
+}
+
+/// One number from the SQLite file.
+fn count(env: &Env, query: &'static str) -> i64 {
+    let url = env.url().to_string();
+    common::block_on(async move {
+        use sqlx::Connection;
+        let mut conn = sqlx::SqliteConnection::connect(&url).await.expect("connect");
+        let (n,): (i64,) = sqlx::query_as(query).fetch_one(&mut conn).await.expect("count");
+        conn.close().await.expect("close");
+        n
+    })
+}
+
+/// Into a file without codes, demo writes its sample in one transaction with the indexes that check nothing and
+/// the search index's trigger set aside, and makes them again at the end: the schema after it is the one before,
+/// the search index holds every code, and a second demo (in batches, as the file has codes now) keeps it so.
+#[test]
+fn a_demo_into_a_new_file_leaves_its_indexes_and_search_index_whole() {
+    let env = Env::new();
+    let before = schema(&env);
+    env.json(&["demo", "--users", "30", "--codes", "400", "--days", "5"]);
+    assert_eq!(schema(&env), before, "every index and trigger is there again");
+    env.json(&["demo", "--users", "5", "--codes", "50", "--days", "2", "--yes"]);
+    assert_eq!(schema(&env), before);
+    // FTS5's own check compares its index with the codes it indexes (an error if they differ).
+    env.sql("INSERT INTO refcodes_code_search (refcodes_code_search) VALUES ('integrity-check')");
+    let matched = count(&env, "SELECT count(*) FROM refcodes_code_search WHERE refcodes_code_search MATCH '\"REF\"'");
+    let holding = count(
+        &env,
+        "SELECT count(*) FROM phoenix_kit_referral_codes WHERE code LIKE '%REF%' OR description LIKE '%REF%'",
+    );
+    assert!(holding > 0);
+    assert_eq!(matched, holding, "the search index finds every code holding REF");
+    let off = count(
+        &env,
+        "SELECT count(*) FROM phoenix_kit_referral_codes c WHERE c.number_of_uses <> \
+         (SELECT count(*) FROM phoenix_kit_referral_code_usage u WHERE u.code_id = c.id)",
+    );
+    assert_eq!(off, 0, "every code's count matches its usage records");
+}
+
+/// Ctrl-C while demo fills a new file: the one transaction rolls back, indexes and all.
+#[test]
+fn ctrl_c_during_a_demo_into_a_new_file_leaves_it_as_it_was() {
+    let env = Env::new();
+    let before = schema(&env);
+    let child = env.spawn(&["demo", "--users", "20", "--codes", "200000", "--days", "5"]);
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    // SAFETY: kill() sends a signal to our own child process; it touches no memory of ours.
+    unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) };
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(130), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(env.stats()["total_codes"], 0, "no code of the sample stays");
+    assert_eq!(schema(&env), before, "the indexes set aside are there again");
+}

@@ -12,7 +12,7 @@ use crate::domain::settings::SettingKey;
 use crate::domain::user::Role;
 use crate::domain::{CodeId, Refusal, UserId};
 use crate::error::Result;
-use crate::store::{Tx, codes, settings, usage, users};
+use crate::store::{Tx, bulk_load, codes, settings, usage, users};
 use chrono::{DateTime, Duration, Utc};
 use rand::RngExt;
 use serde::Serialize;
@@ -100,9 +100,19 @@ impl Service {
             codes: input.codes,
         };
         progress.start("writing sample codes and their usage", Some(input.codes as u64));
+        // A database without codes has no redemptions to hold up: its sample is one transaction (all or nothing),
+        // written with the indexes that check nothing set aside (see `bulk_load`). Into one with codes, each batch
+        // is a transaction of its own, so redemptions go on between them.
+        let (mut first, _) = self.begin_admin_write().await?;
+        let one_go = codes::none(first.exec()).await?;
+        let aside = if one_go { bulk_load::set_aside(first.exec()).await? } else { Default::default() };
+        let mut open = Some(first);
         while made < input.codes {
             let n = BATCH.min(input.codes - made);
-            let (mut tx, _) = self.begin_admin_write().await?;
+            let mut tx = match open.take() {
+                Some(tx) => tx,
+                None => self.begin_admin_write().await?.0,
+            };
             tx.set_page_cache(Some(BULK_CACHE_KIB)).await?;
             let samples: Vec<SampleCode> = (made..made + n).map(|k| sample::code(&mut rng, &run, k)).collect();
             let names = self.name_samples(&mut tx, &samples).await?;
@@ -137,11 +147,23 @@ impl Service {
             }
             let ids: Vec<CodeId> = created.iter().map(|c| c.id).collect();
             codes::recount_uses(tx.exec(), &ids).await?;
-            tx.commit().await?;
+            if one_go {
+                open = Some(tx);
+            } else {
+                tx.commit().await?;
+            }
             made += n;
             progress.advance(n as u64);
         }
         progress.finish();
+        if let Some(mut tx) = open {
+            if one_go {
+                progress.start("indexing the sample", None);
+                bulk_load::restore(tx.exec(), &aside).await?;
+                progress.finish();
+            }
+            tx.commit().await?;
+        }
         let (mut tx, signed_in) = self.begin_admin_write().await?;
         tx.set_page_cache(None).await?;
         settings::write(tx.exec(), SettingKey::Enabled, "true", now).await?;

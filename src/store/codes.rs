@@ -158,6 +158,12 @@ pub async fn existing(exec: Exec<'_>, codes: &[String]) -> Result<Vec<String>, s
     Ok(exec.fetch_all::<(String,)>(&sql).await?.into_iter().map(|(c,)| c).collect())
 }
 
+/// Whether there are no codes at all.
+pub async fn none(exec: Exec<'_>) -> Result<bool, sqlx::Error> {
+    let sql = exec.sql("SELECT NOT EXISTS (SELECT 1 FROM {codes_table})");
+    Ok(exec.fetch_one::<(bool,)>(&sql).await?.0)
+}
+
 /// A code locked until the transaction ends, so a check of it holds when the update after it writes (SQLite's
 /// `BEGIN IMMEDIATE` already holds the only write lock).
 pub async fn get_locked(exec: Exec<'_>, id: CodeId) -> Result<Option<ReferralCode>, sqlx::Error> {

@@ -11,6 +11,7 @@ mod migrate;
 mod sql;
 
 pub mod audit;
+pub mod bulk_load;
 mod changes;
 pub mod codes;
 pub mod doctor;

@@ -3,7 +3,8 @@
 //! once.
 //!
 //! Query text is only ever static text (`&'static str`), the `{name}` tokens of the [`Layout`] (table and column
-//! names), and numbers: input reaches a query as a bound argument and nothing else. Hence the one
+//! names), numbers, and what the database itself wrote (an index's name and definition, to set the index aside
+//! during a bulk load and make it again): input reaches a query as a bound argument and nothing else. Hence the one
 //! [`AssertSqlSafe`] below.
 
 use crate::domain::caseless;
@@ -131,6 +132,19 @@ impl Sql {
             rest = &rest[close + 1..];
         }
         self.text.push_str(rest);
+        self
+    }
+
+    /// A statement SQLite itself stored (an index's definition read from `sqlite_master`), to run again as it is.
+    pub fn stored(layout: &Arc<Layout>, definition: String) -> Sql {
+        Sql { layout: Arc::clone(layout), text: definition, args: Vec::new() }
+    }
+
+    /// Appends a name read from the database as a quoted identifier (quotes in it doubled, so it stays one name).
+    pub fn push_ident(&mut self, name: &str) -> &mut Sql {
+        self.text.push('"');
+        self.text.push_str(&name.replace('"', "\"\""));
+        self.text.push('"');
         self
     }
 
