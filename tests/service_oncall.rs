@@ -303,4 +303,15 @@ async fn check_window_tops_follow_changes_to_past_days(db: &TestDb) {
     h.base.use_code("AAA", users[6].id).await.unwrap();
     assert_eq!(tops(&h.owner, "7d").await.0, pairs(&[("AAA", 3), ("BBB", 3)]));
     assert_eq!(tops(&h.owner, "30d").await.0, pairs(&[("AAA", 3), ("BBB", 3)]));
+
+    // All time, from a record 100 days back: longer than any window whose days are summed, so every record is
+    // read, grouped along the codes. A beneficiary whose only code was never used is in no list.
+    h.create("DDD", forever(Some(ben.id))).await;
+    h.clock.set(day(-100));
+    h.create("EEE", forever(None)).await;
+    h.base.use_code("EEE", users[7].id).await.unwrap();
+    h.clock.set(t0() + Duration::days(2) + Duration::minutes(1));
+    let first = h.owner.first_use_day().await.unwrap().to_string();
+    let all = (pairs(&[("AAA", 3), ("BBB", 3), ("EEE", 1)]), pairs(&[("kim@example.com", 6)]));
+    assert_eq!(tops(&h.owner, &first).await, all);
 }
