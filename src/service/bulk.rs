@@ -74,7 +74,8 @@ impl Service {
             // A job that hides its codes is a generate not done, to undo, or a delete, to carry through: either
             // way its codes go. Any other is a generate done or a delete still listing: its list is forgotten.
             self.drain(job.id, job.hides).await?;
-            tracing::warn!(job = job.id, kind = %job.kind, undone = job.hides, "finished a bulk job whose process died");
+            let (id, kind, undone) = (job.id, &job.kind, job.hides);
+            tracing::warn!(job = id, kind = %kind, undone, "finished a bulk job whose process died");
         }
         Ok(())
     }
@@ -102,8 +103,8 @@ impl Service {
     /// `delete`, and removes the job; returns how many codes and usage records were deleted.
     ///
     /// A delete's events are recorded with each short transaction, for the codes it deletes, as the job's owner
-    /// (see [`Service::job_audit`]); an undone generate's events go in the transaction that ends the job, while its codes
-    /// are still hidden, so no reader sees either.
+    /// (see [`Service::job_audit`]); an undone generate's events go in the transaction that ends the job, while its
+    /// codes are still hidden, so no reader sees either.
     pub(super) async fn drain(&self, job: i64, delete: bool) -> Result<(u64, u64)> {
         let (kind, bulk_id, context) = jobs::audit(self.db.exec(), job).await?.unwrap_or_default();
         let owner: Option<Who> = context.and_then(|c| serde_json::from_str(&c).ok());

@@ -303,7 +303,8 @@ fn select_phoenix_kit(exec: &Exec<'_>, shape: AuditShape, query: &Query<'_>) -> 
     let mut sql = exec.sql("SELECT ");
     sql.push(key).push(" AS id, ").push(at).push(
         " AS at, COALESCE(l.metadata->>'admin_email', '') AS operator, l.action, l.metadata->>'code' AS code, \
-         l.metadata->>'code_id' AS code_id, CAST(COALESCE(l.metadata->'changes', jsonb_build_object()) AS TEXT) AS changes, \
+         l.metadata->>'code_id' AS code_id, \
+         CAST(COALESCE(l.metadata->'changes', jsonb_build_object()) AS TEXT) AS changes, \
          COALESCE(l.metadata->>'face', '') AS face, l.metadata->>'bulk_id' AS bulk_id FROM {audit} l WHERE ",
     );
     // refcodes' actions only, which also lets PhoenixKit's (action, inserted_at) index answer.

@@ -139,7 +139,8 @@ fn push_insert(sql: &mut Sql, shape: AuditShape) {
 /// A row's key, where the log is keyed by UUIDs: a version 7 UUID of the statement's time to the microsecond (the
 /// 12 bits after the version hold the microseconds, which PhoenixKit's `uuid_generate_v7()` fills at random), so
 /// that keys sort in the order rows were written and `history` pages by the key alone. The rest is random.
-const TIME_ORDERED_UUID: &str = ", CAST((SELECT lpad(to_hex(t.us / 1000), 12, '0') || '7' || lpad(to_hex(t.us % 1000), 3, '0') \
+const TIME_ORDERED_UUID: &str = ", CAST((SELECT lpad(to_hex(t.us / 1000), 12, '0') || '7' \
+     || lpad(to_hex(t.us % 1000), 3, '0') \
      FROM (SELECT CAST(floor(extract(epoch FROM clock_timestamp()) * 1000000) AS bigint) AS us) t) \
      || substr(replace(CAST(gen_random_uuid() AS text), '-', ''), 17) AS uuid)";
 
