@@ -20,16 +20,12 @@ pub async fn set_aside(mut exec: Exec<'_>) -> Result<Aside, sqlx::Error> {
     if exec.backend() != Backend::Sqlite {
         return Ok(Aside::default());
     }
-    let mut found: Vec<(String, String)> = Vec::new();
-    for list in [
-        "SELECT m.name, m.sql FROM pragma_index_list('{codes_table}') l JOIN sqlite_master m ON m.name = l.name \
-         WHERE NOT l.\"unique\" AND m.sql IS NOT NULL",
-        "SELECT m.name, m.sql FROM pragma_index_list('{usage_table}') l JOIN sqlite_master m ON m.name = l.name \
-         WHERE NOT l.\"unique\" AND m.sql IS NOT NULL",
-    ] {
-        let sql = exec.sql(list);
-        found.extend(exec.reborrow().fetch_all::<(String, String)>(&sql).await?);
-    }
+    let list = exec.sql(
+        "SELECT m.name, m.sql FROM sqlite_master m WHERE m.type = 'index' AND m.sql IS NOT NULL \
+         AND m.tbl_name IN ('{codes_table}', '{usage_table}') \
+         AND NOT EXISTS (SELECT 1 FROM pragma_index_list(m.tbl_name) l WHERE l.name = m.name AND l.\"unique\")",
+    );
+    let found: Vec<(String, String)> = exec.reborrow().fetch_all(&list).await?;
     for (name, _) in &found {
         let mut drop = exec.sql("DROP INDEX ");
         drop.push_ident(name);
