@@ -358,13 +358,15 @@ impl Db {
 
     /// SQLite: keeps the page caches of every connection in this process within `bytes` together, recycling the
     /// least recently used pages past it (`PRAGMA soft_heap_limit`, which is process-wide). Each connection would
-    /// otherwise fill its own 2 MB as it reads a large file, and the dashboard keeps ten. PostgreSQL: nothing
-    /// to do (its caches are the server's).
-    pub async fn cap_page_caches(&self, bytes: u64) -> Result<()> {
+    /// otherwise fill its own 2 MB as it reads a large file, and the dashboard keeps ten. And each read connection
+    /// opened from now on keeps at most `statements` prepared statements instead of sqlx's 100. PostgreSQL:
+    /// nothing to do (its caches are the server's).
+    pub async fn keep_memory_low(&self, bytes: u64, statements: usize) -> Result<()> {
         if let Pools::Sqlite { pool, .. } = &self.pools {
             let mut sql = Sql::new(&self.layout, "PRAGMA soft_heap_limit = ");
             sql.push_int(i64::try_from(bytes).unwrap_or(i64::MAX));
             Exec::SqlitePool(&self.layout, pool).execute(&sql).await?;
+            pool.set_connect_options((*pool.connect_options()).clone().statement_cache_capacity(statements));
         }
         Ok(())
     }
@@ -453,26 +455,41 @@ mod tests {
         assert_eq!(mask_url("postgres://a:b@c@host/db"), "postgres://a:****@host/db");
     }
 
-    /// The cap is SQLite's process-wide limit, seen from any connection, and reads go on under it.
+    /// The cap is SQLite's process-wide limit, seen from any connection, and reads go on under it; a read
+    /// connection opened after it keeps no more prepared statements than asked.
     #[tokio::test]
-    async fn capping_the_page_caches_sets_sqlites_limit_for_the_process() {
+    async fn keeping_memory_low_caps_the_page_caches_and_the_statements_kept() {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("cap.db").display());
         let options = ConnectOptions {
             url: url.clone(),
-            max_connections: 2,
+            max_connections: 4,
             busy_timeout: Duration::from_secs(5),
             read_only: false,
             schema: None,
         };
         let db = Db::connect(&options).await.unwrap();
         db.migrate().await.unwrap();
-        db.cap_page_caches(3 << 20).await.unwrap();
+        db.keep_memory_low(3 << 20, 4).await.unwrap();
         let mut other = SqliteConnectOptions::from_str(&url).unwrap().connect().await.unwrap();
         let (limit,): (i64,) = sqlx::query_as("PRAGMA soft_heap_limit").fetch_one(&mut other).await.unwrap();
         assert_eq!(limit, 3 << 20);
         let sql = Sql::new(db.layout(), "SELECT count(*) FROM {codes}");
         let (codes,): (i64,) = db.exec().fetch_one(&sql).await.unwrap();
         assert_eq!(codes, 0);
+        let Pools::Sqlite { pool, .. } = &db.pools else { unreachable!("a SQLite file") };
+        // Every connection the pool may open, so the last of them is new.
+        let mut held = Vec::new();
+        for _ in 0..options.max_connections {
+            held.push(pool.acquire().await.unwrap());
+        }
+        let mut kept = Vec::new();
+        for conn in &mut held {
+            for n in 0..10 {
+                sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {n}"))).fetch_one(&mut **conn).await.unwrap();
+            }
+            kept.push(conn.cached_statements_size());
+        }
+        assert_eq!(kept.last(), Some(&4), "a new connection keeps four of the ten statements it ran: {kept:?}");
     }
 }
