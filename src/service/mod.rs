@@ -45,8 +45,8 @@ use std::time::Duration;
 const PAGE_CACHES: u64 = 8 << 20;
 
 /// Prepared statements each read connection keeps in a process that calls [`Service::keep_memory_low`], instead
-/// of sqlx's 100: the dashboard's peak RSS at a million codes fell from 37-39 MB to 33-34 MB with 10, its reads as
-/// fast (BENCHMARKS.md); a statement that was let go is prepared again (well under a millisecond).
+/// of sqlx's 100: the dashboard's peak RSS at a million codes fell from 35.9-38.9 MB to 32.9-34.1 MB with 10, its
+/// reads as fast (BENCHMARKS.md); a statement that was let go is prepared again.
 const STATEMENTS_KEPT: usize = 10;
 
 /// Where the service reads the time, so tests can fix it.
