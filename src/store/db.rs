@@ -3,7 +3,7 @@
 use crate::error::{Error, Result};
 use crate::store::job_lock::{self, JobLock};
 use crate::store::layout::{Backend, Layout, SchemaName};
-use crate::store::{Exec, Sql, attach};
+use crate::store::{Exec, Sql, attach, nodelay};
 use sqlx::postgres::PgRow;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::SqliteRow;
@@ -123,8 +123,15 @@ impl Db {
                     )))
                 })??;
             probe.close().await?;
+            let port = connect.get_port();
             let pool = PgPoolOptions::new()
                 .max_connections(options.max_connections)
+                .after_connect(move |_, _| {
+                    Box::pin(async move {
+                        nodelay::to_port(port);
+                        Ok(())
+                    })
+                })
                 // The pool's own check pings every connection before handing it out: one more round trip to the
                 // server per transaction. Connections die while they sit idle (server restarts, idle timeouts,
                 // middleboxes), so only those idle for a while are pinged; a broken one is closed and replaced
@@ -453,6 +460,29 @@ mod tests {
         );
         assert_eq!(mask_url("sqlite:///tmp/a.db"), "sqlite:///tmp/a.db");
         assert_eq!(mask_url("postgres://a:b@c@host/db"), "postgres://a:****@host/db");
+    }
+
+    /// Every connection to PostgreSQL has Nagle's algorithm off (see `nodelay`).
+    #[tokio::test]
+    async fn postgres_connections_send_at_once() {
+        let Ok(url) = std::env::var("REFCODES_TEST_POSTGRES_URL") else { return };
+        let options = ConnectOptions {
+            url: url.clone(),
+            max_connections: 3,
+            busy_timeout: Duration::from_secs(5),
+            read_only: true,
+            schema: None,
+        };
+        let db = Db::connect(&options).await.unwrap();
+        let Pools::Postgres(pool) = &db.pools else { unreachable!("a PostgreSQL URL") };
+        let mut held = Vec::new();
+        for _ in 0..options.max_connections {
+            held.push(pool.acquire().await.unwrap());
+        }
+        let port = PgConnectOptions::from_str(&url).unwrap().get_port();
+        let sockets = nodelay::connected_to(port);
+        assert!(sockets.len() >= 3, "the pool's three connections at least: {sockets:?}");
+        assert!(sockets.iter().all(|(_, on)| *on), "{sockets:?}");
     }
 
     /// The cap is SQLite's process-wide limit, seen from any connection, and reads go on under it; a read

@@ -8,6 +8,7 @@ pub mod job_lock;
 mod keys;
 pub mod layout;
 mod migrate;
+mod nodelay;
 mod sql;
 
 pub mod audit;
