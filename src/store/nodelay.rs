@@ -8,28 +8,29 @@ use std::mem::size_of;
 
 /// Sets `TCP_NODELAY` on every TCP socket of this process whose peer's port is `port`.
 pub fn to_port(port: u16) {
-    let Ok(fds) = std::fs::read_dir("/proc/self/fd").or_else(|_| std::fs::read_dir("/dev/fd")) else {
-        return;
-    };
-    for entry in fds.flatten() {
-        let Some(fd) = entry.file_name().to_str().and_then(|name| name.parse::<libc::c_int>().ok()) else {
-            continue;
-        };
-        if peer_port(fd) == Some(port) {
-            let on: libc::c_int = 1;
-            // SAFETY: setsockopt reads `on` for the given length; on a descriptor that isn't a TCP socket (or was
-            // closed meanwhile) it fails and changes nothing, and the failure is of no interest.
-            unsafe {
-                libc::setsockopt(
-                    fd,
-                    libc::IPPROTO_TCP,
-                    libc::TCP_NODELAY,
-                    (&on as *const libc::c_int).cast(),
-                    size_of::<libc::c_int>() as libc::socklen_t,
-                );
-            }
+    for fd in sockets_to(port) {
+        let on: libc::c_int = 1;
+        // SAFETY: setsockopt reads `on` for the given length; on a descriptor that was closed meanwhile it fails
+        // and changes nothing, and the failure is of no interest.
+        unsafe {
+            libc::setsockopt(
+                fd,
+                libc::IPPROTO_TCP,
+                libc::TCP_NODELAY,
+                (&on as *const libc::c_int).cast(),
+                size_of::<libc::c_int>() as libc::socklen_t,
+            );
         }
     }
+}
+
+/// The descriptors of this process that are sockets connected to `port`.
+fn sockets_to(port: u16) -> Vec<libc::c_int> {
+    let Ok(fds) = std::fs::read_dir("/proc/self/fd").or_else(|_| std::fs::read_dir("/dev/fd")) else {
+        return Vec::new();
+    };
+    let fds = fds.flatten().filter_map(|entry| entry.file_name().to_str()?.parse::<libc::c_int>().ok());
+    fds.filter(|fd| peer_port(*fd) == Some(port)).collect()
 }
 
 /// The port at the other end of `fd`, if it is a connected IPv4 or IPv6 socket.
@@ -53,23 +54,20 @@ fn peer_port(fd: libc::c_int) -> Option<u16> {
 /// Each socket of this process connected to `port`, and whether it has `TCP_NODELAY` (for tests).
 #[cfg(test)]
 pub fn connected_to(port: u16) -> Vec<(libc::c_int, bool)> {
-    let fds = std::fs::read_dir("/proc/self/fd").expect("a process's descriptors");
-    let fds = fds.flatten().filter_map(|entry| entry.file_name().to_str()?.parse::<libc::c_int>().ok());
-    fds.filter(|fd| peer_port(*fd) == Some(port))
-        .map(|fd| {
-            let mut value: libc::c_int = 0;
-            let mut length = size_of::<libc::c_int>() as libc::socklen_t;
-            // SAFETY: getsockopt writes at most `length` bytes into `value`.
-            let got = unsafe {
-                libc::getsockopt(
-                    fd,
-                    libc::IPPROTO_TCP,
-                    libc::TCP_NODELAY,
-                    (&mut value as *mut libc::c_int).cast(),
-                    &mut length,
-                )
-            };
-            (fd, got == 0 && value != 0)
-        })
-        .collect()
+    let with_option = |fd: libc::c_int| {
+        let mut value: libc::c_int = 0;
+        let mut length = size_of::<libc::c_int>() as libc::socklen_t;
+        // SAFETY: getsockopt writes at most `length` bytes into `value`.
+        let got = unsafe {
+            libc::getsockopt(
+                fd,
+                libc::IPPROTO_TCP,
+                libc::TCP_NODELAY,
+                (&mut value as *mut libc::c_int).cast(),
+                &mut length,
+            )
+        };
+        (fd, got == 0 && value != 0)
+    };
+    sockets_to(port).into_iter().map(with_option).collect()
 }
