@@ -286,7 +286,8 @@ impl Service {
     }
 
     /// For a long-lived process that reads a large SQLite file (the dashboard): its connections' page caches share
-    /// [`PAGE_CACHES`] instead of each keeping up to 2 MB. Process-wide, so a program embedding the library
+    /// [`PAGE_CACHES`] instead of each keeping up to 2 MB, and read connections opened from now on keep
+    /// [`STATEMENTS_KEPT`] prepared statements. The cap is process-wide, so a program embedding the library
     /// decides for itself whether to call it. Nothing on PostgreSQL.
     pub async fn keep_memory_low(&self) -> Result<()> {
         self.db.keep_memory_low(PAGE_CACHES, STATEMENTS_KEPT).await

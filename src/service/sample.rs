@@ -291,8 +291,7 @@ pub fn code(rng: &mut impl Rng, run: &Run, n: usize) -> SampleCode {
 /// eighth of the names it allows (PARTNER-ACME-'s three characters name 32,768 codes; a tenth of a million-code run
 /// is 100,000), so that draws rarely collide.
 fn random_len(c: &Campaign, codes: usize) -> usize {
-    let total: u32 = CAMPAIGNS.iter().map(|c| c.weight).sum();
-    let drawn = (codes as u128 * u128::from(c.weight)).div_ceil(u128::from(total));
+    let drawn = (codes as u128 * u128::from(c.weight)).div_ceil(u128::from(total_weight()));
     let mut len = c.random_len;
     while (ALPHABET.len() as u128).pow(len as u32) < drawn * 8 {
         len += 1;
@@ -300,9 +299,13 @@ fn random_len(c: &Campaign, codes: usize) -> usize {
     len
 }
 
+/// The campaigns' weights together: a campaign's share of a run is its weight over this.
+fn total_weight() -> u32 {
+    CAMPAIGNS.iter().map(|c| c.weight).sum()
+}
+
 fn pick(rng: &mut impl Rng) -> &'static Campaign {
-    let total: u32 = CAMPAIGNS.iter().map(|c| c.weight).sum();
-    let mut at = rng.random_range(0..total);
+    let mut at = rng.random_range(0..total_weight());
     for c in &CAMPAIGNS {
         if at < c.weight {
             return c;
@@ -365,7 +368,7 @@ mod tests {
     /// A million-code run drew PARTNER-ACME- codes from 32,768 names until none was left, and failed.
     #[test]
     fn every_campaign_draws_from_at_least_eight_times_its_share_of_names_at_any_size() {
-        let total: u32 = CAMPAIGNS.iter().map(|c| c.weight).sum();
+        let total = total_weight();
         for codes in [1, 500, 100_000, 1_000_000, 10_000_000] {
             for c in &CAMPAIGNS {
                 let len = random_len(c, codes);
