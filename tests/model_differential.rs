@@ -92,3 +92,39 @@ async fn a_filter_for_dotted_capital_i_finds_i(db: &TestDb) {
     .await;
 }
 every!(a_filter_for_dotted_capital_i_finds_i, a_filter_for_dotted_capital_i_finds_i);
+
+/// On PhoenixKit V60 the log's integer user columns are NOT NULL and were looked up from the UUIDs: a code whose
+/// beneficiary's user was deleted had none, and the update's event failed the update (CI drew it).
+async fn an_event_for_a_code_whose_beneficiary_is_gone(db: &TestDb) {
+    use differential::ops::paste::*;
+    differential::check(
+        db,
+        &[
+            AppAddUser { user: 0, grant: None },
+            Create {
+                by: ByOwner,
+                code: Some(Ref(Pool(0, Upper))),
+                description: T(4),
+                max_uses: None,
+                expires: None,
+                beneficiary: Some(UGone(0)),
+                inactive: false,
+            },
+            AppDeleteUser { user: 0 },
+            Update {
+                by: ByAdmin,
+                code: Pool(0, Upper),
+                changes: Changes {
+                    code: None,
+                    description: None,
+                    max_uses: None,
+                    expires: Some(Rel(1)),
+                    beneficiary: None,
+                    active: Some(true),
+                },
+            },
+        ],
+    )
+    .await;
+}
+every!(an_event_for_a_code_whose_beneficiary_is_gone, an_event_for_a_code_whose_beneficiary_is_gone);

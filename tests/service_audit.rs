@@ -317,6 +317,35 @@ async fn check_phoenix_kit_events_go_to_its_audit_log(db: &TestDb) {
     assert_eq!(kinds(&events(&h.owner).await), expected);
 }
 
+pk_shapes!(an_event_about_a_code_whose_beneficiary_is_gone_is_recorded, check_gone_beneficiary_event);
+async fn check_gone_beneficiary_event(db: &TestDb) {
+    let h = db.harness().await;
+    let shape = db.shape().expect("a PhoenixKit fixture");
+    let gone = h.add_user("gone@example.com", None).await;
+    let code = h.create("GONE", CodeInput { beneficiary: Some(gone.id), ..CodeInput::default() }).await;
+    let other = h.create("GONE2", CodeInput { beneficiary: Some(gone.id), ..CodeInput::default() }).await;
+    db.execute("DELETE FROM phoenix_kit_users WHERE email = 'gone@example.com'").await;
+    // Each kind of event about them is recorded, not refused by the log's NOT NULL integer user columns (V60):
+    // a single edit's, and a bulk action's rows built in SQL.
+    let off = CodeChanges { active: Some(false), ..CodeChanges::default() };
+    h.owner.update_code(&code, &off).await.unwrap();
+    let both = Selection::Ids(vec![code.id, other.id]);
+    h.owner.set_status(&both, true).await.unwrap();
+    h.owner.delete_codes(&both).await.unwrap();
+    let mut expected = vec!["bulk_deleted"; 2];
+    expected.extend(["bulk_status_changed"; 2]);
+    expected.extend(["status_changed", "created", "created"]);
+    assert_eq!(kinds(&events(&h.owner).await), expected);
+    if matches!(shape, Shape::V60 | Shape::V60SingleShot) {
+        // Where the integer key went with the user, the operator is the target, in both columns alike.
+        let by_operator = "SELECT count(*) FROM phoenix_kit_audit_logs l JOIN phoenix_kit_users u \
+                           ON u.id = l.target_user_id AND u.uuid = l.target_user_uuid \
+                           WHERE l.action LIKE 'referral_code.%' AND l.metadata->>'code' LIKE 'GONE%' \
+                           AND u.email = 'owner@example.com'";
+        assert_eq!(db.count(by_operator).await, 5);
+    }
+}
+
 /// These codes as they are now.
 async fn read(service: &Service, ids: &[CodeId]) -> Vec<ReferralCode> {
     let mut codes = Vec::new();

@@ -1,7 +1,7 @@
 //! PhoenixKit's `phoenix_kit_audit_logs`: a row per event, in the columns its generation has. The target is the
-//! code's beneficiary (the operator when there is none), the admin the operator; the event's details go in
-//! `metadata`. Where both integer and UUID user columns exist, the integer ones are looked up from the UUIDs the
-//! database keys users by.
+//! code's beneficiary (the operator when there is none, or where the integer columns need a user who is gone), the
+//! admin the operator; the event's details go in `metadata`. Where both integer and UUID user columns exist, the
+//! integer ones are looked up from the UUIDs the database keys users by.
 //!
 //! A bulk action's rows are built from the codes in SQL, their `changes` formatted as
 //! [`crate::domain::code::edited_fields`] formats a code's fields, so that they read as the rows of single events
@@ -164,12 +164,19 @@ fn push_when_and_who(sql: &mut Sql, shape: AuditShape, who: &Who, target: &dyn F
         sql.push(", CAST(").bind(who.operator_id).push(" AS integer)");
     } else {
         if shape.int_users {
-            sql.push(", (SELECT u.id FROM {users} u WHERE u.uuid = ");
+            // A target whose user is gone has no integer key left, and the integer columns are NOT NULL there:
+            // the operator stands in, in both columns, as for a code without a beneficiary.
+            sql.push(", COALESCE((SELECT u.id FROM {users} u WHERE u.uuid = ");
             target(sql);
-            sql.push("), (SELECT u.id FROM {users} u WHERE u.uuid = ").bind(who.operator_id).push(")");
+            sql.push("), (SELECT u.id FROM {users} u WHERE u.uuid = ").bind(who.operator_id).push("))");
+            sql.push(", (SELECT u.id FROM {users} u WHERE u.uuid = ").bind(who.operator_id).push(")");
+            sql.push(", COALESCE((SELECT u.uuid FROM {users} u WHERE u.uuid = ");
+            target(sql);
+            sql.push("), ").bind(who.operator_id).push(")");
+        } else {
+            sql.push(", ");
+            target(sql);
         }
-        sql.push(", ");
-        target(sql);
         sql.push(", ").bind(who.operator_id);
     }
     if !shape.int_key {
