@@ -340,6 +340,41 @@ fn the_dashboard_filters_creates_a_code_and_quits_cleanly() {
 
 /// On-call's first question, asked in the dashboard: who changed this code, and when? Changes made with the CLI
 /// show on the History screen, its filter narrows them, and a code's details list its own events.
+/// The frames sent, each synchronized update's bytes.
+fn frames(raw: &[u8]) -> Vec<&[u8]> {
+    const BEGIN: &[u8] = b"\x1b[?2026h";
+    const END: &[u8] = b"\x1b[?2026l";
+    let mut frames = Vec::new();
+    let mut rest = raw;
+    while let Some(start) = rest.windows(BEGIN.len()).position(|w| w == BEGIN) {
+        let body = &rest[start + BEGIN.len()..];
+        let Some(len) = body.windows(END.len()).position(|w| w == END) else { break };
+        frames.push(&body[..len]);
+        rest = &body[len + END.len()..];
+    }
+    frames
+}
+
+#[test]
+fn an_idle_dashboard_sends_no_frame_that_changes_nothing() {
+    let place = Place::new();
+    place.cli(&["init", "--owner", OPERATOR]);
+    place.cli(&["codes", "create", "--code", "IDLE-1", "--description", "Idle"]);
+    let mut app = Dashboard::open(&place);
+    app.wait_for("the list", |s| s.contains(&title(1)));
+    // Idle for a few ticks (four a second): only the header's "updated Ns ago" changes, once a second.
+    std::thread::sleep(Duration::from_secs(3));
+    let raw = app.raw();
+    let frames = frames(&raw);
+    assert!(frames.len() >= 2, "the first frames were sent: {}", frames.len());
+    // A frame whose bytes repeat the one before draws nothing new (ratatui writes a cursor command and colour
+    // resets even when no cell changed): it must not be sent.
+    let repeats = frames.windows(2).filter(|pair| pair[0] == pair[1]).count();
+    assert_eq!(repeats, 0, "of {} frames, {repeats} repeated the one before", frames.len());
+    app.send(b"q");
+    assert!(app.wait_exit().success());
+}
+
 #[test]
 fn the_history_screen_answers_who_changed_a_code() {
     let place = Place::new();

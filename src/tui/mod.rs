@@ -3,6 +3,7 @@
 //! off the input loop.
 
 pub mod effects;
+mod frame_output;
 pub mod keymap;
 pub mod layout;
 mod memory;

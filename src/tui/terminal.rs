@@ -2,12 +2,14 @@
 //! goes away, and the event loop that coalesces answers into one synchronized frame.
 
 use super::App;
+use super::frame_output::FrameOutput;
 use super::model::{Level, Message};
 use super::msg::Msg;
 use crate::config::DashboardConfig;
 use crate::service::{Service, SignIn};
 use crossterm::event::{Event, KeyCode, KeyEventKind, KeyModifiers};
-use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
 use ratatui::layout::Rect;
 use std::io::IsTerminal;
 use std::sync::Arc;
@@ -17,7 +19,7 @@ use std::time::{Duration, Instant};
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 
-type Screen = App<ratatui::backend::CrosstermBackend<std::io::Stdout>>;
+type Screen = App<CrosstermBackend<FrameOutput<std::io::Stdout>>>;
 
 /// Frames are at most this often (about 60 a second).
 const FRAME: Duration = Duration::from_millis(16);
@@ -63,8 +65,10 @@ pub async fn run(service: Service, config: &DashboardConfig, signed: &SignIn) ->
             until: model.now + chrono::Duration::seconds(30),
         });
     }
-    // ratatui's init installs a panic hook that restores the terminal before the report is printed.
-    let terminal = ratatui::try_init()?;
+    // ratatui's init installs a panic hook that restores the terminal before the report is printed, and takes
+    // the terminal; its frames go out through our own writer.
+    drop(ratatui::try_init()?);
+    let terminal = Terminal::new(CrosstermBackend::new(FrameOutput::new(std::io::stdout())))?;
     let mut app = App::new(terminal, model, service);
     app.on_terminal();
     let outcome = event_loop(&mut app).await;
@@ -187,10 +191,9 @@ async fn event_loop(app: &mut Screen) -> color_eyre::Result<()> {
 }
 
 fn draw_app(app: &mut Screen) -> std::io::Result<()> {
-    // Synchronized output: the terminal shows the frame whole, without flicker over SSH.
-    crossterm::queue!(app.terminal.backend_mut(), BeginSynchronizedUpdate)?;
     app.draw()?;
-    crossterm::execute!(app.terminal.backend_mut(), EndSynchronizedUpdate)
+    app.terminal.backend_mut().writer_mut().end_frame()?;
+    Ok(())
 }
 
 fn is_suspend(key: &crossterm::event::KeyEvent) -> bool {
@@ -210,6 +213,7 @@ fn suspend(app: &mut Screen) -> std::io::Result<()> {
     // The size may have changed meanwhile. A resize clears the screen for a whole new frame without asking the
     // terminal where its cursor is, as `Terminal::clear` would: an answer that nobody reads in time crashed here
     // and was left in the shell as `;1R`.
+    app.terminal.backend_mut().writer_mut().forget();
     let (width, height) = crossterm::terminal::size()?;
     app.terminal.resize(Rect::new(0, 0, width, height))?;
     app.handle(Msg::Resize(width, height));
