@@ -338,8 +338,6 @@ fn the_dashboard_filters_creates_a_code_and_quits_cleanly() {
     assert_eq!(code["created_by_email"], OPERATOR, "{shown}");
 }
 
-/// On-call's first question, asked in the dashboard: who changed this code, and when? Changes made with the CLI
-/// show on the History screen, its filter narrows them, and a code's details list its own events.
 /// The frames sent, each synchronized update's bytes.
 fn frames(raw: &[u8]) -> Vec<&[u8]> {
     const BEGIN: &[u8] = b"\x1b[?2026h";
@@ -375,6 +373,8 @@ fn an_idle_dashboard_sends_no_frame_that_changes_nothing() {
     assert!(app.wait_exit().success());
 }
 
+/// On-call's first question, asked in the dashboard: who changed this code, and when? Changes made with the CLI
+/// show on the History screen, its filter narrows them, and a code's details list its own events.
 #[test]
 fn the_history_screen_answers_who_changed_a_code() {
     let place = Place::new();

@@ -210,10 +210,10 @@ fn suspend(app: &mut Screen) -> std::io::Result<()> {
     }
     crossterm::terminal::enable_raw_mode()?;
     crossterm::execute!(std::io::stdout(), crossterm::terminal::EnterAlternateScreen)?;
+    app.terminal.backend_mut().writer_mut().forget();
     // The size may have changed meanwhile. A resize clears the screen for a whole new frame without asking the
     // terminal where its cursor is, as `Terminal::clear` would: an answer that nobody reads in time crashed here
     // and was left in the shell as `;1R`.
-    app.terminal.backend_mut().writer_mut().forget();
     let (width, height) = crossterm::terminal::size()?;
     app.terminal.resize(Rect::new(0, 0, width, height))?;
     app.handle(Msg::Resize(width, height));
