@@ -6,10 +6,12 @@ mod common;
 
 use chrono::{Duration, NaiveDate, TimeZone, Utc};
 use common::*;
+use refcodes::domain::doctor::FindingKind;
 use refcodes::domain::draft::{CodeChanges, CodeInput};
 use refcodes::domain::expiry::Expiration;
 use refcodes::domain::stats::SystemStats;
-use refcodes::domain::{CodeStatus, ErrorKind, ReferralCode, Selection};
+use refcodes::domain::{CodeFilter, CodeQuery, CodeStatus, Compare, ErrorKind, ReferralCode, Selection, SortField};
+use refcodes::service::ServiceOptions;
 
 every!(use_code_takes_one_use_and_records_it, check_use_code_takes_one_use_and_records_it);
 async fn check_use_code_takes_one_use_and_records_it(db: &TestDb) {
@@ -272,4 +274,77 @@ async fn check_an_expired_code_can_not_be_used(db: &TestDb) {
     h.clock.set(t0() + Duration::hours(1));
     refused(h.base.use_code("SOON", users[1].id).await, ErrorKind::CodeExpired, "at the expiry instant");
     assert_eq!(h.owner.get_code(code.id).await.unwrap().number_of_uses, 1);
+}
+
+both!(a_code_keeps_its_last_use_and_doctor_mends_it, check_a_code_keeps_its_last_use_and_doctor_mends_it);
+async fn check_a_code_keeps_its_last_use_and_doctor_mends_it(db: &TestDb) {
+    let h = db.harness().await;
+    h.enable_system().await;
+    h.code("KEPT", 5).await;
+    h.code("FRESH", 5).await;
+    let users = h.add_users("k", 2).await;
+    // The later use first, then one whose clock is earlier (as two redemptions may commit out of order): the
+    // code keeps the latest.
+    h.clock.set(t0() + Duration::minutes(10));
+    h.base.use_code("KEPT", users[0].id).await.unwrap();
+    h.clock.set(t0() + Duration::minutes(5));
+    h.base.use_code("KEPT", users[1].id).await.unwrap();
+    let owner = &h.owner;
+    let by_last_use = |descending| async move {
+        let query = CodeQuery { sort: SortField::LastUsed, descending, ..CodeQuery::default() };
+        let rows = owner.page(&query).await.unwrap();
+        rows.into_iter().map(|r| (r.code.code, r.last_used)).collect::<Vec<_>>()
+    };
+    let kept = ("KEPT".to_string(), Some(t0() + Duration::minutes(10)));
+    let fresh = ("FRESH".to_string(), None);
+    assert_eq!(by_last_use(true).await, [kept.clone(), fresh.clone()]);
+    assert_eq!(by_last_use(false).await, [fresh.clone(), kept.clone()], "never used is the least recent");
+    // The filter on the time since the last use reads the same.
+    h.clock.set(t0() + Duration::minutes(12));
+    let used =
+        |compare, minutes| CodeFilter { used: Some((compare, Duration::minutes(minutes))), ..Default::default() };
+    let counts = [
+        h.owner.count(&used(Compare::Less, 1)).await.unwrap(),
+        h.owner.count(&used(Compare::Less, 5)).await.unwrap(),
+        h.owner.count(&used(Compare::AtLeast, 5)).await.unwrap(),
+        h.owner.count(&used(Compare::More, 1)).await.unwrap(),
+    ];
+    assert_eq!(counts, [0, 1, 1, 2], "used:<1m, used:<5m, used:>=5m, used:>1m");
+
+    // Put wrong behind refcodes' back: doctor reports it with the counters and `--fix counters` mends it.
+    db.execute("UPDATE phoenix_kit_referral_codes SET last_used = NULL WHERE code = 'KEPT'").await;
+    let findings = h.owner.diagnose().await.unwrap().findings;
+    let mismatch = findings.iter().find(|f| f.kind == FindingKind::CounterMismatch).expect("a mismatch");
+    assert_eq!(mismatch.count, 1);
+    assert!(
+        mismatch.examples[0].starts_with("KEPT: number_of_uses 2, usage records 2, last used never"),
+        "{mismatch:?}"
+    );
+    assert_eq!(h.owner.fix_counters().await.unwrap(), 1);
+    assert_eq!(by_last_use(true).await, [kept, fresh]);
+    assert!(h.owner.diagnose().await.unwrap().findings.iter().all(|f| f.kind != FindingKind::CounterMismatch));
+}
+
+both!(an_older_database_gets_its_codes_last_use_filled_in, check_an_older_database_gets_its_codes_last_use_filled_in);
+async fn check_an_older_database_gets_its_codes_last_use_filled_in(db: &TestDb) {
+    let h = db.harness().await;
+    h.enable_system().await;
+    h.code("KEPT", 5).await;
+    h.code("FRESH", 5).await;
+    for (i, user) in h.add_users("o", 2).await.iter().enumerate() {
+        h.clock.set(t0() + Duration::minutes(5 * i as i64 + 5));
+        h.base.use_code("KEPT", user.id).await.unwrap();
+    }
+    // The database as the release before kept it: no column, no index, the migration not applied.
+    db.execute(
+        "DROP INDEX idx_referral_codes_last_used; ALTER TABLE phoenix_kit_referral_codes DROP COLUMN last_used; \
+         DELETE FROM _sqlx_migrations WHERE description = 'last used'",
+    )
+    .await;
+    db.open_with(2, ServiceOptions::default()).await;
+    let latest = "(SELECT max(u.date_used) FROM phoenix_kit_referral_code_usage u)";
+    let kept = format!("SELECT count(*) FROM phoenix_kit_referral_codes WHERE code = 'KEPT' AND last_used = {latest}");
+    assert_eq!(db.count(&kept).await, 1);
+    let fresh = "SELECT count(*) FROM phoenix_kit_referral_codes WHERE code = 'FRESH' AND last_used IS NULL";
+    assert_eq!(db.count(fresh).await, 1);
 }

@@ -8,7 +8,7 @@ use serde::Serialize;
 pub enum FindingKind {
     /// A user used one code more than once (allowed by older PhoenixKit).
     DuplicateUsage,
-    /// A code's `number_of_uses` differs from its usage records.
+    /// A code's `number_of_uses` (or, on refcodes' own schema, its last use) differs from its usage records.
     CounterMismatch,
     /// A code used more often than its limit.
     OverLimit,
@@ -53,7 +53,7 @@ impl FindingKind {
     pub fn describe(self) -> &'static str {
         match self {
             FindingKind::DuplicateUsage => "users who used a code more than once",
-            FindingKind::CounterMismatch => "codes whose number_of_uses differs from their usage records",
+            FindingKind::CounterMismatch => "codes whose number_of_uses or last use differs from their usage records",
             FindingKind::OverLimit => "codes used more often than their limit",
             FindingKind::CaseDuplicateCodes => "codes that differ only in case (lookups take the oldest)",
             FindingKind::LowercaseCodes => "codes stored with lower-case letters (lookups ignore case)",

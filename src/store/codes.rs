@@ -306,6 +306,21 @@ fn push_expires(sql: &mut Sql, compare: Compare, span: Duration, now: DateTime<U
 /// that recent, `>` and `>=` for none (a code never used has gone unused longer than any span).
 fn push_used(sql: &mut Sql, compare: Compare, span: Duration, now: DateTime<Utc>) {
     let test = UsedTest::of(compare, span, now);
+    if sql.layout().keeps_last_used() {
+        // The code's own last use: after `since` (strictly or not), or else none that late, or none at all.
+        let op = match (test.recent, test.strict) {
+            (true, true) => " > ",
+            (true, false) => " >= ",
+            (false, true) => " <= ",
+            (false, false) => " < ",
+        };
+        if test.recent {
+            sql.push(" AND c.last_used").push(op).bind(test.since);
+        } else {
+            sql.push(" AND (c.last_used IS NULL OR c.last_used").push(op).bind(test.since).push(")");
+        }
+        return;
+    }
     sql.push(if test.recent { " AND EXISTS" } else { " AND NOT EXISTS" });
     sql.push(" (SELECT 1 FROM {usage} x WHERE x.{code_ref} = c.{code_key} AND x.date_used");
     sql.push(if test.strict { " > " } else { " >= " }).bind(test.since).push(")");
@@ -313,14 +328,14 @@ fn push_used(sql: &mut Sql, compare: Compare, span: Duration, now: DateTime<Utc>
 
 /// What a test of the time since a code's latest usage record asks: a record after `since` (`recent`) or none,
 /// strictly after when `strict`.
-pub(super) struct UsedTest {
-    pub recent: bool,
-    pub since: DateTime<Utc>,
-    pub strict: bool,
+struct UsedTest {
+    recent: bool,
+    since: DateTime<Utc>,
+    strict: bool,
 }
 
 impl UsedTest {
-    pub(super) fn of(compare: Compare, span: Duration, now: DateTime<Utc>) -> UsedTest {
+    fn of(compare: Compare, span: Duration, now: DateTime<Utc>) -> UsedTest {
         let since = now.checked_sub_signed(span).unwrap_or(DateTime::<Utc>::MIN_UTC);
         let (recent, strict) = match compare {
             Compare::Less | Compare::Equal => (true, true),
@@ -549,14 +564,22 @@ pub async fn valid(exec: Exec<'_>, now: DateTime<Utc>, limit: i64) -> Result<Vec
     exec.fetch_all(&sql).await
 }
 
-/// Sets `number_of_uses` of the given codes from their usage records; returns how many changed.
+/// Sets `number_of_uses` (and `last_used`, where codes keep it) of the given codes from their usage records;
+/// returns how many changed.
 pub async fn recount_uses(exec: Exec<'_>, ids: &[CodeId]) -> Result<u64, sqlx::Error> {
-    let mut sql = exec.sql(
-        "UPDATE {codes_table} AS c SET number_of_uses = (SELECT count(*) FROM {usage_table} u WHERE u.{code_ref} = c.{code_key}) \
-         WHERE ",
-    );
+    let mut sql = exec.sql("UPDATE {codes_table} AS c SET ");
+    push_recount(&mut sql).push(" WHERE ");
     sql.push_in("c.{code_key}", ids);
     exec.execute(&sql).await
+}
+
+/// Appends the assignments that set `c`'s counter (and its last use, where codes keep it) from its usage records.
+pub(super) fn push_recount(sql: &mut Sql) -> &mut Sql {
+    sql.push("number_of_uses = (SELECT count(*) FROM {usage_table} u WHERE u.{code_ref} = c.{code_key})");
+    if sql.layout().keeps_last_used() {
+        sql.push(", last_used = (SELECT max(u.date_used) FROM {usage_table} u WHERE u.{code_ref} = c.{code_key})");
+    }
+    sql
 }
 
 /// Serialises the creation of codes until the transaction ends, so that the check that a code is new in any case

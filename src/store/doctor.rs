@@ -3,6 +3,7 @@
 //! disagree with the records, codes that differ only in case), and rows of users deleted since.
 
 use crate::domain::doctor::{Finding, FindingKind};
+use crate::store::codes::push_recount;
 use crate::store::layout::{AuditSink, Layout, Table};
 use crate::store::{Exec, Sql};
 
@@ -19,6 +20,16 @@ fn finding_sql(exec: &Exec<'_>, kind: FindingKind) -> Sql {
              WHERE u.{code_ref} IS NOT NULL AND u.{used_by} IS NOT NULL GROUP BY u.{code_ref}, u.{used_by} \
              HAVING count(*) > 1) d LEFT JOIN {codes} c ON c.{code_key} = d.code_ref \
              LEFT JOIN {users} p ON p.{user_key} = d.used_by"
+        }
+        // Where codes keep their last use, it is checked with the counter.
+        FindingKind::CounterMismatch if exec.layout().keeps_last_used() => {
+            "SELECT c.code || ': number_of_uses ' || CAST(c.number_of_uses AS TEXT) || ', usage records ' || \
+             CAST(COALESCE(k.n, 0) AS TEXT) || ', last used ' || COALESCE(CAST(c.last_used AS TEXT), 'never') || \
+             ', latest record ' || COALESCE(CAST(k.last AS TEXT), 'none') AS example, \
+             abs(c.number_of_uses - COALESCE(k.n, 0)) AS weight FROM {codes} c LEFT JOIN \
+             (SELECT u.{code_ref} AS code_ref, count(*) AS n, max(u.date_used) AS last FROM {usage} u \
+             GROUP BY u.{code_ref}) k ON k.code_ref = c.{code_key} \
+             WHERE c.number_of_uses <> COALESCE(k.n, 0) OR c.last_used IS DISTINCT FROM k.last"
         }
         FindingKind::CounterMismatch => {
             "SELECT c.code || ': number_of_uses ' || CAST(c.number_of_uses AS TEXT) || ', usage records ' || \
@@ -76,13 +87,18 @@ pub async fn finding(exec: Exec<'_>, kind: FindingKind) -> Result<Option<Finding
     }))
 }
 
-/// Sets `number_of_uses` of every code whose counter disagrees with its usage records to their count; returns how
-/// many codes changed.
+/// Sets `number_of_uses` (and `last_used`, where codes keep it) of every code that disagrees with its usage
+/// records from them; returns how many codes changed.
 pub async fn recount_all(exec: Exec<'_>) -> Result<u64, sqlx::Error> {
-    let sql = exec.sql(
-        "UPDATE {codes_table} AS c SET number_of_uses = (SELECT count(*) FROM {usage_table} u WHERE u.{code_ref} = c.{code_key}) \
-         WHERE c.number_of_uses <> (SELECT count(*) FROM {usage_table} u WHERE u.{code_ref} = c.{code_key})",
-    );
+    let mut sql = exec.sql("UPDATE {codes_table} AS c SET ");
+    push_recount(&mut sql)
+        .push(" WHERE c.number_of_uses <> (SELECT count(*) FROM {usage_table} u WHERE u.{code_ref} = c.{code_key})");
+    if exec.layout().keeps_last_used() {
+        sql.push(
+            " OR c.last_used IS DISTINCT FROM \
+             (SELECT max(u.date_used) FROM {usage_table} u WHERE u.{code_ref} = c.{code_key})",
+        );
+    }
     exec.execute(&sql).await
 }
 

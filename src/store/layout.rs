@@ -320,6 +320,12 @@ impl Layout {
         !self.is_phoenix_kit()
     }
 
+    /// Codes carry their last use (`last_used`, kept by each redemption) on refcodes' own schema only: PhoenixKit's
+    /// table has no such column, and refcodes may not add one, so there it is the latest usage record.
+    pub fn keeps_last_used(&self) -> bool {
+        !self.is_phoenix_kit()
+    }
+
     pub fn table(&self, table: Table) -> &str {
         &self.tables[Table::ALL.iter().position(|t| *t == table).expect("every table is listed")]
     }

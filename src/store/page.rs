@@ -14,7 +14,7 @@
 //! few match (seconds), or gathers half a million candidates for one that many match. Where that index exists, it
 //! takes the same two steps: the probe, then candidates from the index.
 
-use super::codes::{CODE_COLUMNS, EMAILS, SHARE, USER_JOINS, UsedTest, push_where, push_where_emails};
+use super::codes::{CODE_COLUMNS, EMAILS, SHARE, USER_JOINS, push_where, push_where_emails};
 use crate::domain::{CodeFilter, CodeQuery, CodeRow, QuickCount, SortField, caseless};
 use crate::store::sql::MAX_CONTAINS;
 use crate::store::{Backend, Exec, Sql};
@@ -84,7 +84,12 @@ pub async fn page(mut exec: Exec<'_>, query: &CodeQuery, now: DateTime<Utc>) -> 
     // window's records, which rank above every other (those have none in it); or of the newest records, which
     // rank above every code whose last record is older than the oldest of them (records of the same instant may
     // lie on both sides, so that instant is left out). When they hold the whole window, that is the window.
-    let by_use = matches!(query.sort, SortField::LastUsed | SortField::WindowUses);
+    // Where codes keep their last use, its sort walks that column's index like any other.
+    let by_use = match query.sort {
+        SortField::WindowUses => true,
+        SortField::LastUsed => !exec.layout().keeps_last_used(),
+        _ => false,
+    };
     if by_use && query.descending {
         let reach = match query.sort {
             SortField::WindowUses => Reach::Used { since: Some(query.window.start(now)), strict: false },
@@ -149,8 +154,7 @@ pub async fn count(mut exec: Exec<'_>, filter: &CodeFilter, now: DateTime<Utc>) 
 /// reads every code (on SQLite about 0.1 s at a million, the creators' and beneficiaries' emails as much again).
 /// So on SQLite a sample of [`PROBE_ROWS`] codes is tested first: a text that at most [`SPARSE_MATCHES`] of them
 /// match is counted exactly from its candidates in the trigram index, in milliseconds; a common one is estimated
-/// from the sample. A test for a recent record (`used:<24h`) is one lookup per code: the same sample decides, and
-/// few matches are counted from the codes of the records since then.
+/// from the sample.
 pub async fn quick_count(
     mut exec: Exec<'_>,
     filter: &CodeFilter,
@@ -158,14 +162,10 @@ pub async fn quick_count(
 ) -> Result<QuickCount, sqlx::Error> {
     let sqlite = exec.backend() == Backend::Sqlite;
     let text = searched(filter).filter(|t| sqlite && t.chars().count() <= MAX_CONTAINS);
-    let recent = if sqlite { recent_records(filter, now) } else { None };
-    if text.is_none() && recent.is_none() {
+    let Some(text) = text else {
         return Ok(QuickCount::Exact(count_every(exec, filter, now).await?));
-    }
-    let emails = match text {
-        Some(text) => emails_hold(exec.reborrow(), text).await?,
-        None => true,
     };
+    let emails = emails_hold(exec.reborrow(), text).await?;
     let mut sample = exec.sql("SELECT (SELECT count(*) FROM {codes} c");
     push_where_emails(&mut sample, filter, now, emails);
     push_sample(sample.push(" AND c.{code_key} IN ("));
@@ -178,27 +178,12 @@ pub async fn quick_count(
     if matched > SPARSE_MATCHES {
         return Ok(QuickCount::About((matched as f64 / sampled.max(1) as f64 * codes as f64).round() as i64));
     }
-    let search = match text {
-        Some(text) => search(exec.reborrow(), text).await?.map(|search| (text, search)),
-        None => None,
+    let Some(search) = search(exec.reborrow(), text).await? else {
+        return Ok(QuickCount::Exact(count_every(exec, filter, now).await?));
     };
-    let sql = match (search, recent) {
-        (Some((text, search)), _) => {
-            let mut sql = exec.sql("SELECT count(*) FROM {codes} c");
-            push_where_emails(&mut sql, filter, now, emails);
-            push_candidates(&mut sql, text, &search, emails);
-            sql
-        }
-        // The codes of the records since then, from the index on `(date_used, code_id)`: `used:<24h` at a million
-        // codes counted 4,490 in 2.2 s by testing every code.
-        (None, Some((since, strict))) => {
-            let mut sql = exec.sql("SELECT count(*) FROM ");
-            push_codes_used(&mut sql, "count(*)", Some(since), strict);
-            push_where_emails(&mut sql, filter, now, emails);
-            sql
-        }
-        (None, None) => return Ok(QuickCount::Exact(count_every(exec, filter, now).await?)),
-    };
+    let mut sql = exec.sql("SELECT count(*) FROM {codes} c");
+    push_where_emails(&mut sql, filter, now, emails);
+    push_candidates(&mut sql, text, &search, emails);
     Ok(QuickCount::Exact(exec.fetch_one::<(i64,)>(&sql).await?.0))
 }
 
@@ -219,14 +204,6 @@ fn push_codes_used<'a>(
     // where the date's index reads only those since (15 ms for 4,096).
     let group = if sql.backend() == Backend::Sqlite { " GROUP BY +x.{code_ref}" } else { " GROUP BY x.{code_ref}" };
     sql.push(group).push(") u JOIN {codes} c ON c.{code_key} = u.id")
-}
-
-/// The time after which a record makes a code pass the filter's test of its last use, and whether strictly after;
-/// `None` when the test is not for a recent record.
-fn recent_records(filter: &CodeFilter, now: DateTime<Utc>) -> Option<(DateTime<Utc>, bool)> {
-    let (compare, span) = filter.used?;
-    let test = UsedTest::of(compare, span, now);
-    test.recent.then_some((test.since, test.strict))
 }
 
 /// Whether any user's email holds `text`. Asked once, it spares the statements that follow their tests of the
@@ -314,7 +291,7 @@ fn push_order(sql: &mut Sql, query: &CodeQuery, ranks: Ranks) {
                     return;
                 }
                 (Ranks::Grouped, _) => sql.push("u.n"),
-                (Ranks::Each(_), SortField::LastUsed) => sql.push(LAST_USED),
+                (Ranks::Each(_), SortField::LastUsed) => push_last_used(sql),
                 (Ranks::Each(start), _) => push_window_uses(sql, start),
             };
             // A code never used is the least recent of all (a count is never NULL).
@@ -324,8 +301,15 @@ fn push_order(sql: &mut Sql, query: &CodeQuery, ranks: Ranks) {
     };
 }
 
-/// A code's latest usage record (`c`'s), NULL when it has none.
-const LAST_USED: &str = "(SELECT max(x.date_used) FROM {usage} x WHERE x.{code_ref} = c.{code_key})";
+/// Appends `c`'s last use, NULL when it has none: the code's own column where codes keep it, else its latest usage
+/// record.
+fn push_last_used(sql: &mut Sql) -> &mut Sql {
+    if sql.layout().keeps_last_used() {
+        sql.push("c.last_used")
+    } else {
+        sql.push("(SELECT max(x.date_used){tz} FROM {usage} x WHERE x.{code_ref} = c.{code_key})")
+    }
+}
 
 /// Appends the number of `c`'s usage records at or after `start`.
 fn push_window_uses(sql: &mut Sql, start: DateTime<Utc>) -> &mut Sql {
@@ -347,7 +331,7 @@ fn page_sql(exec: &Exec<'_>, query: &CodeQuery, now: DateTime<Utc>, reach: Reach
     let mut sql = exec.sql("SELECT ");
     sql.push(CODE_COLUMNS).push(EMAILS);
     // Only the page's rows are looked up.
-    sql.push(", (SELECT max(x.date_used){tz} FROM {usage} x WHERE x.{code_ref} = c.{code_key}) AS last_used, ");
+    push_last_used(sql.push(", ")).push(" AS last_used, ");
     push_window_uses(&mut sql, start).push(" AS window_uses");
     sql.push(" FROM (SELECT c.{code_key} FROM ");
     match reach {

@@ -53,7 +53,16 @@ fn push_not_used_by(sql: &mut Sql, user: UserId) {
 
 /// Appends the conditional update that takes a use of the code.
 fn push_take_use(sql: &mut Sql, code: &str, user: UserId, now: DateTime<Utc>, unused: Unused) {
-    sql.push("UPDATE {codes_table} AS c SET number_of_uses = c.number_of_uses + 1 WHERE ");
+    sql.push("UPDATE {codes_table} AS c SET number_of_uses = c.number_of_uses + 1");
+    if sql.layout().keeps_last_used() {
+        // The latest of the uses, whichever commits last.
+        sql.push(", last_used = CASE WHEN c.last_used IS NULL OR c.last_used < ")
+            .bind(now)
+            .push(" THEN ")
+            .bind(now)
+            .push(" ELSE c.last_used END");
+    }
+    sql.push(" WHERE ");
     push_lookup(sql, code);
     sql.push(" AND c.status AND c.number_of_uses < c.max_uses AND (c.expiration_date IS NULL OR c.expiration_date > ")
         .bind(now)

@@ -21,7 +21,9 @@ use refcodes::domain::draft::{CodeChanges, CodeInput};
 use refcodes::domain::settings::{SettingKey, SystemConfig};
 use refcodes::domain::stats::SystemStats;
 use refcodes::domain::user::Role;
-use refcodes::domain::{CodeFilter, CodeId, CodeStatus, ErrorKind, Key as RowKey, ReferralCode, Selection, UserId};
+use refcodes::domain::{
+    CodeFilter, CodeId, CodeQuery, CodeStatus, ErrorKind, Key as RowKey, ReferralCode, Selection, SortField, UserId,
+};
 use refcodes::service::{GenerateInput, NewUserInput, Registration};
 use refcodes::{Error, Service};
 use std::cell::RefCell;
@@ -34,11 +36,23 @@ pub enum Out {
     Code(CodeView),
     Codes(Vec<CodeView>),
     Count(i64),
+    /// Codes in order of their last use: each last use, with the codes that share it (as text, sorted).
+    ByLastUse(Vec<(Option<DateTime<Utc>>, Vec<String>)>),
     Changed(u64),
-    Deleted { codes: i64, usage_records: i64 },
+    Deleted {
+        codes: i64,
+        usage_records: i64,
+    },
     Usage(UseView),
-    Registered { email: String, usage: Option<UseView>, code_ignored: bool },
-    User { email: String, role: Option<Role> },
+    Registered {
+        email: String,
+        usage: Option<UseView>,
+        code_ignored: bool,
+    },
+    User {
+        email: String,
+        role: Option<Role>,
+    },
     Config(SystemConfig),
     Stats(SystemStats),
     UsageStats(UsageStats),
@@ -107,6 +121,22 @@ fn setting_key(key: Key) -> SettingKey {
     }
 }
 
+/// Runs of codes that share a last use, in the order given; within a run the order is the keys', which differ
+/// between backends, so the codes are compared as sorted text.
+fn by_last_use(
+    rows: impl IntoIterator<Item = (Option<DateTime<Utc>>, String)>,
+) -> Vec<(Option<DateTime<Utc>>, Vec<String>)> {
+    let mut runs: Vec<(Option<DateTime<Utc>>, Vec<String>)> = Vec::new();
+    for (at, code) in rows {
+        match runs.last_mut() {
+            Some((last, codes)) if *last == at => codes.push(code),
+            _ => runs.push((at, vec![code])),
+        }
+    }
+    runs.iter_mut().for_each(|(_, codes)| codes.sort());
+    runs
+}
+
 fn code_filter(filter: &Filter) -> CodeFilter {
     use ops::Only::*;
     CodeFilter {
@@ -117,6 +147,7 @@ fn code_filter(filter: &Filter) -> CodeFilter {
             OnlyExpired => CodeStatus::Expired,
             OnlyLimitReached => CodeStatus::LimitReached,
         }),
+        used: filter.used.map(|(compare, ms)| (compare, Duration::milliseconds(ms))),
         ..CodeFilter::default()
     }
 }
@@ -484,6 +515,18 @@ impl<'a> Sut<'a> {
             }
             Op::Stats => outcome(self.h.base.get_system_stats().await, Out::Stats)?,
             Op::Count { filter } => outcome(self.h.base.count(&code_filter(filter)).await, Out::Count)?,
+            Op::ByLastUse { filter, descending } => {
+                let query = CodeQuery {
+                    filter: code_filter(filter),
+                    sort: SortField::LastUsed,
+                    descending: *descending,
+                    limit: 100_000,
+                    ..CodeQuery::default()
+                };
+                outcome(self.h.base.page(&query).await, |rows| {
+                    Out::ByLastUse(by_last_use(rows.into_iter().map(|r| (r.last_used, r.code.code))))
+                })?
+            }
             Op::ValidCodes => {
                 let result = self.h.base.list_valid_codes().await;
                 outcome(result, |codes| Out::Codes(self.views(&codes, now)))?
@@ -766,6 +809,9 @@ impl ModelSide {
             }
             Op::Stats => Ok(Out::Stats(m.stats())),
             Op::Count { filter } => Ok(Out::Count(m.count(&code_filter(filter)))),
+            Op::ByLastUse { filter, descending } => {
+                Ok(Out::ByLastUse(by_last_use(m.by_last_use(&code_filter(filter), *descending))))
+            }
             Op::ValidCodes => Ok(Out::Codes(m.valid_codes())),
             Op::UsageStats { code } => m.usage_stats(&code_text(m, *code)).map(Out::UsageStats),
             Op::CheckCode { code } => {

@@ -7,6 +7,7 @@
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use proptest::prelude::*;
 use proptest::sample::select;
+use refcodes::domain::Compare;
 
 /// Users the operations add, delete and act as, besides the harness's Owner, Admin and plain user.
 pub const POOL_USERS: [&str; 5] =
@@ -236,6 +237,8 @@ impl Expiry {
 pub struct Filter {
     pub text: Text,
     pub status: Option<Only>,
+    /// The time since the last use (`used:<24h`), in milliseconds.
+    pub used: Option<(Compare, i64)>,
 }
 
 /// One code of a selection.
@@ -361,6 +364,11 @@ pub enum Op {
     Count {
         filter: Filter,
     },
+    /// The list sorted by last use: every code the filter keeps, in order.
+    ByLastUse {
+        filter: Filter,
+        descending: bool,
+    },
     ValidCodes,
     UsageStats {
         code: CodeRef,
@@ -392,6 +400,7 @@ pub mod paste {
     pub use super::Text::*;
     pub use super::UserRef::*;
     pub use super::{Changes, Filter};
+    pub use refcodes::domain::Compare::*;
 }
 
 // ---- strategies: each biased toward the edges of its rule ----
@@ -478,7 +487,15 @@ fn filter() -> BoxedStrategy<Filter> {
         1 => text_in(0..10),
         1 => text_in(10..20),
     ];
-    (text, status).prop_map(|(text, status)| Filter { text, status }).boxed()
+    let used = prop_oneof![
+        3 => Just(None),
+        1 => (
+            select(vec![Compare::Less, Compare::AtMost, Compare::More, Compare::AtLeast, Compare::Equal]),
+            select(vec![0i64, 1000, DAY, 7 * DAY]),
+        )
+            .prop_map(Some),
+    ];
+    (text, status, used).prop_map(|(text, status, used)| Filter { text, status, used }).boxed()
 }
 
 fn sel() -> BoxedStrategy<Sel> {
@@ -564,6 +581,7 @@ pub fn op() -> BoxedStrategy<Op> {
         1 => code_ref().prop_map(|code| Op::ClockToExpiry { code }),
         1 => Just(Op::Stats),
         2 => filter().prop_map(|filter| Op::Count { filter }),
+        1 => (filter(), proptest::bool::ANY).prop_map(|(filter, descending)| Op::ByLastUse { filter, descending }),
         1 => Just(Op::ValidCodes),
         1 => code_ref().prop_map(|code| Op::UsageStats { code }),
         1 => proptest::option::weighted(0.8, code_in()).prop_map(|code| Op::CheckCode { code }),

@@ -13,7 +13,7 @@ use refcodes::domain::expiry::Expiration;
 use refcodes::domain::settings::{SettingKey, SystemConfig};
 use refcodes::domain::stats::SystemStats;
 use refcodes::domain::user::Role;
-use refcodes::domain::{CodeFilter, CodeStatus, ErrorKind};
+use refcodes::domain::{CodeFilter, CodeStatus, Compare, ErrorKind};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
 
@@ -353,7 +353,41 @@ impl Model {
             || contains(&code.description)
             || email_contains(code.created_by)
             || email_contains(code.beneficiary);
-        text_ok && filter.status.is_none_or(|s| self.status_of(code) == s)
+        text_ok && filter.status.is_none_or(|s| self.status_of(code) == s) && self.used_matches(code, filter)
+    }
+
+    /// The filter's test of the time since the code's last use: `<` and `<=` (and `=`) ask for a use that recent,
+    /// `>` and `>=` for none (a code never used passes).
+    fn used_matches(&self, code: &Code, filter: &CodeFilter) -> bool {
+        let Some((compare, span)) = filter.used else { return true };
+        let since = self.now - span;
+        let id = self.codes.iter().find(|(_, c)| c.code == code.code).map(|(id, _)| *id);
+        let last = id.and_then(|id| self.last_use(id));
+        match compare {
+            Compare::Less | Compare::Equal => last.is_some_and(|at| at > since),
+            Compare::AtMost => last.is_some_and(|at| at >= since),
+            Compare::More => last.is_none_or(|at| at < since),
+            Compare::AtLeast => last.is_none_or(|at| at <= since),
+        }
+    }
+
+    fn last_use(&self, code: Id) -> Option<DateTime<Utc>> {
+        self.usage.values().filter(|u| u.code_id == code).map(|u| u.date_used).max()
+    }
+
+    /// The codes `filter` keeps with their last use, sorted by it (a code never used is the least recent).
+    pub fn by_last_use(&self, filter: &CodeFilter, descending: bool) -> Vec<(Option<DateTime<Utc>>, String)> {
+        let mut rows: Vec<(Option<DateTime<Utc>>, String)> = self
+            .codes
+            .iter()
+            .filter(|(_, c)| self.matches(c, filter))
+            .map(|(id, c)| (self.last_use(*id), c.code.clone()))
+            .collect();
+        rows.sort();
+        if descending {
+            rows.reverse();
+        }
+        rows
     }
 
     pub fn count(&self, filter: &CodeFilter) -> i64 {
