@@ -37,7 +37,8 @@ struct Args {
 }
 
 /// Seeds the tables refcodes' migrations made. Every code is used `per` times by distinct users; its limit is
-/// `per + i % 100`, so 1 code in 100 is used up; expiries run from 30 days ago to a year ahead.
+/// `per + i % 100`, so 1 code in 100 is used up; expiries run from 30 days ago to a year ahead. Each code's counter
+/// and last use agree with its records, as refcodes' own redemptions keep them.
 fn seed_sql(args: &Args) -> String {
     let (codes, per, users) = (args.codes, args.uses_per_code, args.users);
     let now = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
@@ -60,6 +61,8 @@ fn seed_sql(args: &Args) -> String {
            SELECT i / {per} + 1, (i / {per} + (i % {per}) * 12347) % {users} + 1,
              strftime('%Y-%m-%dT%H:%M:%fZ', {now}, '-' || ((i * 7919) % 31536000) || ' seconds')
            FROM n;
+         UPDATE phoenix_kit_referral_codes SET last_used = (SELECT max(u.date_used)
+           FROM phoenix_kit_referral_code_usage u WHERE u.code_id = phoenix_kit_referral_codes.id);
          COMMIT;
          ANALYZE;"
     )
