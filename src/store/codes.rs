@@ -568,16 +568,24 @@ pub async fn valid(exec: Exec<'_>, now: DateTime<Utc>, limit: i64) -> Result<Vec
 /// returns how many changed.
 pub async fn recount_uses(exec: Exec<'_>, ids: &[CodeId]) -> Result<u64, sqlx::Error> {
     let mut sql = exec.sql("UPDATE {codes_table} AS c SET ");
-    push_recount(&mut sql).push(" WHERE ");
+    push_recount(&mut sql, " = ", ", ").push(" WHERE ");
     sql.push_in("c.{code_key}", ids);
     exec.execute(&sql).await
 }
 
-/// Appends the assignments that set `c`'s counter (and its last use, where codes keep it) from its usage records.
-pub(super) fn push_recount(sql: &mut Sql) -> &mut Sql {
-    sql.push("number_of_uses = (SELECT count(*) FROM {usage_table} u WHERE u.{code_ref} = c.{code_key})");
-    if sql.layout().keeps_last_used() {
-        sql.push(", last_used = (SELECT max(u.date_used) FROM {usage_table} u WHERE u.{code_ref} = c.{code_key})");
+/// The columns of a code that its usage records decide, each with its value from them (for `c`).
+const RECOUNTED: [(&str, &str); 2] = [
+    ("number_of_uses", "(SELECT count(*) FROM {usage_table} u WHERE u.{code_ref} = c.{code_key})"),
+    ("last_used", "(SELECT max(u.date_used) FROM {usage_table} u WHERE u.{code_ref} = c.{code_key})"),
+];
+
+/// Appends, for each column of [`RECOUNTED`] the layout has, the column, `op` and its value from the records,
+/// joined by `join`: the assignments that set them (` = `, `, `) or the test that any is wrong
+/// (` IS DISTINCT FROM `, ` OR `).
+pub(super) fn push_recount<'a>(sql: &'a mut Sql, op: &'static str, join: &'static str) -> &'a mut Sql {
+    let columns = if sql.layout().keeps_last_used() { &RECOUNTED[..] } else { &RECOUNTED[..1] };
+    for (i, (column, value)) in columns.iter().enumerate() {
+        sql.push(if i == 0 { "" } else { join }).push(column).push(op).push(value);
     }
     sql
 }

@@ -12,6 +12,7 @@ const EXAMPLES: i64 = 5;
 
 /// Each finding's rows: one text per odd thing, the worst first. Every query names the layout's tables and keys.
 fn finding_sql(exec: &Exec<'_>, kind: FindingKind) -> Sql {
+    let mut sql = exec.sql("SELECT f.example, count(*) OVER () AS total FROM (");
     let rows = match kind {
         FindingKind::DuplicateUsage => {
             "SELECT COALESCE(c.code, '?') || ' used ' || CAST(d.n AS TEXT) || ' times by ' || \
@@ -21,21 +22,9 @@ fn finding_sql(exec: &Exec<'_>, kind: FindingKind) -> Sql {
              HAVING count(*) > 1) d LEFT JOIN {codes} c ON c.{code_key} = d.code_ref \
              LEFT JOIN {users} p ON p.{user_key} = d.used_by"
         }
-        // Where codes keep their last use, it is checked with the counter.
-        FindingKind::CounterMismatch if exec.layout().keeps_last_used() => {
-            "SELECT c.code || ': number_of_uses ' || CAST(c.number_of_uses AS TEXT) || ', usage records ' || \
-             CAST(COALESCE(k.n, 0) AS TEXT) || ', last used ' || COALESCE(CAST(c.last_used AS TEXT), 'never') || \
-             ', latest record ' || COALESCE(CAST(k.last AS TEXT), 'none') AS example, \
-             abs(c.number_of_uses - COALESCE(k.n, 0)) AS weight FROM {codes} c LEFT JOIN \
-             (SELECT u.{code_ref} AS code_ref, count(*) AS n, max(u.date_used) AS last FROM {usage} u \
-             GROUP BY u.{code_ref}) k ON k.code_ref = c.{code_key} \
-             WHERE c.number_of_uses <> COALESCE(k.n, 0) OR c.last_used IS DISTINCT FROM k.last"
-        }
         FindingKind::CounterMismatch => {
-            "SELECT c.code || ': number_of_uses ' || CAST(c.number_of_uses AS TEXT) || ', usage records ' || \
-             CAST(COALESCE(k.n, 0) AS TEXT) AS example, abs(c.number_of_uses - COALESCE(k.n, 0)) AS weight \
-             FROM {codes} c LEFT JOIN (SELECT u.{code_ref} AS code_ref, count(*) AS n FROM {usage} u \
-             GROUP BY u.{code_ref}) k ON k.code_ref = c.{code_key} WHERE c.number_of_uses <> COALESCE(k.n, 0)"
+            push_counter_mismatch(&mut sql);
+            ""
         }
         FindingKind::OverLimit => {
             "SELECT c.code || ': ' || CAST(c.number_of_uses AS TEXT) || ' uses of ' || CAST(c.max_uses AS TEXT) \
@@ -71,9 +60,32 @@ fn finding_sql(exec: &Exec<'_>, kind: FindingKind) -> Sql {
              LEFT JOIN {codes} c ON c.{code_key} = u.{code_ref} WHERE u.{used_by} IS NULL"
         }
     };
-    let mut sql = exec.sql("SELECT f.example, count(*) OVER () AS total FROM (");
     sql.push(rows).push(") f ORDER BY f.weight DESC, f.example LIMIT ").push_int(EXAMPLES);
     sql
+}
+
+/// Appends the rows of codes whose counter disagrees with their usage records; where codes keep their last use, it
+/// is checked too.
+fn push_counter_mismatch(sql: &mut Sql) {
+    let last_used = sql.layout().keeps_last_used();
+    sql.push(
+        "SELECT c.code || ': number_of_uses ' || CAST(c.number_of_uses AS TEXT) || ', usage records ' || \
+         CAST(COALESCE(k.n, 0) AS TEXT)",
+    );
+    if last_used {
+        sql.push(
+            " || ', last used ' || COALESCE(CAST(c.last_used AS TEXT), 'never') || ', latest record ' || \
+             COALESCE(CAST(k.last AS TEXT), 'none')",
+        );
+    }
+    sql.push(
+        " AS example, abs(c.number_of_uses - COALESCE(k.n, 0)) AS weight FROM {codes} c LEFT JOIN \
+         (SELECT u.{code_ref} AS code_ref, count(*) AS n, max(u.date_used) AS last FROM {usage} u \
+         GROUP BY u.{code_ref}) k ON k.code_ref = c.{code_key} WHERE c.number_of_uses <> COALESCE(k.n, 0)",
+    );
+    if last_used {
+        sql.push(" OR c.last_used IS DISTINCT FROM k.last");
+    }
 }
 
 /// What the data holds of one kind of finding; `None` when there is nothing to report.
@@ -91,14 +103,8 @@ pub async fn finding(exec: Exec<'_>, kind: FindingKind) -> Result<Option<Finding
 /// records from them; returns how many codes changed.
 pub async fn recount_all(exec: Exec<'_>) -> Result<u64, sqlx::Error> {
     let mut sql = exec.sql("UPDATE {codes_table} AS c SET ");
-    push_recount(&mut sql)
-        .push(" WHERE c.number_of_uses <> (SELECT count(*) FROM {usage_table} u WHERE u.{code_ref} = c.{code_key})");
-    if exec.layout().keeps_last_used() {
-        sql.push(
-            " OR c.last_used IS DISTINCT FROM \
-             (SELECT max(u.date_used) FROM {usage_table} u WHERE u.{code_ref} = c.{code_key})",
-        );
-    }
+    push_recount(&mut sql, " = ", ", ").push(" WHERE ");
+    push_recount(&mut sql, " IS DISTINCT FROM ", " OR ");
     exec.execute(&sql).await
 }
 

@@ -341,24 +341,19 @@ impl TestDb {
     /// Codes whose `number_of_uses` (or, on refcodes' own schema, `last_used`) differs from their usage rows, plus
     /// usage rows without a code. Zero when the counters are honest.
     pub async fn counter_mismatches(&self) -> i64 {
-        let counters = self
-            .count(
-                "SELECT (SELECT count(*) FROM phoenix_kit_referral_codes c WHERE c.number_of_uses <> \
-                 (SELECT count(*) FROM phoenix_kit_referral_code_usage u WHERE u.{code_ref} = c.{code_key})) + \
-                 (SELECT count(*) FROM phoenix_kit_referral_code_usage u WHERE NOT EXISTS \
-                 (SELECT 1 FROM phoenix_kit_referral_codes c WHERE c.{code_key} = u.{code_ref}))",
-            )
-            .await;
-        if self.shape().is_some() {
-            return counters;
-        }
-        let last_uses = self
-            .count(
-                "SELECT count(*) FROM phoenix_kit_referral_codes c WHERE c.last_used IS DISTINCT FROM \
-                 (SELECT max(u.date_used) FROM phoenix_kit_referral_code_usage u WHERE u.{code_ref} = c.{code_key})",
-            )
-            .await;
-        counters + last_uses
+        let last_uses = if self.shape().is_some() {
+            ""
+        } else {
+            " + (SELECT count(*) FROM phoenix_kit_referral_codes c WHERE c.last_used IS DISTINCT FROM \
+             (SELECT max(u.date_used) FROM phoenix_kit_referral_code_usage u WHERE u.{code_ref} = c.{code_key}))"
+        };
+        self.count(&format!(
+            "SELECT (SELECT count(*) FROM phoenix_kit_referral_codes c WHERE c.number_of_uses <> \
+             (SELECT count(*) FROM phoenix_kit_referral_code_usage u WHERE u.{{code_ref}} = c.{{code_key}})) + \
+             (SELECT count(*) FROM phoenix_kit_referral_code_usage u WHERE NOT EXISTS \
+             (SELECT 1 FROM phoenix_kit_referral_codes c WHERE c.{{code_key}} = u.{{code_ref}})){last_uses}"
+        ))
+        .await
     }
 
     /// Pairs of (code, user) with more than one usage record. Zero when each user used each code at most once.

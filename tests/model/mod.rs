@@ -340,7 +340,7 @@ impl Model {
 
     /// Whether `filter` matches a code: its text (trimmed; without case) inside the code, the description or the
     /// emails of the creator and beneficiary, and its status now.
-    pub fn matches(&self, code: &Code, filter: &CodeFilter) -> bool {
+    pub fn matches(&self, id: Id, code: &Code, filter: &CodeFilter) -> bool {
         let text = filter.text.trim();
         if text.chars().count() > 1000 {
             // Longer than any field it could be found in.
@@ -353,16 +353,15 @@ impl Model {
             || contains(&code.description)
             || email_contains(code.created_by)
             || email_contains(code.beneficiary);
-        text_ok && filter.status.is_none_or(|s| self.status_of(code) == s) && self.used_matches(code, filter)
+        text_ok && filter.status.is_none_or(|s| self.status_of(code) == s) && self.used_matches(id, filter)
     }
 
     /// The filter's test of the time since the code's last use: `<` and `<=` (and `=`) ask for a use that recent,
     /// `>` and `>=` for none (a code never used passes).
-    fn used_matches(&self, code: &Code, filter: &CodeFilter) -> bool {
+    fn used_matches(&self, id: Id, filter: &CodeFilter) -> bool {
         let Some((compare, span)) = filter.used else { return true };
         let since = self.now - span;
-        let id = self.codes.iter().find(|(_, c)| c.code == code.code).map(|(id, _)| *id);
-        let last = id.and_then(|id| self.last_use(id));
+        let last = self.last_use(id);
         match compare {
             Compare::Less | Compare::Equal => last.is_some_and(|at| at > since),
             Compare::AtMost => last.is_some_and(|at| at >= since),
@@ -380,7 +379,7 @@ impl Model {
         let mut rows: Vec<(Option<DateTime<Utc>>, String)> = self
             .codes
             .iter()
-            .filter(|(_, c)| self.matches(c, filter))
+            .filter(|(id, c)| self.matches(**id, c, filter))
             .map(|(id, c)| (self.last_use(*id), c.code.clone()))
             .collect();
         rows.sort();
@@ -391,7 +390,7 @@ impl Model {
     }
 
     pub fn count(&self, filter: &CodeFilter) -> i64 {
-        self.codes.values().filter(|c| self.matches(c, filter)).count() as i64
+        self.codes.iter().filter(|(id, c)| self.matches(**id, c, filter)).count() as i64
     }
 
     /// The spec's `list_valid_codes`, by code.
@@ -775,7 +774,7 @@ impl Model {
                 found
             }
             Selected::Matching(filter) => {
-                self.codes.iter().filter(|(_, c)| self.matches(c, filter)).map(|(id, _)| *id).collect()
+                self.codes.iter().filter(|(id, c)| self.matches(**id, c, filter)).map(|(id, _)| *id).collect()
             }
         }
     }
