@@ -413,3 +413,34 @@ async fn check_the_operators_role_is_read_again_on_asking(db: &TestDb) {
     assert!(h.owner.operator_is_admin().await.unwrap());
     assert!(!h.base.operator_is_admin().await.unwrap(), "nobody signed in is no admin");
 }
+
+/// A command has one read connection: its queries asked side by side (as `stats` asks its figures) take turns on it,
+/// however long the one before takes. The read pool's timeout of 10 s ended them with "pool timed out", blaming the
+/// database, when `stats` of a year at 8 million records queued behind a 9-second query. SQLite: PostgreSQL's pool
+/// waits for the server too, where a timeout is needed.
+#[tokio::test]
+async fn a_read_waits_for_the_only_connection_as_long_as_it_is_busy() {
+    use futures::StreamExt;
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let url = format!("sqlite://{}", dir.path().join("wait.db").display());
+    let opened =
+        Service::open(&url, 1, std::time::Duration::from_secs(1), refcodes::service::ServiceOptions::default())
+            .await
+            .expect("opens");
+    let signed = opened.sign_in_or_make_first_owner("wait@example.com").await.expect("signs in");
+    let service = opened.with_operator(signed.operator);
+    service.demo(&DemoInput { users: 5, codes: 20, days: 3 }).await.expect("demo data");
+    // An export read as slowly as its reader takes it holds the one read connection.
+    let filter = refcodes::domain::CodeFilter::default();
+    let mut export = service.export_usage(&filter, None).expect("an export");
+    export.next().await.expect("a record").expect("read");
+    let counting = tokio::spawn({
+        let service = service.clone();
+        async move { service.codes_by_status().await }
+    });
+    tokio::time::sleep(std::time::Duration::from_secs(11)).await;
+    assert!(!counting.is_finished(), "the count waits for the connection");
+    drop(export);
+    let counts = counting.await.expect("the task").expect("the count, once the connection is free");
+    assert_eq!(counts.active + counts.inactive + counts.expired + counts.limit_reached, 20);
+}

@@ -57,6 +57,10 @@ pub struct Db {
     read_only: bool,
 }
 
+/// How long a read waits for a connection of SQLite's read pool: in effect, as long as this process's reads ahead of
+/// it take (see `Db::connect`).
+const READS_WAIT: Duration = Duration::from_secs(24 * 60 * 60);
+
 /// An open write transaction. Dropping it without [`Tx::commit`] rolls back.
 pub struct Tx {
     layout: Arc<Layout>,
@@ -206,10 +210,14 @@ impl Db {
             // The pool pings a connection before handing it out, to catch one the server dropped. A SQLite
             // connection lives in this process and can't be dropped like that, and the ping is a round trip to its
             // worker thread, paid by every query and transaction.
+            // A read connection is waited for only by this process's other reads (readers don't lock each other
+            // out, and a file that can't be opened fails at once), so a read waits its turn however long the one
+            // before takes: a command has one connection, and `stats` of a year at 8 million records, its queries
+            // side by side, ended with "pool timed out" behind a 9-second one.
             let pool = SqlitePoolOptions::new()
                 .max_connections(options.max_connections)
                 .test_before_acquire(false)
-                .acquire_timeout(options.busy_timeout.max(Duration::from_secs(10)))
+                .acquire_timeout(READS_WAIT)
                 .connect_with(connect.clone())
                 .await?;
             // SQLite lets one transaction write at a time. Writers of this process that each hold a connection
