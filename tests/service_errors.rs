@@ -8,8 +8,8 @@ use common::*;
 use refcodes::domain::draft::{CodeChanges, CodeInput};
 use refcodes::domain::expiry::Expiration;
 use refcodes::domain::settings::SettingKey;
-use refcodes::domain::{CodeId, ErrorKind, ReferralCode, Selection, UserId};
-use refcodes::service::{DemoInput, GenerateInput, NewUserInput, Registration};
+use refcodes::domain::{CodeFilter, CodeId, ErrorKind, ReferralCode, Selection, UserId};
+use refcodes::service::{DemoInput, GenerateInput, NewUserInput, Registration, ServiceOptions};
 use refcodes::{Error, Service};
 use std::collections::HashSet;
 
@@ -424,14 +424,12 @@ async fn a_read_waits_for_the_only_connection_as_long_as_it_is_busy() {
     let dir = tempfile::tempdir().expect("a temporary directory");
     let url = format!("sqlite://{}", dir.path().join("wait.db").display());
     let opened =
-        Service::open(&url, 1, std::time::Duration::from_secs(1), refcodes::service::ServiceOptions::default())
-            .await
-            .expect("opens");
+        Service::open(&url, 1, std::time::Duration::from_secs(1), ServiceOptions::default()).await.expect("opens");
     let signed = opened.sign_in_or_make_first_owner("wait@example.com").await.expect("signs in");
     let service = opened.with_operator(signed.operator);
     service.demo(&DemoInput { users: 5, codes: 20, days: 3 }).await.expect("demo data");
     // An export read as slowly as its reader takes it holds the one read connection.
-    let filter = refcodes::domain::CodeFilter::default();
+    let filter = CodeFilter::default();
     let mut export = service.export_usage(&filter, None).expect("an export");
     export.next().await.expect("a record").expect("read");
     let counting = tokio::spawn({

@@ -210,6 +210,7 @@ impl Db {
             // The pool pings a connection before handing it out, to catch one the server dropped. A SQLite
             // connection lives in this process and can't be dropped like that, and the ping is a round trip to its
             // worker thread, paid by every query and transaction.
+            //
             // A read connection is waited for only by this process's other reads (readers don't lock each other
             // out, and a file that can't be opened fails at once), so a read waits its turn however long the one
             // before takes: a command has one connection, and `stats` of a year at 8 million records, its queries
