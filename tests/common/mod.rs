@@ -134,8 +134,6 @@ pub struct TestDb {
     pub backend: Backend,
     _dir: Option<TempDir>,
     _pg: Option<PgDatabase>,
-    /// This test's share of the server's connections, held until the test ends (see [`TestDb::open_with`]).
-    connections: Mutex<Option<tokio::sync::OwnedSemaphorePermit>>,
 }
 
 /// Connections the services of one process's tests may hold on the PostgreSQL server at once: the largest pool a
@@ -149,33 +147,21 @@ impl TestDb {
     pub async fn sqlite() -> TestDb {
         let dir = tempfile::Builder::new().prefix("refcodes-test-").tempdir().expect("temporary directory");
         let url = format!("sqlite://{}", dir.path().join("refcodes.db").display());
-        TestDb { url, backend: Backend::Sqlite, _dir: Some(dir), _pg: None, connections: Mutex::default() }
+        TestDb { url, backend: Backend::Sqlite, _dir: Some(dir), _pg: None }
     }
 
     /// A new database on the server of `REFCODES_TEST_POSTGRES_URL`, dropped with this value; `None` without it.
     pub async fn postgres() -> Option<TestDb> {
         let admin_url = std::env::var(POSTGRES_ENV).ok().filter(|u| !u.trim().is_empty())?;
         let pg = PgDatabase::create(admin_url.trim(), None).await;
-        Some(TestDb {
-            url: pg.url.clone(),
-            backend: Backend::Postgres,
-            _dir: None,
-            _pg: Some(pg),
-            connections: Mutex::default(),
-        })
+        Some(TestDb { url: pg.url.clone(), backend: Backend::Postgres, _dir: None, _pg: Some(pg) })
     }
 
     /// A fresh copy of a PhoenixKit fixture on that server, with its data as the fixture has it; `None` without it.
     pub async fn phoenix_kit(shape: Shape) -> Option<TestDb> {
         let admin_url = std::env::var(POSTGRES_ENV).ok().filter(|u| !u.trim().is_empty())?;
         let pg = PgDatabase::create(admin_url.trim(), Some(shape)).await;
-        Some(TestDb {
-            url: pg.url.clone(),
-            backend: Backend::PhoenixKit(shape),
-            _dir: None,
-            _pg: Some(pg),
-            connections: Mutex::default(),
-        })
+        Some(TestDb { url: pg.url.clone(), backend: Backend::PhoenixKit(shape), _dir: None, _pg: Some(pg) })
     }
 
     pub fn shape(&self) -> Option<Shape> {
@@ -220,11 +206,11 @@ impl TestDb {
 
     /// A service with no operator, `max_connections` connections, a 30 s busy timeout and a clock at [`t0`].
     pub async fn open_with(&self, max_connections: u32, options: ServiceOptions) -> (Service, Arc<ManualClock>) {
-        if self.backend != Backend::Sqlite {
+        if let Some(pg) = &self._pg {
             // Tests run eight at a time, some with many connections: each holds a share of the server's as large as
             // its largest pool. Its services' pools open connections as they need them, so pools of one test share
             // the share; a test never holds some while waiting for more, so none waits forever.
-            let held = self.connections.lock().unwrap_or_else(|e| e.into_inner()).take();
+            let held = pg.connections.lock().unwrap_or_else(|e| e.into_inner()).take();
             let have = held.as_ref().map_or(0, |p| p.num_permits() as u32);
             let permit = match held {
                 Some(held) if have >= max_connections => held,
@@ -233,7 +219,7 @@ impl TestDb {
                     Arc::clone(&PG_CONNECTIONS).acquire_many_owned(max_connections).await.expect("never closed")
                 }
             };
-            *self.connections.lock().unwrap_or_else(|e| e.into_inner()) = Some(permit);
+            *pg.connections.lock().unwrap_or_else(|e| e.into_inner()) = Some(permit);
         }
         let clock = Arc::new(ManualClock::new(t0()));
         let options = ServiceOptions { schema: self.schema().map(str::to_string), ..options };
@@ -371,6 +357,11 @@ struct PgDatabase {
     admin_url: String,
     name: String,
     url: String,
+    /// The test's share of the server's connections (see [`TestDb::open_with`]), given back only once the database
+    /// is dropped: the test's pools close as its runtime ends, but their server processes may take longer to exit,
+    /// and `DROP DATABASE ... WITH (FORCE)` returns when they have. Given back sooner, the next test's 64 clients
+    /// met the last one's and passed `max_connections` ("sorry, too many clients already").
+    connections: Mutex<Option<tokio::sync::OwnedSemaphorePermit>>,
 }
 
 impl PgDatabase {
@@ -387,7 +378,9 @@ impl PgDatabase {
                 Some(shape) => phoenix_kit::create_database(admin_url, shape, &name).await,
             };
             match created {
-                Ok(()) => return PgDatabase { admin_url: admin_url.to_string(), name, url },
+                Ok(()) => {
+                    return PgDatabase { admin_url: admin_url.to_string(), name, url, connections: Mutex::default() };
+                }
                 Err(e) => {
                     last_error = e.to_string();
                     tokio::time::sleep(Duration::from_millis(100 * (attempt + 1))).await;
@@ -421,10 +414,13 @@ impl Drop for PgDatabase {
     /// Drop can't await, and the test's runtime may be the one running it: the database is dropped from a thread
     /// with a runtime of its own, retrying, never panicking. The test doesn't wait for it (PostgreSQL checkpoints on
     /// every DROP DATABASE, and concurrent drops share checkpoints), but the process does, at exit: see
-    /// [`finish_pending_drops`]. A leftover database would be named `refcodes_t_*`.
+    /// [`finish_pending_drops`]. The test's share of connections goes back when the drop is done. A leftover
+    /// database would be named `refcodes_t_*`.
     fn drop(&mut self) {
         let (admin_url, name) = (self.admin_url.clone(), self.name.clone());
+        let connections = self.connections.get_mut().unwrap_or_else(|e| e.into_inner()).take();
         let worker = std::thread::spawn(move || {
+            let _given_back_when_dropped = connections;
             let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
                 Ok(rt) => rt,
                 Err(e) => return eprintln!("warning: could not drop test database {name}: no runtime: {e}"),
