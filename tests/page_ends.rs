@@ -186,6 +186,14 @@ async fn text_filter(service: Service) {
         "ove".to_string(),
         "\"%_".to_string(),
         "no such thing".to_string(),
+        // One character: in the first codes, or else found by the trigrams that begin with it and the endings
+        // that hold it.
+        "e".to_string(),
+        "Q".to_string(),
+        "z".to_string(),
+        "9".to_string(),
+        "-".to_string(),
+        "_".to_string(),
     ] {
         let t = text.to_lowercase();
         let in_order: Vec<i64> = all
@@ -256,4 +264,21 @@ async fn search_follows_writes(service: Service) {
     service.update_code(&code, &changes).await.expect("changed");
     assert!(found("q0").await.is_empty());
     assert_eq!(found("w0").await, ["TWO-0ZZ0"]);
+
+    // One character no demo code holds: where it begins a trigram, stands last but one or last, or is the whole
+    // description; found again after changes, gone after a delete.
+    let mut made = Vec::new();
+    for (code, description) in [("ONE_MIDDLE", "x"), ("ONE-LAST_Y", "x"), ("ONE-DESC", "ends _"), ("ONE-ALONE", "_")] {
+        let input = CodeInput { code: Some(code.into()), description: description.into(), ..Default::default() };
+        made.push(service.create_code(&input).await.expect("created"));
+    }
+    let mut expected: Vec<String> = made.iter().map(|c| c.code.clone()).collect();
+    expected.reverse();
+    assert_eq!(found("_").await, expected, "newest first");
+    let changes = CodeChanges { description: Some("none here".into()), ..Default::default() };
+    service.update_code(&made[3], &changes).await.expect("changed");
+    expected.remove(0);
+    assert_eq!(found("_").await, expected);
+    service.delete_codes(&Selection::Ids(made.iter().map(|c| c.id).collect())).await.expect("deleted");
+    assert!(found("_").await.is_empty());
 }

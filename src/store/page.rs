@@ -57,10 +57,10 @@ enum Reach {
 /// What the trigram index can give for a text (see [`search`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Search {
-    /// An FTS5 query that finds every code whose code or description holds the text (and more).
-    Index(String),
-    /// No indexed text holds it, but a two-character text can still end a code or description.
-    EndsOnly,
+    /// SQLite: the codes an FTS5 query finds (`None`: no indexed trigram holds the text) and those whose code or
+    /// description ends with one of `endings` (their last two characters, as the endings' indexes keep them):
+    /// together every code whose code or description holds the text (and more).
+    Index { query: Option<String>, endings: Vec<String> },
     /// PostgreSQL's trigram index answers the filter's own test of code and description.
     Trigram,
 }
@@ -416,25 +416,75 @@ fn page_sql(exec: &Exec<'_>, query: &CodeQuery, now: DateTime<Utc>, reach: Reach
     sql
 }
 
-/// How the trigram index can narrow a search for `text`: `None` when it can't help (one character, or a text
-/// without a run of three characters it can look up, or two that are not both plain ASCII letters or marks).
-async fn search(exec: Exec<'_>, text: &str) -> Result<Option<Search>, sqlx::Error> {
+/// How the trigram index can narrow a search for `text`: `None` when it can't help (a text without a run of three
+/// characters it can look up, one or two characters that are not all plain ASCII letters or marks, or a single
+/// character that begins or ends too many different texts for a short list of candidates).
+///
+/// Where one or two characters stand in a code or description, they begin one of the index's trigrams, or stand in
+/// its last two characters: the index lists its trigrams (the vocabulary of `0003_code_search_short.sql`), and the
+/// last two characters of codes and descriptions have indexes of their own.
+async fn search(mut exec: Exec<'_>, text: &str) -> Result<Option<Search>, sqlx::Error> {
     let chars: Vec<char> = text.chars().collect();
     match chars.len() {
-        3.. => Ok(index_query(&chars).map(Search::Index)),
-        2 if chars.iter().all(|&c| c.is_ascii() && joins_cases(c)) => {
-            // The index's trigrams that begin with the two characters (it keeps them in lower case).
+        3.. => Ok(index_query(&chars).map(|query| Search::Index { query: Some(query), endings: Vec::new() })),
+        1 | 2 if chars.iter().all(|&c| c.is_ascii() && joins_cases(c)) => {
+            // The index's trigrams that begin with the characters (it keeps them in lower case).
             let start = text.to_ascii_lowercase();
             let sql = exec
                 .sql("SELECT term FROM refcodes_code_search_terms WHERE term >= ")
                 .and("", start.clone())
-                .and(" AND term <= ", format!("{start}{}", char::MAX));
-            let terms: Vec<(String,)> = exec.fetch_all(&sql).await?;
-            let query = terms.iter().map(|(term,)| phrase(term)).collect::<Vec<_>>().join(" OR ");
-            Ok(Some(if query.is_empty() { Search::EndsOnly } else { Search::Index(query) }))
+                .and(" AND term <= ", format!("{start}{}", char::MAX))
+                .then(" LIMIT ")
+                .and("", MAX_TERMS as i64 + 1);
+            let terms: Vec<(String,)> = exec.reborrow().fetch_all(&sql).await?;
+            if terms.len() > MAX_TERMS {
+                return Ok(None);
+            }
+            let query =
+                (!terms.is_empty()).then(|| terms.iter().map(|(t,)| phrase(t)).collect::<Vec<_>>().join(" OR "));
+            let endings = match chars[..] {
+                [c] => match endings_holding(exec, c).await? {
+                    Some(endings) => endings,
+                    None => return Ok(None),
+                },
+                _ => vec![start],
+            };
+            Ok(Some(Search::Index { query, endings }))
         }
         _ => Ok(None),
     }
+}
+
+/// Most trigrams a search of one or two characters looks up, and most endings of one character it gathers: past
+/// them the character is common enough that its candidates would be most codes, read more slowly than by a scan.
+const MAX_TERMS: usize = 256;
+/// Most different endings (last two characters) of codes, and of descriptions, read to find those that hold a
+/// character: each is a step along its index.
+const MAX_ENDINGS: usize = 4096;
+
+/// The different last two characters of codes and descriptions, as their indexes keep them (lower case, by
+/// SQLite's ASCII `lower`), that hold `c` without case; `None` when there are too many to read or to look up.
+/// Found by stepping from each value of the indexes to the next, which reads one entry per value.
+async fn endings_holding(exec: Exec<'_>, c: char) -> Result<Option<Vec<String>>, sqlx::Error> {
+    let mut sql = exec.sql("");
+    for (i, ending) in ["lower(substr(code, -2))", "lower(substr(description, -2))"].into_iter().enumerate() {
+        sql.push(if i == 0 { "SELECT * FROM (" } else { " UNION ALL SELECT * FROM (" });
+        sql.push("WITH RECURSIVE e(v) AS (SELECT (SELECT min(").push(ending).push(") FROM phoenix_kit_referral_codes)");
+        sql.push(" UNION ALL SELECT (SELECT min(").push(ending).push(") FROM phoenix_kit_referral_codes WHERE ");
+        sql.push(ending).push(" > e.v) FROM e WHERE e.v IS NOT NULL LIMIT ").push_int(MAX_ENDINGS as i64 + 1);
+        sql.push(") SELECT ").push_int(i as i64).push(", v FROM e)");
+    }
+    let values: Vec<(i64, Option<String>)> = exec.fetch_all(&sql).await?;
+    for column in 0..2 {
+        if values.iter().filter(|(c, _)| *c == column).count() > MAX_ENDINGS {
+            return Ok(None);
+        }
+    }
+    let same = |x: char| caseless::lower(x) == caseless::lower(c);
+    let mut endings: Vec<String> = values.into_iter().filter_map(|(_, v)| v).filter(|v| v.chars().any(same)).collect();
+    endings.sort_unstable();
+    endings.dedup();
+    Ok((endings.len() <= MAX_TERMS).then_some(endings))
 }
 
 /// An FTS5 string: one term as a phrase, which the trigram tokenizer matches as a substring.
@@ -490,13 +540,13 @@ fn joins_cases(c: char) -> bool {
 }
 
 /// Appends ` AND c.id IN (...)`, the candidates of [`Reach::Search`] for `text`. SQLite: codes the trigram index
-/// finds, codes that end with a two-character text, and codes of users whose email matches; a superset of the
+/// finds, codes with one of the search's endings, and codes of users whose email matches; a superset of the
 /// codes the text filter matches (the index folds case as the filter does), so the filter's own test, already in
 /// the WHERE, gives exactly its codes. PostgreSQL: the filter's own tests, one part at a time. `emails` false: no
 /// user's email holds the text, so no user's codes are candidates.
 fn push_candidates(sql: &mut Sql, text: &str, search: &Search, emails: bool) {
     let by_user = |parts: [&'static str; 2]| parts.into_iter().filter(move |_| emails);
-    if *search == Search::Trigram {
+    let Search::Index { query, endings } = search else {
         // Each part on its own, so that each can use its index (an OR of them all can't).
         sql.push(" AND c.{code_key} IN (SELECT x.{code_key} FROM {codes} x WHERE ");
         sql.push_contains("x.code", text).push(" OR ").push_contains("x.description", text);
@@ -509,19 +559,23 @@ fn push_candidates(sql: &mut Sql, text: &str, search: &Search, emails: bool) {
         }
         sql.push(")");
         return;
-    }
+    };
     sql.push(" AND c.id IN (");
     let mut union = "";
-    if let Search::Index(query) = search {
+    if let Some(query) = query {
         sql.push("SELECT rowid FROM refcodes_code_search WHERE refcodes_code_search MATCH ").bind(query.clone());
         union = " UNION ";
     }
-    if text.chars().count() == 2 {
+    if !endings.is_empty() {
         for ending in [
-            "SELECT id FROM phoenix_kit_referral_codes WHERE lower(substr(code, -2)) = ",
-            "SELECT id FROM phoenix_kit_referral_codes WHERE lower(substr(description, -2)) = ",
+            "SELECT id FROM phoenix_kit_referral_codes WHERE lower(substr(code, -2)) IN (",
+            "SELECT id FROM phoenix_kit_referral_codes WHERE lower(substr(description, -2)) IN (",
         ] {
-            sql.push(union).push(ending).bind(text.to_ascii_lowercase());
+            sql.push(union).push(ending);
+            for (i, value) in endings.iter().enumerate() {
+                sql.push(if i == 0 { "" } else { ", " }).bind(value.clone());
+            }
+            sql.push(")");
             union = " UNION ";
         }
     }
@@ -532,6 +586,10 @@ fn push_candidates(sql: &mut Sql, text: &str, search: &Search, emails: bool) {
         sql.push(union).push(user).push("(SELECT u.id FROM phoenix_kit_users u WHERE ");
         sql.push_contains("u.email", text).push(")");
         union = " UNION ";
+    }
+    if union.is_empty() {
+        // Nothing holds the text.
+        sql.push("SELECT NULL WHERE 1 = 0");
     }
     sql.push(")");
 }
