@@ -83,7 +83,8 @@ async fn first_pages_by_last_use_from_the_newest_records_are_the_lists() {
 
 /// Filters that few of the first 4,096 codes of the sort's order match, but not none: on SQLite an expiry filter
 /// that its index says is thin skips the probe of those codes and reads its matches from the index, and a
-/// one-character text, found too few times there, scans the table; the windows are the lists' all the same.
+/// one-character text, found too few times there, takes its candidates from the trigram index and the endings'
+/// indexes; the windows are the lists' all the same.
 #[tokio::test]
 async fn windows_of_filters_thin_among_the_first_codes_are_the_lists() {
     on_each_database("thin", 5000, |service| async move {

@@ -159,8 +159,8 @@ async fn expiry_is_thin(
     let terms =
         CodeFilter { expires: filter.expires, expiring_within: filter.expiring_within, ..CodeFilter::default() };
     let bound = |sql: &mut Sql| {
-        // The codes, about: each of max and min alone, which SQLite reads from the ends of the key.
-        sql.push("COALESCE(((SELECT max({code_key}) FROM {codes_table}) - ").push(LOWEST).push(" + 1) * ");
+        // The codes, about: the span of their keys.
+        sql.push("COALESCE((").push(HIGHEST).push(" - ").push(LOWEST).push(" + 1) * ");
         sql.push_int(end.min(PROBE_ROWS as u64) as i64 * 2).push(" / ").push_int(PROBE_ROWS).push(", 0)");
     };
     let mut sql = exec.sql("SELECT count(*) < ");
@@ -251,6 +251,8 @@ const SAMPLE_RUNS: i64 = 16;
 
 /// The lowest key of the codes, as SQL.
 const LOWEST: &str = "(SELECT min({code_key}) FROM {codes_table})";
+/// The highest key of the codes, as SQL (read apart from [`LOWEST`]: together, SQLite reads every row for them).
+const HIGHEST: &str = "(SELECT max({code_key}) FROM {codes_table})";
 
 /// Appends the keys of [`quick_count`]'s sample: [`SAMPLE_RUNS`] runs of consecutive keys, evenly spaced.
 fn push_sample(sql: &mut Sql) {
@@ -258,7 +260,7 @@ fn push_sample(sql: &mut Sql) {
         sql.push(if run == 0 { "" } else { " UNION ALL " });
         // Each of min and max alone, which SQLite reads from the ends of the key (together, from every row).
         sql.push("SELECT * FROM (SELECT x.{code_key} FROM {codes} x WHERE x.{code_key} >= ").push(LOWEST).push(" + ");
-        sql.push_int(run).push(" * ((SELECT max({code_key}) FROM {codes_table}) - ").push(LOWEST).push(") / ");
+        sql.push_int(run).push(" * (").push(HIGHEST).push(" - ").push(LOWEST).push(") / ");
         sql.push_int(SAMPLE_RUNS).push(" ORDER BY x.{code_key} LIMIT ").push_int(PROBE_ROWS / SAMPLE_RUNS).push(")");
     }
 }
@@ -474,14 +476,16 @@ async fn endings_holding(exec: Exec<'_>, c: char) -> Result<Option<Vec<String>>,
         sql.push(ending).push(" > e.v) FROM e WHERE e.v IS NOT NULL LIMIT ").push_int(MAX_ENDINGS as i64 + 1);
         sql.push(") SELECT ").push_int(i as i64).push(", v FROM e)");
     }
-    let values: Vec<(i64, Option<String>)> = exec.fetch_all(&sql).await?;
+    // Each walk ends on a NULL: the step past its last value.
+    let values: Vec<(i64, String)> =
+        exec.fetch_all::<(i64, Option<String>)>(&sql).await?.into_iter().filter_map(|(i, v)| Some((i, v?))).collect();
     for column in 0..2 {
-        if values.iter().filter(|(c, _)| *c == column).count() > MAX_ENDINGS {
+        if values.iter().filter(|(i, _)| *i == column).count() > MAX_ENDINGS {
             return Ok(None);
         }
     }
     let same = |x: char| caseless::lower(x) == caseless::lower(c);
-    let mut endings: Vec<String> = values.into_iter().filter_map(|(_, v)| v).filter(|v| v.chars().any(same)).collect();
+    let mut endings: Vec<String> = values.into_iter().map(|(_, v)| v).filter(|v| v.chars().any(same)).collect();
     endings.sort_unstable();
     endings.dedup();
     Ok((endings.len() <= MAX_TERMS).then_some(endings))

@@ -133,7 +133,7 @@ pub struct TestDb {
     pub url: String,
     pub backend: Backend,
     _dir: Option<TempDir>,
-    _pg: Option<PgDatabase>,
+    pg: Option<PgDatabase>,
 }
 
 /// Connections the services of one process's tests may hold on the PostgreSQL server at once: the largest pool a
@@ -147,21 +147,21 @@ impl TestDb {
     pub async fn sqlite() -> TestDb {
         let dir = tempfile::Builder::new().prefix("refcodes-test-").tempdir().expect("temporary directory");
         let url = format!("sqlite://{}", dir.path().join("refcodes.db").display());
-        TestDb { url, backend: Backend::Sqlite, _dir: Some(dir), _pg: None }
+        TestDb { url, backend: Backend::Sqlite, _dir: Some(dir), pg: None }
     }
 
     /// A new database on the server of `REFCODES_TEST_POSTGRES_URL`, dropped with this value; `None` without it.
     pub async fn postgres() -> Option<TestDb> {
         let admin_url = std::env::var(POSTGRES_ENV).ok().filter(|u| !u.trim().is_empty())?;
         let pg = PgDatabase::create(admin_url.trim(), None).await;
-        Some(TestDb { url: pg.url.clone(), backend: Backend::Postgres, _dir: None, _pg: Some(pg) })
+        Some(TestDb { url: pg.url.clone(), backend: Backend::Postgres, _dir: None, pg: Some(pg) })
     }
 
     /// A fresh copy of a PhoenixKit fixture on that server, with its data as the fixture has it; `None` without it.
     pub async fn phoenix_kit(shape: Shape) -> Option<TestDb> {
         let admin_url = std::env::var(POSTGRES_ENV).ok().filter(|u| !u.trim().is_empty())?;
         let pg = PgDatabase::create(admin_url.trim(), Some(shape)).await;
-        Some(TestDb { url: pg.url.clone(), backend: Backend::PhoenixKit(shape), _dir: None, _pg: Some(pg) })
+        Some(TestDb { url: pg.url.clone(), backend: Backend::PhoenixKit(shape), _dir: None, pg: Some(pg) })
     }
 
     pub fn shape(&self) -> Option<Shape> {
@@ -206,7 +206,7 @@ impl TestDb {
 
     /// A service with no operator, `max_connections` connections, a 30 s busy timeout and a clock at [`t0`].
     pub async fn open_with(&self, max_connections: u32, options: ServiceOptions) -> (Service, Arc<ManualClock>) {
-        if let Some(pg) = &self._pg {
+        if let Some(pg) = &self.pg {
             // Tests run eight at a time, some with many connections: each holds a share of the server's as large as
             // its largest pool. Its services' pools open connections as they need them, so pools of one test share
             // the share; a test never holds some while waiting for more, so none waits forever.
