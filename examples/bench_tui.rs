@@ -439,7 +439,11 @@ async fn bench(args: &Args, config: &Config, url: &str) {
             app.draw().expect("TestBackend draws");
             let took = ms(started.elapsed());
             until(&mut app, |m| m.in_flight == 0).await;
-            eprintln!("bench: stats window {}: {took:.1} ms", app.model.stats.window.label());
+            eprintln!(
+                "bench: stats window {}: {took:.1} ms (peak RSS {:.1} MB)",
+                app.model.stats.window.label(),
+                peak_rss_mb()
+            );
             round.push(took);
         }
     }
