@@ -432,6 +432,19 @@ async fn check_a_bulk_actions_events_read_as_one_per_code(db: &TestDb) {
     let made = owner.generate_codes(&input).await.unwrap();
     let fields: Vec<_> = made.iter().map(|c| (c, audit::fields(c))).collect();
     check_bulk(owner, "generated", &fields).await;
+    // Imported: each new code's fields, as a generate's, and an existing code's changes, under one bulk id.
+    let before = read(owner, &ids[..1]).await;
+    let csv = b"code,description,max_uses,expires,beneficiary\nBK-IMP-1,From a file,3,2030-01-02,ben@example.com\n\
+                BK-IMP-2,Another,4,,\nBK-A,Renamed,8,,\n";
+    let plan = owner.check_import(csv, OnConflict::Update).await.unwrap();
+    owner.apply_import(&plan).await.unwrap();
+    let after = read(owner, &ids[..1]).await;
+    let mut imported = changed(&before, &after);
+    assert_eq!(imported[0].1["description"], json!({"old": "Bulk", "new": "Renamed"}));
+    let new = [owner.find_code("BK-IMP-1").await.unwrap(), owner.find_code("BK-IMP-2").await.unwrap()];
+    assert_eq!(new[0].beneficiary, Some(ben.id));
+    imported.extend(new.iter().map(|c| (c, audit::fields(c))));
+    check_bulk(owner, "imported", &imported).await;
     // Deleted: each code's last state, with its uses and usage records.
     owner.set_status(&all, true).await.unwrap();
     owner.use_code("BK-B", ben.id).await.unwrap();

@@ -50,6 +50,33 @@ impl Service {
         self.record_audit && self.audit_unavailable().is_none()
     }
 
+    /// Records the creation of `codes` by the bulk action `bulk_id` as `operator`'s, an event per code holding its
+    /// fields: built from the codes in SQL where the database keeps the trail ([`Self::records_in_bulk`]), else
+    /// here, an event at a time.
+    pub(super) async fn record_created(
+        &self,
+        tx: &mut Tx,
+        operator: &Operator,
+        (action, bulk_id): (Action, &str),
+        codes: &[ReferralCode],
+    ) -> Result<()> {
+        if codes.is_empty() {
+            return Ok(());
+        }
+        if self.records_in_bulk() {
+            let who = self.who(operator);
+            let ids: Vec<CodeId> = codes.iter().map(|c| c.id).collect();
+            let now = who.at;
+            audit::record_bulk(tx.exec(), &who, (action, bulk_id), &ids, audit::Bulk::Created, now).await?;
+            return Ok(());
+        }
+        let events: Vec<NewEvent> = codes
+            .iter()
+            .map(|c| NewEvent::of_code(action, c, crate::domain::audit::fields(c), Some(bulk_id)))
+            .collect();
+        self.record(tx, operator, &events).await
+    }
+
     pub(super) async fn record_as(&self, tx: &mut Tx, who: &Who, events: &[NewEvent]) -> Result<()> {
         if events.is_empty() || !self.record_audit {
             return Ok(());

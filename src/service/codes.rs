@@ -535,19 +535,7 @@ impl Service {
                 jobs::list(tx.exec(), job, &ids).await?;
             }
             // A job's events are hidden with its codes, and go with them if it is undone (see `store::jobs`).
-            if self.records_in_bulk() {
-                let who = self.who(&operator);
-                let ids: Vec<CodeId> = inserted.iter().map(|c| c.id).collect();
-                let now = who.at;
-                store_audit::record_bulk(tx.exec(), &who, (Action::Generated, bulk_id), &ids, Bulk::Created, now)
-                    .await?;
-            } else {
-                let events: Vec<NewEvent> = inserted
-                    .iter()
-                    .map(|c| NewEvent::of_code(Action::Generated, c, audit::fields(c), Some(bulk_id)))
-                    .collect();
-                self.record(&mut tx, &operator, &events).await?;
-            }
+            self.record_created(&mut tx, &operator, (Action::Generated, bulk_id), &inserted).await?;
             created.extend(inserted);
         }
         if let Some(job) = job {
