@@ -90,10 +90,17 @@ async fn check_each_kind_of_change_records_its_event(db: &TestDb) {
     assert_eq!(deleted.changes["usage_records"], 1);
     assert_eq!(deleted.changes["number_of_uses"], 1);
     assert_eq!(deleted.changes["max_uses"], "20");
-    owner.delete_codes(&Selection::Ids(vec![a.id, b.id])).await.unwrap();
+    // A bulk delete counts each code's usage records as it deletes them.
+    owner.set_status(&Selection::Ids(vec![a.id]), true).await.unwrap();
+    owner.use_code("BULK-A", ben.id).await.unwrap();
+    let gone = owner.delete_codes(&Selection::Ids(vec![a.id, b.id])).await.unwrap();
+    assert_eq!((gone.codes, gone.usage_records), (2, 1));
     let bulk = &events(owner).await[..2];
     assert_eq!(kinds(bulk), ["bulk_deleted"; 2]);
     assert_eq!(bulk[0].bulk_id, bulk[1].bulk_id);
+    let records =
+        |code: &str| bulk.iter().find(|e| e.code.as_deref() == Some(code)).unwrap().changes["usage_records"].clone();
+    assert_eq!((records("BULK-A"), records("BULK-B")), (json!(1), json!(0)));
 
     let input = GenerateInput {
         count: 3,
@@ -125,7 +132,7 @@ async fn check_each_kind_of_change_records_its_event(db: &TestDb) {
     assert_eq!((fixed.kind(), &fixed.changes), ("counters_fixed", &json!({"codes": 1})));
 
     let all = events(owner).await;
-    assert_eq!(all.len() - start, 21, "{:?}", kinds(&all));
+    assert_eq!(all.len() - start, 22, "{:?}", kinds(&all));
 }
 
 every!(a_refused_change_records_nothing, check_a_refused_change_records_nothing);

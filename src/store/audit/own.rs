@@ -2,7 +2,7 @@
 //! codes share (who, when, the bulk id, what was set) and a narrow copy of each code in `refcodes_audit_codes`,
 //! from which `history` rebuilds each code's event.
 
-use super::{Bulk, Who, jit_off, push_codes_in_order};
+use super::{Bulk, DELETED_TOTALS, GONE_WITH_RECORDS, Who, jit_off, push_codes_in_order, push_delete_counting_records};
 use crate::domain::CodeId;
 use crate::domain::audit::{Action, NewEvent};
 use crate::domain::code::{beneficiary_text, expiration_text, status_text};
@@ -55,11 +55,12 @@ pub(super) async fn delete_recorded(
         // One statement: each code is read once, as it goes, its usage records counted before the schema's cascade
         // deletes them at the statement's end.
         Backend::Postgres => {
-            let mut sql = exec.sql("WITH gone AS (DELETE FROM {codes_table} c WHERE ");
-            sql.push_in("c.{code_key}", ids).push(" RETURNING c.*, ").push(records).push(" AS records), copied AS (");
+            let mut sql = exec.sql("");
+            push_delete_counting_records(&mut sql, ids);
+            sql.push(", copied AS (");
             push_copy(&mut sql, event);
-            sql.push("c.records, NULL FROM gone c ORDER BY c.{code_key}) ");
-            sql.push("SELECT count(*), CAST(COALESCE(sum(records), 0) AS BIGINT) FROM gone");
+            sql.push("COALESCE(r.n, 0), NULL").push(GONE_WITH_RECORDS).push(" ORDER BY c.{code_key})");
+            sql.push(DELETED_TOTALS);
             let (codes, records): (i64, i64) = exec.reborrow().fetch_one(&sql).await?;
             (codes as u64, records as u64)
         }
