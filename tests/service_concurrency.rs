@@ -9,7 +9,7 @@ use common::*;
 use refcodes::domain::draft::CodeInput;
 use refcodes::domain::user::Role;
 use refcodes::domain::{CodeFilter, Selection, UserId};
-use refcodes::service::{Registration, ServiceOptions};
+use refcodes::service::{GenerateInput, Registration, ServiceOptions};
 use refcodes::{Error, Service};
 use std::collections::{BTreeMap, HashSet};
 use std::future::Future;
@@ -624,4 +624,45 @@ fn sqlite_redemptions_go_on_after_the_writer_is_cancelled_mid_batch() {
         let uses = db.count("SELECT number_of_uses FROM phoenix_kit_referral_codes WHERE code = 'SURVIVOR'").await;
         assert_eq!(uses, written);
     });
+}
+
+/// SQLite: a bulk job lets writers of other processes in between its short transactions, though it no longer
+/// pauses after each: a second service on the file (its own writer connection, as another process has) redeems
+/// all through a generate of 20,000 codes with a busy timeout far shorter than the job, and never fails busy.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sqlite_a_bulk_job_lets_writers_of_other_processes_in() {
+    let db = TestDb::sqlite().await;
+    let h = db.harness_with(POOL).await;
+    h.enable_system().await;
+    let code = h.code("BESIDE", 100).await;
+    let users = h.add_users("beside", 100).await;
+    let other = Service::open(&db.url, POOL, std::time::Duration::from_millis(500), ServiceOptions::default())
+        .await
+        .expect("a second service on the same file")
+        .with_clock(h.clock.clone());
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let redeeming = {
+        let (stop, users) = (stop.clone(), users.clone());
+        tokio::spawn(async move {
+            let mut results = Vec::new();
+            for user in &users {
+                if stop.load(std::sync::atomic::Ordering::SeqCst) {
+                    break;
+                }
+                results.push(other.use_code("beside", user.id).await);
+                tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+            }
+            results
+        })
+    };
+    let template = CodeInput { description: "bulk".into(), ..CodeInput::default() };
+    let input = GenerateInput { count: 20_000, prefix: "JOB-".into(), length: Some(8), template };
+    h.owner.generate_codes(&input).await.expect("the generate");
+    let during = h.owner.get_code(code.id).await.unwrap().number_of_uses;
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    let results = redeeming.await.unwrap();
+    let failed: Vec<_> = results.iter().filter_map(|r| r.as_ref().err()).collect();
+    assert!(failed.is_empty(), "redemptions beside the job failed: {failed:?}");
+    assert!(during > 0, "no redemption got in while the job ran");
+    assert_eq!(db.counter_mismatches().await, 0);
 }

@@ -7,7 +7,7 @@ use crate::domain::CodeId;
 use crate::error::Result;
 use crate::store::audit::{self, Who};
 use crate::store::job_lock::JobLock;
-use crate::store::{Tx, jobs};
+use crate::store::{Db, Tx, jobs};
 use std::time::{Duration, Instant};
 
 /// Bulk work on more codes than this runs as a job; fewer are one transaction (tens of milliseconds).
@@ -15,10 +15,15 @@ pub(super) const CHUNK: usize = 2000;
 /// How long one short transaction of a job should hold SQLite's write lock: a redemption that arrives meanwhile
 /// waits for it to end.
 const HOLD: Duration = Duration::from_millis(25);
+/// The longest a job waits, after a short transaction, for the writers that wait to begin theirs: SQLite's
+/// longest sleep between tries for the lock, so each tries once while it is free.
+const LET_IN: Duration = Duration::from_millis(100);
+/// How often a job asks whether writers still wait.
+const LOOK: Duration = Duration::from_millis(1);
 /// The bounds of a job's short transactions, in rows.
 const ROWS: (usize, usize) = (50, 5000);
 
-/// The size of a job's next short transaction, and its pause after each: learnt from how long each held the lock.
+/// The size of a job's next short transaction, learnt from how long each held the lock, and its pause after each.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Pace {
     rows: usize,
@@ -34,14 +39,17 @@ impl Pace {
     }
 
     /// After a transaction of `rows` that held the lock `held`: sizes the next to hold it about [`HOLD`] (halfway
-    /// there each time, so one slow transaction doesn't swing it), and waits as long as it was held. Writers of
-    /// other processes retry SQLite's lock after sleeps of up to 100 ms, so a short gap would rarely let them in;
-    /// with the lock free half the time, one in two of their retries finds it free.
-    pub(super) async fn held(&mut self, rows: usize, held: Duration) {
+    /// there each time, so one slow transaction doesn't swing it), and, while writers of any process wait for
+    /// the lock (see `store::waiting_writers`), lets them in first. A pause when no one waits would only slow the
+    /// job (it halved a generate's speed when every transaction was followed by one as long).
+    pub(super) async fn held(&mut self, rows: usize, held: Duration, db: &Db) {
         let per_row = held.as_secs_f64() / rows.max(1) as f64;
         let fit = if per_row > 0.0 { (HOLD.as_secs_f64() / per_row) as usize } else { ROWS.1 };
         self.rows = ((self.rows + fit) / 2).clamp(ROWS.0, ROWS.1);
-        tokio::time::sleep(held.min(HOLD * 4)).await;
+        let until = Instant::now() + LET_IN;
+        while db.writers_waiting() && Instant::now() < until {
+            tokio::time::sleep(LOOK).await;
+        }
     }
 }
 
@@ -130,7 +138,7 @@ impl Service {
             }
             jobs::unlist(tx.exec(), job, &ids).await?;
             tx.commit().await?;
-            pace.held(ids.len(), began.elapsed()).await;
+            pace.held(ids.len(), began.elapsed(), &self.db).await;
         }
     }
 }

@@ -522,7 +522,7 @@ impl Service {
         while created.len() < count {
             if !created.is_empty() {
                 tx.commit().await?;
-                pace.held(rows, began.elapsed()).await;
+                pace.held(rows, began.elapsed(), &self.db).await;
                 (tx, operator) = self.begin_admin_write().await?;
                 began = std::time::Instant::now();
             }

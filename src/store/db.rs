@@ -3,6 +3,7 @@
 use crate::error::{Error, Result};
 use crate::store::job_lock::{self, JobLock};
 use crate::store::layout::{Backend, Layout, SchemaName};
+use crate::store::waiting_writers;
 use crate::store::{Exec, Sql, attach, nodelay};
 use sqlx::postgres::PgRow;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -42,6 +43,8 @@ enum Pools {
         writer: SqlitePool,
         /// The lock file of bulk jobs (see [`job_lock`]).
         jobs: PathBuf,
+        /// The file where writers say they wait (see [`waiting_writers`]).
+        writers: PathBuf,
         /// One connection that only asks whether others wrote (see [`Db::change_mark`]).
         watcher: SqlitePool,
     },
@@ -226,7 +229,8 @@ impl Db {
             // load, waits of a second or more for one redemption. On one connection they queue in order instead,
             // and only writers of other processes meet the busy timeout. Waiting for it longer than the busy
             // timeout fails the same way as waiting for the lock would.
-            let jobs = job_lock::path_for(connect.get_filename());
+            let (jobs, writers) =
+                (job_lock::path_for(connect.get_filename()), waiting_writers::path_for(connect.get_filename()));
             let writer = SqlitePoolOptions::new()
                 .max_connections(1)
                 .test_before_acquire(false)
@@ -260,7 +264,11 @@ impl Db {
                     );
                 }
             }
-            Ok(Db { layout: Arc::new(layout), pools: Pools::Sqlite { pool, writer, jobs, watcher }, read_only })
+            Ok(Db {
+                layout: Arc::new(layout),
+                pools: Pools::Sqlite { pool, writer, jobs, writers, watcher },
+                read_only,
+            })
         } else {
             Err(Error::Config(format!(
                 "unsupported database URL {}: use sqlite://PATH or postgres://USER@HOST/DB",
@@ -300,7 +308,8 @@ impl Db {
     /// failing when one upgrades a read lock.
     pub async fn begin_write(&self) -> Result<Tx> {
         let inner = match &self.pools {
-            Pools::Sqlite { writer, .. } => {
+            Pools::Sqlite { writer, writers, .. } => {
+                let _waiting = waiting_writers::announce(writers);
                 TxInner::Sqlite(writer.begin_with("BEGIN IMMEDIATE").await.map_err(|e| busy(e, writer))?)
             }
             Pools::Postgres(pool) => TxInner::Postgres(pool.begin().await?),
@@ -319,9 +328,10 @@ impl Db {
     where
         T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin,
     {
-        let Pools::Sqlite { writer, .. } = &self.pools else {
+        let Pools::Sqlite { writer, writers, .. } = &self.pools else {
             unreachable!("scripts of several statements are written on SQLite only");
         };
+        let _waiting = waiting_writers::announce(writers);
         let mut guard = Unfinished { conn: writer.acquire().await.map_err(|e| busy(e, writer))?, finished: false };
         let script = script.framed("BEGIN IMMEDIATE; ", "; COMMIT");
         let result = Exec::SqliteConn(&self.layout, &mut guard.conn).fetch_all(&script).await;
@@ -346,6 +356,14 @@ impl Db {
         match &self.pools {
             Pools::Sqlite { jobs, .. } => job_lock::try_lock(jobs),
             Pools::Postgres(_) => Ok(None),
+        }
+    }
+
+    /// SQLite: whether a writer of any process waits for the write lock (see [`waiting_writers`]).
+    pub fn writers_waiting(&self) -> bool {
+        match &self.pools {
+            Pools::Sqlite { writers, .. } => waiting_writers::any(writers),
+            Pools::Postgres(_) => false,
         }
     }
 

@@ -23,6 +23,7 @@ pub mod settings;
 pub mod stats;
 pub mod usage;
 pub mod users;
+pub mod waiting_writers;
 
 pub use db::{ConnectOptions, Db, Tx, mask_url};
 pub use layout::Backend;
