@@ -50,27 +50,30 @@ impl Service {
         self.record_audit && self.audit_unavailable().is_none()
     }
 
-    /// Records the creation of `codes` by the bulk action `bulk_id` as `operator`'s, an event per code holding its
-    /// fields: built from the codes in SQL where the database keeps the trail ([`Self::records_in_bulk`]), else
-    /// here, an event at a time.
+    /// Records the creation of the codes `ids` by the bulk action `bulk_id` as `operator`'s, an event per code
+    /// holding its fields: built from the codes in SQL where the database keeps the trail
+    /// ([`Self::records_in_bulk`]), else here from the codes read back, an event at a time.
     pub(super) async fn record_created(
         &self,
         tx: &mut Tx,
         operator: &Operator,
         (action, bulk_id): (Action, &str),
-        codes: &[ReferralCode],
+        ids: &[CodeId],
     ) -> Result<()> {
-        if codes.is_empty() {
+        if ids.is_empty() {
             return Ok(());
         }
         if self.records_in_bulk() {
             let who = self.who(operator);
-            let ids: Vec<CodeId> = codes.iter().map(|c| c.id).collect();
             let now = who.at;
-            audit::record_bulk(tx.exec(), &who, (action, bulk_id), &ids, audit::Bulk::Created, now).await?;
+            audit::record_bulk(tx.exec(), &who, (action, bulk_id), ids, audit::Bulk::Created, now).await?;
             return Ok(());
         }
-        let events: Vec<NewEvent> = codes
+        if !self.record_audit {
+            return Ok(());
+        }
+        let events: Vec<NewEvent> = codes::get_many(tx.exec(), ids)
+            .await?
             .iter()
             .map(|c| NewEvent::of_code(action, c, crate::domain::audit::fields(c), Some(bulk_id)))
             .collect();

@@ -530,12 +530,12 @@ impl Service {
             let chosen = self.draw_unused(&mut tx, shape, rows, &mut seen).await?;
             let batch: Vec<NewCode> = chosen.into_iter().map(|code| NewCode { code, ..template.clone() }).collect();
             let inserted = self.insert_codes(&mut tx, &batch, "one drawn").await?;
+            let ids: Vec<CodeId> = inserted.iter().map(|c| c.id).collect();
             if let Some(job) = job {
-                let ids: Vec<CodeId> = inserted.iter().map(|c| c.id).collect();
                 jobs::list(tx.exec(), job, &ids).await?;
             }
             // A job's events are hidden with its codes, and go with them if it is undone (see `store::jobs`).
-            self.record_created(&mut tx, &operator, (Action::Generated, bulk_id), &inserted).await?;
+            self.record_created(&mut tx, &operator, (Action::Generated, bulk_id), &ids).await?;
             created.extend(inserted);
         }
         if let Some(job) = job {
@@ -546,13 +546,29 @@ impl Service {
         Ok(created)
     }
 
-    /// Inserts checked codes within the open transaction, [`codes::INSERT_BATCH`] to a statement, advancing the
-    /// progress listener as it goes: the one write path of bulk creation (generate, import). A unique violation
-    /// is a `conflict` that names `which` code.
+    /// Inserts checked codes within the open transaction and returns them as stored (see [`Self::insert_batches`]).
     pub(super) async fn insert_codes(&self, tx: &mut Tx, new: &[NewCode], which: &str) -> Result<Vec<ReferralCode>> {
+        self.insert_batches(tx, new, which, codes::insert).await
+    }
+
+    /// Inserts checked codes within the open transaction and returns their keys (see [`Self::insert_batches`]).
+    pub(super) async fn insert_code_keys(&self, tx: &mut Tx, new: &[NewCode], which: &str) -> Result<Vec<CodeId>> {
+        self.insert_batches(tx, new, which, codes::insert_keys).await
+    }
+
+    /// Inserts checked codes by `insert`, [`codes::INSERT_BATCH`] to a statement, advancing the progress listener
+    /// as it goes: the one write path of bulk creation (generate, import). A unique violation is a `conflict` that
+    /// names `which` code.
+    async fn insert_batches<T>(
+        &self,
+        tx: &mut Tx,
+        new: &[NewCode],
+        which: &str,
+        insert: impl AsyncFn(Exec<'_>, &[NewCode]) -> std::result::Result<Vec<T>, sqlx::Error>,
+    ) -> Result<Vec<T>> {
         let mut created = Vec::with_capacity(new.len());
         for chunk in new.chunks(codes::INSERT_BATCH) {
-            created.extend(codes::insert(tx.exec(), chunk).await.map_err(|e| taken(e.into(), which))?);
+            created.extend(insert(tx.exec(), chunk).await.map_err(|e| taken(e.into(), which))?);
             self.progress().advance(chunk.len() as u64);
         }
         Ok(created)

@@ -97,7 +97,7 @@ impl Service {
             .collect();
         let progress = self.progress();
         progress.start("writing codes", Some(new.len() as u64));
-        let created = self.insert_codes(&mut tx, &new, "one of the file's").await?;
+        let created = self.insert_code_keys(&mut tx, &new, "one of the file's").await?;
         progress.finish();
         // One import is one bulk action: each code's event carries its id. The created codes' events are built
         // as a bulk generate's are (in SQL where the database keeps them): built here, a hundred thousand of them
@@ -123,7 +123,7 @@ impl Service {
         progress.finish();
         self.record(&mut tx, &operator, &events).await?;
         tx.commit().await?;
-        report.created = created.into_iter().map(|c| c.code).collect();
+        report.created = new.into_iter().map(|c| c.code).collect();
         report.applied = true;
         tracing::info!(
             created = report.created.len(),
