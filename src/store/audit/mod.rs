@@ -155,9 +155,10 @@ async fn analyze_after(exec: Exec<'_>, rows: usize) -> Result<(), sqlx::Error> {
     Ok(())
 }
 
-/// Turns PostgreSQL's JIT off for the rest of the transaction: a bulk action's per-code subqueries (a count of
-/// usage records, a user's key) make it guess the statement costly enough to compile (0.17 s of a 100,000-code
-/// delete's 1.5), though each is a few index probes.
+/// Turns PostgreSQL's JIT off for the rest of the transaction: a bulk action's statement over many codes (its
+/// per-code subqueries, such as a user's key) makes it guess the statement costly enough to compile (0.17 s of a
+/// 100,000-code delete's 1.5 when the delete still counted each code's records by a subquery), though each code
+/// costs a few index probes.
 async fn jit_off(exec: Exec<'_>) -> Result<(), sqlx::Error> {
     let sql = exec.sql("SET LOCAL jit = off");
     exec.execute(&sql).await?;

@@ -42,12 +42,12 @@ pub(super) async fn delete_recorded(
     ids: &[CodeId],
 ) -> Result<(u64, u64), sqlx::Error> {
     let event = insert_header(exec.reborrow(), who, (Action::BulkDeleted, bulk_id), ids.len(), &json!({})).await?;
-    let records = "(SELECT count(*) FROM {usage_table} u WHERE u.{code_ref} = c.{code_key})";
     let deleted = match exec.backend() {
+        // The copies first, each with its usage records counted, then the codes and their records.
         Backend::Sqlite => {
             let mut sql = exec.sql("");
             push_copy(&mut sql, event);
-            sql.push(records).push(", NULL");
+            sql.push("(SELECT count(*) FROM {usage_table} u WHERE u.{code_ref} = c.{code_key}), NULL");
             push_codes(&mut sql, ids);
             exec.reborrow().execute(&sql).await?;
             crate::store::codes::delete(exec.reborrow(), ids).await?
